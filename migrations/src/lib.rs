@@ -1,0 +1,15 @@
+//! Janua's schema migrations. One set that runs on SQLite and PostgreSQL alike, so only
+//! portable column types (text ids, timestamps with time zone, blobs, json) are used here.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_signing_keys_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_signing_keys_and_audit::Migration)]
+    }
+}

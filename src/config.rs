@@ -1,0 +1,447 @@
+//! Typed settings, read from the environment and validated once at start-up. A bad value
+//! stops start-up with an error that names the variable. The names match Janua's earlier
+//! Python service so an existing `.env` carries over. Nothing else reads the environment.
+
+use std::{collections::HashMap, net::IpAddr, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+use crate::crypto::{FieldKey, SigningAlgorithm};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SocialProviders {
+    pub google: Option<OAuthClient>,
+    pub github: Option<OAuthClient>,
+    pub microsoft: Option<OAuthClient>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminBootstrap {
+    pub email: String,
+    pub password: SecretString,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_key_prefix: String,
+    pub bind_address: IpAddr,
+    pub port: u16,
+    pub issuer: Url,
+    pub jwt_algorithm: SigningAlgorithm,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub field_encryption_key: Option<FieldKey>,
+    pub admin_bootstrap: Option<AdminBootstrap>,
+    pub smtp: Option<SmtpConfig>,
+    pub cors_allowed_origins: Vec<String>,
+    pub environment: Environment,
+    pub log_format: LogFormat,
+    pub webauthn_rp_id: Option<String>,
+    pub webauthn_origins: Vec<Url>,
+    pub sso_allowed_redirect_uris: Vec<Url>,
+    pub social: SocialProviders,
+    pub request_timeout: Duration,
+    pub max_request_bytes: usize,
+}
+
+/// A setting that could not be used; the message names the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid configuration: {variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+/// The variables, with empty values treated as unset.
+struct Vars(HashMap<String, String>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| problem(name, format!("expected {expected}, got {raw:?}"))),
+        }
+    }
+
+    fn positive(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        let value = self.parsed(name, default, "a positive whole number")?;
+        if value == 0 {
+            return Err(problem(name, "must be greater than zero"));
+        }
+        Ok(value)
+    }
+
+    fn url(&self, name: &'static str) -> Result<Option<Url>, ConfigError> {
+        self.get(name).map(|raw| parse_url(name, raw)).transpose()
+    }
+
+    fn url_list(&self, name: &'static str) -> Result<Vec<Url>, ConfigError> {
+        list(self.get(name))
+            .map(|raw| parse_url(name, raw))
+            .collect()
+    }
+
+    fn oauth_client(&self, prefix: &'static str) -> Result<Option<OAuthClient>, ConfigError> {
+        let (id_var, secret_var): (&'static str, &'static str) = match prefix {
+            "GOOGLE" => ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"),
+            "GITHUB" => ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"),
+            _ => ("MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET"),
+        };
+        match (self.get(id_var), self.get(secret_var)) {
+            (None, None) => Ok(None),
+            (Some(id), Some(secret)) => Ok(Some(OAuthClient {
+                client_id: id.to_owned(),
+                client_secret: SecretString::from(secret.to_owned()),
+            })),
+            (None, Some(_)) => Err(problem(
+                id_var,
+                format!("required when {secret_var} is set"),
+            )),
+            (Some(_), None) => Err(problem(
+                secret_var,
+                format!("required when {id_var} is set"),
+            )),
+        }
+    }
+}
+
+fn list(raw: Option<&str>) -> impl Iterator<Item = &str> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn parse_url(name: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| problem(name, format!("{raw:?} is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(problem(name, format!("{raw:?} must be an http(s) URL")));
+    }
+    Ok(url)
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads the given variables (the process environment, or a test's own set).
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let vars = Vars(vars.into_iter().collect());
+        let port: u16 = vars.parsed("PORT", 4100, "a port number (0-65535)")?;
+        let issuer = match vars.url("JANUA_ISSUER")? {
+            Some(url) => url,
+            None => parse_url("JANUA_ISSUER", &format!("http://localhost:{port}"))?,
+        };
+        let environment = match vars
+            .get("ENVIRONMENT")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(problem(
+                    "ENVIRONMENT",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+        let field_encryption_key = vars
+            .get("FIELD_ENCRYPTION_KEY")
+            .map(|raw| {
+                FieldKey::parse(raw).map_err(|e| problem("FIELD_ENCRYPTION_KEY", e.to_string()))
+            })
+            .transpose()?;
+        if field_encryption_key.is_none() && environment == Environment::Production {
+            return Err(problem(
+                "FIELD_ENCRYPTION_KEY",
+                "required when ENVIRONMENT=production (32 random bytes, base64: `openssl rand -base64 32`)",
+            ));
+        }
+        Ok(Self {
+            database_url: database_url(&vars)?,
+            redis_url: redis_url(&vars)?,
+            redis_key_prefix: vars.get("REDIS_KEY_PREFIX").unwrap_or("janua:").to_owned(),
+            bind_address: vars.parsed(
+                "JANUA_BIND_ADDRESS",
+                IpAddr::from([0, 0, 0, 0]),
+                "an IP address",
+            )?,
+            port,
+            issuer,
+            jwt_algorithm: vars.parsed(
+                "JWT_ALGORITHM",
+                SigningAlgorithm::Rs256,
+                "RS256, ES256 or EdDSA",
+            )?,
+            access_token_ttl: Duration::from_secs(
+                60 * vars.positive("ACCESS_TOKEN_EXPIRE_MINUTES", 15)?,
+            ),
+            refresh_token_ttl: Duration::from_secs(
+                86_400 * vars.positive("REFRESH_TOKEN_EXPIRE_DAYS", 7)?,
+            ),
+            field_encryption_key,
+            admin_bootstrap: admin_bootstrap(&vars)?,
+            smtp: smtp(&vars)?,
+            cors_allowed_origins: cors_origins(&vars)?,
+            environment,
+            log_format: match vars
+                .get("LOG_FORMAT")
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(problem(
+                        "LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ));
+                }
+            },
+            webauthn_rp_id: vars.get("WEBAUTHN_RP_ID").map(str::to_owned),
+            webauthn_origins: vars.url_list("WEBAUTHN_ORIGINS")?,
+            sso_allowed_redirect_uris: vars.url_list("SSO_ALLOWED_REDIRECT_URIS")?,
+            social: SocialProviders {
+                google: vars.oauth_client("GOOGLE")?,
+                github: vars.oauth_client("GITHUB")?,
+                microsoft: vars.oauth_client("MICROSOFT")?,
+            },
+            request_timeout: Duration::from_secs(
+                vars.positive("JANUA_REQUEST_TIMEOUT_SECONDS", 30)?,
+            ),
+            max_request_bytes: usize::try_from(vars.positive("JANUA_MAX_REQUEST_BYTES", 1 << 20)?)
+                .map_err(|_| problem("JANUA_MAX_REQUEST_BYTES", "too large"))?,
+        })
+    }
+}
+
+fn database_url(vars: &Vars) -> Result<String, ConfigError> {
+    let url = vars
+        .get("DATABASE_URL")
+        .unwrap_or("sqlite://janua.db?mode=rwc");
+    if ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|p| url.starts_with(p))
+    {
+        Ok(url.to_owned())
+    } else {
+        Err(problem(
+            "DATABASE_URL",
+            "expected a sqlite: or postgres:// URL",
+        ))
+    }
+}
+
+fn redis_url(vars: &Vars) -> Result<Option<String>, ConfigError> {
+    let Some(url) = vars.get("REDIS_URL") else {
+        return Ok(None);
+    };
+    let schemes = [
+        "redis://",
+        "rediss://",
+        "redis-cluster://",
+        "redis-sentinel://",
+    ];
+    if schemes.iter().any(|s| url.starts_with(s)) {
+        Ok(Some(url.to_owned()))
+    } else {
+        Err(problem(
+            "REDIS_URL",
+            format!("expected one of {}", schemes.join(", ")),
+        ))
+    }
+}
+
+fn admin_bootstrap(vars: &Vars) -> Result<Option<AdminBootstrap>, ConfigError> {
+    match (
+        vars.get("ADMIN_BOOTSTRAP_EMAIL"),
+        vars.get("ADMIN_BOOTSTRAP_PASSWORD"),
+    ) {
+        (None, None) => Ok(None),
+        (Some(email), Some(password)) => {
+            if !email.contains('@') {
+                return Err(problem("ADMIN_BOOTSTRAP_EMAIL", "is not an email address"));
+            }
+            Ok(Some(AdminBootstrap {
+                email: email.to_owned(),
+                password: SecretString::from(password.to_owned()),
+            }))
+        }
+        (Some(_), None) => Err(problem(
+            "ADMIN_BOOTSTRAP_PASSWORD",
+            "required with ADMIN_BOOTSTRAP_EMAIL",
+        )),
+        (None, Some(_)) => Err(problem(
+            "ADMIN_BOOTSTRAP_EMAIL",
+            "required with ADMIN_BOOTSTRAP_PASSWORD",
+        )),
+    }
+}
+
+fn smtp(vars: &Vars) -> Result<Option<SmtpConfig>, ConfigError> {
+    let Some(host) = vars.get("SMTP_HOST") else {
+        return Ok(None);
+    };
+    let from = vars
+        .get("SMTP_FROM")
+        .unwrap_or("Janua <no-reply@localhost>");
+    if !from.contains('@') {
+        return Err(problem("SMTP_FROM", "is not an email address"));
+    }
+    Ok(Some(SmtpConfig {
+        host: host.to_owned(),
+        port: vars.parsed("SMTP_PORT", 587, "a port number")?,
+        from: from.to_owned(),
+    }))
+}
+
+fn cors_origins(vars: &Vars) -> Result<Vec<String>, ConfigError> {
+    list(vars.get("CORS_ALLOWED_ORIGINS"))
+        .map(|origin| {
+            if origin == "*" {
+                return Ok(origin.to_owned());
+            }
+            let url = parse_url("CORS_ALLOWED_ORIGINS", origin)?;
+            // An origin is scheme://host[:port], nothing more.
+            Ok(url.origin().ascii_serialization())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn empty_environment_gives_the_embedded_defaults() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://janua.db?mode=rwc");
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.port, 4100);
+        assert_eq!(config.issuer.as_str(), "http://localhost:4100/");
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(config.refresh_token_ttl, Duration::from_secs(7 * 86_400));
+        assert_eq!(config.jwt_algorithm, SigningAlgorithm::Rs256);
+        assert_eq!(config.environment, Environment::Development);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("PORT", "http"),
+            ("PORT", "70000"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "memcached://x"),
+            ("JANUA_ISSUER", "not a url"),
+            ("JWT_ALGORITHM", "HS256"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "-5"),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+            ("REFRESH_TOKEN_EXPIRE_DAYS", "a week"),
+            ("FIELD_ENCRYPTION_KEY", "too-short"),
+            ("SMTP_PORT", "x"),
+            ("ENVIRONMENT", "staging"),
+            ("LOG_FORMAT", "xml"),
+            ("CORS_ALLOWED_ORIGINS", "ftp://x"),
+            ("WEBAUTHN_ORIGINS", "nope"),
+        ] {
+            let mut vars = vec![(name, value)];
+            if name == "SMTP_PORT" {
+                vars.push(("SMTP_HOST", "localhost"));
+            }
+            let err = config(&vars).unwrap_err();
+            assert_eq!(err.variable, name, "{name}={value}");
+            assert!(err.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_an_encryption_key() {
+        let err = config(&[("ENVIRONMENT", "production")]).unwrap_err();
+        assert_eq!(err.variable, "FIELD_ENCRYPTION_KEY");
+        let key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert!(config(&[("ENVIRONMENT", "production"), ("FIELD_ENCRYPTION_KEY", key)]).is_ok());
+    }
+
+    #[test]
+    fn half_configured_pairs_are_refused() {
+        assert_eq!(
+            config(&[("GITHUB_CLIENT_ID", "x")]).unwrap_err().variable,
+            "GITHUB_CLIENT_SECRET"
+        );
+        assert_eq!(
+            config(&[("ADMIN_BOOTSTRAP_EMAIL", "a@b.c")])
+                .unwrap_err()
+                .variable,
+            "ADMIN_BOOTSTRAP_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_normalised() {
+        let config = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example.com/, http://localhost:3000",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_allowed_origins,
+            ["https://app.example.com", "http://localhost:3000"]
+        );
+    }
+}

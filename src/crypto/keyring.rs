@@ -1,0 +1,316 @@
+//! The JWT keyring: makes and rotates signing keys, signs tokens with the current key,
+//! verifies tokens against every published key, and serves the JWKS.
+//!
+//! Keys live in the database (private part sealed by the field cipher) so every node shares
+//! them. Each node keeps a decrypted snapshot and re-reads the table when the snapshot is
+//! older than a few seconds, or at once when a token names a key it does not know, so a key
+//! rotated on one node is used and published by all of them.
+
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Header, Validation, jwk::JwkSet};
+use sea_orm::DatabaseConnection;
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{
+    FieldCipher, key_store,
+    signing::{KeyPair, SigningAlgorithm},
+};
+use crate::{
+    audit::{self, Actor, AuditEvent},
+    clock::Clock,
+    error::Error,
+    store::entities::signing_key,
+};
+
+/// How long a snapshot is trusted before the table is read again.
+const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(5);
+/// The least time between two reloads forced by unknown key ids (bounds the cost of junk tokens).
+const UNKNOWN_KID_RELOAD_GAP: Duration = Duration::from_secs(1);
+/// Clock skew allowed when checking `exp`, and added to the publication of retired keys.
+const LEEWAY: Duration = Duration::from_secs(60);
+
+struct LoadedKey {
+    kid: String,
+    algorithm: SigningAlgorithm,
+    pair: KeyPair,
+    may_sign: bool,
+}
+
+struct Snapshot {
+    /// None until the table has been read once.
+    loaded_at: Option<Instant>,
+    keys: Vec<Arc<LoadedKey>>,
+}
+
+impl Snapshot {
+    fn younger_than(&self, age: Duration) -> bool {
+        self.loaded_at.is_some_and(|at| at.elapsed() < age)
+    }
+}
+
+/// A key as `janua keys list` shows it.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub algorithm: String,
+    pub created_at: DateTime<Utc>,
+    pub status: KeyStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// Signs new tokens.
+    Active,
+    /// No longer signs; published until the given time so its tokens still verify.
+    Retiring(DateTime<Utc>),
+    Retired(DateTime<Utc>),
+}
+
+pub struct Keyring {
+    db: DatabaseConnection,
+    cipher: FieldCipher,
+    algorithm: SigningAlgorithm,
+    issuer: String,
+    access_token_ttl: Duration,
+    clock: Arc<dyn Clock>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    reload_lock: tokio::sync::Mutex<()>,
+}
+
+impl Keyring {
+    /// A keyring over the `signing_keys` table; reads nothing yet.
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: FieldCipher,
+        algorithm: SigningAlgorithm,
+        issuer: String,
+        access_token_ttl: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            algorithm,
+            issuer,
+            access_token_ttl,
+            clock,
+            snapshot: RwLock::new(Arc::new(Snapshot {
+                loaded_at: None,
+                keys: Vec::new(),
+            })),
+            reload_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Makes sure a key of the configured algorithm signs: creates one on first start, or
+    /// rotates when `JWT_ALGORITHM` changed.
+    pub async fn ensure_signing_key(&self) -> anyhow::Result<()> {
+        let snapshot = self.reload().await?;
+        if !snapshot
+            .keys
+            .iter()
+            .any(|k| k.may_sign && k.algorithm == self.algorithm)
+        {
+            let kid = self.rotate().await?;
+            tracing::info!(kid, algorithm = %self.algorithm, "created a signing key");
+        }
+        Ok(())
+    }
+
+    /// The issuer (`iss`) and audience (`aud`) of the tokens this keyring signs.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Signs `claims` with the current key; the header carries its `kid`.
+    pub async fn sign<C: Serialize>(&self, claims: &C) -> Result<String, Error> {
+        let snapshot = self.fresh_snapshot().await?;
+        let key = snapshot
+            .keys
+            .iter()
+            .find(|k| k.may_sign)
+            .context("no signing key is active")?;
+        let mut header = Header::new(key.algorithm.jwt_algorithm());
+        header.kid = Some(key.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &key.pair.encoding).context("signing a token")?)
+    }
+
+    /// Verifies signature, `iss`, `aud` and `exp` against the published keys and returns
+    /// the claims. Every failure is a `TOKEN_ERROR`.
+    pub async fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, Error> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| Error::Token("malformed token".into()))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| Error::Token("token has no key id".into()))?;
+        let snapshot = self.fresh_snapshot().await?;
+        let key = match self.find(&snapshot, &kid) {
+            Some(key) => key,
+            None => {
+                let reloaded = self.reload_for_unknown_kid().await?;
+                self.find(&reloaded, &kid)
+                    .ok_or_else(|| Error::Token("token signed by an unknown key".into()))?
+            }
+        };
+        let mut validation = Validation::new(key.algorithm.jwt_algorithm());
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY.as_secs();
+        jsonwebtoken::decode::<C>(token, &key.pair.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|err| Error::Token(token_problem(&err).into()))
+    }
+
+    /// The public keys of every key not yet retired.
+    pub async fn jwks(&self) -> Result<JwkSet, Error> {
+        let snapshot = self.fresh_snapshot().await?;
+        Ok(JwkSet {
+            keys: snapshot.keys.iter().map(|k| k.pair.jwk.clone()).collect(),
+        })
+    }
+
+    /// Makes a new signing key of the configured algorithm. The keys it replaces stay
+    /// published until the last token they signed has expired.
+    pub async fn rotate(&self) -> anyhow::Result<String> {
+        let algorithm = self.algorithm;
+        let pem = tokio::task::spawn_blocking(move || algorithm.generate_private_pem()).await??;
+        let now = self.clock.now();
+        let kid = uuid::Uuid::now_v7().simple().to_string();
+        let pair = KeyPair::from_private_pem(algorithm, &kid, pem.as_bytes())?;
+        let model = signing_key::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            kid: kid.clone(),
+            algorithm: algorithm.to_string(),
+            public_jwk: serde_json::to_string(&pair.jwk)?,
+            private_key_encrypted: self.cipher.seal(pem.as_bytes(), &seal_context(&kid))?,
+            created_at: now,
+            retire_at: None,
+        };
+        let retire_at = now + self.access_token_ttl + LEEWAY;
+        key_store::replace_signing_key(&self.db, model, retire_at).await?;
+        let event =
+            AuditEvent::new("signing_key.rotated", Actor::System).target("signing_key", &kid);
+        audit::record(&self.db, now, event).await?;
+        self.reload().await?;
+        Ok(kid)
+    }
+
+    /// Every key, newest first, with its status at this moment.
+    pub async fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
+        let now = self.clock.now();
+        Ok(key_store::all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| KeyInfo {
+                status: match row.retire_at {
+                    None => KeyStatus::Active,
+                    Some(at) if at > now => KeyStatus::Retiring(at),
+                    Some(at) => KeyStatus::Retired(at),
+                },
+                kid: row.kid,
+                algorithm: row.algorithm,
+                created_at: row.created_at,
+            })
+            .collect())
+    }
+
+    fn find(&self, snapshot: &Snapshot, kid: &str) -> Option<Arc<LoadedKey>> {
+        snapshot.keys.iter().find(|k| k.kid == kid).cloned()
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    async fn fresh_snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
+        let snapshot = self.current();
+        if snapshot.younger_than(SNAPSHOT_MAX_AGE) {
+            return Ok(snapshot);
+        }
+        // One reload at a time; others keep using the snapshot they have.
+        match self.reload_lock.try_lock() {
+            Ok(_guard) => self.load_into_snapshot().await,
+            Err(_) if snapshot.loaded_at.is_some() => Ok(snapshot),
+            Err(_) => self.reload().await,
+        }
+    }
+
+    async fn reload_for_unknown_kid(&self) -> anyhow::Result<Arc<Snapshot>> {
+        let _guard = self.reload_lock.lock().await;
+        let snapshot = self.current();
+        if snapshot.younger_than(UNKNOWN_KID_RELOAD_GAP) {
+            return Ok(snapshot);
+        }
+        self.load_into_snapshot().await
+    }
+
+    async fn reload(&self) -> anyhow::Result<Arc<Snapshot>> {
+        let _guard = self.reload_lock.lock().await;
+        self.load_into_snapshot().await
+    }
+
+    /// Reads the published keys; keys already decrypted are reused.
+    async fn load_into_snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
+        let previous = self.current();
+        let rows = key_store::published(&self.db, self.clock.now()).await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in rows {
+            let may_sign = row.retire_at.is_none();
+            let key = match self.find(&previous, &row.kid) {
+                Some(known) if known.may_sign == may_sign => known,
+                _ => Arc::new(self.decrypt(row, may_sign)?),
+            };
+            keys.push(key);
+        }
+        let snapshot = Arc::new(Snapshot {
+            loaded_at: Some(Instant::now()),
+            keys,
+        });
+        match self.snapshot.write() {
+            Ok(mut guard) => *guard = snapshot.clone(),
+            Err(poisoned) => *poisoned.into_inner() = snapshot.clone(),
+        }
+        Ok(snapshot)
+    }
+
+    fn decrypt(&self, row: signing_key::Model, may_sign: bool) -> anyhow::Result<LoadedKey> {
+        let algorithm: SigningAlgorithm = row.algorithm.parse()?;
+        let pem = self
+            .cipher
+            .open(&row.private_key_encrypted, &seal_context(&row.kid))
+            .with_context(|| format!("opening signing key {}", row.kid))?;
+        Ok(LoadedKey {
+            pair: KeyPair::from_private_pem(algorithm, &row.kid, &pem)?,
+            kid: row.kid,
+            algorithm,
+            may_sign,
+        })
+    }
+}
+
+/// Binds a sealed private key to its key id.
+fn seal_context(kid: &str) -> String {
+    format!("signing_key:{kid}")
+}
+
+fn token_problem(err: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind;
+    match err.kind() {
+        ErrorKind::ExpiredSignature => "token expired",
+        ErrorKind::InvalidSignature => "invalid token signature",
+        ErrorKind::InvalidIssuer => "token issued by another issuer",
+        ErrorKind::InvalidAudience => "token meant for another audience",
+        ErrorKind::ImmatureSignature => "token not yet valid",
+        _ => "invalid token",
+    }
+}

@@ -1,0 +1,14 @@
+//! Cryptography shared by every capability: field encryption at rest (AES-256-GCM), password
+//! hashing, and the JWT signing keys with their JWKS. Nothing here touches the network; private key material
+//! only leaves this module encrypted.
+
+mod field;
+mod key_store;
+mod keyring;
+mod password;
+mod signing;
+
+pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
+pub use keyring::{KeyInfo, KeyStatus, Keyring};
+pub use password::{PasswordHasher, Verified};
+pub use signing::SigningAlgorithm;

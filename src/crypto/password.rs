@@ -1,0 +1,238 @@
+//! Password hashing: argon2id at m = 19 MiB, t = 2, p = 1 (OWASP) as PHC strings. bcrypt
+//! (`$2a$`/`$2b$`/`$2y$`) and argon2 hashes with other parameters still verify and are
+//! reported for re-hashing, so imported users keep their passwords. Every hash runs on the
+//! blocking pool behind a semaphore sized to the cores, never on the async runtime; the
+//! queue is visible in the metrics. An unknown user costs one verification too (a dummy
+//! hash), so timing does not reveal which emails exist.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+};
+use prometheus::IntGauge;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+/// OWASP's argon2id setting: 19 MiB, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
+/// The outcome of checking a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub matches: bool,
+    /// The stored hash is not argon2id at the current setting: store a fresh hash.
+    pub needs_rehash: bool,
+}
+
+pub struct PasswordHasher {
+    argon2: Argon2<'static>,
+    slots: Arc<Semaphore>,
+    in_flight: IntGauge,
+    waiting: IntGauge,
+    dummy_hash: String,
+}
+
+impl PasswordHasher {
+    /// `slots`: how many hashes may run at once (the number of cores).
+    pub fn new(slots: usize, in_flight: IntGauge, waiting: IntGauge) -> anyhow::Result<Self> {
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
+            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = argon2
+            .hash_password(b"janua dummy password for unknown accounts")
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
+            .to_string();
+        Ok(Self {
+            argon2,
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            in_flight,
+            waiting,
+            dummy_hash,
+        })
+    }
+
+    /// A new argon2id PHC string for `password`.
+    pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
+        let argon2 = self.argon2.clone();
+        let password = password.clone();
+        self.run(move || {
+            argon2
+                .hash_password(password.expose_secret().as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+        })
+        .await?
+    }
+
+    /// Checks `password` against `stored`; with no stored hash (unknown user, no password)
+    /// it still spends one verification and answers "no match".
+    pub async fn verify(
+        &self,
+        password: &SecretString,
+        stored: Option<&str>,
+    ) -> anyhow::Result<Verified> {
+        let argon2 = self.argon2.clone();
+        let password = password.clone();
+        let (stored, known) = match stored {
+            Some(hash) => (hash.to_owned(), true),
+            None => (self.dummy_hash.clone(), false),
+        };
+        let verified = self
+            .run(move || check(&argon2, password.expose_secret().as_bytes(), &stored))
+            .await??;
+        Ok(Verified {
+            matches: known && verified.matches,
+            needs_rehash: known && verified.needs_rehash,
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        self.waiting.inc();
+        let permit = self.slots.clone().acquire_owned().await;
+        self.waiting.dec();
+        let permit = permit.context("password hashing is shut down")?;
+        self.in_flight.inc();
+        let result = tokio::task::spawn_blocking(job).await;
+        self.in_flight.dec();
+        drop(permit);
+        result.context("password hashing task failed")
+    }
+}
+
+fn check(current: &Argon2<'_>, password: &[u8], stored: &str) -> anyhow::Result<Verified> {
+    if ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| stored.starts_with(prefix))
+    {
+        let matches = bcrypt::verify(password, stored).context("malformed bcrypt hash")?;
+        return Ok(Verified {
+            matches,
+            needs_rehash: matches,
+        });
+    }
+    let parsed =
+        PasswordHash::new(stored).map_err(|e| anyhow::anyhow!("unsupported password hash: {e}"))?;
+    let matches = current.verify_password(password, &parsed).is_ok();
+    let params =
+        Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let current_setting = parsed.algorithm.as_str() == "argon2id"
+        && parsed.version == Some(Version::V0x13.into())
+        && (params.m_cost(), params.t_cost(), params.p_cost()) == (MEMORY_KIB, PASSES, LANES);
+    Ok(Verified {
+        matches,
+        needs_rehash: matches && !current_setting,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn hasher() -> PasswordHasher {
+        let gauge = |name| IntGauge::new(name, "test").unwrap();
+        PasswordHasher::new(2, gauge("in_flight"), gauge("waiting")).unwrap()
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_at_the_owasp_setting_and_verify() {
+        let hasher = hasher();
+        let hash = hasher.hash(&secret("correct horse battery")).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let ok = hasher
+            .verify(&secret("correct horse battery"), Some(&hash))
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verified {
+                matches: true,
+                needs_rehash: false
+            }
+        );
+        let wrong = hasher
+            .verify(&secret("wrong horse battery"), Some(&hash))
+            .await
+            .unwrap();
+        assert!(!wrong.matches);
+        assert_eq!(hasher.in_flight.get(), 0);
+        assert_eq!(hasher.waiting.get(), 0);
+    }
+
+    #[tokio::test]
+    async fn bcrypt_and_weaker_argon2_hashes_verify_and_ask_for_rehash() {
+        let hasher = hasher();
+        let bcrypt = bcrypt::hash("imported password", 4).unwrap();
+        for prefix in ["$2a$", "$2y$"] {
+            let variant = format!("{prefix}{}", &bcrypt[4..]);
+            let verified = hasher
+                .verify(&secret("imported password"), Some(&variant))
+                .await
+                .unwrap();
+            assert_eq!(
+                verified,
+                Verified {
+                    matches: true,
+                    needs_rehash: true
+                },
+                "{prefix}"
+            );
+        }
+        let weak = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"old password")
+        .unwrap()
+        .to_string();
+        let verified = hasher
+            .verify(&secret("old password"), Some(&weak))
+            .await
+            .unwrap();
+        assert_eq!(
+            verified,
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
+        );
+        let wrong = hasher.verify(&secret("other"), Some(&weak)).await.unwrap();
+        assert_eq!(
+            wrong,
+            Verified {
+                matches: false,
+                needs_rehash: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_never_match() {
+        let verified = hasher()
+            .verify(&secret("anything at all"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            verified,
+            Verified {
+                matches: false,
+                needs_rehash: false
+            }
+        );
+    }
+}

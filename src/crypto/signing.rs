@@ -1,0 +1,170 @@
+//! The JWT signing algorithms Janua offers and how a key pair of each is made and loaded.
+
+use std::{fmt, str::FromStr};
+
+use anyhow::Context;
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey,
+    jwk::{Jwk, KeyAlgorithm, PublicKeyUse},
+};
+use rand::rngs::OsRng;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningAlgorithm {
+    Rs256,
+    Es256,
+    EdDsa,
+}
+
+impl FromStr for SigningAlgorithm {
+    type Err = anyhow::Error;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_ascii_uppercase().as_str() {
+            "RS256" => Ok(Self::Rs256),
+            "ES256" => Ok(Self::Es256),
+            "EDDSA" | "ED25519" => Ok(Self::EdDsa),
+            _ => anyhow::bail!("unsupported signing algorithm {raw:?}"),
+        }
+    }
+}
+
+impl fmt::Display for SigningAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Rs256 => "RS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        })
+    }
+}
+
+impl SigningAlgorithm {
+    pub fn jwt_algorithm(self) -> Algorithm {
+        match self {
+            Self::Rs256 => Algorithm::RS256,
+            Self::Es256 => Algorithm::ES256,
+            Self::EdDsa => Algorithm::EdDSA,
+        }
+    }
+
+    /// A new private key as PKCS#8 PEM. RSA generation is CPU-heavy: call it off the runtime.
+    pub fn generate_private_pem(self) -> anyhow::Result<String> {
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        let pem = match self {
+            Self::Rs256 => {
+                use rsa::pkcs8::EncodePrivateKey as _;
+                rsa::RsaPrivateKey::new(&mut OsRng, 2048)?
+                    .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)?
+                    .to_string()
+            }
+            Self::Es256 => {
+                use p256::pkcs8::EncodePrivateKey as _;
+                p256::SecretKey::random(&mut OsRng)
+                    .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)?
+                    .to_string()
+            }
+            // PKCS#8 v1 (no embedded public key): the form jsonwebtoken derives a JWK from.
+            Self::EdDsa => ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: ed25519_dalek::SigningKey::generate(&mut OsRng).to_bytes(),
+                public_key: None,
+            }
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)?
+            .to_string(),
+        };
+        Ok(pem)
+    }
+}
+
+/// A key pair ready to sign and verify, with its public JWK.
+pub struct KeyPair {
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    pub jwk: Jwk,
+}
+
+impl KeyPair {
+    pub fn from_private_pem(
+        algorithm: SigningAlgorithm,
+        kid: &str,
+        pem: &[u8],
+    ) -> anyhow::Result<Self> {
+        let encoding = match algorithm {
+            SigningAlgorithm::Rs256 => EncodingKey::from_rsa_pem(pem),
+            SigningAlgorithm::Es256 => EncodingKey::from_ec_pem(pem),
+            SigningAlgorithm::EdDsa => EncodingKey::from_ed_pem(pem),
+        }
+        .context("loading the private signing key")?;
+        let mut jwk = Jwk::from_encoding_key(&encoding, algorithm.jwt_algorithm())
+            .context("deriving the public JWK")?;
+        jwk.common.key_id = Some(kid.to_owned());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        jwk.common.key_algorithm = Some(match algorithm {
+            SigningAlgorithm::Rs256 => KeyAlgorithm::RS256,
+            SigningAlgorithm::Es256 => KeyAlgorithm::ES256,
+            SigningAlgorithm::EdDsa => KeyAlgorithm::EdDSA,
+        });
+        let decoding = DecodingKey::from_jwk(&jwk).context("loading the public key")?;
+        Ok(Self {
+            encoding,
+            decoding,
+            jwk,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use jsonwebtoken::{Header, Validation, decode, encode};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[test]
+    fn every_algorithm_signs_and_verifies_through_its_public_jwk() {
+        for algorithm in [
+            SigningAlgorithm::Rs256,
+            SigningAlgorithm::Es256,
+            SigningAlgorithm::EdDsa,
+        ] {
+            let pem = algorithm.generate_private_pem().unwrap();
+            let pair = KeyPair::from_private_pem(algorithm, "k1", pem.as_bytes()).unwrap();
+            let mut header = Header::new(algorithm.jwt_algorithm());
+            header.kid = Some("k1".into());
+            let token = encode(
+                &header,
+                &json!({"sub": "u1", "exp": 4_000_000_000u64}),
+                &pair.encoding,
+            )
+            .unwrap();
+            let from_jwk = DecodingKey::from_jwk(&pair.jwk).unwrap();
+            let claims = decode::<Value>(
+                &token,
+                &from_jwk,
+                &Validation::new(algorithm.jwt_algorithm()),
+            )
+            .unwrap();
+            assert_eq!(claims.claims["sub"], "u1", "{algorithm}");
+            let public = serde_json::to_value(&pair.jwk).unwrap();
+            assert!(
+                public.get("d").is_none(),
+                "{algorithm}: private part leaked into the JWK"
+            );
+            assert_eq!(public["kid"], "k1");
+        }
+    }
+
+    #[test]
+    fn algorithm_names_parse_case_insensitively() {
+        assert_eq!(
+            "rs256".parse::<SigningAlgorithm>().unwrap(),
+            SigningAlgorithm::Rs256
+        );
+        assert_eq!(
+            "EdDSA".parse::<SigningAlgorithm>().unwrap(),
+            SigningAlgorithm::EdDsa
+        );
+        assert!("HS256".parse::<SigningAlgorithm>().is_err());
+    }
+}

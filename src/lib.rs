@@ -1,0 +1,17 @@
+//! Janua: a self-hosted identity service, gRPC-first. See DESIGN.md for the architecture;
+//! each capability lives in its own module, shared pieces once.
+
+pub mod audit;
+pub mod auth;
+pub mod cache;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod mfa;
+pub mod orgs;
+pub mod proto;
+pub mod server;
+pub mod sso;
+pub mod store;
+pub mod users;

@@ -1,0 +1,190 @@
+//! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`.
+
+use std::{process::ExitCode, sync::Arc};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use janua::{
+    clock::SystemClock,
+    config::{Config, LogFormat},
+    crypto::KeyStatus,
+    server::{self, App, Migrations},
+    store,
+};
+use migration::{Migrator, MigratorTrait};
+use tracing_subscriber::{EnvFilter, fmt};
+
+#[derive(Parser)]
+#[command(
+    name = "janua",
+    version,
+    about = "Self-hosted identity service: gRPC, gRPC-web and REST on one port"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve gRPC, gRPC-web and REST on PORT (the default command).
+    Serve {
+        /// Do not apply pending migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// JWT signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the latest migrations.
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// List signing keys and their status.
+    List,
+    /// Make a new signing key; the old one stays published until its tokens expire.
+    Rotate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("janua: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("janua: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(
+        cli.command.unwrap_or(Command::Serve { no_migrate: false }),
+        config,
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("janua: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { no_migrate } => serve(config, no_migrate).await,
+        Command::Migrate { action } => migrate(config, action).await,
+        Command::Keys { action } => keys(config, action).await,
+    }
+}
+
+async fn serve(config: Config, no_migrate: bool) -> anyhow::Result<()> {
+    let address = (config.bind_address, config.port);
+    let migrations = if no_migrate {
+        Migrations::Skip
+    } else {
+        Migrations::Apply
+    };
+    let app = Arc::new(App::start(config, migrations).await?);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {}:{}", address.0, address.1))?;
+    tracing::info!(address = %listener.local_addr()?, "janua is serving gRPC, gRPC-web and REST");
+    server::serve(app, listener, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+    tracing::info!("shutting down");
+}
+
+async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
+    let db = store::connect(&config.database_url).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!(
+                    "{:<10} {}",
+                    format!("{:?}", migration.status()).to_lowercase(),
+                    migration.name()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn keys(config: Config, action: KeysAction) -> anyhow::Result<()> {
+    let db = store::connect(&config.database_url).await?;
+    store::migrate(&db).await?;
+    let keyring = server::open_keyring(&config, db, Arc::new(SystemClock))?;
+    match action {
+        KeysAction::Rotate => println!("{}", keyring.rotate().await?),
+        KeysAction::List => {
+            for key in keyring.list().await? {
+                let status = match key.status {
+                    KeyStatus::Active => "active".to_owned(),
+                    KeyStatus::Retiring(at) => format!("published until {}", at.to_rfc3339()),
+                    KeyStatus::Retired(at) => format!("retired {}", at.to_rfc3339()),
+                };
+                println!(
+                    "{}  {:<6} created {}  {status}",
+                    key.kid,
+                    key.algorithm,
+                    key.created_at.to_rfc3339()
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Multi-factor authentication: TOTP, recovery codes, passkeys (MfaService).
+
+pub mod grpc;

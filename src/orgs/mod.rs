@@ -1,0 +1,3 @@
+//! Organizations, members, invitations, roles and API keys (OrganizationService).
+
+pub mod grpc;

@@ -1,0 +1,94 @@
+//! Everything a running Janua holds, built once at start-up from the configuration and
+//! passed down: no global singletons.
+
+use std::{path::Path, sync::Arc};
+
+use prost_reflect::DescriptorPool;
+
+use crate::{
+    cache::{self, Cache},
+    clock::{Clock, SystemClock},
+    config::Config,
+    crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
+    server::metrics::Metrics,
+    store::{self, Db},
+};
+
+/// Where development keeps its generated field-encryption key when none is configured.
+const DEVELOPMENT_KEY_FILE: &str = ".janua/field-encryption.key";
+
+pub struct App {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub cache: Arc<dyn Cache>,
+    pub keyring: Arc<Keyring>,
+    pub passwords: Arc<PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+    pub descriptors: DescriptorPool,
+}
+
+/// Whether `App::start` applies pending migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrations {
+    Apply,
+    Skip,
+}
+
+impl App {
+    /// Connects the database and cache, migrates, and makes sure a signing key exists.
+    pub async fn start(config: Config, migrations: Migrations) -> anyhow::Result<Self> {
+        let db = store::connect(&config.database_url).await?;
+        if migrations == Migrations::Apply {
+            store::migrate(&db).await?;
+        }
+        let cache = cache::connect(config.redis_url.as_deref(), &config.redis_key_prefix).await?;
+        let keyring = Arc::new(open_keyring(&config, db.clone(), Arc::new(SystemClock))?);
+        keyring.ensure_signing_key().await?;
+        let metrics = Arc::new(Metrics::new()?);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let passwords = PasswordHasher::new(
+            cores,
+            metrics.hash_in_flight.clone(),
+            metrics.hash_waiting.clone(),
+        )?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            cache,
+            keyring,
+            passwords: Arc::new(passwords),
+            clock: Arc::new(SystemClock),
+            metrics,
+            descriptors: crate::proto::descriptor_pool()?,
+        })
+    }
+}
+
+/// The keyring for this configuration (also used by the `keys` CLI commands).
+pub fn open_keyring(config: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Keyring> {
+    let cipher = FieldCipher::new(&field_key(config)?);
+    Ok(Keyring::new(
+        db,
+        cipher,
+        config.jwt_algorithm,
+        config.issuer.as_str().trim_end_matches('/').to_owned(),
+        config.access_token_ttl,
+        clock,
+    ))
+}
+
+/// The configured key; in development without one, a generated key kept in a local file.
+/// (`Config` already refused production without a key.)
+fn field_key(config: &Config) -> anyhow::Result<FieldKey> {
+    match &config.field_encryption_key {
+        Some(key) => Ok(key.clone()),
+        None => {
+            tracing::warn!(
+                file = DEVELOPMENT_KEY_FILE,
+                "FIELD_ENCRYPTION_KEY is not set: using a generated development key; set it in production"
+            );
+            load_or_create_development_key(Path::new(DEVELOPMENT_KEY_FILE))
+        }
+    }
+}

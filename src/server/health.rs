@@ -1,0 +1,75 @@
+//! Health: `GET /health` (liveness, always 200 while the process serves) and
+//! `GET /health/ready` (503 until the database, and Redis when configured, answer), both
+//! `{"status", "database", "redis", "version"}`; and the `grpc.health.v1` status, kept in
+//! step with the database by a background probe.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde_json::{Value, json};
+use tonic_health::{ServingStatus, server::HealthReporter};
+
+use super::app::App;
+use crate::store;
+
+struct Report {
+    ready: bool,
+    body: Value,
+}
+
+async fn report(app: &App) -> Report {
+    let database = store::is_reachable(&app.db).await;
+    let redis = match app.config.redis_url {
+        None => "not_configured",
+        Some(_) if app.cache.ping().await.is_ok() => "ok",
+        Some(_) => "unavailable",
+    };
+    let ready = database && redis != "unavailable";
+    Report {
+        ready,
+        body: json!({
+            "status": if ready { "ok" } else { "degraded" },
+            "database": if database { "ok" } else { "unavailable" },
+            "redis": redis,
+            "version": env!("CARGO_PKG_VERSION"),
+        }),
+    }
+}
+
+pub async fn live(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(report(&app).await.body)
+}
+
+pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
+    let report = report(&app).await;
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(report.body))
+}
+
+/// Keeps the gRPC health of the server ("") and of every janua service in step with
+/// readiness, until aborted.
+pub async fn probe(app: Arc<App>, reporter: HealthReporter) {
+    let mut names: Vec<String> = app
+        .descriptors
+        .services()
+        .map(|s| s.full_name().to_owned())
+        .filter(|name| name.starts_with("janua."))
+        .collect();
+    names.push(String::new());
+    let mut ticks = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        ticks.tick().await;
+        let status = if report(&app).await.ready {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        for name in &names {
+            reporter.set_service_status(name, status).await;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Prometheus metrics at `GET /metrics`: requests and latency by RPC and status code, the
+//! database pool, and the password-hashing queue. Labels only take values from a closed set
+//! (known RPC paths, gRPC code names), so a client cannot grow the series count.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use tonic::Code;
+
+pub struct Metrics {
+    registry: Registry,
+    rpc_requests: IntCounterVec,
+    rpc_duration: HistogramVec,
+    db_pool: IntGaugeVec,
+    /// Password hashes running now.
+    pub hash_in_flight: IntGauge,
+    /// Password hashes waiting for a free core.
+    pub hash_waiting: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new_custom(Some("janua".into()), None)?;
+        let rpc_requests = IntCounterVec::new(
+            Opts::new(
+                "rpc_requests_total",
+                "RPCs handled, by method and gRPC status code",
+            ),
+            &["rpc", "code"],
+        )?;
+        let rpc_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "rpc_duration_seconds",
+                "RPC latency until the response headers, by method and code",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["rpc", "code"],
+        )?;
+        let db_pool = IntGaugeVec::new(
+            Opts::new("db_pool_connections", "Database pool connections by state"),
+            &["state"],
+        )?;
+        let hash_in_flight =
+            IntGauge::new("password_hash_in_flight", "Password hashes being computed")?;
+        let hash_waiting = IntGauge::new(
+            "password_hash_waiting",
+            "Password hashes queued for a hashing slot",
+        )?;
+        registry.register(Box::new(rpc_requests.clone()))?;
+        registry.register(Box::new(rpc_duration.clone()))?;
+        registry.register(Box::new(db_pool.clone()))?;
+        registry.register(Box::new(hash_in_flight.clone()))?;
+        registry.register(Box::new(hash_waiting.clone()))?;
+        Ok(Self {
+            registry,
+            rpc_requests,
+            rpc_duration,
+            db_pool,
+            hash_in_flight,
+            hash_waiting,
+        })
+    }
+
+    fn observe_rpc(&self, rpc: &str, code: Code, seconds: f64) {
+        let code = code_name(code);
+        self.rpc_requests.with_label_values(&[rpc, code]).inc();
+        self.rpc_duration
+            .with_label_values(&[rpc, code])
+            .observe(seconds);
+    }
+
+    /// The text exposition, with the pool gauges read now.
+    pub fn render(&self, pool: (u32, usize)) -> String {
+        let (open, idle) = pool;
+        self.db_pool
+            .with_label_values(&["open"])
+            .set(i64::from(open));
+        self.db_pool
+            .with_label_values(&["idle"])
+            .set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let mut out = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::error!(error = %err, "metrics encoding failed");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// What the middleware needs: the metrics and a way to tell known RPC paths.
+#[derive(Clone)]
+pub struct RpcMetrics {
+    pub metrics: Arc<Metrics>,
+    pub known: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+}
+
+/// Middleware on the gRPC stack (so REST calls, which are transcoded into it, count too).
+/// The code is read from the response headers: a unary RPC that fails answers trailers-only,
+/// so a `grpc-status` there is its outcome; without one the call succeeded.
+pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let rpc = if (state.known)(&path) {
+        path.as_str()
+    } else {
+        "other"
+    };
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let code = response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(Code::Ok, Code::from_i32);
+    state
+        .metrics
+        .observe_rpc(rpc, code, started.elapsed().as_secs_f64());
+    response
+}
+
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}

@@ -1,0 +1,229 @@
+//! The one port: gRPC and gRPC-web (tonic, tonic-web), REST/JSON (the generic gateway),
+//! reflection, health, metrics and the well-known documents, behind the shared tower layers
+//! (request id, tracing, CORS, compression, timeout, body limit). A request is told apart by
+//! its content type: `application/grpc*` goes to tonic, anything else to the gateway.
+
+pub mod access;
+mod app;
+pub mod gateway;
+mod health;
+pub mod metrics;
+mod wellknown;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    middleware::from_fn_with_state,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use http::{HeaderName, HeaderValue, Method, header};
+use tokio::net::TcpListener;
+use tonic::{Status, service::Routes};
+use tower::{Layer, ServiceExt};
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+pub use app::{App, Migrations, open_keyring};
+
+use crate::{
+    audit::grpc::AuditGrpc,
+    auth::{Authenticator, grpc::AuthGrpc},
+    mfa::grpc::MfaGrpc,
+    orgs::grpc::OrganizationGrpc,
+    proto::{
+        DESCRIPTOR_SET,
+        janua::{
+            audit::v1::audit_service_server::AuditServiceServer,
+            auth::v1::auth_service_server::AuthServiceServer,
+            mfa::v1::mfa_service_server::MfaServiceServer,
+            orgs::v1::organization_service_server::OrganizationServiceServer,
+            sso::v1::sso_service_server::SsoServiceServer,
+            users::v1::user_service_server::UserServiceServer,
+        },
+    },
+    sso::grpc::SsoGrpc,
+    users::grpc::UserGrpc,
+};
+use access::AccessControl;
+use gateway::{Gateway, RouteTable};
+use metrics::RpcMetrics;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The tonic services with reflection and health, behind the access and metrics layers.
+struct GrpcStack {
+    router: Router,
+    health: tonic_health::server::HealthReporter,
+}
+
+fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
+    let limit = app.config.max_request_bytes;
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let mut routes = Routes::builder();
+    routes
+        .add_service(AuthServiceServer::new(AuthGrpc).max_decoding_message_size(limit))
+        .add_service(UserServiceServer::new(UserGrpc).max_decoding_message_size(limit))
+        .add_service(
+            OrganizationServiceServer::new(OrganizationGrpc).max_decoding_message_size(limit),
+        )
+        .add_service(MfaServiceServer::new(MfaGrpc).max_decoding_message_size(limit))
+        .add_service(SsoServiceServer::new(SsoGrpc).max_decoding_message_size(limit))
+        .add_service(AuditServiceServer::new(AuditGrpc).max_decoding_message_size(limit))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    let known_paths = access.clone();
+    let rpc_metrics = RpcMetrics {
+        metrics: app.metrics.clone(),
+        known: Arc::new(move |path| {
+            known_paths.requirement(path).is_some() || path.starts_with("/grpc.")
+        }),
+    };
+    let router = routes
+        .routes()
+        .prepare()
+        .into_axum_router()
+        .layer(from_fn_with_state(access, access::enforce))
+        .layer(from_fn_with_state(rpc_metrics, metrics::record));
+    Ok(GrpcStack { router, health })
+}
+
+/// Where the fallback sends a request that is not one of the fixed HTTP routes.
+#[derive(Clone)]
+struct Edge {
+    grpc_web: tonic_web::GrpcWebService<Router>,
+    gateway: Gateway,
+    timeout: Duration,
+}
+
+async fn dispatch(State(edge): State<Edge>, request: Request) -> Response {
+    let is_grpc = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if !is_grpc {
+        return edge.gateway.handle(request).await;
+    }
+    match tokio::time::timeout(edge.timeout, edge.grpc_web.oneshot(request)).await {
+        Ok(Ok(response)) => response.map(Body::new),
+        Ok(Err(never)) => match never {},
+        Err(_) => Status::deadline_exceeded("the request took too long").into_http::<Body>(),
+    }
+}
+
+/// Builds the whole HTTP application and the gRPC health reporter it serves.
+pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::HealthReporter)> {
+    let authenticator = Arc::new(Authenticator::new(app.keyring.clone()));
+    let access = AccessControl::from_pool(&app.descriptors, authenticator)?;
+    let grpc = grpc_stack(&app, access)?;
+    let routes = RouteTable::from_pool(&app.descriptors)?;
+    let edge = Edge {
+        grpc_web: tonic_web::GrpcWebLayer::new().layer(grpc.router.clone()),
+        gateway: Gateway::new(
+            routes,
+            grpc.router,
+            app.config.max_request_bytes,
+            app.config.request_timeout,
+        ),
+        timeout: app.config.request_timeout,
+    };
+    let http = Router::new()
+        .route("/health", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(render_metrics))
+        .route("/.well-known/jwks.json", get(wellknown::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(wellknown::openid_configuration),
+        )
+        .with_state(app.clone())
+        .fallback(dispatch)
+        .with_state(edge);
+    let layered = http
+        .layer(CompressionLayer::new())
+        .layer(cors(&app.config.cors_allowed_origins))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request.id = %request_id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    Ok((layered, grpc.health))
+}
+
+async fn render_metrics(State(app): State<Arc<App>>) -> Response {
+    let body = app.metrics.render(crate::store::pool_usage(&app.db));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let allowed_headers = [
+        "content-type",
+        "authorization",
+        "x-api-key",
+        "x-grpc-web",
+        "x-user-agent",
+        "grpc-timeout",
+        "x-request-id",
+        "connect-protocol-version",
+        "connect-timeout-ms",
+    ];
+    let exposed_headers = [
+        "grpc-status",
+        "grpc-message",
+        "grpc-status-details-bin",
+        "x-request-id",
+        "retry-after",
+    ];
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(allowed_headers.map(HeaderName::from_static))
+        .expose_headers(exposed_headers.map(HeaderName::from_static))
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// Serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (router, health) = router(app.clone())?;
+    let probe = tokio::spawn(health::probe(app, health));
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    probe.abort();
+    Ok(served?)
+}

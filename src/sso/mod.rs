@@ -1,0 +1,3 @@
+//! Enterprise single sign-on: SAML 2.0 and OIDC connections (SsoService).
+
+pub mod grpc;

@@ -1,0 +1,3 @@
+//! Users: the directory of accounts (UserService).
+
+pub mod grpc;

@@ -1,0 +1,216 @@
+//! `TestApp`: a running Janua for one test, and the clients to call it.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use janua::{
+    auth::AccessClaims,
+    config::Config,
+    server::{self, App, Migrations},
+};
+use tokio::sync::oneshot;
+use tonic::{
+    Status,
+    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
+    transport::Channel,
+};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    /// Environment for running the `janua` binary against the same database.
+    pub env: Vec<(String, String)>,
+    pub http: reqwest::Client,
+    _shutdown: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database URL: a new SQLite file in `dir`, or a new PostgreSQL database.
+pub async fn fresh_database_url(dir: &std::path::Path, postgres: bool) -> String {
+    if !postgres {
+        return format!("sqlite://{}?mode=rwc", dir.join("janua.db").display());
+    }
+    let admin_url = std::env::var("DATABASE_URL_PG").expect("DATABASE_URL_PG");
+    let name = format!("janua_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = janua::store::connect(&admin_url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub fn uses_postgres() -> bool {
+    std::env::var("DATABASE_URL_PG").is_ok_and(|v| !v.is_empty())
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts Janua with the test defaults, overridden by `vars`.
+    pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: Vec<(String, String)> = vec![
+            (
+                "DATABASE_URL".into(),
+                fresh_database_url(dir.path(), uses_postgres()).await,
+            ),
+            ("FIELD_ENCRYPTION_KEY".into(), random_key()),
+            ("JANUA_BIND_ADDRESS".into(), "127.0.0.1".into()),
+            ("PORT".into(), "0".into()),
+            ("JANUA_ISSUER".into(), "http://127.0.0.1:4100".into()),
+        ];
+        if let Ok(redis) = std::env::var("REDIS_URL") {
+            env.push(("REDIS_URL".into(), redis));
+            env.push((
+                "REDIS_KEY_PREFIX".into(),
+                format!("test:{}:", uuid::Uuid::now_v7().simple()),
+            ));
+        }
+        for (name, value) in vars {
+            env.retain(|(n, _)| n != name);
+            env.push(((*name).into(), (*value).into()));
+        }
+        let config = Config::from_vars(env.clone()).unwrap();
+        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let served = app.clone();
+        tokio::spawn(async move {
+            server::serve(served, listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            addr,
+            app,
+            env,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+            _shutdown: shutdown,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url(""))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    /// An access token signed by the server's keyring, as sign-in will issue.
+    pub async fn access_token(&self) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            iss: self.app.keyring.issuer().to_owned(),
+            sub: uuid::Uuid::now_v7().to_string(),
+            aud: self.app.keyring.issuer().to_owned(),
+            exp: now + 900,
+            iat: now,
+            jti: uuid::Uuid::now_v7().to_string(),
+            sid: uuid::Uuid::now_v7().to_string(),
+            email: Some("tester@example.com".into()),
+            org_id: None,
+            org_role: None,
+            amr: vec!["pwd".into()],
+        };
+        self.app.keyring.sign(&claims).await.unwrap()
+    }
+
+    /// Runs the `janua` binary with this app's environment.
+    pub fn janua(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_janua"))
+            .args(args)
+            .env_clear()
+            .envs(self.env.iter().cloned())
+            .output()
+            .unwrap()
+    }
+}
+
+pub fn random_key() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Passes message bytes through untouched, for calling any method of the descriptor set.
+#[derive(Clone, Default)]
+pub struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = Bytes;
+    type Decode = Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put(item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+/// Calls `path` (`/package.Service/Method`) with an empty request message.
+pub async fn call_raw(channel: Channel, path: &str, token: Option<&str>) -> Result<Bytes, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut request = tonic::Request::new(Bytes::new());
+    if let Some(token) = token {
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    let path = path.parse().unwrap();
+    grpc.unary(request, path, RawCodec)
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// A gRPC-web request body: one uncompressed, empty message frame.
+pub fn grpc_web_frame() -> Bytes {
+    let mut frame = BytesMut::new();
+    frame.put_u8(0);
+    frame.put_u32(0);
+    frame.freeze()
+}

@@ -1,0 +1,154 @@
+//! Tokens the server signs verify against its published JWKS, before and after a key
+//! rotation done by the `janua keys rotate` command on the same database.
+
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
+use serde_json::Value;
+
+use super::helpers::TestApp;
+
+async fn published_keys(app: &TestApp) -> JwkSet {
+    app.http
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Verifies `token` using only what the JWKS publishes.
+fn verify_with_jwks(jwks: &JwkSet, token: &str, issuer: &str) -> Value {
+    let kid = decode_header(token).unwrap().kid.unwrap();
+    let jwk = jwks
+        .find(&kid)
+        .unwrap_or_else(|| panic!("{kid} is not published"));
+    let key = DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = Validation::new(decode_header(token).unwrap().alg);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[issuer]);
+    decode::<Value>(token, &key, &validation).unwrap().claims
+}
+
+async fn jwks_with_both_keys(app: &TestApp, old_kid: &str, new_kid: &str) -> JwkSet {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let jwks = published_keys(app).await;
+        if jwks.find(old_kid).is_some() && jwks.find(new_kid).is_some() {
+            return jwks;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rotation never published: {jwks:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn rotation_keeps_old_tokens_valid(algorithm: &str) {
+    let app = TestApp::spawn_with(&[("JWT_ALGORITHM", algorithm)]).await;
+    let issuer = app.app.keyring.issuer().to_owned();
+    let before = app.access_token().await;
+    let old_kid = decode_header(&before).unwrap().kid.unwrap();
+    let claims = verify_with_jwks(&published_keys(&app).await, &before, &issuer);
+    assert_eq!(claims["amr"][0], "pwd");
+
+    let rotated = app.janua(&["keys", "rotate"]);
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let new_kid = String::from_utf8(rotated.stdout).unwrap().trim().to_owned();
+    assert_ne!(new_kid, old_kid);
+
+    let jwks = jwks_with_both_keys(&app, &old_kid, &new_kid).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let after = loop {
+        let token = app.access_token().await;
+        if decode_header(&token).unwrap().kid.as_deref() == Some(new_kid.as_str()) {
+            break token;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never signed with the rotated key"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    verify_with_jwks(&jwks, &before, &issuer);
+    verify_with_jwks(&jwks, &after, &issuer);
+
+    let listing = String::from_utf8(app.janua(&["keys", "list"]).stdout).unwrap();
+    assert!(
+        listing.contains(&format!("{new_kid}  ")) && listing.contains("active"),
+        "{listing}"
+    );
+    assert!(listing.contains("published until"), "{listing}");
+}
+
+#[tokio::test]
+async fn rs256_tokens_verify_before_and_after_rotation() {
+    rotation_keeps_old_tokens_valid("RS256").await;
+}
+
+#[tokio::test]
+async fn es256_and_eddsa_keys_are_selectable() {
+    for algorithm in ["ES256", "EdDSA"] {
+        let app = TestApp::spawn_with(&[("JWT_ALGORITHM", algorithm)]).await;
+        let token = app.access_token().await;
+        assert_eq!(
+            format!("{:?}", decode_header(&token).unwrap().alg).to_uppercase(),
+            algorithm.to_uppercase()
+        );
+        verify_with_jwks(
+            &published_keys(&app).await,
+            &token,
+            app.app.keyring.issuer(),
+        );
+    }
+}
+
+#[tokio::test]
+async fn openid_configuration_points_at_the_jwks() {
+    let app = TestApp::spawn().await;
+    let document: Value = app
+        .http
+        .get(app.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["issuer"], "http://127.0.0.1:4100");
+    assert_eq!(
+        document["jwks_uri"],
+        "http://127.0.0.1:4100/.well-known/jwks.json"
+    );
+    assert_eq!(
+        document["id_token_signing_alg_values_supported"][0],
+        "RS256"
+    );
+}
+
+#[tokio::test]
+async fn forged_and_foreign_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let other = TestApp::spawn().await;
+    let foreign = other.access_token().await;
+    let genuine = app.access_token().await;
+    let mut tampered = genuine.clone();
+    tampered.insert_str(genuine.rfind('.').unwrap() + 1, "AAAA");
+    for token in [foreign.as_str(), tampered.as_str(), "not.a.jwt", "x"] {
+        let status = super::helpers::call_raw(
+            app.channel().await,
+            "/janua.auth.v1.AuthService/GetCurrentUser",
+            Some(token),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unauthenticated, "{token}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests: each starts the real server on a free loopback port with its own
+//! database (a fresh SQLite file, or a fresh PostgreSQL database when `DATABASE_URL_PG` is
+//! set) and cache (in-process, or a Redis key prefix when `REDIS_URL` is set), and calls it
+//! as clients do. One binary, so the suite builds once.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod config;
+mod gateway;
+mod helpers;
+mod jwks;
+mod probes;
+mod reachability;
+mod store;

@@ -1,0 +1,117 @@
+//! The store on SQLite and, when `DATABASE_URL_PG` is set, on PostgreSQL: migrations go up,
+//! down and up again; signing keys are stored sealed; audit events are written and read.
+
+use std::sync::Arc;
+
+use janua::{
+    audit::{self, Actor, AuditEvent},
+    clock::SystemClock,
+    config::Config,
+    server::open_keyring,
+    store::{self, entities},
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use super::helpers::{fresh_database_url, random_key, uses_postgres};
+
+fn backends() -> Vec<bool> {
+    if uses_postgres() {
+        vec![false, true]
+    } else {
+        vec![false]
+    }
+}
+
+async fn fresh_db(dir: &std::path::Path, postgres: bool) -> (String, store::Db) {
+    let url = fresh_database_url(dir, postgres).await;
+    let db = store::connect(&url).await.unwrap();
+    (url, db)
+}
+
+#[tokio::test]
+async fn migrations_apply_roll_back_and_reapply() {
+    for postgres in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, db) = fresh_db(dir.path(), postgres).await;
+        store::migrate(&db).await.unwrap();
+        let applied = Migrator::get_pending_migrations(&db).await.unwrap();
+        assert!(applied.is_empty(), "postgres={postgres}");
+        Migrator::down(&db, None).await.unwrap();
+        assert_eq!(
+            Migrator::get_pending_migrations(&db).await.unwrap().len(),
+            Migrator::migrations().len()
+        );
+        store::migrate(&db).await.unwrap();
+        assert_eq!(
+            entities::signing_key::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn signing_keys_are_sealed_at_rest() {
+    for postgres in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, db) = fresh_db(dir.path(), postgres).await;
+        store::migrate(&db).await.unwrap();
+        let key = random_key();
+        let config = Config::from_vars([
+            ("DATABASE_URL".to_owned(), url.clone()),
+            ("FIELD_ENCRYPTION_KEY".to_owned(), key),
+        ])
+        .unwrap();
+        let keyring = open_keyring(&config, db.clone(), Arc::new(SystemClock)).unwrap();
+        keyring.ensure_signing_key().await.unwrap();
+        let rows = entities::signing_key::Entity::find()
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "postgres={postgres}");
+        let sealed = &rows[0].private_key_encrypted;
+        assert!(
+            !sealed.windows(11).any(|w| w == b"PRIVATE KEY"),
+            "private key stored in the clear"
+        );
+        assert!(
+            !rows[0].public_jwk.contains("\"d\""),
+            "private part in the public JWK"
+        );
+
+        let other_key = Config::from_vars([
+            ("DATABASE_URL".to_owned(), url),
+            ("FIELD_ENCRYPTION_KEY".to_owned(), random_key()),
+        ])
+        .unwrap();
+        let wrong = open_keyring(&other_key, db.clone(), Arc::new(SystemClock)).unwrap();
+        assert!(
+            wrong.jwks().await.is_err(),
+            "opened with another FIELD_ENCRYPTION_KEY"
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_events_are_recorded() {
+    for postgres in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, db) = fresh_db(dir.path(), postgres).await;
+        store::migrate(&db).await.unwrap();
+        let event = AuditEvent::new("user.login", Actor::User("u1".into()))
+            .target("user", "u1")
+            .failed();
+        audit::record(&db, chrono::Utc::now(), event).await.unwrap();
+        let rows = entities::audit_event::Entity::find()
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].action, "user.login");
+        assert_eq!(rows[0].actor_id.as_deref(), Some("u1"));
+        assert_eq!(rows[0].outcome, "failure");
+    }
+}
