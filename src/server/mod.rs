@@ -67,12 +67,14 @@ struct GrpcStack {
 fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
     let limit = app.config.max_request_bytes;
     let (health, health_service) = tonic_health::server::health_reporter();
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    // Health is described too, so `grpcurl … grpc.health.v1.Health/Check` works.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
     let mut routes = Routes::builder();
     routes
         .add_service(AuthServiceServer::new(AuthGrpc).max_decoding_message_size(limit))

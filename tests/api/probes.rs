@@ -273,3 +273,53 @@ async fn cors_allows_configured_origins_for_grpc_web() {
             .is_none()
     );
 }
+
+/// `grpcurl` on the PATH, when the test command installed it.
+fn grpcurl() -> Option<&'static str> {
+    let found = std::process::Command::new("grpcurl")
+        .arg("-version")
+        .output()
+        .is_ok();
+    if found {
+        return Some("grpcurl");
+    }
+    assert!(
+        std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+        "grpcurl is required when JANUA_TEST_REQUIRE_PEERS is set"
+    );
+    eprintln!("skipped: grpcurl is not installed");
+    None
+}
+
+#[tokio::test]
+async fn grpcurl_lists_services_and_checks_health() {
+    let Some(grpcurl) = grpcurl() else { return };
+    let app = TestApp::spawn().await;
+    let address = app.addr.to_string();
+    let run = |args: Vec<&str>| {
+        let mut command = tokio::process::Command::new(grpcurl);
+        command.arg("-plaintext").args(args).arg(&address);
+        command
+    };
+    let listed = run(vec![]).arg("list").output().await.unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    for service in janua_services(&app) {
+        assert!(listed.contains(&service), "{service} missing from {listed}");
+    }
+    let health = run(vec!["-d", "{}"])
+        .arg("grpc.health.v1.Health/Check")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&health.stdout).contains("SERVING"),
+        "{health:?}"
+    );
+    assert!(listed.contains("grpc.health.v1.Health"), "{listed}");
+    let described = run(vec![])
+        .args(["describe", "janua.auth.v1.LoginRequest"])
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&described.stdout).contains("password"));
+}
