@@ -26,6 +26,23 @@ pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub from: String,
+    /// `SMTP_USERNAME` / `SMTP_PASSWORD`, when the relay wants a login.
+    pub credentials: Option<(String, SecretString)>,
+}
+
+/// Brute-force and sign-up limits (DESIGN.md "Brute force"); all configurable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Failures on one account before each further attempt must wait (growing delays).
+    pub account_delay_after: u32,
+    /// Failures on one account that lock it for `account_lock_duration`.
+    pub account_lock_after: u32,
+    pub account_lock_duration: Duration,
+    /// Failures from one IP within `ip_window` before it is refused.
+    pub ip_max_failures: u32,
+    pub ip_window: Duration,
+    /// Sign-ups per IP per hour.
+    pub signups_per_hour: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +78,10 @@ pub struct Config {
     pub field_encryption_key: Option<FieldKey>,
     pub admin_bootstrap: Option<AdminBootstrap>,
     pub smtp: Option<SmtpConfig>,
+    /// Base URL of the app that receives links from mail (reset, verification, magic link,
+    /// invitation): `JANUA_APP_URL`, default the issuer.
+    pub app_url: Url,
+    pub login_limits: LoginLimits,
     pub cors_allowed_origins: Vec<String>,
     pub environment: Environment,
     pub log_format: LogFormat,
@@ -208,6 +229,7 @@ impl Config {
                 "required when ENVIRONMENT=production (32 random bytes, base64: `openssl rand -base64 32`)",
             ));
         }
+        let app_url = vars.url("JANUA_APP_URL")?.unwrap_or_else(|| issuer.clone());
         Ok(Self {
             database_url: database_url(&vars)?,
             redis_url: redis_url(&vars)?,
@@ -233,6 +255,8 @@ impl Config {
             field_encryption_key,
             admin_bootstrap: admin_bootstrap(&vars)?,
             smtp: smtp(&vars)?,
+            app_url,
+            login_limits: login_limits(&vars)?,
             cors_allowed_origins: cors_origins(&vars)?,
             environment,
             log_format: match vars
@@ -339,11 +363,36 @@ fn smtp(vars: &Vars) -> Result<Option<SmtpConfig>, ConfigError> {
     if !from.contains('@') {
         return Err(problem("SMTP_FROM", "is not an email address"));
     }
+    let credentials = match (vars.get("SMTP_USERNAME"), vars.get("SMTP_PASSWORD")) {
+        (None, None) => None,
+        (Some(user), Some(password)) => Some((user.to_owned(), SecretString::from(password.to_owned()))),
+        (Some(_), None) => return Err(problem("SMTP_PASSWORD", "required with SMTP_USERNAME")),
+        (None, Some(_)) => return Err(problem("SMTP_USERNAME", "required with SMTP_PASSWORD")),
+    };
     Ok(Some(SmtpConfig {
         host: host.to_owned(),
         port: vars.parsed("SMTP_PORT", 587, "a port number")?,
         from: from.to_owned(),
+        credentials,
     }))
+}
+
+fn login_limits(vars: &Vars) -> Result<LoginLimits, ConfigError> {
+    let count = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
+        u32::try_from(vars.positive(name, default)?).map_err(|_| problem(name, "too large"))
+    };
+    let limits = LoginLimits {
+        account_delay_after: count("LOGIN_DELAY_AFTER_FAILURES", 5)?,
+        account_lock_after: count("LOGIN_LOCK_AFTER_FAILURES", 10)?,
+        account_lock_duration: Duration::from_secs(vars.positive("LOGIN_LOCK_SECONDS", 15 * 60)?),
+        ip_max_failures: count("LOGIN_IP_MAX_FAILURES", 100)?,
+        ip_window: Duration::from_secs(vars.positive("LOGIN_IP_WINDOW_SECONDS", 10 * 60)?),
+        signups_per_hour: count("SIGNUPS_PER_HOUR_PER_IP", 30)?,
+    };
+    if limits.account_delay_after > limits.account_lock_after {
+        return Err(problem("LOGIN_DELAY_AFTER_FAILURES", "must not exceed LOGIN_LOCK_AFTER_FAILURES"));
+    }
+    Ok(limits)
 }
 
 fn cors_origins(vars: &Vars) -> Result<Vec<String>, ConfigError> {
