@@ -365,7 +365,9 @@ fn smtp(vars: &Vars) -> Result<Option<SmtpConfig>, ConfigError> {
     }
     let credentials = match (vars.get("SMTP_USERNAME"), vars.get("SMTP_PASSWORD")) {
         (None, None) => None,
-        (Some(user), Some(password)) => Some((user.to_owned(), SecretString::from(password.to_owned()))),
+        (Some(user), Some(password)) => {
+            Some((user.to_owned(), SecretString::from(password.to_owned())))
+        }
         (Some(_), None) => return Err(problem("SMTP_PASSWORD", "required with SMTP_USERNAME")),
         (None, Some(_)) => return Err(problem("SMTP_USERNAME", "required with SMTP_PASSWORD")),
     };
@@ -390,7 +392,10 @@ fn login_limits(vars: &Vars) -> Result<LoginLimits, ConfigError> {
         signups_per_hour: count("SIGNUPS_PER_HOUR_PER_IP", 30)?,
     };
     if limits.account_delay_after > limits.account_lock_after {
-        return Err(problem("LOGIN_DELAY_AFTER_FAILURES", "must not exceed LOGIN_LOCK_AFTER_FAILURES"));
+        return Err(problem(
+            "LOGIN_DELAY_AFTER_FAILURES",
+            "must not exceed LOGIN_LOCK_AFTER_FAILURES",
+        ));
     }
     Ok(limits)
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod mail;
 pub mod mfa;
 pub mod orgs;
 pub mod proto;

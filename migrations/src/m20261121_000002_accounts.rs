@@ -81,7 +81,13 @@ enum MailOutbox {
     SentAt,
 }
 
-async fn index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden, columns: &[&str], unique: bool) -> Result<(), DbErr> {
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {
@@ -116,8 +122,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_users_email_normalized", Users::Table, &["email_normalized"], true).await?;
-        index(manager, "idx_users_created_at", Users::Table, &["created_at", "id"], false).await?;
+        index(
+            manager,
+            "idx_users_email_normalized",
+            Users::Table,
+            &["email_normalized"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_users_created_at",
+            Users::Table,
+            &["created_at", "id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -143,7 +163,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_sessions_user", Sessions::Table, &["user_id", "last_used_at"], false).await?;
+        index(
+            manager,
+            "idx_sessions_user",
+            Sessions::Table,
+            &["user_id", "last_used_at"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -163,7 +190,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_refresh_tokens_session", RefreshTokens::Table, &["session_id"], false).await?;
+        index(
+            manager,
+            "idx_refresh_tokens_session",
+            RefreshTokens::Table,
+            &["session_id"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -181,8 +215,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_one_time_tokens_hash", OneTimeTokens::Table, &["token_hash"], true).await?;
-        index(manager, "idx_one_time_tokens_user", OneTimeTokens::Table, &["user_id", "purpose"], false).await?;
+        index(
+            manager,
+            "idx_one_time_tokens_hash",
+            OneTimeTokens::Table,
+            &["token_hash"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_one_time_tokens_user",
+            OneTimeTokens::Table,
+            &["user_id", "purpose"],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -201,7 +249,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_mail_outbox_due", MailOutbox::Table, &["status", "next_attempt_at"], false).await
+        index(
+            manager,
+            "idx_mail_outbox_due",
+            MailOutbox::Table,
+            &["status", "next_attempt_at"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -212,7 +267,9 @@ impl MigrationTrait for Migration {
             Sessions::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

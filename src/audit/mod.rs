@@ -63,6 +63,11 @@ impl AuditEvent {
         self
     }
 
+    pub fn client(mut self, client: ClientInfo) -> Self {
+        self.client = client;
+        self
+    }
+
     pub fn failed(mut self) -> Self {
         self.outcome = Outcome::Failure;
         self

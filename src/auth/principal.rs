@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::revocation::Revocations;
 use crate::{crypto::Keyring, error::Error};
 
 /// Claims of a Janua access token (DESIGN.md "Security rules").
@@ -75,18 +76,25 @@ pub struct Requirement {
     pub permission: Option<String>,
 }
 
-/// Turns a bearer token into a principal.
+/// Turns a bearer token into a principal: a valid signature and a session not revoked.
 pub struct Authenticator {
     keyring: Arc<Keyring>,
+    revocations: Arc<Revocations>,
 }
 
 impl Authenticator {
-    pub fn new(keyring: Arc<Keyring>) -> Self {
-        Self { keyring }
+    pub fn new(keyring: Arc<Keyring>, revocations: Arc<Revocations>) -> Self {
+        Self {
+            keyring,
+            revocations,
+        }
     }
 
     pub async fn authenticate(&self, bearer: &str) -> Result<Principal, Error> {
         let claims: AccessClaims = self.keyring.verify(bearer).await?;
+        if self.revocations.is_revoked(&claims.sid).await? {
+            return Err(Error::Token("session revoked".into()));
+        }
         Ok(claims.into())
     }
 }

@@ -10,5 +10,5 @@ mod signing;
 
 pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
 pub use keyring::{KeyInfo, KeyStatus, Keyring};
-pub use password::{PasswordHasher, Verified};
+pub use password::{HashingMetrics, PasswordHasher, Verified};
 pub use signing::SigningAlgorithm;

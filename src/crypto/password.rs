@@ -11,7 +11,7 @@ use anyhow::Context;
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
 };
-use prometheus::IntGauge;
+use prometheus::{IntCounter, IntGauge};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
@@ -28,17 +28,25 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
+/// What the hasher reports: the queue, and every verification (so tests and operators can
+/// see that an unknown account costs one too).
+#[derive(Clone)]
+pub struct HashingMetrics {
+    pub in_flight: IntGauge,
+    pub waiting: IntGauge,
+    pub verifications: IntCounter,
+}
+
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
     slots: Arc<Semaphore>,
-    in_flight: IntGauge,
-    waiting: IntGauge,
+    metrics: HashingMetrics,
     dummy_hash: String,
 }
 
 impl PasswordHasher {
     /// `slots`: how many hashes may run at once (the number of cores).
-    pub fn new(slots: usize, in_flight: IntGauge, waiting: IntGauge) -> anyhow::Result<Self> {
+    pub fn new(slots: usize, metrics: HashingMetrics) -> anyhow::Result<Self> {
         let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
             .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -49,8 +57,7 @@ impl PasswordHasher {
         Ok(Self {
             argon2,
             slots: Arc::new(Semaphore::new(slots.max(1))),
-            in_flight,
-            waiting,
+            metrics,
             dummy_hash,
         })
     }
@@ -84,6 +91,7 @@ impl PasswordHasher {
         let verified = self
             .run(move || check(&argon2, password.expose_secret().as_bytes(), &stored))
             .await??;
+        self.metrics.verifications.inc();
         Ok(Verified {
             matches: known && verified.matches,
             needs_rehash: known && verified.needs_rehash,
@@ -94,13 +102,13 @@ impl PasswordHasher {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        self.waiting.inc();
+        self.metrics.waiting.inc();
         let permit = self.slots.clone().acquire_owned().await;
-        self.waiting.dec();
+        self.metrics.waiting.dec();
         let permit = permit.context("password hashing is shut down")?;
-        self.in_flight.inc();
+        self.metrics.in_flight.inc();
         let result = tokio::task::spawn_blocking(job).await;
-        self.in_flight.dec();
+        self.metrics.in_flight.dec();
         drop(permit);
         result.context("password hashing task failed")
     }
@@ -137,8 +145,12 @@ mod tests {
     use super::*;
 
     fn hasher() -> PasswordHasher {
-        let gauge = |name| IntGauge::new(name, "test").unwrap();
-        PasswordHasher::new(2, gauge("in_flight"), gauge("waiting")).unwrap()
+        let metrics = HashingMetrics {
+            in_flight: IntGauge::new("in_flight", "test").unwrap(),
+            waiting: IntGauge::new("waiting", "test").unwrap(),
+            verifications: IntCounter::new("verifications", "test").unwrap(),
+        };
+        PasswordHasher::new(2, metrics).unwrap()
     }
 
     fn secret(s: &str) -> SecretString {
@@ -169,8 +181,9 @@ mod tests {
             .await
             .unwrap();
         assert!(!wrong.matches);
-        assert_eq!(hasher.in_flight.get(), 0);
-        assert_eq!(hasher.waiting.get(), 0);
+        assert_eq!(hasher.metrics.in_flight.get(), 0);
+        assert_eq!(hasher.metrics.waiting.get(), 0);
+        assert_eq!(hasher.metrics.verifications.get(), 2);
     }
 
     #[tokio::test]

@@ -6,10 +6,12 @@ use std::{path::Path, sync::Arc};
 use prost_reflect::DescriptorPool;
 
 use crate::{
+    auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},
     config::Config,
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
+    mail::Mailer,
     server::metrics::Metrics,
     store::{self, Db},
 };
@@ -23,7 +25,10 @@ pub struct App {
     pub cache: Arc<dyn Cache>,
     pub keyring: Arc<Keyring>,
     pub passwords: Arc<PasswordHasher>,
+    pub revocations: Arc<Revocations>,
+    pub auth: Arc<Authentication>,
     pub clock: Arc<dyn Clock>,
+    pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
     pub descriptors: DescriptorPool,
 }
@@ -36,29 +41,60 @@ pub enum Migrations {
 }
 
 impl App {
-    /// Connects the database and cache, migrates, and makes sure a signing key exists.
+    /// Connects the database and cache, migrates, makes sure a signing key exists, and
+    /// creates the bootstrap administrator when configured.
     pub async fn start(config: Config, migrations: Migrations) -> anyhow::Result<Self> {
         let db = store::connect(&config.database_url).await?;
         if migrations == Migrations::Apply {
             store::migrate(&db).await?;
         }
         let cache = cache::connect(config.redis_url.as_deref(), &config.redis_key_prefix).await?;
-        let keyring = Arc::new(open_keyring(&config, db.clone(), Arc::new(SystemClock))?);
+        let cipher = FieldCipher::new(&field_key(&config)?);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let keyring = Arc::new(keyring(&config, db.clone(), cipher.clone(), clock.clone()));
         keyring.ensure_signing_key().await?;
+        let mail = Arc::new(Mailer::from_config(
+            &config,
+            db.clone(),
+            cipher,
+            clock.clone(),
+        )?);
         let metrics = Arc::new(Metrics::new()?);
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let passwords = PasswordHasher::new(
-            cores,
-            metrics.hash_in_flight.clone(),
-            metrics.hash_waiting.clone(),
-        )?;
+        let passwords = Arc::new(PasswordHasher::new(cores, metrics.hashing())?);
+        let revocations = Arc::new(Revocations::new(
+            cache.clone(),
+            db.clone(),
+            config.access_token_ttl,
+        ));
+        let auth = Arc::new(Authentication::new(
+            db.clone(),
+            keyring.clone(),
+            passwords.clone(),
+            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            mail.clone(),
+            revocations.clone(),
+            clock.clone(),
+            AuthSettings {
+                access_token_ttl: config.access_token_ttl,
+                refresh_token_ttl: config.refresh_token_ttl,
+                app_url: config.app_url.clone(),
+                allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+            },
+        ));
+        if let Some(admin) = &config.admin_bootstrap {
+            auth.bootstrap_admin(&admin.email, &admin.password).await?;
+        }
         Ok(Self {
             config: Arc::new(config),
             db,
             cache,
             keyring,
-            passwords: Arc::new(passwords),
-            clock: Arc::new(SystemClock),
+            passwords,
+            revocations,
+            auth,
+            clock,
+            mail,
             metrics,
             descriptors: crate::proto::descriptor_pool()?,
         })
@@ -67,15 +103,23 @@ impl App {
 
 /// The keyring for this configuration (also used by the `keys` CLI commands).
 pub fn open_keyring(config: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Keyring> {
-    let cipher = FieldCipher::new(&field_key(config)?);
-    Ok(Keyring::new(
+    Ok(keyring(
+        config,
+        db,
+        FieldCipher::new(&field_key(config)?),
+        clock,
+    ))
+}
+
+fn keyring(config: &Config, db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) -> Keyring {
+    Keyring::new(
         db,
         cipher,
         config.jwt_algorithm,
         config.issuer.as_str().trim_end_matches('/').to_owned(),
         config.access_token_ttl,
         clock,
-    ))
+    )
 }
 
 /// The configured key; in development without one, a generated key kept in a local file.

@@ -50,26 +50,27 @@ pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
     (status, Json(report.body))
 }
 
-/// Keeps the gRPC health of the server ("") and of every janua service in step with
-/// readiness, until aborted.
-pub async fn probe(app: Arc<App>, reporter: HealthReporter) {
-    let mut names: Vec<String> = app
+/// Sets the gRPC health of the server ("") and of every janua service from readiness.
+pub async fn publish(app: &App, reporter: &HealthReporter) {
+    let status = if report(app).await.ready {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    let janua = app
         .descriptors
         .services()
         .map(|s| s.full_name().to_owned())
-        .filter(|name| name.starts_with("janua."))
-        .collect();
-    names.push(String::new());
-    let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        .filter(|name| name.starts_with("janua."));
+    for name in janua.chain([String::new()]) {
+        reporter.set_service_status(&name, status).await;
+    }
+}
+
+/// Keeps the gRPC health in step with readiness until aborted.
+pub async fn probe(app: Arc<App>, reporter: HealthReporter) {
     loop {
-        ticks.tick().await;
-        let status = if report(&app).await.ready {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
-        };
-        for name in &names {
-            reporter.set_service_status(name, status).await;
-        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        publish(&app, &reporter).await;
     }
 }

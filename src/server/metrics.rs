@@ -10,20 +10,19 @@ use axum::{
     response::Response,
 };
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use tonic::Code;
+
+use crate::crypto::HashingMetrics;
 
 pub struct Metrics {
     registry: Registry,
     rpc_requests: IntCounterVec,
     rpc_duration: HistogramVec,
     db_pool: IntGaugeVec,
-    /// Password hashes running now.
-    pub hash_in_flight: IntGauge,
-    /// Password hashes waiting for a free core.
-    pub hash_waiting: IntGauge,
+    hashing: HashingMetrics,
 }
 
 impl Metrics {
@@ -61,14 +60,27 @@ impl Metrics {
         registry.register(Box::new(db_pool.clone()))?;
         registry.register(Box::new(hash_in_flight.clone()))?;
         registry.register(Box::new(hash_waiting.clone()))?;
+        let verifications = IntCounter::new(
+            "password_verifications_total",
+            "Password verifications, including the dummy one spent on unknown accounts",
+        )?;
+        registry.register(Box::new(verifications.clone()))?;
         Ok(Self {
             registry,
             rpc_requests,
             rpc_duration,
             db_pool,
-            hash_in_flight,
-            hash_waiting,
+            hashing: HashingMetrics {
+                in_flight: hash_in_flight,
+                waiting: hash_waiting,
+                verifications,
+            },
         })
+    }
+
+    /// The gauges and counter the password hasher keeps up to date.
+    pub fn hashing(&self) -> HashingMetrics {
+        self.hashing.clone()
     }
 
     fn observe_rpc(&self, rpc: &str, code: Code, seconds: f64) {

@@ -77,7 +77,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let mut routes = Routes::builder();
     routes
-        .add_service(AuthServiceServer::new(AuthGrpc).max_decoding_message_size(limit))
+        .add_service(
+            AuthServiceServer::new(AuthGrpc::new(app.auth.clone()))
+                .max_decoding_message_size(limit),
+        )
         .add_service(UserServiceServer::new(UserGrpc).max_decoding_message_size(limit))
         .add_service(
             OrganizationServiceServer::new(OrganizationGrpc).max_decoding_message_size(limit),
@@ -130,7 +133,10 @@ async fn dispatch(State(edge): State<Edge>, request: Request) -> Response {
 
 /// Builds the whole HTTP application and the gRPC health reporter it serves.
 pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::HealthReporter)> {
-    let authenticator = Arc::new(Authenticator::new(app.keyring.clone()));
+    let authenticator = Arc::new(Authenticator::new(
+        app.keyring.clone(),
+        app.revocations.clone(),
+    ));
     let access = AccessControl::from_pool(&app.descriptors, authenticator)?;
     let grpc = grpc_stack(&app, access)?;
     let routes = RouteTable::from_pool(&app.descriptors)?;
@@ -219,6 +225,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (router, health) = router(app.clone())?;
+    health::publish(&app, &health).await;
+    let mail_worker = tokio::spawn(app.mail.clone().run());
     let probe = tokio::spawn(health::probe(app, health));
     let served = axum::serve(
         listener,
@@ -227,5 +235,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     probe.abort();
+    mail_worker.abort();
     Ok(served?)
 }

@@ -55,13 +55,39 @@ impl TestApp {
 
     /// Starts Janua with the test defaults, overridden by `vars`.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::spawn_in(tempfile::tempdir().unwrap(), None, vars).await
+    }
+
+    /// A second node beside this one: same database, cache namespace and keys.
+    pub async fn spawn_beside(&self, vars: &[(&str, &str)]) -> Self {
+        Self::spawn_in(tempfile::tempdir().unwrap(), Some(self.env.clone()), vars).await
+    }
+
+    async fn spawn_in(
+        dir: tempfile::TempDir,
+        shared: Option<Vec<(String, String)>>,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        let mut env = match shared {
+            Some(env) => env,
+            None => Self::fresh_env(&dir).await,
+        };
+        for (name, value) in vars {
+            env.retain(|(n, _)| n != name);
+            env.push(((*name).into(), (*value).into()));
+        }
+        Self::start(dir, env).await
+    }
+
+    async fn fresh_env(dir: &tempfile::TempDir) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = vec![
             (
                 "DATABASE_URL".into(),
                 fresh_database_url(dir.path(), uses_postgres()).await,
             ),
             ("FIELD_ENCRYPTION_KEY".into(), random_key()),
+            // Tests sign up many accounts from 127.0.0.1.
+            ("SIGNUPS_PER_HOUR_PER_IP".into(), "10000".into()),
             ("JANUA_BIND_ADDRESS".into(), "127.0.0.1".into()),
             ("PORT".into(), "0".into()),
             ("JANUA_ISSUER".into(), "http://127.0.0.1:4100".into()),
@@ -73,10 +99,10 @@ impl TestApp {
                 format!("test:{}:", uuid::Uuid::now_v7().simple()),
             ));
         }
-        for (name, value) in vars {
-            env.retain(|(n, _)| n != name);
-            env.push(((*name).into(), (*value).into()));
-        }
+        env
+    }
+
+    async fn start(dir: tempfile::TempDir, env: Vec<(String, String)>) -> Self {
         let config = Config::from_vars(env.clone()).unwrap();
         let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -143,6 +169,33 @@ impl TestApp {
             .output()
             .unwrap()
     }
+}
+
+/// `JANUA_TEST_PYTHON` (set by tests/run), else `python3`: the first that imports `module`.
+/// None (after a note) when there is none and `JANUA_TEST_REQUIRE_PEERS` is unset.
+pub fn python_with(module: &str) -> Option<String> {
+    let configured = std::env::var("JANUA_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let found = configured
+        .into_iter()
+        .chain(["python3".to_owned()])
+        .find(|python| {
+            std::process::Command::new(python)
+                .args(["-c", &format!("import {module}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+            "a Python with {module} is required when JANUA_TEST_REQUIRE_PEERS is set (tests/run installs it)"
+        );
+        eprintln!("skipped: no Python with {module}");
+    }
+    found
 }
 
 pub fn random_key() -> String {

@@ -10,10 +10,13 @@
     reason = "tests"
 )]
 
+mod auth;
 mod config;
 mod gateway;
 mod helpers;
 mod jwks;
+mod mail;
 mod probes;
 mod reachability;
+mod smtp;
 mod store;

@@ -133,7 +133,7 @@ async fn buf_curl_lists_and_calls_through_reflection() {
         "--http2-prior-knowledge".into(),
         "-d".into(),
         "{}".into(),
-        format!("{base}/janua.auth.v1.AuthService/Login"),
+        format!("{base}/janua.sso.v1.SsoService/StartSso"),
     ])
     .await;
     assert!(
@@ -182,7 +182,7 @@ async fn metrics_count_rpcs_by_method_and_code() {
     let app = TestApp::spawn().await;
     call_raw(
         app.channel().await,
-        "/janua.auth.v1.AuthService/Login",
+        "/janua.sso.v1.SsoService/StartSso",
         None,
     )
     .await
@@ -200,7 +200,7 @@ async fn metrics_count_rpcs_by_method_and_code() {
         .await
         .unwrap();
     assert!(
-        text.contains(r#"janua_rpc_requests_total{code="UNIMPLEMENTED",rpc="/janua.auth.v1.AuthService/Login"} 1"#),
+        text.contains(r#"janua_rpc_requests_total{code="UNIMPLEMENTED",rpc="/janua.sso.v1.SsoService/StartSso"} 1"#),
         "{text}"
     );
     assert!(

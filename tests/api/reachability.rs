@@ -1,6 +1,7 @@
 //! Every method of the contract answers over gRPC, gRPC-web and its REST route with a real
-//! gRPC status (UNIMPLEMENTED while its capability is not built) — never a 404 or a
-//! transport error — and methods that need credentials refuse a caller without them.
+//! gRPC status (an answer to the empty request, or UNIMPLEMENTED while its capability is not
+//! built) — never a missing route, an internal error or a transport error — and methods that
+//! need credentials refuse a caller without them.
 
 use janua::server::gateway::route::RouteTable;
 use prost_reflect::DescriptorPool;
@@ -30,6 +31,18 @@ fn janua_rpcs(pool: &DescriptorPool) -> Vec<Rpc> {
     rpcs
 }
 
+fn answer_code<T>(answer: Result<T, tonic::Status>) -> Code {
+    answer.map_or_else(|status| status.code(), |_| Code::Ok)
+}
+
+/// An answer from the RPC itself: not a failure of the server or the transport.
+fn is_real_answer(code: Code) -> bool {
+    !matches!(
+        code,
+        Code::Unknown | Code::Internal | Code::Unavailable | Code::DataLoss | Code::Cancelled
+    )
+}
+
 #[tokio::test]
 async fn every_rpc_answers_over_grpc() {
     let app = TestApp::spawn().await;
@@ -42,26 +55,24 @@ async fn every_rpc_answers_over_grpc() {
         rpcs.len()
     );
     for rpc in &rpcs {
-        let anonymous = call_raw(channel.clone(), &rpc.path, None)
-            .await
-            .unwrap_err();
-        let expected = if rpc.public {
-            Code::Unimplemented
+        let anonymous = answer_code(call_raw(channel.clone(), &rpc.path, None).await);
+        if rpc.public {
+            assert!(
+                is_real_answer(anonymous),
+                "{} without a token: {anonymous:?}",
+                rpc.path
+            );
         } else {
-            Code::Unauthenticated
-        };
-        assert_eq!(
-            anonymous.code(),
-            expected,
-            "{} without a token: {anonymous:?}",
-            rpc.path
-        );
-        let signed_in = call_raw(channel.clone(), &rpc.path, Some(&token))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            signed_in.code(),
-            Code::Unimplemented,
+            assert_eq!(
+                anonymous,
+                Code::Unauthenticated,
+                "{} without a token",
+                rpc.path
+            );
+        }
+        let signed_in = answer_code(call_raw(channel.clone(), &rpc.path, Some(&token)).await);
+        assert!(
+            is_real_answer(signed_in),
             "{} with a token: {signed_in:?}",
             rpc.path
         );
@@ -73,10 +84,7 @@ async fn every_rpc_answers_over_grpc_web() {
     let app = TestApp::spawn().await;
     let token = app.access_token().await;
     for rpc in janua_rpcs(&app.app.descriptors) {
-        for (bearer, expected) in [
-            (None, if rpc.public { "12" } else { "16" }),
-            (Some(&token), "12"),
-        ] {
+        for bearer in [None, Some(&token)] {
             let mut request = app
                 .http
                 .post(app.url(&rpc.path))
@@ -88,27 +96,53 @@ async fn every_rpc_answers_over_grpc_web() {
             }
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 200, "{}", rpc.path);
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
             assert!(
-                response.headers()["content-type"]
-                    .to_str()
-                    .unwrap()
-                    .starts_with("application/grpc-web"),
+                content_type.starts_with("application/grpc-web"),
                 "{}",
                 rpc.path
             );
-            let status = response
-                .headers()
-                .get("grpc-status")
-                .map(|v| v.to_str().unwrap().to_owned());
-            assert_eq!(
-                status.as_deref(),
-                Some(expected),
-                "{} (token: {})",
-                rpc.path,
-                bearer.is_some()
-            );
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap();
+            let code = grpc_web_status(&headers, &body)
+                .unwrap_or_else(|| panic!("{}: no grpc-status", rpc.path));
+            if bearer.is_none() && !rpc.public {
+                assert_eq!(code, Code::Unauthenticated, "{}", rpc.path);
+            } else {
+                assert!(
+                    is_real_answer(code),
+                    "{} (token: {}): {code:?}",
+                    rpc.path,
+                    bearer.is_some()
+                );
+            }
         }
     }
+}
+
+/// The status of a gRPC-web answer: in the headers (trailers-only) or in the trailer frame.
+fn grpc_web_status(headers: &reqwest::header::HeaderMap, body: &[u8]) -> Option<Code> {
+    let parse = |v: &str| v.trim().parse::<i32>().ok().map(Code::from_i32);
+    if let Some(value) = headers.get("grpc-status") {
+        return parse(value.to_str().ok()?);
+    }
+    let mut rest = body;
+    while rest.len() >= 5 {
+        let length = u32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        let (frame, tail) = rest[5..].split_at(length.min(rest.len() - 5));
+        if rest[0] & 0x80 != 0 {
+            let trailers = String::from_utf8_lossy(frame);
+            let line = trailers
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("grpc-status:"))?;
+            return parse(&line["grpc-status:".len()..]);
+        }
+        rest = tail;
+    }
+    None
 }
 
 /// A concrete URL for a route: each path variable becomes a plausible id.
@@ -130,24 +164,12 @@ async fn every_rpc_answers_on_its_rest_route() {
     let app = TestApp::spawn().await;
     let token = app.access_token().await;
     let table = RouteTable::from_pool(&app.app.descriptors).unwrap();
-    let rpcs = janua_rpcs(&app.app.descriptors);
-    for rpc in &rpcs {
+    for rpc in janua_rpcs(&app.app.descriptors) {
         let routes: Vec<_> = table.routes().filter(|r| r.grpc_path == rpc.path).collect();
         assert!(!routes.is_empty(), "{} has no REST route", rpc.path);
         for route in routes {
             let url = app.url(&concrete_path(&route.template_source));
-            for (bearer, expected_status, expected_code) in [
-                (
-                    None,
-                    if rpc.public { 501 } else { 401 },
-                    if rpc.public {
-                        "UNIMPLEMENTED"
-                    } else {
-                        "TOKEN_ERROR"
-                    },
-                ),
-                (Some(&token), 501, "UNIMPLEMENTED"),
-            ] {
+            for bearer in [None, Some(&token)] {
                 let mut request = app.http.request(route.http_method.clone(), &url);
                 if route.body != janua::server::gateway::route::BodyTarget::None {
                     request = request
@@ -160,17 +182,25 @@ async fn every_rpc_answers_on_its_rest_route() {
                 let response = request.send().await.unwrap();
                 let status = response.status().as_u16();
                 let body: Value = response.json().await.unwrap();
-                assert_eq!(
-                    status, expected_status,
-                    "{} {url}: {body}",
-                    route.http_method
+                let what = format!(
+                    "{} {url} (token: {}): {status} {body}",
+                    route.http_method,
+                    bearer.is_some()
                 );
-                assert_eq!(
-                    body["error"]["code"], expected_code,
-                    "{} {url}: {body}",
-                    route.http_method
+                if bearer.is_none() && !rpc.public {
+                    assert_eq!(
+                        (status, body["error"]["code"].as_str()),
+                        (401, Some("TOKEN_ERROR")),
+                        "{what}"
+                    );
+                    continue;
+                }
+                assert!(
+                    status == 200 || status == 501 || (400..500).contains(&status),
+                    "{what}"
                 );
-                assert_eq!(body["error"]["status"], expected_status);
+                assert_ne!(status, 405, "{what}");
+                assert_ne!(body["error"]["message"], "no such route", "{what}");
             }
         }
     }

@@ -1,0 +1,365 @@
+//! Proving control of an account without the current password, or changing it: password
+//! change and reset, email verification, magic links. One-time tokens are random, stored as
+//! SHA-256, single use and short-lived; the requests that take an email answer the same
+//! whether or not an account exists.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use url::Url;
+
+use super::{
+    Principal,
+    credentials::{Email, NewPassword, presented_password},
+    service::{Authentication, NewSession, SignedIn},
+    store, tokens,
+};
+use crate::{
+    audit::{self, Actor, AuditEvent, ClientInfo},
+    error::Error,
+    mail::Mail,
+    store::entities::{one_time_token, user},
+    users::store as users,
+};
+
+/// One kind of one-time token: its purpose, lifetime and the app page its link opens.
+struct Purpose {
+    name: &'static str,
+    ttl: Duration,
+    page: &'static str,
+    subject: &'static str,
+    action: &'static str,
+}
+
+const PASSWORD_RESET: Purpose = Purpose {
+    name: "password_reset",
+    ttl: Duration::from_secs(3600),
+    page: "reset-password",
+    subject: "Reset your password",
+    action: "reset your password",
+};
+const EMAIL_VERIFICATION: Purpose = Purpose {
+    name: "email_verification",
+    ttl: Duration::from_secs(48 * 3600),
+    page: "verify-email",
+    subject: "Verify your email address",
+    action: "verify your email address",
+};
+const MAGIC_LINK: Purpose = Purpose {
+    name: "magic_link",
+    ttl: Duration::from_secs(15 * 60),
+    page: "magic-link",
+    subject: "Your sign-in link",
+    action: "sign in",
+};
+
+fn invalid_token() -> Error {
+    Error::Token("the link is invalid, expired or already used".into())
+}
+
+impl Authentication {
+    /// Needs the current password; ends every other session.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let current = presented_password("current_password", current)?;
+        let account = self.current_user(principal).await?;
+        let new = NewPassword::parse("new_password", new, &account.email_normalized)?;
+        self.guard
+            .check_login(&account.email_normalized, client.ip_address.as_deref())
+            .await?;
+        let verified = self
+            .passwords
+            .verify(&current, account.password_hash.as_deref())
+            .await?;
+        if !verified.matches {
+            self.guard
+                .record_login_failure(&account.email_normalized, client.ip_address.as_deref())
+                .await?;
+            return Err(Error::Authentication);
+        }
+        let hash = self.passwords.hash(new.secret()).await?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        users::set_password_hash(&txn, &account.id, &hash, now).await?;
+        let revoked = store::revoke_user_sessions(
+            &txn,
+            &account.id,
+            Some(&principal.session_id),
+            now,
+            "password_changed",
+        )
+        .await?;
+        let event = AuditEvent::new("user.password_changed", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.revocations.publish(&revoked).await;
+        Ok(())
+    }
+
+    /// Mails a reset link when the account exists; answers the same either way.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let email = Email::parse("email", email)?;
+        let Some(account) = self.active_account(email.normalized()).await? else {
+            return Ok(());
+        };
+        self.send_link(&account, &PASSWORD_RESET, None, client)
+            .await
+    }
+
+    /// Sets a new password with a reset link; ends every session and lifts a lock.
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let hash = tokens::digest(token);
+        let now = self.clock.now();
+        // Read first, so a password the policy refuses does not burn the link.
+        let link = store::find_live_one_time_token(&self.db, &hash, PASSWORD_RESET.name, now)
+            .await?
+            .ok_or_else(invalid_token)?;
+        let account = self.linked_account(&link).await?;
+        let new = NewPassword::parse("new_password", new, &account.email_normalized)?;
+        let password_hash = self.passwords.hash(new.secret()).await?;
+        let txn = self.db.begin().await?;
+        store::consume_one_time_token(&txn, &hash, PASSWORD_RESET.name, now)
+            .await?
+            .ok_or_else(invalid_token)?;
+        users::set_password_hash(&txn, &account.id, &password_hash, now).await?;
+        let revoked =
+            store::revoke_user_sessions(&txn, &account.id, None, now, "password_reset").await?;
+        let event = AuditEvent::new("user.password_reset", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.revocations.publish(&revoked).await;
+        self.guard.unlock(&account.email_normalized).await?;
+        Ok(())
+    }
+
+    /// Mails the caller a new verification link (nothing to do once verified).
+    pub async fn send_verification_email(
+        &self,
+        principal: &Principal,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let account = self.current_user(principal).await?;
+        if account.email_verified {
+            return Ok(());
+        }
+        self.send_link(&account, &EMAIL_VERIFICATION, None, client)
+            .await
+    }
+
+    pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), Error> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let link = store::consume_one_time_token(
+            &txn,
+            &tokens::digest(token),
+            EMAIL_VERIFICATION.name,
+            now,
+        )
+        .await?
+        .ok_or_else(invalid_token)?;
+        let account = self.linked_account(&link).await?;
+        users::mark_email_verified(&txn, &account.id, now).await?;
+        let event = AuditEvent::new("user.email_verified", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Mails a sign-in link when the account exists; answers the same either way. The link
+    /// opens `redirect_uri` when given (it must be on the allow-list), else the app.
+    pub async fn send_magic_link(
+        &self,
+        email: &str,
+        redirect_uri: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let email = Email::parse("email", email)?;
+        let base = self.allowed_redirect(redirect_uri)?;
+        let Some(account) = self.active_account(email.normalized()).await? else {
+            return Ok(());
+        };
+        self.send_link(&account, &MAGIC_LINK, base, client).await
+    }
+
+    fn allowed_redirect(&self, redirect_uri: &str) -> Result<Option<Url>, Error> {
+        if redirect_uri.is_empty() {
+            return Ok(None);
+        }
+        let url =
+            Url::parse(redirect_uri).map_err(|_| Error::invalid("redirect_uri", "is not a URL"))?;
+        if self.settings.allowed_redirects.contains(&url) {
+            Ok(Some(url))
+        } else {
+            Err(Error::invalid(
+                "redirect_uri",
+                "is not an allowed redirect URI",
+            ))
+        }
+    }
+
+    /// Signs in with a magic link (which also proves the mailbox: the email becomes verified).
+    pub async fn verify_magic_link(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let link =
+            store::consume_one_time_token(&txn, &tokens::digest(token), MAGIC_LINK.name, now)
+                .await?
+                .ok_or_else(invalid_token)?;
+        let mut account = self.linked_account(&link).await?;
+        users::mark_email_verified(&txn, &account.id, now).await?;
+        users::record_login(&txn, &account.id, now).await?;
+        account.email_verified = true;
+        let new = NewSession {
+            user: &account,
+            amr: &["email"],
+            organization_id: None,
+            client,
+        };
+        let (session_id, refresh) = self.open_session(&txn, new, now).await?;
+        let event = AuditEvent::new("user.magic_link_login", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        let tokens = self
+            .token_pair(&account, &session_id, None, &["email"], refresh, now)
+            .await?;
+        Ok(SignedIn {
+            user: account,
+            tokens,
+        })
+    }
+
+    pub(super) async fn queue_verification_mail(
+        &self,
+        db: &impl ConnectionTrait,
+        account: &user::Model,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.queue_link(db, account, &EMAIL_VERIFICATION, None, now)
+            .await
+    }
+
+    async fn active_account(&self, normalized: &str) -> Result<Option<user::Model>, Error> {
+        Ok(users::find_by_email(&self.db, normalized)
+            .await?
+            .filter(|u| u.status == "active"))
+    }
+
+    async fn linked_account(&self, link: &one_time_token::Model) -> Result<user::Model, Error> {
+        let user_id = link.user_id.as_deref().ok_or_else(invalid_token)?;
+        users::find_by_id(&self.db, user_id)
+            .await?
+            .filter(|u| u.status == "active")
+            .ok_or_else(invalid_token)
+    }
+
+    async fn send_link(
+        &self,
+        account: &user::Model,
+        purpose: &Purpose,
+        base: Option<Url>,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        self.queue_link(&txn, account, purpose, base, now).await?;
+        let action = match purpose.name {
+            "password_reset" => "user.password_reset_requested",
+            "email_verification" => "user.email_verification_sent",
+            _ => "user.magic_link_sent",
+        };
+        let event = AuditEvent::new(action, Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.mail.wake();
+        Ok(())
+    }
+
+    /// Stores a one-time token for the account and queues the mail carrying its link.
+    async fn queue_link(
+        &self,
+        db: &impl ConnectionTrait,
+        account: &user::Model,
+        purpose: &Purpose,
+        base: Option<Url>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let token = tokens::new_opaque_token();
+        let row = one_time_token::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            token_hash: tokens::digest(&token),
+            purpose: purpose.name.to_owned(),
+            user_id: Some(account.id.clone()),
+            email: Some(account.email_normalized.clone()),
+            payload: None,
+            created_at: now,
+            expires_at: now + purpose.ttl,
+            used_at: None,
+        };
+        store::insert_one_time_token(db, row).await?;
+        let mut link = match base {
+            Some(base) => base,
+            None => self
+                .settings
+                .app_url
+                .join(purpose.page)
+                .map_err(anyhow::Error::from)?,
+        };
+        link.query_pairs_mut().append_pair("token", &token);
+        self.mail
+            .enqueue(db, link_mail(account, purpose, link.as_str()))
+            .await?;
+        Ok(())
+    }
+}
+
+fn link_mail(account: &user::Model, purpose: &Purpose, link: &str) -> Mail {
+    let minutes = purpose.ttl.as_secs() / 60;
+    let validity = if minutes >= 120 {
+        format!("{} hours", minutes / 60)
+    } else {
+        format!("{minutes} minutes")
+    };
+    let text = format!(
+        "Hello,\n\nOpen this link to {}:\n\n{link}\n\nThe link works once and expires in {validity}. If you did not ask for it, ignore this message.\n",
+        purpose.action
+    );
+    let html = format!(
+        "<p>Hello,</p><p><a href=\"{link}\">Click here to {}</a>.</p><p>The link works once and expires in {validity}. If you did not ask for it, ignore this message.</p>",
+        purpose.action
+    );
+    Mail {
+        to: account.email.clone(),
+        subject: purpose.subject.to_owned(),
+        text,
+        html,
+    }
+}

@@ -1,0 +1,595 @@
+//! The authentication capability: sign-up, sign-in, refresh-token rotation with reuse
+//! detection, sessions, and introspection. Rules live here; queries in `store` and
+//! `users::store`; transport in `grpc`. Each multi-row change is one transaction.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, SqlErr, TransactionTrait};
+use secrecy::SecretString;
+use url::Url;
+
+use super::{
+    AccessClaims, Principal,
+    credentials::{Email, NewPassword, presented_password},
+    limits::BruteForceGuard,
+    revocation::Revocations,
+    store,
+    tokens::{self, AccessGrant},
+};
+use crate::{
+    audit::{self, Actor, AuditEvent, ClientInfo},
+    clock::Clock,
+    crypto::{Keyring, PasswordHasher},
+    error::Error,
+    mail::Mailer,
+    store::{
+        Db,
+        entities::{refresh_token, session, user},
+    },
+    users::store as users,
+};
+
+/// Lifetimes and links (from the configuration).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub app_url: Url,
+    /// Where links may send a user besides the app (`SSO_ALLOWED_REDIRECT_URIS`).
+    pub allowed_redirects: Vec<Url>,
+}
+
+/// What a client receives after signing in or refreshing.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: user::Model,
+    pub tokens: TokenPair,
+}
+
+/// RFC 7662 answer about an access token.
+#[derive(Debug, Clone, Default)]
+pub struct Introspection {
+    pub active: bool,
+    pub claims: Option<AccessClaims>,
+}
+
+pub struct Authentication {
+    pub(super) db: Db,
+    pub(super) keyring: Arc<Keyring>,
+    pub(super) passwords: Arc<PasswordHasher>,
+    pub(super) guard: BruteForceGuard,
+    pub(super) mail: Arc<Mailer>,
+    pub(super) revocations: Arc<Revocations>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) settings: AuthSettings,
+}
+
+/// A session about to be opened.
+pub(super) struct NewSession<'a> {
+    pub user: &'a user::Model,
+    pub amr: &'a [&'a str],
+    pub organization_id: Option<String>,
+    pub client: &'a ClientInfo,
+}
+
+impl Authentication {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the capability's collaborators, wired once at start-up"
+    )]
+    pub fn new(
+        db: Db,
+        keyring: Arc<Keyring>,
+        passwords: Arc<PasswordHasher>,
+        guard: BruteForceGuard,
+        mail: Arc<Mailer>,
+        revocations: Arc<Revocations>,
+        clock: Arc<dyn Clock>,
+        settings: AuthSettings,
+    ) -> Self {
+        Self {
+            db,
+            keyring,
+            passwords,
+            guard,
+            mail,
+            revocations,
+            clock,
+            settings,
+        }
+    }
+
+    /// Creates an account and signs it in; a verification mail goes out.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        display_name: &str,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
+        let email = Email::parse("email", email)?;
+        let password = NewPassword::parse("password", password, email.normalized())?;
+        let display_name = display_name.trim();
+        if display_name.chars().count() > 200 {
+            return Err(Error::invalid(
+                "display_name",
+                "must be at most 200 characters",
+            ));
+        }
+        self.guard
+            .check_signup(client.ip_address.as_deref())
+            .await?;
+        if users::find_by_email(&self.db, email.normalized())
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(
+                "an account with this email already exists".into(),
+            ));
+        }
+        let hash = self.passwords.hash(password.secret()).await?;
+        let now = self.clock.now();
+        let account = user::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.as_str().to_owned(),
+            email_normalized: email.normalized().to_owned(),
+            password_hash: Some(hash),
+            display_name: display_name.to_owned(),
+            email_verified: false,
+            is_admin: false,
+            status: "active".into(),
+            metadata: None,
+            last_login_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let txn = self.db.begin().await?;
+        let account = users::insert(&txn, account)
+            .await
+            .map_err(conflict_on_duplicate)?;
+        let (session_id, refresh) = self
+            .open_session(
+                &txn,
+                NewSession {
+                    user: &account,
+                    amr: &["pwd"],
+                    organization_id: None,
+                    client,
+                },
+                now,
+            )
+            .await?;
+        self.queue_verification_mail(&txn, &account, now).await?;
+        let event = AuditEvent::new("user.registered", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.mail.wake();
+        let tokens = self
+            .token_pair(&account, &session_id, None, &["pwd"], refresh, now)
+            .await?;
+        Ok(SignedIn {
+            user: account,
+            tokens,
+        })
+    }
+
+    /// Email + password sign-in. Unknown email and wrong password answer alike and cost
+    /// one password verification each.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
+        let email = Email::parse("email", email)?;
+        let password = presented_password("password", password)?;
+        let ip = client.ip_address.as_deref();
+        self.guard.check_login(email.normalized(), ip).await?;
+        let account = users::find_by_email(&self.db, email.normalized()).await?;
+        let stored = account.as_ref().and_then(|u| u.password_hash.as_deref());
+        let verified = self.passwords.verify(&password, stored).await?;
+        let account = match account {
+            Some(account) if verified.matches && account.status != "deleted" => account,
+            account => {
+                return Err(self
+                    .login_failed(account.as_ref(), email.normalized(), client)
+                    .await);
+            }
+        };
+        if account.status != "active" {
+            return Err(Error::Authorization("this account is suspended".into()));
+        }
+        self.guard.record_login_success(email.normalized()).await?;
+        let rehashed = match verified.needs_rehash {
+            true => Some(self.passwords.hash(&password).await?),
+            false => None,
+        };
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if let Some(hash) = rehashed {
+            users::set_password_hash(&txn, &account.id, &hash, now).await?;
+        }
+        users::record_login(&txn, &account.id, now).await?;
+        let (session_id, refresh) = self
+            .open_session(
+                &txn,
+                NewSession {
+                    user: &account,
+                    amr: &["pwd"],
+                    organization_id: None,
+                    client,
+                },
+                now,
+            )
+            .await?;
+        let event = AuditEvent::new("user.login", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        let tokens = self
+            .token_pair(&account, &session_id, None, &["pwd"], refresh, now)
+            .await?;
+        Ok(SignedIn {
+            user: account,
+            tokens,
+        })
+    }
+
+    async fn login_failed(
+        &self,
+        account: Option<&user::Model>,
+        normalized: &str,
+        client: &ClientInfo,
+    ) -> Error {
+        let failure = match self
+            .guard
+            .record_login_failure(normalized, client.ip_address.as_deref())
+            .await
+        {
+            Ok(failure) => failure,
+            Err(err) => return err,
+        };
+        let now = self.clock.now();
+        let actor = account.map_or(Actor::Anonymous, |u| Actor::User(u.id.clone()));
+        let mut event = AuditEvent::new("user.login", actor.clone())
+            .client(client.clone())
+            .failed();
+        if let Some(account) = account {
+            event = event.target("user", &account.id);
+        }
+        let mut events = vec![event];
+        if let (true, Some(account)) = (failure.locked, account) {
+            events.push(
+                AuditEvent::new("user.locked", actor)
+                    .target("user", &account.id)
+                    .client(client.clone()),
+            );
+        }
+        for event in events {
+            if let Err(err) = audit::record(&self.db, now, event).await {
+                return err.into();
+            }
+        }
+        Error::Authentication
+    }
+
+    /// Rotates a refresh token. Presenting one that was already rotated revokes its session.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, Error> {
+        let invalid = || Error::Token("invalid refresh token".into());
+        if refresh_token.is_empty() {
+            return Err(Error::invalid("refresh_token", "is required"));
+        }
+        let hash = tokens::digest(refresh_token);
+        let row = store::find_refresh_token(&self.db, &hash)
+            .await?
+            .ok_or_else(invalid)?;
+        let session = store::find_session(&self.db, &row.session_id)
+            .await?
+            .ok_or_else(invalid)?;
+        if row.used_at.is_some() {
+            return Err(self.refresh_reused(&session, client).await);
+        }
+        let now = self.clock.now();
+        if row.expires_at <= now || session.revoked_at.is_some() || session.expires_at <= now {
+            return Err(Error::Token("refresh token expired or revoked".into()));
+        }
+        let account = users::find_by_id(&self.db, &session.user_id)
+            .await?
+            .filter(|u| u.status == "active")
+            .ok_or_else(invalid)?;
+        let txn = self.db.begin().await?;
+        if !store::mark_refresh_token_used(&txn, &hash, now).await? {
+            drop(txn);
+            return Err(self.refresh_reused(&session, client).await);
+        }
+        let next = self.new_refresh_token(&txn, &session.id, now).await?;
+        store::touch_session(
+            &txn,
+            &session.id,
+            now,
+            now + self.settings.refresh_token_ttl,
+        )
+        .await?;
+        txn.commit().await?;
+        let amr: Vec<&str> = session.amr.split_whitespace().collect();
+        self.token_pair(
+            &account,
+            &session.id,
+            session.organization_id.as_deref(),
+            &amr,
+            next,
+            now,
+        )
+        .await
+    }
+
+    async fn refresh_reused(&self, session: &session::Model, client: &ClientInfo) -> Error {
+        let now = self.clock.now();
+        let revoked =
+            match store::revoke_session(&self.db, &session.id, now, "refresh_token_reuse").await {
+                Ok(revoked) => revoked,
+                Err(err) => return err.into(),
+            };
+        self.revocations.publish(&revoked).await;
+        let event = AuditEvent::new(
+            "session.refresh_token_reuse",
+            Actor::User(session.user_id.clone()),
+        )
+        .target("session", &session.id)
+        .client(client.clone())
+        .failed();
+        if let Err(err) = audit::record(&self.db, now, event).await {
+            return err.into();
+        }
+        Error::Token("refresh token reuse detected; the session is revoked".into())
+    }
+
+    /// Ends this session, or every session of the caller.
+    pub async fn logout(
+        &self,
+        principal: &Principal,
+        all_sessions: bool,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let revoked = if all_sessions {
+            store::revoke_user_sessions(&txn, &principal.user_id, None, now, "logout").await?
+        } else {
+            store::revoke_session(&txn, &principal.session_id, now, "logout").await?
+        };
+        let event = AuditEvent::new("session.logout", Actor::User(principal.user_id.clone()))
+            .target("session", &principal.session_id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.revocations.publish(&revoked).await;
+        Ok(())
+    }
+
+    pub async fn current_user(&self, principal: &Principal) -> Result<user::Model, Error> {
+        users::find_by_id(&self.db, &principal.user_id)
+            .await?
+            .filter(|u| u.status != "deleted")
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// The caller's live sessions, most recently used first.
+    pub async fn list_sessions(
+        &self,
+        principal: &Principal,
+        page: crate::store::Page,
+    ) -> Result<(Vec<session::Model>, String), Error> {
+        let now = self.clock.now();
+        let mut rows = store::list_live_sessions(
+            &self.db,
+            &principal.user_id,
+            now,
+            page.offset,
+            page.size + 1,
+        )
+        .await?;
+        let next = page.next_token(&mut rows);
+        Ok((rows, next))
+    }
+
+    /// Revokes one of the caller's sessions; another user's session is NOT_FOUND.
+    pub async fn revoke_session(
+        &self,
+        principal: &Principal,
+        session_id: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let session = store::find_session(&self.db, session_id)
+            .await?
+            .filter(|s| s.user_id == principal.user_id)
+            .ok_or(Error::NotFound("session"))?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let revoked = store::revoke_session(&txn, &session.id, now, "revoked_by_user").await?;
+        let event = AuditEvent::new("session.revoked", Actor::User(principal.user_id.clone()))
+            .target("session", &session.id)
+            .client(client.clone());
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.revocations.publish(&revoked).await;
+        Ok(())
+    }
+
+    /// RFC 7662 for services: is this access token live (signature, expiry, session)?
+    pub async fn introspect(
+        &self,
+        caller: &Principal,
+        token: &str,
+    ) -> Result<Introspection, Error> {
+        self.require_admin(caller).await?;
+        let Ok(claims) = self.keyring.verify::<AccessClaims>(token).await else {
+            return Ok(Introspection::default());
+        };
+        if self.revocations.is_revoked(&claims.sid).await? {
+            return Ok(Introspection::default());
+        }
+        Ok(Introspection {
+            active: true,
+            claims: Some(claims),
+        })
+    }
+
+    /// The caller must be a platform administrator.
+    pub async fn require_admin(&self, caller: &Principal) -> Result<(), Error> {
+        let admin = users::find_by_id(&self.db, &caller.user_id)
+            .await?
+            .is_some_and(|u| u.is_admin && u.status == "active");
+        if admin {
+            Ok(())
+        } else {
+            Err(Error::Authorization(
+                "this operation is for platform administrators".into(),
+            ))
+        }
+    }
+
+    /// Creates the configured platform administrator once (verified, active).
+    pub async fn bootstrap_admin(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> anyhow::Result<()> {
+        let email =
+            Email::parse("ADMIN_BOOTSTRAP_EMAIL", email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if users::find_by_email(&self.db, email.normalized())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let password = NewPassword::parse(
+            "ADMIN_BOOTSTRAP_PASSWORD",
+            super::credentials::expose(password),
+            email.normalized(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let now = self.clock.now();
+        let admin = user::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.as_str().to_owned(),
+            email_normalized: email.normalized().to_owned(),
+            password_hash: Some(self.passwords.hash(password.secret()).await?),
+            display_name: "Administrator".into(),
+            email_verified: true,
+            is_admin: true,
+            status: "active".into(),
+            metadata: None,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let txn = self.db.begin().await?;
+        let admin = users::insert(&txn, admin).await?;
+        audit::record(
+            &txn,
+            now,
+            AuditEvent::new("user.bootstrap_admin", Actor::System).target("user", &admin.id),
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(user.id = %admin.id, "created the bootstrap administrator");
+        Ok(())
+    }
+
+    /// Inserts a session and its first refresh token; returns (session id, refresh token).
+    pub(super) async fn open_session(
+        &self,
+        db: &impl ConnectionTrait,
+        new: NewSession<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String), Error> {
+        let session = session::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: new.user.id.clone(),
+            organization_id: new.organization_id,
+            user_agent: new.client.user_agent.clone(),
+            ip_address: new.client.ip_address.clone(),
+            amr: new.amr.join(" "),
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + self.settings.refresh_token_ttl,
+            revoked_at: None,
+            revoked_reason: None,
+        };
+        let id = session.id.clone();
+        store::insert_session(db, session).await?;
+        let refresh = self.new_refresh_token(db, &id, now).await?;
+        Ok((id, refresh))
+    }
+
+    async fn new_refresh_token(
+        &self,
+        db: &impl ConnectionTrait,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let token = tokens::new_opaque_token();
+        let row = refresh_token::Model {
+            token_hash: tokens::digest(&token),
+            session_id: session_id.to_owned(),
+            created_at: now,
+            expires_at: now + self.settings.refresh_token_ttl,
+            used_at: None,
+        };
+        store::insert_refresh_token(db, row).await?;
+        Ok(token)
+    }
+
+    pub(super) async fn token_pair(
+        &self,
+        account: &user::Model,
+        session_id: &str,
+        organization_id: Option<&str>,
+        amr: &[&str],
+        refresh_token: String,
+        now: DateTime<Utc>,
+    ) -> Result<TokenPair, Error> {
+        let grant = AccessGrant {
+            user_id: &account.id,
+            session_id,
+            email: &account.email,
+            organization_id,
+            organization_role: None,
+            amr: amr.iter().map(|m| (*m).to_owned()).collect(),
+        };
+        let ttl = self.settings.access_token_ttl;
+        let claims = tokens::access_claims(self.keyring.issuer(), grant, now, ttl);
+        Ok(TokenPair {
+            access_token: self.keyring.sign(&claims).await?,
+            refresh_token,
+            expires_in: i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
+        })
+    }
+}
+
+fn conflict_on_duplicate(err: DbErr) -> Error {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict("an account with this email already exists".into())
+        }
+        _ => err.into(),
+    }
+}
