@@ -823,3 +823,153 @@ async fn dump_database(app: &TestApp) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn security_events_are_audited_with_ip_and_user_agent() {
+    use janua::store::entities::audit_event;
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let email = unique_email("audit");
+    let registered = register(&app, &email).await;
+    assert_eq!(login(&app, &email, "a wrong password here").await.0, 401);
+    let token = access(&login(&app, &email, PASSWORD).await.1);
+    let refresh = registered["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    rest(
+        &app,
+        "POST",
+        "/api/v1/auth/token/refresh",
+        None,
+        json!({"refresh_token": refresh}),
+    )
+    .await;
+    rest(
+        &app,
+        "POST",
+        "/api/v1/auth/token/refresh",
+        None,
+        json!({"refresh_token": refresh}),
+    )
+    .await;
+    rest(
+        &app,
+        "POST",
+        "/api/v1/auth/password/change",
+        Some(&token),
+        json!({"current_password": PASSWORD, "new_password": "a changed passphrase"}),
+    )
+    .await;
+    rest(&app, "POST", "/api/v1/auth/logout", Some(&token), json!({})).await;
+    let events = audit_event::Entity::find().all(&app.app.db).await.unwrap();
+    let seen = |action: &str, outcome: &str| {
+        events
+            .iter()
+            .any(|e| e.action == action && e.outcome == outcome)
+    };
+    for (action, outcome) in [
+        ("user.registered", "success"),
+        ("user.login", "failure"),
+        ("user.login", "success"),
+        ("session.refresh_token_reuse", "failure"),
+        ("user.password_changed", "success"),
+        ("session.logout", "success"),
+    ] {
+        assert!(
+            seen(action, outcome),
+            "no {action} ({outcome}) in {:?}",
+            events.iter().map(|e| &e.action).collect::<Vec<_>>()
+        );
+    }
+    let login = events
+        .iter()
+        .find(|e| e.action == "user.login" && e.outcome == "success")
+        .unwrap();
+    assert_eq!(login.ip_address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        login.user_agent.as_deref(),
+        Some("janua-tests/1.0"),
+        "the REST caller's user agent reaches the audit log"
+    );
+}
+
+/// A `janua serve` process beside `app` (same database, Redis namespace and keys).
+struct JanuaProcess {
+    child: tokio::process::Child,
+    port: u16,
+}
+
+impl JanuaProcess {
+    async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut env = app.env.clone();
+        env.retain(|(name, _)| name != "PORT");
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_janua"));
+        command
+            .env_clear()
+            .envs(env)
+            .env("PORT", port.to_string())
+            .envs(vars.iter().copied())
+            .kill_on_drop(true);
+        let child = command
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(process.url("/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "janua serve did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        process
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+#[tokio::test]
+async fn lockout_is_shared_with_a_second_server_process() {
+    if std::env::var("REDIS_URL").is_err() {
+        eprintln!(
+            "skipped: limits shared between processes need REDIS_URL (the test command sets it)"
+        );
+        return;
+    }
+    let node_a = TestApp::spawn_with(&LOCKING).await;
+    let mut node_b = JanuaProcess::start_beside(&node_a, &LOCKING).await;
+    let email = unique_email("process");
+    register(&node_a, &email).await;
+    let login_b = |password: &'static str| {
+        let url = node_b.url("/api/v1/auth/login");
+        let email = email.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(login_b("wrong wrong wrong").await, 401);
+    assert_eq!(login(&node_a, &email, "wrong wrong wrong").await.0, 401);
+    assert_eq!(login_b("wrong wrong wrong").await, 401);
+    assert_eq!(
+        login(&node_a, &email, PASSWORD).await.0,
+        423,
+        "node A counts node B's failures"
+    );
+    assert_eq!(login_b(PASSWORD).await, 423);
+    node_b.child.kill().await.unwrap();
+}

@@ -121,6 +121,7 @@ impl TestApp {
             app,
             env,
             http: reqwest::Client::builder()
+                .user_agent("janua-tests/1.0")
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
