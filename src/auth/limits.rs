@@ -290,49 +290,20 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::cache::{CacheError, connect};
+    use crate::cache::{
+        CacheError,
+        test_support::{Backend, against_both_backends, random_prefix},
+    };
 
     const ALICE: &str = "alice@example.com";
     const BOB: &str = "bob@example.com";
     const IP: &str = "203.0.113.7";
     const OTHER_IP: &str = "198.51.100.9";
 
-    /// Which cache a behaviour runs against.
-    #[derive(Clone)]
-    enum Backend {
-        InProcess,
-        Redis { url: String },
-    }
-
-    impl Backend {
-        /// The Redis backend, or `None` (after saying so) when `REDIS_URL` is unset.
-        fn redis_from_env(test_name: &str) -> Option<Self> {
-            match std::env::var("REDIS_URL") {
-                Ok(url) if !url.is_empty() => Some(Self::Redis { url }),
-                _ => {
-                    println!("skipped redis::{test_name}: REDIS_URL is unset");
-                    None
-                }
-            }
-        }
-
-        async fn open(&self, key_prefix: &str) -> Arc<dyn Cache> {
-            let url = match self {
-                Self::InProcess => None,
-                Self::Redis { url } => Some(url.as_str()),
-            };
-            connect(url, key_prefix).await.expect("cache connects")
-        }
-
-        /// A cache under a fresh random prefix, and a guard over it.
-        async fn guard(&self, limits: LoginLimits) -> (BruteForceGuard, Arc<dyn Cache>) {
-            let cache = self.open(&random_prefix()).await;
-            (BruteForceGuard::new(Arc::clone(&cache), limits), cache)
-        }
-    }
-
-    fn random_prefix() -> String {
-        format!("test:{}:", uuid::Uuid::now_v7())
+    /// A cache under a fresh random prefix, and a guard over it.
+    async fn guard(backend: &Backend, limits: LoginLimits) -> (BruteForceGuard, Arc<dyn Cache>) {
+        let cache = backend.open_isolated().await;
+        (BruteForceGuard::new(Arc::clone(&cache), limits), cache)
     }
 
     /// The documented defaults.
@@ -345,32 +316,6 @@ mod tests {
             ip_window: Duration::from_secs(10 * 60),
             signups_per_hour: 30,
         }
-    }
-
-    /// Runs each named behaviour as `in_process::<name>` and `redis::<name>`.
-    macro_rules! against_both_backends {
-        ($($behaviour:ident),* $(,)?) => {
-            mod in_process {
-                $(
-                    #[tokio::test]
-                    async fn $behaviour() {
-                        super::$behaviour(super::Backend::InProcess).await;
-                    }
-                )*
-            }
-
-            mod redis {
-                $(
-                    #[tokio::test]
-                    async fn $behaviour() {
-                        let name = stringify!($behaviour);
-                        if let Some(backend) = super::Backend::redis_from_env(name) {
-                            super::$behaviour(backend).await;
-                        }
-                    }
-                )*
-            }
-        };
     }
 
     against_both_backends!(
@@ -415,7 +360,7 @@ mod tests {
     }
 
     async fn checking_counts_nothing(backend: Backend) {
-        let (guard, _) = backend.guard(default_limits()).await;
+        let (guard, _) = guard(&backend, default_limits()).await;
 
         for _ in 0..20 {
             guard.check_login(ALICE, Some(IP)).await.unwrap();
@@ -427,7 +372,7 @@ mod tests {
     }
 
     async fn delays_start_at_the_fifth_failure_and_grow(backend: Backend) {
-        let (guard, _) = backend.guard(default_limits()).await;
+        let (guard, _) = guard(&backend, default_limits()).await;
 
         fail_times(&guard, ALICE, 4).await;
         guard.check_login(ALICE, Some(IP)).await.unwrap();
@@ -450,7 +395,7 @@ mod tests {
 
     async fn tenth_failure_locks_the_account_for_the_lock_duration(backend: Backend) {
         let limits = default_limits();
-        let (guard, _) = backend.guard(limits.clone()).await;
+        let (guard, _) = guard(&backend, limits.clone()).await;
 
         let ninth = fail_times(&guard, ALICE, 9).await;
         let tenth = guard.record_login_failure(ALICE, Some(IP)).await.unwrap();
@@ -469,7 +414,7 @@ mod tests {
     }
 
     async fn failures_during_a_lock_do_not_extend_it(backend: Backend) {
-        let (guard, _) = backend.guard(default_limits()).await;
+        let (guard, _) = guard(&backend, default_limits()).await;
         fail_times(&guard, ALICE, 10).await;
         let before = refused_with(guard.check_login(ALICE, None).await, "ACCOUNT_LOCKED");
 
@@ -485,7 +430,7 @@ mod tests {
             ip_max_failures: 8,
             ..default_limits()
         };
-        let (guard, _) = backend.guard(limits).await;
+        let (guard, _) = guard(&backend, limits).await;
         fail_times(&guard, ALICE, 6).await;
 
         guard.record_login_success(ALICE).await.unwrap();
@@ -504,7 +449,7 @@ mod tests {
             account_lock_duration: Duration::from_secs(1),
             ..default_limits()
         };
-        let (guard, _) = backend.guard(limits).await;
+        let (guard, _) = guard(&backend, limits).await;
         let failure = fail_times(&guard, ALICE, 3).await;
         assert!(failure.locked);
         refused_with(guard.check_login(ALICE, None).await, "ACCOUNT_LOCKED");
@@ -521,7 +466,7 @@ mod tests {
 
     async fn ip_budget_refuses_after_max_failures_across_accounts(backend: Backend) {
         let limits = default_limits();
-        let (guard, _) = backend.guard(limits.clone()).await;
+        let (guard, _) = guard(&backend, limits.clone()).await;
 
         for n in 0..limits.ip_max_failures {
             let account = format!("user{n}@example.com");
@@ -546,7 +491,7 @@ mod tests {
 
     async fn signups_beyond_the_hourly_budget_are_refused(backend: Backend) {
         let limits = default_limits();
-        let (guard, _) = backend.guard(limits.clone()).await;
+        let (guard, _) = guard(&backend, limits.clone()).await;
 
         for _ in 0..limits.signups_per_hour {
             guard.check_signup(Some(IP)).await.unwrap();
@@ -559,7 +504,7 @@ mod tests {
     }
 
     async fn unlock_clears_lock_delay_and_failures(backend: Backend) {
-        let (guard, _) = backend.guard(default_limits()).await;
+        let (guard, _) = guard(&backend, default_limits()).await;
         fail_times(&guard, ALICE, 10).await;
         fail_times(&guard, BOB, 6).await;
         refused_with(guard.check_login(ALICE, None).await, "ACCOUNT_LOCKED");
@@ -575,7 +520,7 @@ mod tests {
     }
 
     async fn cache_keys_never_hold_the_email_in_clear(backend: Backend) {
-        let (guard, cache) = backend.guard(default_limits()).await;
+        let (guard, cache) = guard(&backend, default_limits()).await;
         fail_times(&guard, ALICE, 10).await;
         fail_times(&guard, BOB, 6).await;
 

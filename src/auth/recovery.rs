@@ -235,16 +235,13 @@ impl Authentication {
         users::record_login(&txn, &account.id, now).await?;
         account.email_verified = true;
         let new = NewSession {
+            action: "user.magic_link_login",
             user: &account,
             amr: &["email"],
             organization_id: None,
             client,
         };
         let (session_id, refresh) = self.open_session(&txn, new, now).await?;
-        let event = AuditEvent::new("user.magic_link_login", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone());
-        audit::record(&txn, now, event).await?;
         txn.commit().await?;
         let tokens = self
             .token_pair(&account, &session_id, None, &["email"], refresh, now)

@@ -74,6 +74,8 @@ pub struct Authentication {
 
 /// A session about to be opened.
 pub(super) struct NewSession<'a> {
+    /// The audit action recorded with the new session (`user.login`, ...).
+    pub action: &'static str,
     pub user: &'a user::Model,
     pub amr: &'a [&'a str],
     pub organization_id: Option<String>,
@@ -160,6 +162,7 @@ impl Authentication {
             .open_session(
                 &txn,
                 NewSession {
+                    action: "user.registered",
                     user: &account,
                     amr: &["pwd"],
                     organization_id: None,
@@ -169,10 +172,6 @@ impl Authentication {
             )
             .await?;
         self.queue_verification_mail(&txn, &account, now).await?;
-        let event = AuditEvent::new("user.registered", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone());
-        audit::record(&txn, now, event).await?;
         txn.commit().await?;
         self.mail.wake();
         let tokens = self
@@ -225,6 +224,7 @@ impl Authentication {
             .open_session(
                 &txn,
                 NewSession {
+                    action: "user.login",
                     user: &account,
                     amr: &["pwd"],
                     organization_id: None,
@@ -233,10 +233,6 @@ impl Authentication {
                 now,
             )
             .await?;
-        let event = AuditEvent::new("user.login", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone());
-        audit::record(&txn, now, event).await?;
         txn.commit().await?;
         let tokens = self
             .token_pair(&account, &session_id, None, &["pwd"], refresh, now)
@@ -514,7 +510,8 @@ impl Authentication {
         Ok(())
     }
 
-    /// Inserts a session and its first refresh token; returns (session id, refresh token).
+    /// Inserts a session and its first refresh token and audits the sign-in; returns
+    /// (session id, refresh token).
     pub(super) async fn open_session(
         &self,
         db: &impl ConnectionTrait,
@@ -537,6 +534,10 @@ impl Authentication {
         let id = session.id.clone();
         store::insert_session(db, session).await?;
         let refresh = self.new_refresh_token(db, &id, now).await?;
+        let event = AuditEvent::new(new.action, Actor::User(new.user.id.clone()))
+            .target("user", &new.user.id)
+            .client(new.client.clone());
+        audit::record(db, now, event).await?;
         Ok((id, refresh))
     }
 

@@ -15,6 +15,8 @@ mod memory;
 mod redis;
 
 #[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

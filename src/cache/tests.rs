@@ -14,81 +14,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Cache, CacheError, connect};
+use super::{
+    CacheError, connect,
+    test_support::{Backend, against_both_backends},
+};
 
 /// Short enough to keep the suite fast, long enough to be measured reliably.
 const SHORT_TTL: Duration = Duration::from_millis(150);
 /// Comfortably longer than any test.
 const LONG_TTL: Duration = Duration::from_secs(60);
-
-/// Which implementation a behaviour runs against.
-#[derive(Clone)]
-enum Backend {
-    InProcess,
-    Redis { url: String },
-}
-
-impl Backend {
-    /// The Redis backend, or `None` (after saying so) when `REDIS_URL` is unset.
-    fn redis_from_env(test_name: &str) -> Option<Self> {
-        match std::env::var("REDIS_URL") {
-            Ok(url) if !url.is_empty() => Some(Self::Redis { url }),
-            _ => {
-                println!("skipped redis::{test_name}: REDIS_URL is unset");
-                None
-            }
-        }
-    }
-
-    async fn open(&self, key_prefix: &str) -> Arc<dyn Cache> {
-        let url = match self {
-            Self::InProcess => None,
-            Self::Redis { url } => Some(url.as_str()),
-        };
-        connect(url, key_prefix).await.expect("cache connects")
-    }
-
-    /// A cache under a fresh random prefix.
-    async fn open_isolated(&self) -> Arc<dyn Cache> {
-        self.open(&random_prefix()).await
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Self::InProcess => "in_process",
-            Self::Redis { .. } => "redis",
-        }
-    }
-}
-
-fn random_prefix() -> String {
-    format!("test:{}:", uuid::Uuid::now_v7())
-}
-
-/// Runs each named behaviour as `in_process::<name>` and `redis::<name>`.
-macro_rules! against_both_backends {
-    ($($behaviour:ident),* $(,)?) => {
-        mod in_process {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $behaviour() {
-                    super::$behaviour(super::Backend::InProcess).await;
-                }
-            )*
-        }
-
-        mod redis {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $behaviour() {
-                    if let Some(backend) = super::Backend::redis_from_env(stringify!($behaviour)) {
-                        super::$behaviour(backend).await;
-                    }
-                }
-            )*
-        }
-    };
-}
 
 against_both_backends!(
     set_then_get_returns_value,

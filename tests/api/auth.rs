@@ -67,6 +67,24 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
     .await
 }
 
+/// The HTTP status of `GET /api/v1/auth/me` with `token`.
+async fn me_status(app: &TestApp, token: &str) -> u16 {
+    rest(app, "GET", "/api/v1/auth/me", Some(token), Value::Null)
+        .await
+        .0
+}
+
+async fn rotate(app: &TestApp, refresh_token: &str) -> (u16, Value) {
+    rest(
+        app,
+        "POST",
+        "/api/v1/auth/token/refresh",
+        None,
+        json!({"refresh_token": refresh_token}),
+    )
+    .await
+}
+
 fn access(body: &Value) -> String {
     body["tokens"]["access_token"].as_str().unwrap().to_owned()
 }
@@ -179,52 +197,20 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (status, rotated) = rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": old_refresh}),
-    )
-    .await;
+    let (status, rotated) = rotate(&app, &old_refresh).await;
     assert_eq!(status, 200, "{rotated}");
     let new_refresh = rotated["refresh_token"].as_str().unwrap().to_owned();
     let new_access = rotated["access_token"].as_str().unwrap().to_owned();
     assert_ne!(new_refresh, old_refresh);
-    assert_eq!(
-        rest(
-            &app,
-            "GET",
-            "/api/v1/auth/me",
-            Some(&new_access),
-            Value::Null
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(me_status(&app, &new_access).await, 200);
 
-    let (status, reused) = rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": old_refresh}),
-    )
-    .await;
+    let (status, reused) = rotate(&app, &old_refresh).await;
     assert_eq!(
         (status, reused["error"]["code"].as_str()),
         (401, Some("TOKEN_ERROR")),
         "{reused}"
     );
-    let (status, killed) = rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": new_refresh}),
-    )
-    .await;
+    let (status, killed) = rotate(&app, &new_refresh).await;
     assert_eq!(
         (status, killed["error"]["code"].as_str()),
         (401, Some("TOKEN_ERROR")),
@@ -239,14 +225,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     )
     .await;
     assert_eq!(status, 401, "the session's access tokens die with it");
-    let (status, _) = rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": "made-up"}),
-    )
-    .await;
+    let (status, _) = rotate(&app, "made-up").await;
     assert_eq!(status, 401);
 }
 
@@ -276,12 +255,7 @@ async fn logout_and_revoke_session_end_access_at_once() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&b), Value::Null)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(me_status(&app, &b).await, 401);
     assert_eq!(introspect(&app, &admin, &b).await["active"], false);
     assert_eq!(introspect(&app, &admin, &a).await["active"], true);
 
@@ -305,12 +279,7 @@ async fn logout_and_revoke_session_end_access_at_once() {
             .0,
         200
     );
-    assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&a), Value::Null)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(me_status(&app, &a).await, 401);
     assert_eq!(introspect(&app, &admin, &a).await["active"], false);
 
     let c = access(&login(&app, &email, PASSWORD).await.1);
@@ -327,12 +296,7 @@ async fn logout_and_revoke_session_end_access_at_once() {
         .0,
         200
     );
-    assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&d), Value::Null)
-            .await
-            .0,
-        401
-    );
+    assert_eq!(me_status(&app, &d).await, 401);
 }
 
 #[tokio::test]
@@ -445,9 +409,7 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
         "a refused password does not burn the link: {body}"
     );
     assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&token), Value::Null)
-            .await
-            .0,
+        me_status(&app, &token).await,
         401,
         "reset ends every session"
     );
@@ -538,18 +500,8 @@ async fn change_password_needs_the_current_one_and_ends_other_sessions() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&first), Value::Null)
-            .await
-            .0,
-        401
-    );
-    assert_eq!(
-        rest(&app, "GET", "/api/v1/auth/me", Some(&second), Value::Null)
-            .await
-            .0,
-        200
-    );
+    assert_eq!(me_status(&app, &first).await, 401);
+    assert_eq!(me_status(&app, &second).await, 200);
     assert_eq!(login(&app, &email, "another fine passphrase").await.0, 200);
 }
 
@@ -760,14 +712,7 @@ async fn no_plaintext_password_or_token_in_the_database() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, rotated) = rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": refresh}),
-    )
-    .await;
+    let (_, rotated) = rotate(&app, &refresh).await;
     rest(
         &app,
         "POST",
@@ -837,22 +782,8 @@ async fn security_events_are_audited_with_ip_and_user_agent() {
         .as_str()
         .unwrap()
         .to_owned();
-    rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": refresh}),
-    )
-    .await;
-    rest(
-        &app,
-        "POST",
-        "/api/v1/auth/token/refresh",
-        None,
-        json!({"refresh_token": refresh}),
-    )
-    .await;
+    rotate(&app, &refresh).await;
+    rotate(&app, &refresh).await;
     rest(
         &app,
         "POST",
