@@ -1,5 +1,5 @@
 //! A message in the outbox. The body (text and HTML, which carry one-time links) is sealed
-//! by the field cipher; `status` is `pending`, `sent` or `failed`.
+//! by the field cipher; `status` is `pending`, `sent`, `logged` (no SMTP server: kept readable) or `failed`.
 
 use sea_orm::entity::prelude::*;
 
