@@ -55,15 +55,7 @@ impl SmtpSink {
     /// Starts the sink. `None` (after a note on stderr) when no Python with aiosmtpd is found
     /// and `JANUA_TEST_REQUIRE_PEERS` is unset; with it set, a missing aiosmtpd fails the test.
     pub fn start() -> Option<Self> {
-        let Some(python) = python_with_aiosmtpd() else {
-            assert!(
-                std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
-                "Python with aiosmtpd is required when JANUA_TEST_REQUIRE_PEERS is set \
-                 (tests/run installs it in .venv and sets JANUA_TEST_PYTHON)"
-            );
-            eprintln!("skipped: no Python with aiosmtpd (set JANUA_TEST_PYTHON, or run tests/run)");
-            return None;
-        };
+        let python = super::helpers::python_with("aiosmtpd")?;
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("sink.log");
         let mut child = Command::new(python)
@@ -166,24 +158,6 @@ impl Drop for SmtpSink {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `JANUA_TEST_PYTHON` (set by tests/run), else `python3`: the first that imports aiosmtpd.
-fn python_with_aiosmtpd() -> Option<String> {
-    let configured = std::env::var("JANUA_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty());
-    configured
-        .into_iter()
-        .chain(["python3".to_owned()])
-        .find(|python| {
-            Command::new(python)
-                .args(["-c", "import aiosmtpd"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        })
 }
 
 fn read_mail(path: &Path) -> ReceivedMail {
