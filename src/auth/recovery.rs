@@ -30,6 +30,8 @@ struct Purpose {
     page: &'static str,
     subject: &'static str,
     action: &'static str,
+    /// The audit action recorded when a link is sent.
+    sent_event: &'static str,
 }
 
 const PASSWORD_RESET: Purpose = Purpose {
@@ -38,6 +40,7 @@ const PASSWORD_RESET: Purpose = Purpose {
     page: "reset-password",
     subject: "Reset your password",
     action: "reset your password",
+    sent_event: "user.password_reset_requested",
 };
 const EMAIL_VERIFICATION: Purpose = Purpose {
     name: "email_verification",
@@ -45,6 +48,7 @@ const EMAIL_VERIFICATION: Purpose = Purpose {
     page: "verify-email",
     subject: "Verify your email address",
     action: "verify your email address",
+    sent_event: "user.email_verification_sent",
 };
 const MAGIC_LINK: Purpose = Purpose {
     name: "magic_link",
@@ -52,6 +56,7 @@ const MAGIC_LINK: Purpose = Purpose {
     page: "magic-link",
     subject: "Your sign-in link",
     action: "sign in",
+    sent_event: "user.magic_link_sent",
 };
 
 fn invalid_token() -> Error {
@@ -286,12 +291,7 @@ impl Authentication {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         self.queue_link(&txn, account, purpose, base, now).await?;
-        let action = match purpose.name {
-            "password_reset" => "user.password_reset_requested",
-            "email_verification" => "user.email_verification_sent",
-            _ => "user.magic_link_sent",
-        };
-        let event = AuditEvent::new(action, Actor::User(account.id.clone()))
+        let event = AuditEvent::new(purpose.sent_event, Actor::User(account.id.clone()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;

@@ -42,6 +42,11 @@ pub async fn rest(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// An anonymous REST POST: (HTTP status, JSON body).
+async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+    rest(app, "POST", path, None, body).await
+}
+
 /// Registers over REST and returns the response body ({user, tokens}).
 pub async fn register(app: &TestApp, email: &str) -> Value {
     let (status, body) = rest(
@@ -332,22 +337,18 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
 
     let verification = sink.wait_for(&email).await;
     assert_eq!(verification.subject, "Verify your email address");
-    let (status, _) = rest(
+    let (status, _) = post(
         &app,
-        "POST",
         "/api/v1/auth/email/verify",
-        None,
         json!({"token": link_token(&verification.text)}),
     )
     .await;
     assert_eq!(status, 200);
     let (_, me) = rest(&app, "GET", "/api/v1/auth/me", Some(&token), Value::Null).await;
     assert_eq!(me["email_verified"], true);
-    let (status, again) = rest(
+    let (status, again) = post(
         &app,
-        "POST",
         "/api/v1/auth/email/verify",
-        None,
         json!({"token": link_token(&verification.text)}),
     )
     .await;
@@ -359,11 +360,9 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
 
     // Reset: the same answer for an unknown address, a link only for the real one.
     assert_eq!(
-        rest(
+        post(
             &app,
-            "POST",
             "/api/v1/auth/password/forgot",
-            None,
             json!({"email": "nobody@example.test"})
         )
         .await
@@ -371,11 +370,9 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
         200
     );
     assert_eq!(
-        rest(
+        post(
             &app,
-            "POST",
             "/api/v1/auth/password/forgot",
-            None,
             json!({"email": email})
         )
         .await
@@ -386,21 +383,17 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
     assert_eq!(reset.subject, "Reset your password");
     assert!(reset.html.contains("reset-password?token="));
     let reset_token = link_token(&reset.text);
-    let (status, weak) = rest(
+    let (status, weak) = post(
         &app,
-        "POST",
         "/api/v1/auth/password/reset",
-        None,
         json!({"token": reset_token, "new_password": "short"}),
     )
     .await;
     assert_eq!(status, 400, "{weak}");
     let new_password = "a brand new passphrase";
-    let (status, body) = rest(
+    let (status, body) = post(
         &app,
-        "POST",
         "/api/v1/auth/password/reset",
-        None,
         json!({"token": reset_token, "new_password": new_password}),
     )
     .await;
@@ -415,34 +408,24 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
     );
     assert_eq!(login(&app, &email, PASSWORD).await.0, 401);
     assert_eq!(login(&app, &email, new_password).await.0, 200);
-    let (status, _) = rest(
+    let (status, _) = post(
         &app,
-        "POST",
         "/api/v1/auth/password/reset",
-        None,
         json!({"token": reset_token, "new_password": "yet another passphrase"}),
     )
     .await;
     assert_eq!(status, 401, "single use");
 
     assert_eq!(
-        rest(
-            &app,
-            "POST",
-            "/api/v1/auth/magic-link",
-            None,
-            json!({"email": email})
-        )
-        .await
-        .0,
+        post(&app, "/api/v1/auth/magic-link", json!({"email": email}))
+            .await
+            .0,
         200
     );
     let magic = sink.wait_for(&email).await;
-    let (status, signed_in) = rest(
+    let (status, signed_in) = post(
         &app,
-        "POST",
         "/api/v1/auth/magic-link/verify",
-        None,
         json!({"token": link_token(&magic.text)}),
     )
     .await;
@@ -451,11 +434,9 @@ async fn password_reset_email_verification_and_magic_link_through_smtp() {
     let claims = introspect_claims(&app, &magic_access).await;
     assert_eq!(claims["amr"], json!(["email"]));
     assert_eq!(
-        rest(
+        post(
             &app,
-            "POST",
             "/api/v1/auth/magic-link/verify",
-            None,
             json!({"token": link_token(&magic.text)})
         )
         .await
@@ -606,7 +587,7 @@ async fn weak_passwords_bad_emails_and_duplicates_are_refused() {
             "email",
         ),
     ] {
-        let (status, error) = rest(&app, "POST", "/api/v1/auth/register", None, body).await;
+        let (status, error) = post(&app, "/api/v1/auth/register", body).await;
         assert_eq!(status, 400, "{error}");
         assert_eq!(
             error["error"]["details"][1]["field_violations"][0]["field"], field,
@@ -614,11 +595,9 @@ async fn weak_passwords_bad_emails_and_duplicates_are_refused() {
         );
     }
     register(&app, &email).await;
-    let (status, error) = rest(
+    let (status, error) = post(
         &app,
-        "POST",
         "/api/v1/auth/register",
-        None,
         json!({"email": email.to_uppercase(), "password": PASSWORD}),
     )
     .await;
@@ -713,11 +692,9 @@ async fn no_plaintext_password_or_token_in_the_database() {
         .unwrap()
         .to_owned();
     let (_, rotated) = rotate(&app, &refresh).await;
-    rest(
+    post(
         &app,
-        "POST",
         "/api/v1/auth/password/forgot",
-        None,
         json!({"email": email}),
     )
     .await;
