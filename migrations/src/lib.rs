@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_signing_keys_and_audit;
 mod m20261121_000002_accounts;
+mod m20261122_000003_directory;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_signing_keys_and_audit::Migration),
             Box::new(m20261121_000002_accounts::Migration),
+            Box::new(m20261122_000003_directory::Migration),
         ]
     }
 }

@@ -63,6 +63,17 @@ impl AuditEvent {
         self
     }
 
+    pub fn organization(mut self, id: impl Into<String>) -> Self {
+        self.organization_id = Some(id.into());
+        self
+    }
+
+    /// Details of the event; never a secret.
+    pub fn metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
     pub fn client(mut self, client: ClientInfo) -> Self {
         self.client = client;
         self

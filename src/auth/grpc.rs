@@ -1,6 +1,5 @@
 //! AuthService over gRPC: converts the request, calls one domain function with the caller,
-//! and maps the result. No rules here. `SwitchOrganization` answers UNIMPLEMENTED until
-//! organizations exist.
+//! and maps the result. No rules here.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -8,7 +7,7 @@ use axum::extract::ConnectInfo;
 use tonic::{Request, Response, Status};
 
 use super::{
-    Principal,
+    Caller, Principal,
     service::{Authentication, SignedIn, TokenPair},
 };
 use crate::{
@@ -34,6 +33,15 @@ pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
     request
         .extensions()
         .get::<Principal>()
+        .cloned()
+        .ok_or_else(|| Error::Token("missing bearer token".into()).into())
+}
+
+/// The verified caller (a user or an API key) the access layer attached.
+pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+    request
+        .extensions()
+        .get::<Caller>()
         .cloned()
         .ok_or_else(|| Error::Token("missing bearer token".into()).into())
 }
@@ -260,11 +268,25 @@ impl AuthService for AuthGrpc {
         }))
     }
 
+    async fn switch_organization(
+        &self,
+        request: Request<pb::SwitchOrganizationRequest>,
+    ) -> Reply<pb::SwitchOrganizationResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let tokens = self
+            .auth
+            .switch_organization(&caller, &request.into_inner().organization_id, &client)
+            .await?;
+        Ok(Response::new(pb::SwitchOrganizationResponse {
+            tokens: Some(tokens_to_proto(tokens)),
+        }))
+    }
+
     async fn introspect_token(
         &self,
         request: Request<pb::IntrospectTokenRequest>,
     ) -> Reply<pb::IntrospectTokenResponse> {
-        let caller = principal(&request)?;
+        let caller = caller(&request)?;
         let answer = self
             .auth
             .introspect(&caller, &request.into_inner().token)
@@ -278,7 +300,7 @@ impl AuthService for AuthGrpc {
             sid: claims.sid,
             exp: claims.exp,
             iat: claims.iat,
-            scope: String::new(),
+            scope: claims.permissions.join(" "),
             token_type: "Bearer".into(),
             org_id: claims.org_id.unwrap_or_default(),
             email: claims.email.unwrap_or_default(),

@@ -1,16 +1,19 @@
 //! Authentication: accounts, sign-in, tokens, sessions, recovery and brute-force defence
 //! (AuthService), and turning access tokens into a `Principal` for every RPC.
 
-mod credentials;
+pub(crate) mod credentials;
 pub mod grpc;
 pub mod limits;
+mod organization_scope;
 mod principal;
 mod recovery;
 mod revocation;
 mod service;
-mod store;
-mod tokens;
+pub(crate) mod store;
+pub(crate) mod tokens;
 
-pub use principal::{AccessClaims, Audience, Authenticator, Principal, Requirement};
+pub use principal::{
+    AccessClaims, ApiKeyPrincipal, Audience, Authenticator, Caller, Principal, Requirement,
+};
 pub use revocation::Revocations;
 pub use service::{AuthSettings, Authentication, Introspection, SignedIn, TokenPair};

@@ -1,12 +1,20 @@
-//! The caller of an RPC as the domain sees it, the access-token claims it comes from, and
-//! the requirement each RPC declares in the contract (`janua.options.v1.access`).
+//! The caller of an RPC as the domain sees it (a signed-in user, or an API key acting for
+//! an organization), the access-token claims it comes from, and the requirement each RPC
+//! declares in the contract (`janua.options.v1.access`).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::revocation::Revocations;
-use crate::{crypto::Keyring, error::Error};
+use crate::{
+    audit::Actor,
+    clock::Clock,
+    crypto::Keyring,
+    error::Error,
+    orgs::api_keys::{self, API_KEY_PREFIX},
+    store::Db,
+};
 
 /// Claims of a Janua access token (DESIGN.md "Security rules").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +34,10 @@ pub struct AccessClaims {
     pub org_role: Option<String>,
     #[serde(default)]
     pub amr: Vec<String>,
+    /// The permissions of `org_role` when the token is scoped to an organization (`*` for
+    /// the owner: every permission).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
 }
 
 /// A verified caller.
@@ -48,6 +60,39 @@ impl From<AccessClaims> for Principal {
             organization_id: claims.org_id,
             organization_role: claims.org_role,
             amr: claims.amr,
+        }
+    }
+}
+
+/// An API key acting in its organization with its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyPrincipal {
+    pub api_key_id: String,
+    pub organization_id: String,
+    pub role: String,
+}
+
+/// Whoever called: a signed-in user or a backend service's API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    User(Principal),
+    ApiKey(ApiKeyPrincipal),
+}
+
+impl Caller {
+    /// The caller as the audit log names it.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::User(user) => Actor::User(user.user_id.clone()),
+            Self::ApiKey(key) => Actor::ApiKey(key.api_key_id.clone()),
+        }
+    }
+
+    /// The user behind the call, if it is a user.
+    pub fn user(&self) -> Option<&Principal> {
+        match self {
+            Self::User(user) => Some(user),
+            Self::ApiKey(_) => None,
         }
     }
 }
@@ -76,25 +121,40 @@ pub struct Requirement {
     pub permission: Option<String>,
 }
 
-/// Turns a bearer token into a principal: a valid signature and a session not revoked.
+/// Turns a credential into a caller: an access token with a valid signature and a session
+/// not revoked, or an API key that is neither revoked nor expired.
 pub struct Authenticator {
     keyring: Arc<Keyring>,
     revocations: Arc<Revocations>,
+    db: Db,
+    clock: Arc<dyn Clock>,
 }
 
 impl Authenticator {
-    pub fn new(keyring: Arc<Keyring>, revocations: Arc<Revocations>) -> Self {
+    pub fn new(
+        keyring: Arc<Keyring>,
+        revocations: Arc<Revocations>,
+        db: Db,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             keyring,
             revocations,
+            db,
+            clock,
         }
     }
 
-    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, Error> {
-        let claims: AccessClaims = self.keyring.verify(bearer).await?;
+    /// An API key (recognized by its `janua_sk_` prefix) or an access token.
+    pub async fn authenticate(&self, credential: &str) -> Result<Caller, Error> {
+        if credential.starts_with(API_KEY_PREFIX) {
+            let key = api_keys::authenticate(&self.db, credential, self.clock.now()).await?;
+            return Ok(Caller::ApiKey(key));
+        }
+        let claims: AccessClaims = self.keyring.verify(credential).await?;
         if self.revocations.is_revoked(&claims.sid).await? {
             return Err(Error::Token("session revoked".into()));
         }
-        Ok(claims.into())
+        Ok(Caller::User(claims.into()))
     }
 }

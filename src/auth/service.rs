@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::{
-    AccessClaims, Principal,
+    AccessClaims, Caller, Principal,
     credentials::{Email, NewPassword, presented_password},
     limits::BruteForceGuard,
     revocation::Revocations,
@@ -428,13 +428,12 @@ impl Authentication {
         Ok(())
     }
 
-    /// RFC 7662 for services: is this access token live (signature, expiry, session)?
-    pub async fn introspect(
-        &self,
-        caller: &Principal,
-        token: &str,
-    ) -> Result<Introspection, Error> {
-        self.require_admin(caller).await?;
+    /// RFC 7662 for services (an API key or a platform administrator): is this access token
+    /// live (signature, expiry, session)?
+    pub async fn introspect(&self, caller: &Caller, token: &str) -> Result<Introspection, Error> {
+        if let Caller::User(user) = caller {
+            self.require_admin(user).await?;
+        }
         let Ok(claims) = self.keyring.verify::<AccessClaims>(token).await else {
             return Ok(Introspection::default());
         };
@@ -541,7 +540,7 @@ impl Authentication {
         Ok((id, refresh))
     }
 
-    async fn new_refresh_token(
+    pub(super) async fn new_refresh_token(
         &self,
         db: &impl ConnectionTrait,
         session_id: &str,
@@ -568,12 +567,22 @@ impl Authentication {
         refresh_token: String,
         now: DateTime<Utc>,
     ) -> Result<TokenPair, Error> {
+        let role = match organization_id {
+            Some(organization_id) => {
+                Some(self.organization_role(&account.id, organization_id).await?)
+            }
+            None => None,
+        };
         let grant = AccessGrant {
             user_id: &account.id,
             session_id,
             email: &account.email,
             organization_id,
-            organization_role: None,
+            organization_role: role.as_ref().map(|(name, _)| name.as_str()),
+            permissions: role
+                .as_ref()
+                .map(|(_, p)| p.to_strings())
+                .unwrap_or_default(),
             amr: amr.iter().map(|m| (*m).to_owned()).collect(),
         };
         let ttl = self.settings.access_token_ttl;

@@ -96,6 +96,21 @@ pub async fn revoke_user_sessions(
     revoke_where(db, condition, now, reason).await
 }
 
+/// Revokes the live sessions scoped to an organization: all of them, or one user's.
+pub async fn revoke_organization_sessions(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: Option<&str>,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<Vec<String>, DbErr> {
+    let mut condition = Condition::all().add(session::Column::OrganizationId.eq(organization_id));
+    if let Some(user_id) = user_id {
+        condition = condition.add(session::Column::UserId.eq(user_id));
+    }
+    revoke_where(db, condition, now, reason).await
+}
+
 /// Live sessions of a user, most recently used first.
 pub async fn list_live_sessions(
     db: &impl ConnectionTrait,
@@ -114,6 +129,29 @@ pub async fn list_live_sessions(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// Scopes a session to an organization and drops its unused refresh tokens (used ones stay,
+/// so presenting one still triggers reuse detection).
+pub async fn rescope_session(
+    db: &impl ConnectionTrait,
+    session_id: &str,
+    organization_id: &str,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::OrganizationId,
+            Expr::value(organization_id),
+        )
+        .filter(session::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::SessionId.eq(session_id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_refresh_token(

@@ -30,6 +30,7 @@ pub struct AccessGrant<'a> {
     pub email: &'a str,
     pub organization_id: Option<&'a str>,
     pub organization_role: Option<&'a str>,
+    pub permissions: Vec<String>,
     pub amr: Vec<String>,
 }
 
@@ -53,6 +54,7 @@ pub fn access_claims(
         org_id: grant.organization_id.map(str::to_owned),
         org_role: grant.organization_role.map(str::to_owned),
         amr: grant.amr,
+        permissions: grant.permissions,
     }
 }
 

@@ -1,3 +1,19 @@
-//! Organizations, members, invitations, roles and API keys (OrganizationService).
+//! Organizations and what belongs to them (OrganizationService): members, custom roles and
+//! permission checks, invitations, API keys. `scope` is the tenant boundary every
+//! organization operation goes through; `roles` holds the permission rules.
 
+pub mod api_keys;
+mod convert;
 pub mod grpc;
+mod invitations;
+mod members;
+mod role_admin;
+pub mod roles;
+pub mod scope;
+mod service;
+pub mod store;
+
+pub use members::Member;
+pub use role_admin::{RoleChanges, RoleView};
+pub use scope::OrgScope;
+pub use service::{OrganizationChanges, Organizations};

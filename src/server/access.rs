@@ -1,8 +1,10 @@
 //! The access layer in front of every janua RPC: reads each method's requirement from the
 //! `janua.options.v1.access` option in the descriptor set (declared once, in the contract),
-//! verifies the bearer token, and hands the RPC a `Principal`. RPCs that need credentials
-//! never run without a verified principal. It must not decide anything that needs data
-//! (membership, roles): the domain does that with the principal and the requirement.
+//! verifies the credential (an access token, or an API key as `authorization: Bearer` or
+//! `x-api-key`), refuses API keys where only users may call, and hands the RPC a `Caller`
+//! (and, for users, a `Principal`). RPCs that need credentials never run without a verified
+//! caller. It must not decide anything that needs data (membership, roles): the domain does
+//! that with the caller and the requirement.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -18,7 +20,7 @@ use prost_reflect::{DescriptorPool, Value};
 use tonic::Status;
 
 use crate::{
-    auth::{Audience, Authenticator, Requirement},
+    auth::{Audience, Authenticator, Caller, Requirement},
     error::Error,
     proto::janua::options::v1::Audience as ProtoAudience,
 };
@@ -106,13 +108,20 @@ pub async fn enforce(
     let Some(requirement) = access.requirement(request.uri().path()).cloned() else {
         return next.run(request).await;
     };
-    let verified = match bearer_token(request.headers()) {
-        Some(token) => access.authenticator.authenticate(token).await,
+    let verified = match credential(request.headers()) {
+        Some(credential) => access.authenticator.authenticate(credential).await,
         None => Err(Error::Token("missing bearer token".into())),
     };
     match verified {
-        Ok(principal) => {
-            request.extensions_mut().insert(principal);
+        Ok(Caller::ApiKey(_)) if users_only(requirement.audience) => {
+            let refused = Error::Authorization("API keys cannot call this RPC".into());
+            return Status::from(refused).into_http::<Body>();
+        }
+        Ok(caller) => {
+            if let Caller::User(principal) = &caller {
+                request.extensions_mut().insert(principal.clone());
+            }
+            request.extensions_mut().insert(caller);
         }
         // A public RPC ignores a stale or absent token (a client may send one everywhere).
         Err(_) if requirement.audience == Audience::Public => {}
@@ -120,6 +129,19 @@ pub async fn enforce(
     }
     request.extensions_mut().insert(requirement);
     next.run(request).await
+}
+
+/// Whether only a user (not an API key) may call an RPC of this audience.
+fn users_only(audience: Audience) -> bool {
+    matches!(audience, Audience::User | Audience::Admin)
+}
+
+/// The credential of a request: an `authorization: Bearer …` token, else an `x-api-key`.
+fn credential(headers: &HeaderMap) -> Option<&str> {
+    bearer_token(headers).or_else(|| {
+        let key = headers.get("x-api-key")?.to_str().ok()?.trim();
+        (!key.is_empty()).then_some(key)
+    })
 }
 
 /// The token of an `authorization: Bearer …` header.
@@ -159,5 +181,14 @@ mod tests {
         assert_eq!(bearer_token(&headers), None);
         headers.insert("authorization", "Bearer ".parse().unwrap());
         assert_eq!(bearer_token(&headers), None);
+    }
+
+    #[test]
+    fn an_api_key_header_is_read_when_no_bearer_token_is_sent() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", " janua_sk_abc ".parse().unwrap());
+        assert_eq!(credential(&headers), Some("janua_sk_abc"));
+        headers.insert("authorization", "Bearer jwt".parse().unwrap());
+        assert_eq!(credential(&headers), Some("jwt"));
     }
 }

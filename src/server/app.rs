@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
+    orgs::Organizations,
     server::metrics::Metrics,
     store::{self, Db},
 };
@@ -27,6 +28,7 @@ pub struct App {
     pub passwords: Arc<PasswordHasher>,
     pub revocations: Arc<Revocations>,
     pub auth: Arc<Authentication>,
+    pub orgs: Arc<Organizations>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
@@ -82,6 +84,13 @@ impl App {
                 allowed_redirects: config.sso_allowed_redirect_uris.clone(),
             },
         ));
+        let orgs = Arc::new(Organizations::new(
+            db.clone(),
+            clock.clone(),
+            mail.clone(),
+            revocations.clone(),
+            config.app_url.clone(),
+        ));
         if let Some(admin) = &config.admin_bootstrap {
             auth.bootstrap_admin(&admin.email, &admin.password).await?;
         }
@@ -93,6 +102,7 @@ impl App {
             passwords,
             revocations,
             auth,
+            orgs,
             clock,
             mail,
             metrics,

@@ -83,7 +83,8 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
         )
         .add_service(UserServiceServer::new(UserGrpc).max_decoding_message_size(limit))
         .add_service(
-            OrganizationServiceServer::new(OrganizationGrpc).max_decoding_message_size(limit),
+            OrganizationServiceServer::new(OrganizationGrpc::new(app.orgs.clone()))
+                .max_decoding_message_size(limit),
         )
         .add_service(MfaServiceServer::new(MfaGrpc).max_decoding_message_size(limit))
         .add_service(SsoServiceServer::new(SsoGrpc).max_decoding_message_size(limit))
@@ -136,6 +137,8 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
     let authenticator = Arc::new(Authenticator::new(
         app.keyring.clone(),
         app.revocations.clone(),
+        app.db.clone(),
+        app.clock.clone(),
     ));
     let access = AccessControl::from_pool(&app.descriptors, authenticator)?;
     let grpc = grpc_stack(&app, access)?;

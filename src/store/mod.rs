@@ -11,7 +11,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, sqlx};
 pub mod entities;
 mod page;
 
-pub use page::Page;
+pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so concurrent requests wait

@@ -157,6 +157,7 @@ impl TestApp {
             org_id: None,
             org_role: None,
             amr: vec!["pwd".into()],
+            permissions: vec![],
         };
         self.app.keyring.sign(&claims).await.unwrap()
     }

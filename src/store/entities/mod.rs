@@ -1,9 +1,14 @@
 //! SeaORM entities, one module per table.
 
+pub mod api_key;
 pub mod audit_event;
+pub mod invitation;
 pub mod mail_message;
+pub mod membership;
 pub mod one_time_token;
+pub mod organization;
 pub mod refresh_token;
+pub mod role;
 pub mod session;
 pub mod signing_key;
 pub mod user;

@@ -1,0 +1,75 @@
+//! Organization rows as the contract's messages.
+
+use super::{Member, RoleView};
+use crate::{
+    metadata::{json_to_struct, timestamp},
+    proto::janua::orgs::v1 as pb,
+    store::entities::{api_key, invitation, organization},
+};
+
+pub fn organization_to_proto(row: &organization::Model) -> pb::Organization {
+    pb::Organization {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        slug: row.slug.clone(),
+        metadata: row.metadata.as_ref().and_then(json_to_struct),
+        created_at: Some(timestamp(row.created_at)),
+        updated_at: Some(timestamp(row.updated_at)),
+    }
+}
+
+pub fn member_to_proto((membership, user): &Member) -> pb::Member {
+    pb::Member {
+        organization_id: membership.organization_id.clone(),
+        user_id: membership.user_id.clone(),
+        role: membership.role.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        joined_at: Some(timestamp(membership.created_at)),
+    }
+}
+
+pub fn invitation_to_proto(row: &invitation::Model) -> pb::Invitation {
+    let status = match row.status.as_str() {
+        "pending" => pb::InvitationStatus::Pending,
+        "accepted" => pb::InvitationStatus::Accepted,
+        "revoked" => pb::InvitationStatus::Revoked,
+        "expired" => pb::InvitationStatus::Expired,
+        _ => pb::InvitationStatus::Unspecified,
+    };
+    pb::Invitation {
+        id: row.id.clone(),
+        organization_id: row.organization_id.clone(),
+        email: row.email.clone(),
+        role: row.role.clone(),
+        status: status.into(),
+        invited_by: row.invited_by.clone().unwrap_or_default(),
+        expires_at: Some(timestamp(row.expires_at)),
+        created_at: Some(timestamp(row.created_at)),
+    }
+}
+
+pub fn role_to_proto(organization_id: &str, role: RoleView) -> pb::Role {
+    pb::Role {
+        id: role.id,
+        organization_id: organization_id.to_owned(),
+        name: role.name,
+        description: role.description,
+        permissions: role.permissions,
+        built_in: role.built_in,
+    }
+}
+
+pub fn api_key_to_proto(row: &api_key::Model) -> pb::ApiKey {
+    pb::ApiKey {
+        id: row.id.clone(),
+        organization_id: row.organization_id.clone(),
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        role: row.role.clone(),
+        created_at: Some(timestamp(row.created_at)),
+        expires_at: row.expires_at.map(timestamp),
+        last_used_at: row.last_used_at.map(timestamp),
+        revoked_at: row.revoked_at.map(timestamp),
+    }
+}

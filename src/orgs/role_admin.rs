@@ -1,0 +1,260 @@
+//! Custom roles (list, create, update, delete) and permission checks for backend services.
+//! Built-in roles are listed first and can be neither changed nor deleted. Creating or
+//! changing a role follows the escalation rule: its server permissions must be ones the
+//! caller holds.
+
+use sea_orm::TransactionTrait;
+use serde_json::json;
+
+use super::{
+    roles::{self, Permissions},
+    scope::{self, OrgScope, stored_permissions},
+    service::Organizations,
+    store,
+};
+use crate::{
+    audit,
+    auth::Caller,
+    error::Error,
+    store::{Page, entities::role},
+};
+
+const MAX_CUSTOM_ROLES: u64 = 100;
+
+/// A role as the contract shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<String>,
+    pub built_in: bool,
+}
+
+/// The fields of a custom role to change; None leaves one as it is.
+#[derive(Debug, Default)]
+pub struct RoleChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub permissions: Option<Vec<String>>,
+}
+
+fn built_in_description(name: &str) -> &'static str {
+    match name {
+        roles::OWNER => "Every permission, including application-defined ones.",
+        roles::ADMIN => "Every server permission except deleting the organization.",
+        roles::MEMBER => "Reads the organization and its members.",
+        _ => "Reads the organization.",
+    }
+}
+
+impl RoleView {
+    fn from_row(row: role::Model) -> Self {
+        Self {
+            permissions: stored_permissions(&row.permissions).to_strings(),
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            built_in: false,
+        }
+    }
+}
+
+impl Organizations {
+    /// The built-in roles, then the organization's custom roles by name.
+    pub async fn list_roles(
+        &self,
+        scope: &OrgScope,
+        page: Page,
+    ) -> Result<(Vec<RoleView>, String), Error> {
+        let built_in = roles::BUILT_IN_ROLES.iter().filter_map(|name| {
+            roles::built_in(name).map(|permissions| RoleView {
+                id: (*name).to_owned(),
+                name: (*name).to_owned(),
+                description: built_in_description(name).to_owned(),
+                permissions: permissions.to_strings(),
+                built_in: true,
+            })
+        });
+        let custom = store::list_roles(&self.db, scope.organization_id()).await?;
+        let all = built_in.chain(custom.into_iter().map(RoleView::from_row));
+        let mut rows: Vec<RoleView> = all
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.size + 1).unwrap_or(usize::MAX))
+            .collect();
+        let next = page.next_token(&mut rows);
+        Ok((rows, next))
+    }
+
+    pub async fn create_role(
+        &self,
+        scope: &OrgScope,
+        name: &str,
+        description: &str,
+        permissions: &[String],
+    ) -> Result<RoleView, Error> {
+        let name = roles::parse_role_name("name", name)?;
+        let description = parse_description(description)?;
+        let granted = roles::parse_permissions("permissions", permissions)?;
+        scope.ensure_may_grant(&name, &granted)?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if store::count_roles(&txn, scope.organization_id()).await? >= MAX_CUSTOM_ROLES {
+            return Err(Error::invalid(
+                "name",
+                "an organization has at most 100 custom roles",
+            ));
+        }
+        if store::find_role_by_name(&txn, scope.organization_id(), &name)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(format!("a role named \"{name}\" exists")));
+        }
+        let row = store::insert_role(
+            &txn,
+            role::Model {
+                id: uuid::Uuid::now_v7().to_string(),
+                organization_id: scope.organization_id().to_owned(),
+                name,
+                description,
+                permissions: json!(granted.to_strings()),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        let event = scope
+            .event("role.created")
+            .target("role", &row.id)
+            .metadata(json!({ "name": row.name, "permissions": row.permissions }));
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        Ok(RoleView::from_row(row))
+    }
+
+    pub async fn update_role(
+        &self,
+        scope: &OrgScope,
+        role_id: &str,
+        changes: RoleChanges,
+    ) -> Result<RoleView, Error> {
+        let mut row = self.custom_role(scope, role_id).await?;
+        let previous_name = row.name.clone();
+        scope.ensure_may_grant(&row.name, &stored_permissions(&row.permissions))?;
+        if let Some(name) = changes.name {
+            row.name = roles::parse_role_name("role.name", &name)?;
+        }
+        if let Some(description) = changes.description {
+            row.description = parse_description(&description)?;
+        }
+        if let Some(permissions) = changes.permissions {
+            let granted = roles::parse_permissions("role.permissions", &permissions)?;
+            scope.ensure_may_grant(&row.name, &granted)?;
+            row.permissions = json!(granted.to_strings());
+        }
+        let now = self.clock.now();
+        row.updated_at = now;
+        let txn = self.db.begin().await?;
+        if row.name != previous_name {
+            if store::find_role_by_name(&txn, scope.organization_id(), &row.name)
+                .await?
+                .is_some()
+            {
+                return Err(Error::Conflict(format!(
+                    "a role named \"{}\" exists",
+                    row.name
+                )));
+            }
+            store::rename_role_references(&txn, scope.organization_id(), &previous_name, &row.name)
+                .await?;
+        }
+        let row = store::update_role(&txn, row).await?;
+        let event = scope
+            .event("role.updated")
+            .target("role", &row.id)
+            .metadata(json!({ "name": row.name, "permissions": row.permissions }));
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        Ok(RoleView::from_row(row))
+    }
+
+    /// Deletes a custom role that nobody holds.
+    pub async fn delete_role(&self, scope: &OrgScope, role_id: &str) -> Result<(), Error> {
+        let row = self.custom_role(scope, role_id).await?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if store::role_in_use(&txn, scope.organization_id(), &row.name).await? {
+            return Err(Error::Conflict(
+                "the role is held by a member, a pending invitation or an API key".into(),
+            ));
+        }
+        store::delete_role(&txn, &row.id).await?;
+        let event = scope
+            .event("role.deleted")
+            .target("role", &row.id)
+            .metadata(json!({ "name": row.name }));
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the caller (empty `user_id`) or a member holds `permission`. Checking someone
+    /// else needs "members:read"; a user who is not a member holds nothing.
+    pub async fn check_permission(
+        &self,
+        scope: &OrgScope,
+        permission: &str,
+        user_id: &str,
+    ) -> Result<bool, Error> {
+        if !roles::is_permission(permission) {
+            return Err(Error::invalid(
+                "permission",
+                "must look like \"resource:action\"",
+            ));
+        }
+        let is_caller = match &scope.caller {
+            Caller::User(user) => user_id.is_empty() || user_id == user.user_id,
+            Caller::ApiKey(_) => user_id.is_empty(),
+        };
+        if is_caller {
+            return Ok(scope.permissions.grants(permission));
+        }
+        if !scope.permissions.grants("members:read") {
+            return Err(Error::Authorization(
+                "checking another member needs the permission \"members:read\"".into(),
+            ));
+        }
+        let Some(membership) =
+            store::find_membership(&self.db, scope.organization_id(), user_id).await?
+        else {
+            return Ok(false);
+        };
+        let held: Permissions =
+            scope::role_permissions(&self.db, scope.organization_id(), &membership.role).await?;
+        Ok(held.grants(permission))
+    }
+
+    async fn custom_role(&self, scope: &OrgScope, role_id: &str) -> Result<role::Model, Error> {
+        if roles::built_in(role_id).is_some() {
+            return Err(Error::invalid(
+                "role_id",
+                "built-in roles cannot be changed or deleted",
+            ));
+        }
+        store::find_role(&self.db, scope.organization_id(), role_id)
+            .await?
+            .ok_or(Error::NotFound("role"))
+    }
+}
+
+fn parse_description(description: &str) -> Result<String, Error> {
+    let description = description.trim();
+    if description.chars().count() > 500 {
+        return Err(Error::invalid(
+            "description",
+            "must be at most 500 characters",
+        ));
+    }
+    Ok(description.to_owned())
+}

@@ -1,0 +1,350 @@
+//! Queries on organizations, memberships and custom roles. Every query that reads an
+//! organization's data takes the organization id it is scoped to; none decides a rule.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Query},
+};
+
+use crate::store::entities::{
+    membership, organization, role,
+    user::{self, Entity as User},
+};
+
+pub async fn find_organization(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await
+}
+
+/// Reads the organization row for update, so concurrent membership changes of one
+/// organization (the last-owner rule) run one after the other. SQLite, which has no row
+/// locks, serializes writers anyway.
+pub async fn lock_organization(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    let mut select = organization::Entity::find_by_id(id.to_owned());
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one(db).await?;
+    Ok(())
+}
+
+pub async fn slug_taken(db: &impl ConnectionTrait, slug: &str) -> Result<bool, DbErr> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub async fn insert_organization(
+    db: &impl ConnectionTrait,
+    model: organization::Model,
+) -> Result<organization::Model, DbErr> {
+    model.into_active_model().reset_all().insert(db).await
+}
+
+pub async fn update_organization(
+    db: &impl ConnectionTrait,
+    model: organization::Model,
+) -> Result<organization::Model, DbErr> {
+    model.into_active_model().reset_all().update(db).await
+}
+
+pub async fn delete_organization(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    organization::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Organizations in id order after `after`: the user's, or all when `member` is None.
+pub async fn list_organizations(
+    db: &impl ConnectionTrait,
+    member: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<organization::Model>, DbErr> {
+    let mut select = organization::Entity::find();
+    if let Some(user_id) = member {
+        select = select.filter(
+            organization::Column::Id.in_subquery(
+                Query::select()
+                    .column(membership::Column::OrganizationId)
+                    .from(membership::Entity)
+                    .and_where(membership::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(after) = after {
+        select = select.filter(organization::Column::Id.gt(after));
+    }
+    select
+        .order_by_asc(organization::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn find_membership(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<Option<membership::Model>, DbErr> {
+    membership::Entity::find_by_id((organization_id.to_owned(), user_id.to_owned()))
+        .one(db)
+        .await
+}
+
+/// A membership with its user, for showing a member.
+pub async fn find_member(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<Option<(membership::Model, user::Model)>, DbErr> {
+    let found = membership::Entity::find_by_id((organization_id.to_owned(), user_id.to_owned()))
+        .find_also_related(User)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(m, u)| u.map(|u| (m, u))))
+}
+
+pub async fn insert_membership(
+    db: &impl ConnectionTrait,
+    model: membership::Model,
+) -> Result<(), DbErr> {
+    model.into_active_model().reset_all().insert(db).await?;
+    Ok(())
+}
+
+pub async fn set_member_role(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+    role: &str,
+) -> Result<(), DbErr> {
+    membership::Entity::update_many()
+        .col_expr(membership::Column::Role, Expr::value(role))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_membership(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<(), DbErr> {
+    membership::Entity::delete_by_id((organization_id.to_owned(), user_id.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Members (with their users) in user-id order after `after`.
+pub async fn list_members(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<(membership::Model, user::Model)>, DbErr> {
+    let mut select =
+        membership::Entity::find().filter(membership::Column::OrganizationId.eq(organization_id));
+    if let Some(after) = after {
+        select = select.filter(membership::Column::UserId.gt(after));
+    }
+    let rows = select
+        .find_also_related(User)
+        .order_by_asc(membership::Column::UserId)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m, u)))
+        .collect())
+}
+
+/// How many members hold `role` in the organization.
+pub async fn count_role_holders(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    role: &str,
+) -> Result<u64, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::Role.eq(role))
+        .count(db)
+        .await
+}
+
+/// Every membership of a user (to leave all organizations).
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<membership::Model>, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(db)
+        .await
+}
+
+/// Organizations where the user is the only owner.
+pub async fn organizations_solely_owned_by(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<String>, DbErr> {
+    let mut sole = Vec::new();
+    for owned in memberships_of(db, user_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == super::roles::OWNER)
+    {
+        if count_role_holders(db, &owned.organization_id, super::roles::OWNER).await? == 1 {
+            sole.push(owned.organization_id);
+        }
+    }
+    Ok(sole)
+}
+
+pub async fn delete_memberships_of(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
+    membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The subquery of member ids of an organization, for filtering users.
+pub fn member_ids(organization_id: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::OrganizationId.eq(organization_id))
+        .to_owned()
+}
+
+pub async fn find_role_by_name(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    name: &str,
+) -> Result<Option<role::Model>, DbErr> {
+    role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .filter(role::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+pub async fn find_role(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    id: &str,
+) -> Result<Option<role::Model>, DbErr> {
+    role::Entity::find_by_id(id.to_owned())
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await
+}
+
+pub async fn list_roles(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+) -> Result<Vec<role::Model>, DbErr> {
+    role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await
+}
+
+pub async fn count_roles(db: &impl ConnectionTrait, organization_id: &str) -> Result<u64, DbErr> {
+    role::Entity::find()
+        .filter(role::Column::OrganizationId.eq(organization_id))
+        .count(db)
+        .await
+}
+
+pub async fn insert_role(
+    db: &impl ConnectionTrait,
+    model: role::Model,
+) -> Result<role::Model, DbErr> {
+    model.into_active_model().reset_all().insert(db).await
+}
+
+pub async fn update_role(
+    db: &impl ConnectionTrait,
+    model: role::Model,
+) -> Result<role::Model, DbErr> {
+    model.into_active_model().reset_all().update(db).await
+}
+
+pub async fn delete_role(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    role::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(())
+}
+
+/// Renames a role wherever the organization names it: memberships, invitations, API keys.
+pub async fn rename_role_references(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), DbErr> {
+    use crate::store::entities::{api_key, invitation};
+    membership::Entity::update_many()
+        .col_expr(membership::Column::Role, Expr::value(to))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::Role.eq(from))
+        .exec(db)
+        .await?;
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Role, Expr::value(to))
+        .filter(invitation::Column::OrganizationId.eq(organization_id))
+        .filter(invitation::Column::Role.eq(from))
+        .exec(db)
+        .await?;
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::Role, Expr::value(to))
+        .filter(api_key::Column::OrganizationId.eq(organization_id))
+        .filter(api_key::Column::Role.eq(from))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether any membership, pending invitation or live API key of the organization holds
+/// the role.
+pub async fn role_in_use(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    name: &str,
+) -> Result<bool, DbErr> {
+    use crate::store::entities::{api_key, invitation};
+    if count_role_holders(db, organization_id, name).await? > 0 {
+        return Ok(true);
+    }
+    let invitations = invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(organization_id))
+        .filter(invitation::Column::Role.eq(name))
+        .filter(invitation::Column::Status.eq("pending"))
+        .count(db)
+        .await?;
+    let keys = api_key::Entity::find()
+        .filter(
+            Condition::all()
+                .add(api_key::Column::OrganizationId.eq(organization_id))
+                .add(api_key::Column::Role.eq(name))
+                .add(api_key::Column::RevokedAt.is_null()),
+        )
+        .count(db)
+        .await?;
+    Ok(invitations + keys > 0)
+}

@@ -1,0 +1,29 @@
+//! An emailed offer to join an organization. The token travels only in the mail; the row
+//! keeps its SHA-256. `status` is `pending`, `accepted` or `revoked` (expiry is read from
+//! `expires_at`).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invitations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub organization_id: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub role: String,
+    pub status: String,
+    pub invited_by: Option<String>,
+    #[sea_orm(unique)]
+    pub token_hash: String,
+    pub expires_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub accepted_at: Option<DateTimeUtc>,
+    pub accepted_by: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
