@@ -16,6 +16,7 @@ mod gateway;
 mod helpers;
 mod jwks;
 mod mail;
+mod orgs;
 mod probes;
 mod reachability;
 mod smtp;
