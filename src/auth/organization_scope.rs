@@ -2,8 +2,6 @@
 //! and issues tokens carrying `org_id`, `org_role` and the role's permissions; refreshing
 //! keeps the scope and re-reads the role, so a role change shows in the next token.
 
-use sea_orm::TransactionTrait;
-
 use super::{Principal, service::Authentication, store};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
@@ -38,7 +36,7 @@ impl Authentication {
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(|| Error::Token("the account is not active".into()))?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::rescope_session(&txn, &session.id, organization_id).await?;
         let refresh = self.new_refresh_token(&txn, &session.id, now).await?;
         let event = AuditEvent::new(

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use url::Url;
 
 use super::{
@@ -90,7 +90,7 @@ impl Authentication {
         }
         let hash = self.passwords.hash(new.secret()).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         users::set_password_hash(&txn, &account.id, &hash, now).await?;
         let revoked = store::revoke_user_sessions(
             &txn,
@@ -139,7 +139,7 @@ impl Authentication {
         let account = self.linked_account(&link).await?;
         let new = NewPassword::parse("new_password", new, &account.email_normalized)?;
         let password_hash = self.passwords.hash(new.secret()).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::consume_one_time_token(&txn, &hash, PASSWORD_RESET.name, now)
             .await?
             .ok_or_else(invalid_token)?;
@@ -172,7 +172,7 @@ impl Authentication {
 
     pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let link = store::consume_one_time_token(
             &txn,
             &tokens::digest(token),
@@ -230,7 +230,7 @@ impl Authentication {
         client: &ClientInfo,
     ) -> Result<SignedIn, Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let link =
             store::consume_one_time_token(&txn, &tokens::digest(token), MAGIC_LINK.name, now)
                 .await?
@@ -289,7 +289,7 @@ impl Authentication {
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         self.queue_link(&txn, account, purpose, base, now).await?;
         let event = AuditEvent::new(purpose.sent_event, Actor::User(account.id.clone()))
             .target("user", &account.id)

@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, SqlErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, SqlErr};
 use secrecy::SecretString;
 use url::Url;
 
@@ -154,7 +154,7 @@ impl Authentication {
             updated_at: now,
             deleted_at: None,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let account = users::insert(&txn, account)
             .await
             .map_err(conflict_on_duplicate)?;
@@ -215,7 +215,7 @@ impl Authentication {
             false => None,
         };
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if let Some(hash) = rehashed {
             users::set_password_hash(&txn, &account.id, &hash, now).await?;
         }
@@ -309,7 +309,7 @@ impl Authentication {
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(invalid)?;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if !store::mark_refresh_token_used(&txn, &hash, now).await? {
             drop(txn);
             return Err(self.refresh_reused(&session, client).await);
@@ -364,7 +364,7 @@ impl Authentication {
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let revoked = if all_sessions {
             store::revoke_user_sessions(&txn, &principal.user_id, None, now, "logout").await?
         } else {
@@ -417,7 +417,7 @@ impl Authentication {
             .filter(|s| s.user_id == principal.user_id)
             .ok_or(Error::NotFound("session"))?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let revoked = store::revoke_session(&txn, &session.id, now, "revoked_by_user").await?;
         let event = AuditEvent::new("session.revoked", Actor::User(principal.user_id.clone()))
             .target("session", &session.id)
@@ -496,7 +496,7 @@ impl Authentication {
             updated_at: now,
             deleted_at: None,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let admin = users::insert(&txn, admin).await?;
         audit::record(
             &txn,

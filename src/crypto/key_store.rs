@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, sea_query::Expr,
 };
 
 use crate::store::entities::signing_key::{self, Column, Entity as SigningKey};
@@ -42,7 +42,7 @@ pub async fn replace_signing_key(
     key: signing_key::Model,
     retire_at: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     SigningKey::update_many()
         .col_expr(Column::RetireAt, Expr::value(retire_at))
         .filter(Column::RetireAt.is_null())

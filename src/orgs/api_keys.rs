@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -65,7 +65,7 @@ impl Organizations {
             last_used_at: None,
             revoked_at: None,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let key = key.into_active_model().reset_all().insert(&txn).await?;
         let event = scope
             .event("api_key.created")
@@ -98,7 +98,7 @@ impl Organizations {
     /// Revokes a key of the organization; it is refused from the next request on.
     pub async fn revoke_api_key(&self, scope: &OrgScope, api_key_id: &str) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let key = ApiKey::find_by_id(api_key_id.to_owned())
             .filter(Column::OrganizationId.eq(scope.organization_id()))
             .one(&txn)

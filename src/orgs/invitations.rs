@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -56,7 +56,7 @@ impl Organizations {
         };
         let role = self.grantable_role(scope, role).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if let Some(existing) = users::find_by_email(&txn, email.normalized()).await?
             && store::find_membership(&txn, scope.organization_id(), &existing.id)
                 .await?
@@ -128,7 +128,7 @@ impl Organizations {
 
     pub async fn revoke_invitation(&self, scope: &OrgScope, id: &str) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let row = pending_invitation(&txn, scope, id).await?;
         Invitation::update_many()
             .col_expr(Column::Status, Expr::value("revoked"))
@@ -150,7 +150,7 @@ impl Organizations {
         id: &str,
     ) -> Result<invitation::Model, Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let mut row = pending_invitation(&txn, scope, id).await?;
         let token = tokens::new_opaque_token();
         row.token_hash = tokens::digest(&token);
@@ -197,7 +197,7 @@ impl Organizations {
         if !account.email_verified {
             return Err(Error::EmailNotVerified);
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if store::find_membership(&txn, &row.organization_id, &account.id)
             .await?
             .is_some()

@@ -3,7 +3,7 @@
 //! not hold themselves (so only an owner touches owners), and an organization always keeps
 //! at least one owner. Membership changes of one organization take its row lock.
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use super::{
@@ -56,7 +56,7 @@ impl Organizations {
             .filter(|u| u.status == "active")
             .ok_or(Error::NotFound("user"))?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if store::find_membership(&txn, scope.organization_id(), &account.id)
             .await?
             .is_some()
@@ -88,7 +88,7 @@ impl Organizations {
     ) -> Result<Member, Error> {
         let granted = self.grantable_role(scope, role).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::lock_organization(&txn, scope.organization_id()).await?;
         let (current, account) = self.modifiable_member(&txn, scope, user_id).await?;
         if current.role != granted {
@@ -110,7 +110,7 @@ impl Organizations {
 
     /// Removes a member; their tokens scoped to the organization stop working.
     pub async fn remove_member(&self, scope: &OrgScope, user_id: &str) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::lock_organization(&txn, scope.organization_id()).await?;
         let (current, _) = self.modifiable_member(&txn, scope, user_id).await?;
         ensure_owner_remains(&txn, scope.organization_id(), &current.role).await?;
@@ -131,7 +131,7 @@ impl Organizations {
         organization_id: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::lock_organization(&txn, organization_id).await?;
         let current = store::find_membership(&txn, organization_id, &caller.user_id)
             .await?
@@ -163,7 +163,7 @@ impl Organizations {
             return Err(Error::invalid("user_id", "must be another member"));
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         store::lock_organization(&txn, scope.organization_id()).await?;
         store::find_membership(&txn, scope.organization_id(), user_id)
             .await?

@@ -3,7 +3,6 @@
 //! changing a role follows the escalation rule: its server permissions must be ones the
 //! caller holds.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::{
@@ -98,7 +97,7 @@ impl Organizations {
         let granted = roles::parse_permissions("permissions", permissions)?;
         scope.ensure_may_grant(&name, &granted)?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if store::count_roles(&txn, scope.organization_id()).await? >= MAX_CUSTOM_ROLES {
             return Err(Error::invalid(
                 "name",
@@ -155,7 +154,7 @@ impl Organizations {
         }
         let now = self.clock.now();
         row.updated_at = now;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if row.name != previous_name {
             if store::find_role_by_name(&txn, scope.organization_id(), &row.name)
                 .await?
@@ -183,7 +182,7 @@ impl Organizations {
     pub async fn delete_role(&self, scope: &OrgScope, role_id: &str) -> Result<(), Error> {
         let row = self.custom_role(scope, role_id).await?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         if store::role_in_use(&txn, scope.organization_id(), &row.name).await? {
             return Err(Error::Conflict(
                 "the role is held by a member, a pending invitation or an API key".into(),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{DbErr, SqlErr, TransactionTrait};
+use sea_orm::{DbErr, SqlErr};
 use url::Url;
 
 use super::{
@@ -99,7 +99,7 @@ impl Organizations {
             created_at: now,
             updated_at: now,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let organization = store::insert_organization(&txn, organization)
             .await
             .map_err(slug_conflict)?;
@@ -162,7 +162,7 @@ impl Organizations {
         }
         let now = self.clock.now();
         organization.updated_at = now;
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let organization = store::update_organization(&txn, organization)
             .await
             .map_err(slug_conflict)?;
@@ -177,7 +177,7 @@ impl Organizations {
     /// Deletes the organization and all it holds; tokens scoped to it stop working.
     pub async fn delete(&self, scope: &OrgScope) -> Result<(), Error> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_write(&self.db).await?;
         let revoked = sessions::revoke_organization_sessions(
             &txn,
             scope.organization_id(),

@@ -1034,3 +1034,39 @@ async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocatio
     .await;
     assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"));
 }
+
+#[tokio::test]
+async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
+    let app = TestApp::spawn().await;
+    let first = new_user(&app, "first").await;
+    let org = new_organization(&app, &first, "Duo").await;
+    let second = new_user(&app, "second").await;
+    add_member(&app, &first, &org, &second, "owner").await;
+    let demote = |by: &User, whom: &User| {
+        let path = format!("/api/v1/organizations/{org}/members/{}", whom.id);
+        let (app, token) = (&app, by.token.clone());
+        async move { rest(app, "PATCH", &path, Some(&token), json!({"role": "admin"})).await }
+    };
+    let (a, b) = tokio::join!(demote(&first, &second), demote(&second, &first));
+    let statuses = [a.0, b.0];
+    assert!(statuses.contains(&200), "{a:?} {b:?}");
+    assert!(
+        statuses.iter().all(|s| [200, 403, 409].contains(s)),
+        "{a:?} {b:?}"
+    );
+    let (_, members) = rest(
+        &app,
+        "GET",
+        &format!("/api/v1/organizations/{org}/members"),
+        Some(&first.token),
+        Value::Null,
+    )
+    .await;
+    let owners = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "owner")
+        .count();
+    assert_eq!(owners, 1, "{members}");
+}
