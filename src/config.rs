@@ -87,6 +87,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub webauthn_rp_id: Option<String>,
     pub webauthn_origins: Vec<Url>,
+    /// Issuer shown by authenticator apps for TOTP (`TOTP_ISSUER`, default "Janua").
+    pub totp_issuer: String,
     pub sso_allowed_redirect_uris: Vec<Url>,
     pub social: SocialProviders,
     pub request_timeout: Duration,
@@ -275,6 +277,16 @@ impl Config {
             },
             webauthn_rp_id: vars.get("WEBAUTHN_RP_ID").map(str::to_owned),
             webauthn_origins: vars.url_list("WEBAUTHN_ORIGINS")?,
+            totp_issuer: match vars.get("TOTP_ISSUER").map(str::trim) {
+                None | Some("") => "Janua".to_owned(),
+                Some(issuer) if issuer.contains(':') || issuer.len() > 64 => {
+                    return Err(problem(
+                        "TOTP_ISSUER",
+                        "must be at most 64 characters, without ':'",
+                    ));
+                }
+                Some(issuer) => issuer.to_owned(),
+            },
             sso_allowed_redirect_uris: vars.url_list("SSO_ALLOWED_REDIRECT_URIS")?,
             social: SocialProviders {
                 google: vars.oauth_client("GOOGLE")?,

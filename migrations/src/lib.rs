@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_signing_keys_and_audit;
 mod m20261121_000002_accounts;
 mod m20261122_000003_directory;
+mod m20261122_000004_mfa;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_signing_keys_and_audit::Migration),
             Box::new(m20261121_000002_accounts::Migration),
             Box::new(m20261122_000003_directory::Migration),
+            Box::new(m20261122_000004_mfa::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     Caller, Principal,
-    service::{Authentication, SignedIn, TokenPair},
+    service::{Authentication, LoginOutcome, SignedIn, TokenPair},
 };
 use crate::{
     audit::ClientInfo,
@@ -63,6 +63,32 @@ pub fn client_info<T>(request: &Request<T>) -> ClientInfo {
     }
 }
 
+/// A first factor's outcome as the contract's (user, tokens, mfa_challenge) triple.
+fn login_outcome(
+    outcome: LoginOutcome,
+) -> (
+    Option<crate::proto::janua::users::v1::User>,
+    Option<pb::TokenPair>,
+    Option<pb::MfaChallenge>,
+) {
+    match outcome {
+        LoginOutcome::SignedIn(result) => {
+            let (user, tokens) = signed_in(result);
+            (user, tokens, None)
+        }
+        LoginOutcome::SecondStepRequired(challenge) => (
+            None,
+            None,
+            Some(pb::MfaChallenge {
+                challenge_id: challenge.id,
+                methods: challenge.methods,
+                expires_at: Some(timestamp(challenge.expires_at)),
+                passkey_options_json: challenge.passkey_options_json.unwrap_or_default(),
+            }),
+        ),
+    }
+}
+
 fn tokens_to_proto(tokens: TokenPair) -> pb::TokenPair {
     pb::TokenPair {
         access_token: tokens.access_token,
@@ -72,7 +98,8 @@ fn tokens_to_proto(tokens: TokenPair) -> pb::TokenPair {
     }
 }
 
-fn signed_in(
+/// A signed-in result as the contract's (user, tokens) pair.
+pub fn signed_in(
     result: SignedIn,
 ) -> (
     Option<crate::proto::janua::users::v1::User>,
@@ -102,7 +129,7 @@ impl AuthService for AuthGrpc {
     async fn login(&self, request: Request<pb::LoginRequest>) -> Reply<pb::LoginResponse> {
         let client = client_info(&request);
         let body = request.into_inner();
-        let (user, tokens) = signed_in(
+        let (user, tokens, mfa_challenge) = login_outcome(
             self.auth
                 .login(&body.email, &body.password, &client)
                 .await?,
@@ -110,7 +137,7 @@ impl AuthService for AuthGrpc {
         Ok(Response::new(pb::LoginResponse {
             user,
             tokens,
-            mfa_challenge: None,
+            mfa_challenge,
         }))
     }
 
@@ -256,7 +283,7 @@ impl AuthService for AuthGrpc {
         request: Request<pb::VerifyMagicLinkRequest>,
     ) -> Reply<pb::VerifyMagicLinkResponse> {
         let client = client_info(&request);
-        let (user, tokens) = signed_in(
+        let (user, tokens, mfa_challenge) = login_outcome(
             self.auth
                 .verify_magic_link(&request.into_inner().token, &client)
                 .await?,
@@ -264,7 +291,7 @@ impl AuthService for AuthGrpc {
         Ok(Response::new(pb::VerifyMagicLinkResponse {
             user,
             tokens,
-            mfa_challenge: None,
+            mfa_challenge,
         }))
     }
 

@@ -16,4 +16,4 @@ pub use principal::{
     AccessClaims, ApiKeyPrincipal, Audience, Authenticator, Caller, Principal, Requirement,
 };
 pub use revocation::Revocations;
-pub use service::{AuthSettings, Authentication, Introspection, SignedIn, TokenPair};
+pub use service::{AuthSettings, Authentication, Introspection, LoginOutcome, SignedIn, TokenPair};

@@ -12,7 +12,7 @@ use url::Url;
 use super::{
     Principal,
     credentials::{Email, NewPassword, presented_password},
-    service::{Authentication, NewSession, SignedIn},
+    service::{Authentication, LoginOutcome},
     store, tokens,
 };
 use crate::{
@@ -228,7 +228,7 @@ impl Authentication {
         &self,
         token: &str,
         client: &ClientInfo,
-    ) -> Result<SignedIn, Error> {
+    ) -> Result<LoginOutcome, Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let link =
@@ -237,24 +237,10 @@ impl Authentication {
                 .ok_or_else(invalid_token)?;
         let mut account = self.linked_account(&link).await?;
         users::mark_email_verified(&txn, &account.id, now).await?;
-        users::record_login(&txn, &account.id, now).await?;
-        account.email_verified = true;
-        let new = NewSession {
-            action: "user.magic_link_login",
-            user: &account,
-            amr: &["email"],
-            organization_id: None,
-            client,
-        };
-        let (session_id, refresh) = self.open_session(&txn, new, now).await?;
         txn.commit().await?;
-        let tokens = self
-            .token_pair(&account, &session_id, None, &["email"], refresh, now)
-            .await?;
-        Ok(SignedIn {
-            user: account,
-            tokens,
-        })
+        account.email_verified = true;
+        self.sign_in_or_challenge(account, "user.magic_link_login", &["email"], client)
+            .await
     }
 
     pub(super) async fn queue_verification_mail(

@@ -23,6 +23,7 @@ use crate::{
     crypto::{Keyring, PasswordHasher},
     error::Error,
     mail::Mailer,
+    mfa::{IssuedChallenge, SecondStep},
     store::{
         Db,
         entities::{refresh_token, session, user},
@@ -54,6 +55,13 @@ pub struct SignedIn {
     pub tokens: TokenPair,
 }
 
+/// How a first factor ends: signed in, or asked for the second factor.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    SignedIn(SignedIn),
+    SecondStepRequired(IssuedChallenge),
+}
+
 /// RFC 7662 answer about an access token.
 #[derive(Debug, Clone, Default)]
 pub struct Introspection {
@@ -69,6 +77,7 @@ pub struct Authentication {
     pub(super) mail: Arc<Mailer>,
     pub(super) revocations: Arc<Revocations>,
     pub(super) clock: Arc<dyn Clock>,
+    pub(super) second_step: Arc<SecondStep>,
     pub(super) settings: AuthSettings,
 }
 
@@ -95,6 +104,7 @@ impl Authentication {
         mail: Arc<Mailer>,
         revocations: Arc<Revocations>,
         clock: Arc<dyn Clock>,
+        second_step: Arc<SecondStep>,
         settings: AuthSettings,
     ) -> Self {
         Self {
@@ -105,6 +115,7 @@ impl Authentication {
             mail,
             revocations,
             clock,
+            second_step,
             settings,
         }
     }
@@ -153,6 +164,7 @@ impl Authentication {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            mfa_enabled: false,
         };
         let txn = crate::store::begin_write(&self.db).await?;
         let account = users::insert(&txn, account)
@@ -184,13 +196,13 @@ impl Authentication {
     }
 
     /// Email + password sign-in. Unknown email and wrong password answer alike and cost
-    /// one password verification each.
+    /// one password verification each. A user with a second factor gets a challenge.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         client: &ClientInfo,
-    ) -> Result<SignedIn, Error> {
+    ) -> Result<LoginOutcome, Error> {
         let email = Email::parse("email", email)?;
         let password = presented_password("password", password)?;
         let ip = client.ip_address.as_deref();
@@ -210,32 +222,57 @@ impl Authentication {
             return Err(Error::Authorization("this account is suspended".into()));
         }
         self.guard.record_login_success(email.normalized()).await?;
-        let rehashed = match verified.needs_rehash {
-            true => Some(self.passwords.hash(&password).await?),
-            false => None,
-        };
+        if verified.needs_rehash {
+            let hash = self.passwords.hash(&password).await?;
+            users::set_password_hash(&self.db, &account.id, &hash, self.clock.now()).await?;
+        }
+        self.sign_in_or_challenge(account, "user.login", &["pwd"], client)
+            .await
+    }
+
+    /// After a first factor: a challenge when the user has a second factor, else a session.
+    pub(super) async fn sign_in_or_challenge(
+        &self,
+        account: user::Model,
+        action: &'static str,
+        amr: &[&str],
+        client: &ClientInfo,
+    ) -> Result<LoginOutcome, Error> {
+        let now = self.clock.now();
+        match self
+            .second_step
+            .challenge_if_enrolled(&account.id, amr, now)
+            .await?
+        {
+            Some(challenge) => Ok(LoginOutcome::SecondStepRequired(challenge)),
+            None => Ok(LoginOutcome::SignedIn(
+                self.sign_in(account, action, amr, client).await?,
+            )),
+        }
+    }
+
+    /// Opens a session for a user who proved every factor needed, and issues its tokens.
+    pub async fn sign_in(
+        &self,
+        account: user::Model,
+        action: &'static str,
+        amr: &[&str],
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        if let Some(hash) = rehashed {
-            users::set_password_hash(&txn, &account.id, &hash, now).await?;
-        }
         users::record_login(&txn, &account.id, now).await?;
-        let (session_id, refresh) = self
-            .open_session(
-                &txn,
-                NewSession {
-                    action: "user.login",
-                    user: &account,
-                    amr: &["pwd"],
-                    organization_id: None,
-                    client,
-                },
-                now,
-            )
-            .await?;
+        let new = NewSession {
+            action,
+            user: &account,
+            amr,
+            organization_id: None,
+            client,
+        };
+        let (session_id, refresh) = self.open_session(&txn, new, now).await?;
         txn.commit().await?;
         let tokens = self
-            .token_pair(&account, &session_id, None, &["pwd"], refresh, now)
+            .token_pair(&account, &session_id, None, amr, refresh, now)
             .await?;
         Ok(SignedIn {
             user: account,
@@ -495,6 +532,7 @@ impl Authentication {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            mfa_enabled: false,
         };
         let txn = crate::store::begin_write(&self.db).await?;
         let admin = users::insert(&txn, admin).await?;

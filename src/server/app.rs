@@ -12,6 +12,7 @@ use crate::{
     config::Config,
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
+    mfa::{Challenges, Mfa, SecondStep},
     orgs::Organizations,
     server::metrics::Metrics,
     store::{self, Db},
@@ -29,6 +30,7 @@ pub struct App {
     pub revocations: Arc<Revocations>,
     pub auth: Arc<Authentication>,
     pub orgs: Arc<Organizations>,
+    pub mfa: Arc<Mfa>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
@@ -58,7 +60,7 @@ impl App {
         let mail = Arc::new(Mailer::from_config(
             &config,
             db.clone(),
-            cipher,
+            cipher.clone(),
             clock.clone(),
         )?);
         let metrics = Arc::new(Metrics::new()?);
@@ -69,6 +71,8 @@ impl App {
             db.clone(),
             config.access_token_ttl,
         ));
+        let challenges = Arc::new(Challenges::new(cache.clone()));
+        let second_step = Arc::new(SecondStep::new(db.clone(), challenges.clone()));
         let auth = Arc::new(Authentication::new(
             db.clone(),
             keyring.clone(),
@@ -77,6 +81,7 @@ impl App {
             mail.clone(),
             revocations.clone(),
             clock.clone(),
+            second_step,
             AuthSettings {
                 access_token_ttl: config.access_token_ttl,
                 refresh_token_ttl: config.refresh_token_ttl,
@@ -91,6 +96,14 @@ impl App {
             revocations.clone(),
             config.app_url.clone(),
         ));
+        let mfa = Arc::new(Mfa::new(
+            db.clone(),
+            cipher,
+            clock.clone(),
+            challenges,
+            auth.clone(),
+            config.totp_issuer.clone(),
+        ));
         if let Some(admin) = &config.admin_bootstrap {
             auth.bootstrap_admin(&admin.email, &admin.password).await?;
         }
@@ -103,6 +116,7 @@ impl App {
             revocations,
             auth,
             orgs,
+            mfa,
             clock,
             mail,
             metrics,

@@ -86,7 +86,9 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
             OrganizationServiceServer::new(OrganizationGrpc::new(app.orgs.clone()))
                 .max_decoding_message_size(limit),
         )
-        .add_service(MfaServiceServer::new(MfaGrpc).max_decoding_message_size(limit))
+        .add_service(
+            MfaServiceServer::new(MfaGrpc::new(app.mfa.clone())).max_decoding_message_size(limit),
+        )
         .add_service(SsoServiceServer::new(SsoGrpc).max_decoding_message_size(limit))
         .add_service(AuditServiceServer::new(AuditGrpc).max_decoding_message_size(limit))
         .add_service(health_service)

@@ -18,7 +18,7 @@ pub fn user_to_proto(model: &user::Model) -> pb::User {
         status: status.into(),
         metadata: model.metadata.as_ref().and_then(json_to_struct),
         is_admin: model.is_admin,
-        mfa_enabled: false,
+        mfa_enabled: model.mfa_enabled,
         last_login_at: model.last_login_at.map(timestamp),
         created_at: Some(timestamp(model.created_at)),
         updated_at: Some(timestamp(model.updated_at)),

@@ -1,0 +1,125 @@
+//! The second step of a sign-in. When a user with an active second factor proves the first
+//! one (password, magic link), no session opens yet: a challenge is kept in the shared cache
+//! for five minutes, naming the user, the methods that may answer it and the first factor's
+//! `amr`. A right answer uses it up (once, across nodes); five wrong answers destroy it.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{cache::Cache, error::Error};
+
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
+const MAX_FAILURES: i64 = 5;
+
+/// How a challenge may be answered.
+pub const TOTP: &str = "totp";
+pub const RECOVERY_CODE: &str = "recovery_code";
+pub const PASSKEY: &str = "passkey";
+
+/// What the cache keeps for a challenge.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChallengeState {
+    pub user_id: String,
+    /// Authentication methods already proven (`pwd`, `email`).
+    pub amr: Vec<String>,
+    pub methods: Vec<String>,
+    /// The WebAuthn authentication state when `methods` has "passkey".
+    #[serde(default)]
+    pub passkey_state: Option<serde_json::Value>,
+}
+
+/// A challenge as the client sees it.
+#[derive(Debug, Clone)]
+pub struct IssuedChallenge {
+    pub id: String,
+    pub methods: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+    /// PublicKeyCredentialRequestOptionsJSON when "passkey" is a method.
+    pub passkey_options_json: Option<String>,
+}
+
+fn key(id: &str) -> String {
+    format!("mfa:challenge:{id}")
+}
+
+fn failures_key(id: &str) -> String {
+    format!("mfa:challenge:{id}:failures")
+}
+
+fn expired() -> Error {
+    Error::Token("the MFA challenge is invalid, expired or already answered".into())
+}
+
+fn unavailable(err: crate::cache::CacheError) -> Error {
+    Error::Internal(anyhow::Error::new(err).context("the MFA challenge store"))
+}
+
+/// Challenges in the shared cache. They fail closed: without the cache there is no second
+/// step, so users with MFA cannot finish signing in until it returns.
+pub struct Challenges {
+    cache: Arc<dyn Cache>,
+}
+
+impl Challenges {
+    pub fn new(cache: Arc<dyn Cache>) -> Self {
+        Self { cache }
+    }
+
+    pub async fn issue(
+        &self,
+        state: ChallengeState,
+        passkey_options_json: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedChallenge, Error> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let value = serde_json::to_vec(&state).map_err(anyhow::Error::from)?;
+        self.cache
+            .set(&key(&id), &value, CHALLENGE_TTL)
+            .await
+            .map_err(unavailable)?;
+        Ok(IssuedChallenge {
+            id,
+            methods: state.methods,
+            expires_at: now + CHALLENGE_TTL,
+            passkey_options_json,
+        })
+    }
+
+    /// The live challenge, without using it up.
+    pub async fn get(&self, id: &str) -> Result<ChallengeState, Error> {
+        let value = self
+            .cache
+            .get(&key(id))
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(expired)?;
+        serde_json::from_slice(&value).map_err(|_| expired())
+    }
+
+    /// Counts a wrong answer; the fifth destroys the challenge.
+    pub async fn record_failure(&self, id: &str) -> Result<(), Error> {
+        let failures = self
+            .cache
+            .increment(&failures_key(id), CHALLENGE_TTL)
+            .await
+            .map_err(unavailable)?;
+        if failures >= MAX_FAILURES {
+            self.cache.delete(&key(id)).await.map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Uses the challenge up after a right answer; a TOKEN_ERROR when another request did
+    /// so first.
+    pub async fn complete(&self, id: &str) -> Result<ChallengeState, Error> {
+        let value = self
+            .cache
+            .take(&key(id))
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(expired)?;
+        serde_json::from_slice(&value).map_err(|_| expired())
+    }
+}

@@ -1,0 +1,463 @@
+//! The MFA capability: enrolling and managing second factors (TOTP, recovery codes; passkeys
+//! in `passkeys`) and answering the second step of a sign-in. TOTP seeds are sealed under
+//! the field key, bound to their factor id; a TOTP step is accepted once per factor.
+//! Removing a factor or replacing recovery codes needs a recent sign-in or a current code.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::{
+    challenge::{self, Challenges},
+    recovery_codes, store, totp,
+};
+use crate::{
+    audit::{self, Actor, AuditEvent, ClientInfo},
+    auth::{Authentication, Principal, SignedIn, store as sessions},
+    clock::Clock,
+    crypto::FieldCipher,
+    error::Error,
+    store::{Db, entities::mfa_factor},
+    users::store as users,
+};
+
+/// How recent a sign-in must be to remove a factor or replace recovery codes without a code.
+const RECENT_SIGN_IN: Duration = Duration::minutes(10);
+/// The id under which the recovery codes appear among the factors.
+pub const RECOVERY_CODES_ID: &str = "recovery_codes";
+
+pub struct Mfa {
+    pub(super) db: Db,
+    pub(super) cipher: FieldCipher,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) challenges: Arc<Challenges>,
+    pub(super) auth: Arc<Authentication>,
+    pub(super) totp_issuer: String,
+}
+
+/// A factor as listed. Recovery codes appear as one entry while any are left.
+#[derive(Debug, Clone)]
+pub struct FactorView {
+    pub id: String,
+    pub kind: &'static str,
+    pub active: bool,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A TOTP enrolment: everything an authenticator app needs, shown once.
+pub struct TotpEnrollment {
+    pub factor_id: String,
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub qr_png: Vec<u8>,
+}
+
+/// An answer to a sign-in challenge.
+pub enum Answer {
+    Totp(String),
+    RecoveryCode(String),
+    Passkey(String),
+}
+
+fn sealing_context(factor_id: &str) -> String {
+    format!("mfa_factor:{factor_id}")
+}
+
+impl Mfa {
+    pub fn new(
+        db: Db,
+        cipher: FieldCipher,
+        clock: Arc<dyn Clock>,
+        challenges: Arc<Challenges>,
+        auth: Arc<Authentication>,
+        totp_issuer: String,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            clock,
+            challenges,
+            auth,
+            totp_issuer,
+        }
+    }
+
+    pub async fn list_factors(&self, caller: &Principal) -> Result<Vec<FactorView>, Error> {
+        let factors = store::factors_of(&self.db, &caller.user_id).await?;
+        let mut views: Vec<FactorView> = factors.into_iter().map(view).collect();
+        let left = store::unused_recovery_codes(&self.db, &caller.user_id).await?;
+        if left > 0 {
+            views.push(FactorView {
+                id: RECOVERY_CODES_ID.to_owned(),
+                kind: "recovery_codes",
+                active: true,
+                name: format!("Recovery codes ({left} left)"),
+                created_at: self.clock.now(),
+                last_used_at: None,
+            });
+        }
+        Ok(views)
+    }
+
+    /// Starts a TOTP enrolment; the factor stays pending until `confirm_totp`.
+    pub async fn enroll_totp(
+        &self,
+        caller: &Principal,
+        client: &ClientInfo,
+    ) -> Result<TotpEnrollment, Error> {
+        let account = self.account(&caller.user_id).await?;
+        let factors = store::active_factors(&self.db, &account.id).await?;
+        if factors.iter().any(|f| f.kind == store::TOTP) {
+            return Err(Error::Conflict(
+                "an authenticator app is already enrolled; delete it first".into(),
+            ));
+        }
+        let secret = totp::new_secret();
+        let enrolled = totp::enrollment(&secret, &self.totp_issuer, &account.email)?;
+        let now = self.clock.now();
+        let id = uuid::Uuid::now_v7().to_string();
+        let sealed = self.cipher.seal(&secret, &sealing_context(&id))?;
+        let txn = crate::store::begin_write(&self.db).await?;
+        store::delete_pending_totp(&txn, &account.id).await?;
+        store::insert_factor(
+            &txn,
+            mfa_factor::Model {
+                id: id.clone(),
+                user_id: account.id.clone(),
+                kind: store::TOTP.into(),
+                status: store::PENDING.into(),
+                name: "Authenticator app".into(),
+                secret_sealed: Some(sealed),
+                credential_id: None,
+                credential: None,
+                last_used_step: None,
+                created_at: now,
+                last_used_at: None,
+            },
+        )
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            self.event("mfa.totp_enrollment_started", caller, client)
+                .target("mfa_factor", &id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(TotpEnrollment {
+            factor_id: id,
+            secret_base32: enrolled.secret_base32,
+            otpauth_uri: enrolled.uri,
+            qr_png: enrolled.qr_png,
+        })
+    }
+
+    /// Activates a pending TOTP factor with a current code. Returns ten recovery codes when
+    /// the user had none (their first factor), else none.
+    pub async fn confirm_totp(
+        &self,
+        caller: &Principal,
+        factor_id: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<Vec<String>, Error> {
+        let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
+            .await?
+            .filter(|f| f.kind == store::TOTP && f.status == store::PENDING)
+            .ok_or(Error::NotFound("factor"))?;
+        let now = self.clock.now();
+        if !self.accept_totp(&factor, code, now).await? {
+            let event = self
+                .event("mfa.totp_confirmation_failed", caller, client)
+                .target("mfa_factor", factor_id)
+                .failed();
+            audit::record(&self.db, now, event).await?;
+            return Err(Error::invalid(
+                "code",
+                "is not the authenticator app's current code",
+            ));
+        }
+        let txn = crate::store::begin_write(&self.db).await?;
+        store::update_factor(
+            &txn,
+            mfa_factor::Model {
+                status: store::ACTIVE.into(),
+                last_used_at: Some(now),
+                ..factor
+            },
+        )
+        .await?;
+        store::refresh_mfa_enabled(&txn, &caller.user_id).await?;
+        let codes = self
+            .first_recovery_codes(&txn, &caller.user_id, now)
+            .await?;
+        audit::record(
+            &txn,
+            now,
+            self.event("mfa.totp_enrolled", caller, client)
+                .target("mfa_factor", factor_id),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(codes)
+    }
+
+    /// Renames a factor.
+    pub async fn rename_factor(
+        &self,
+        caller: &Principal,
+        factor_id: &str,
+        name: &str,
+    ) -> Result<FactorView, Error> {
+        let name = parse_factor_name(name)?;
+        let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
+            .await?
+            .ok_or(Error::NotFound("factor"))?;
+        let factor = store::update_factor(&self.db, mfa_factor::Model { name, ..factor }).await?;
+        Ok(view(factor))
+    }
+
+    /// Removes a factor (after a recent sign-in or with a current TOTP code). With no active
+    /// factor left, the recovery codes go too and sign-in needs one factor again.
+    pub async fn delete_factor(
+        &self,
+        caller: &Principal,
+        factor_id: &str,
+        totp_code: &str,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        if factor_id == RECOVERY_CODES_ID {
+            return Err(Error::invalid(
+                "factor_id",
+                "recovery codes are replaced with RegenerateRecoveryCodes, not deleted",
+            ));
+        }
+        let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
+            .await?
+            .ok_or(Error::NotFound("factor"))?;
+        self.ensure_recent_or_code(caller, totp_code).await?;
+        let now = self.clock.now();
+        let txn = crate::store::begin_write(&self.db).await?;
+        store::delete_factor(&txn, &factor.id).await?;
+        if !store::refresh_mfa_enabled(&txn, &caller.user_id).await? {
+            store::delete_recovery_codes(&txn, &caller.user_id).await?;
+        }
+        let event = self
+            .event("mfa.factor_deleted", caller, client)
+            .target("mfa_factor", &factor.id)
+            .metadata(json!({ "kind": factor.kind }));
+        audit::record(&txn, now, event).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces every recovery code (after a recent sign-in or with a current TOTP code).
+    pub async fn regenerate_recovery_codes(
+        &self,
+        caller: &Principal,
+        totp_code: &str,
+        client: &ClientInfo,
+    ) -> Result<Vec<String>, Error> {
+        if store::active_factors(&self.db, &caller.user_id)
+            .await?
+            .is_empty()
+        {
+            return Err(Error::invalid(
+                "user",
+                "recovery codes need an active second factor first",
+            ));
+        }
+        self.ensure_recent_or_code(caller, totp_code).await?;
+        let now = self.clock.now();
+        let codes = recovery_codes::generate();
+        let digests: Vec<String> = codes
+            .iter()
+            .map(|c| recovery_codes::digest(&caller.user_id, c))
+            .collect();
+        let txn = crate::store::begin_write(&self.db).await?;
+        store::replace_recovery_codes(&txn, &caller.user_id, &digests, now).await?;
+        audit::record(
+            &txn,
+            now,
+            self.event("mfa.recovery_codes_regenerated", caller, client),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(codes)
+    }
+
+    /// The second step of a sign-in: a right answer opens the session; five wrong ones end
+    /// the challenge.
+    pub async fn verify_challenge(
+        &self,
+        challenge_id: &str,
+        answer: Answer,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
+        if challenge_id.is_empty() {
+            return Err(Error::invalid("challenge_id", "is required"));
+        }
+        let state = self.challenges.get(challenge_id).await?;
+        let (method, amr) = match &answer {
+            Answer::Totp(_) => (challenge::TOTP, "otp"),
+            Answer::RecoveryCode(_) => (challenge::RECOVERY_CODE, "otp"),
+            Answer::Passkey(_) => (challenge::PASSKEY, "hwk"),
+        };
+        if !state.methods.iter().any(|m| m == method) {
+            return Err(Error::invalid(
+                "answer",
+                format!("this challenge accepts {}", state.methods.join(", ")),
+            ));
+        }
+        let now = self.clock.now();
+        let accepted = match &answer {
+            Answer::Totp(code) => self.accept_user_totp(&state.user_id, code, now).await?,
+            Answer::RecoveryCode(code) => {
+                let digest = recovery_codes::digest(&state.user_id, code);
+                store::consume_recovery_code(&self.db, &state.user_id, &digest, now).await?
+            }
+            Answer::Passkey(_) => {
+                return Err(Error::invalid(
+                    "passkey_assertion_json",
+                    "passkeys are not available",
+                ));
+            }
+        };
+        let actor = Actor::User(state.user_id.clone());
+        if !accepted {
+            self.challenges.record_failure(challenge_id).await?;
+            let event = AuditEvent::new("mfa.challenge_failed", actor)
+                .target("user", &state.user_id)
+                .client(client.clone())
+                .metadata(json!({ "method": method }))
+                .failed();
+            audit::record(&self.db, now, event).await?;
+            return Err(Error::Authentication);
+        }
+        let state = self.challenges.complete(challenge_id).await?;
+        let account = self.account(&state.user_id).await?;
+        let event = AuditEvent::new("mfa.challenge_passed", actor)
+            .target("user", &state.user_id)
+            .client(client.clone())
+            .metadata(json!({ "method": method }));
+        audit::record(&self.db, now, event).await?;
+        let mut methods: Vec<&str> = state.amr.iter().map(String::as_str).collect();
+        methods.push(amr);
+        self.auth
+            .sign_in(account, "user.login", &methods, client)
+            .await
+    }
+
+    /// Ten recovery codes, stored, when the user has none yet; else nothing.
+    pub(super) async fn first_recovery_codes(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, Error> {
+        if store::unused_recovery_codes(db, user_id).await? > 0 {
+            return Ok(Vec::new());
+        }
+        let codes = recovery_codes::generate();
+        let digests: Vec<String> = codes
+            .iter()
+            .map(|c| recovery_codes::digest(user_id, c))
+            .collect();
+        store::replace_recovery_codes(db, user_id, &digests, now).await?;
+        Ok(codes)
+    }
+
+    /// The user's active TOTP factor accepts `code` (not replayed).
+    async fn accept_user_totp(
+        &self,
+        user_id: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let factors = store::active_factors(&self.db, user_id).await?;
+        match factors.into_iter().find(|f| f.kind == store::TOTP) {
+            Some(factor) => self.accept_totp(&factor, code, now).await,
+            None => Ok(false),
+        }
+    }
+
+    /// `code` is the factor's code for a step within the skew, and that step was not used.
+    async fn accept_totp(
+        &self,
+        factor: &mfa_factor::Model,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let sealed = factor
+            .secret_sealed
+            .as_deref()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("a TOTP factor without a secret")))?;
+        let secret = self.cipher.open(sealed, &sealing_context(&factor.id))?;
+        let unix = u64::try_from(now.timestamp()).unwrap_or_default();
+        let Some(step) = totp::verify(&secret, code, unix) else {
+            return Ok(false);
+        };
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        Ok(store::claim_totp_step(&self.db, &factor.id, step, now).await?)
+    }
+
+    /// A sign-in less than ten minutes old, or a current TOTP code.
+    async fn ensure_recent_or_code(
+        &self,
+        caller: &Principal,
+        totp_code: &str,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let session = sessions::find_session(&self.db, &caller.session_id).await?;
+        if session.is_some_and(|s| s.created_at > now - RECENT_SIGN_IN) {
+            return Ok(());
+        }
+        if !totp_code.is_empty()
+            && self
+                .accept_user_totp(&caller.user_id, totp_code, now)
+                .await?
+        {
+            return Ok(());
+        }
+        Err(Error::MfaRequired)
+    }
+
+    async fn account(&self, user_id: &str) -> Result<crate::store::entities::user::Model, Error> {
+        users::find_by_id(&self.db, user_id)
+            .await?
+            .filter(|u| u.status == "active")
+            .ok_or_else(|| Error::Token("the account is not active".into()))
+    }
+
+    fn event(&self, action: &'static str, caller: &Principal, client: &ClientInfo) -> AuditEvent {
+        AuditEvent::new(action, Actor::User(caller.user_id.clone()))
+            .target("user", &caller.user_id)
+            .client(client.clone())
+    }
+}
+
+fn view(factor: mfa_factor::Model) -> FactorView {
+    FactorView {
+        kind: if factor.kind == store::TOTP {
+            "totp"
+        } else {
+            "passkey"
+        },
+        active: factor.status == store::ACTIVE,
+        id: factor.id,
+        name: factor.name,
+        created_at: factor.created_at,
+        last_used_at: factor.last_used_at,
+    }
+}
+
+fn parse_factor_name(name: &str) -> Result<String, Error> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "must be 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}

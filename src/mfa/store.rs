@@ -1,0 +1,175 @@
+//! Queries on second factors and recovery codes. Every query is scoped by the user id.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
+
+use crate::store::entities::{
+    mfa_factor::{self, Column, Entity as Factor},
+    recovery_code, user,
+};
+
+pub const TOTP: &str = "totp";
+pub const PASSKEY: &str = "passkey";
+pub const ACTIVE: &str = "active";
+pub const PENDING: &str = "pending";
+
+pub async fn factors_of(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<mfa_factor::Model>, DbErr> {
+    Factor::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn active_factors(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<mfa_factor::Model>, DbErr> {
+    Factor::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Status.eq(ACTIVE))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn find_factor(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<mfa_factor::Model>, DbErr> {
+    Factor::find_by_id(id.to_owned())
+        .filter(Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+pub async fn insert_factor(
+    db: &impl ConnectionTrait,
+    model: mfa_factor::Model,
+) -> Result<mfa_factor::Model, DbErr> {
+    model.into_active_model().reset_all().insert(db).await
+}
+
+pub async fn update_factor(
+    db: &impl ConnectionTrait,
+    model: mfa_factor::Model,
+) -> Result<mfa_factor::Model, DbErr> {
+    model.into_active_model().reset_all().update(db).await
+}
+
+pub async fn delete_factor(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    Factor::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(())
+}
+
+/// Deletes a user's pending (unconfirmed) TOTP enrolments.
+pub async fn delete_pending_totp(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
+    Factor::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Kind.eq(TOTP))
+        .filter(Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that a TOTP factor accepted the code of `step`, unless that step (or a later
+/// one) was accepted already: false means the code is a replay.
+pub async fn claim_totp_step(
+    db: &impl ConnectionTrait,
+    factor_id: &str,
+    step: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let claimed = Factor::update_many()
+        .col_expr(Column::LastUsedStep, Expr::value(step))
+        .col_expr(Column::LastUsedAt, Expr::value(now))
+        .filter(Column::Id.eq(factor_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::LastUsedStep.is_null())
+                .add(Column::LastUsedStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Keeps `users.mfa_enabled` equal to "has an active TOTP or passkey".
+pub async fn refresh_mfa_enabled(db: &impl ConnectionTrait, user_id: &str) -> Result<bool, DbErr> {
+    let enabled = Factor::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Status.eq(ACTIVE))
+        .count(db)
+        .await?
+        > 0;
+    user::Entity::update_many()
+        .col_expr(user::Column::MfaEnabled, Expr::value(enabled))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(enabled)
+}
+
+/// Replaces every recovery code of the user with these digests.
+pub async fn replace_recovery_codes(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    digests: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    delete_recovery_codes(db, user_id).await?;
+    let rows = digests.iter().map(|digest| {
+        recovery_code::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: user_id.to_owned(),
+            code_hash: digest.clone(),
+            created_at: now,
+            used_at: None,
+        }
+        .into_active_model()
+    });
+    recovery_code::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+pub async fn delete_recovery_codes(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many unused recovery codes the user has.
+pub async fn unused_recovery_codes(db: &impl ConnectionTrait, user_id: &str) -> Result<u64, DbErr> {
+    recovery_code::Entity::find()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .count(db)
+        .await
+}
+
+/// Uses up a recovery code: true once, false for an unknown or used code.
+pub async fn consume_recovery_code(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    digest: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let used = recovery_code::Entity::update_many()
+        .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .filter(recovery_code::Column::CodeHash.eq(digest))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(used.rows_affected == 1)
+}

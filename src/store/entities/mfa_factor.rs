@@ -1,0 +1,28 @@
+//! A second factor of a user: `totp` (its seed sealed by the field cipher, bound to the
+//! factor id; `last_used_step` guards against replay) or `passkey` (the webauthn-rs
+//! credential as JSON; `credential_id` base64url for discoverable sign-in). `status` is
+//! `pending` until a TOTP factor is confirmed, then `active`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "mfa_factors")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub status: String,
+    pub name: String,
+    pub secret_sealed: Option<Vec<u8>>,
+    pub credential_id: Option<String>,
+    pub credential: Option<Json>,
+    pub last_used_step: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub last_used_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
