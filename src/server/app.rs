@@ -6,6 +6,7 @@ use std::{path::Path, sync::Arc};
 use prost_reflect::DescriptorPool;
 
 use crate::{
+    audit::AuditLog,
     auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},
@@ -15,6 +16,7 @@ use crate::{
     orgs::Organizations,
     server::metrics::Metrics,
     store::{self, Db},
+    users::Users,
 };
 
 /// Where development keeps its generated field-encryption key when none is configured.
@@ -29,6 +31,8 @@ pub struct App {
     pub revocations: Arc<Revocations>,
     pub auth: Arc<Authentication>,
     pub orgs: Arc<Organizations>,
+    pub users: Arc<Users>,
+    pub audit: Arc<AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
@@ -91,6 +95,14 @@ impl App {
             revocations.clone(),
             config.app_url.clone(),
         ));
+        let users = Arc::new(Users::new(
+            db.clone(),
+            clock.clone(),
+            passwords.clone(),
+            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            revocations.clone(),
+        ));
+        let audit = Arc::new(AuditLog::new(db.clone()));
         if let Some(admin) = &config.admin_bootstrap {
             auth.bootstrap_admin(&admin.email, &admin.password).await?;
         }
@@ -103,6 +115,8 @@ impl App {
             revocations,
             auth,
             orgs,
+            users,
+            audit,
             clock,
             mail,
             metrics,

@@ -10,6 +10,7 @@
     reason = "tests"
 )]
 
+mod audit;
 mod auth;
 mod config;
 mod gateway;
@@ -20,3 +21,4 @@ mod probes;
 mod reachability;
 mod smtp;
 mod store;
+mod users;
