@@ -1,8 +1,9 @@
 //! UpdateUser: the fields of a user named in an update mask. A user changes their own
 //! `display_name` and `metadata`; a platform administrator changes those of anyone, and
 //! also `email` (unique; unverified again unless set in the same request),
-//! `email_verified` and `is_admin`, but never their own administrator flag away. Only the
-//! columns that change are written, so a concurrent suspension or deletion is never undone.
+//! `email_verified` and `is_admin`, but never their own administrator flag away. A new
+//! email spends the links mailed to the old one. Only the columns that change are written,
+//! so a concurrent suspension or deletion is never undone.
 
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -79,6 +80,11 @@ impl Users {
             .map_err(conflict_on_duplicate)?
         {
             return Err(Error::NotFound("user"));
+        }
+        if after.email_normalized != before.email_normalized {
+            // Links mailed to the old address (verification, reset, magic link) must not
+            // verify or open the account under its new address.
+            store::spend_one_time_tokens(&txn, &before.id, now).await?;
         }
         let event = AuditEvent::new("user.updated", Actor::User(caller.user_id.clone()))
             .target("user", &before.id)

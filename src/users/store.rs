@@ -11,7 +11,10 @@ use sea_orm::{
 use super::UserStatus;
 use crate::{
     orgs::store as orgs,
-    store::entities::user::{self, Column, Entity as User},
+    store::entities::{
+        one_time_token,
+        user::{self, Column, Entity as User},
+    },
 };
 
 const DELETED: &str = UserStatus::Deleted.as_str();
@@ -186,6 +189,22 @@ pub async fn mark_deleted(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Spends every unused one-time token of a user (the links mailed to an address the user
+/// no longer has); returns how many.
+pub async fn spend_one_time_tokens(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 #[cfg(test)]

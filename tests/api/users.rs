@@ -21,6 +21,7 @@ use super::{
         unique_email,
     },
     helpers::TestApp,
+    smtp::{SmtpSink, link_token},
 };
 
 /// Signs the bootstrap administrator in over REST; returns (access token, user id).
@@ -422,4 +423,68 @@ async fn admins_change_emails_and_the_new_address_is_unverified() {
     );
     let (_, promoted) = patch("isAdmin", json!({"is_admin": true})).await;
     assert_eq!(promoted["is_admin"], true);
+}
+
+#[tokio::test]
+async fn links_mailed_to_the_old_address_die_with_an_email_change() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let mut vars = sink.vars().to_vec();
+    vars.extend([
+        ("ADMIN_BOOTSTRAP_EMAIL", ADMIN_EMAIL),
+        ("ADMIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),
+    ]);
+    let app = TestApp::spawn_with(&vars).await;
+    let (admin, _) = admin_session(&app).await;
+    let old = unique_email("moving");
+    let (_, id) = user_session(&app, &old).await;
+    let verification = link_token(&sink.wait_for(&old).await.text);
+    let (status, _) = rest(
+        &app,
+        "POST",
+        "/api/v1/auth/password/forgot",
+        None,
+        json!({"email": old}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reset = link_token(&sink.wait_for(&old).await.text);
+
+    let (status, body) = rest(
+        &app,
+        "PATCH",
+        &format!("/api/v1/users/{id}?update_mask=email"),
+        Some(&admin),
+        json!({"email": unique_email("moved")}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = rest(
+        &app,
+        "POST",
+        "/api/v1/auth/email/verify",
+        None,
+        json!({"token": verification}),
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (401, "TOKEN_ERROR"), "{body}");
+    let (status, _) = rest(
+        &app,
+        "POST",
+        "/api/v1/auth/password/reset",
+        None,
+        json!({"token": reset, "new_password": "a brand new passphrase"}),
+    )
+    .await;
+    assert_eq!(status, 401, "the old address cannot take the account over");
+    let (_, user) = rest(
+        &app,
+        "GET",
+        &format!("/api/v1/users/{id}"),
+        Some(&admin),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(user["email_verified"], false, "{user}");
 }
