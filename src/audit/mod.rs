@@ -1,8 +1,14 @@
 //! The audit log: every security event (sign-in, failure, lock, password change, MFA change,
 //! role change, key creation, SSO login) is written here with actor, IP and user agent.
 //! Writing an event never carries secrets: no passwords, tokens or keys in `metadata`.
+//! Reading it (AuditService) is `query`, with its queries in `store`.
 
+mod convert;
 pub mod grpc;
+mod query;
+mod store;
+
+pub use query::{AuditLog, EventFilter};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};

@@ -211,16 +211,15 @@ impl Authentication {
         let stored = account.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = self.passwords.verify(&password, stored).await?;
         let account = match account {
-            Some(account) if verified.matches && account.status != "deleted" => account,
+            // A suspended account answers like a wrong password, so the error is no oracle
+            // for a suspended account's password.
+            Some(account) if verified.matches && account.status == "active" => account,
             account => {
                 return Err(self
                     .login_failed(account.as_ref(), email.normalized(), client)
                     .await);
             }
         };
-        if account.status != "active" {
-            return Err(Error::Authorization("this account is suspended".into()));
-        }
         self.guard.record_login_success(email.normalized()).await?;
         if verified.needs_rehash {
             let hash = self.passwords.hash(&password).await?;

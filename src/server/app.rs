@@ -6,6 +6,7 @@ use std::{path::Path, sync::Arc};
 use prost_reflect::DescriptorPool;
 
 use crate::{
+    audit::AuditLog,
     auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},
@@ -16,6 +17,7 @@ use crate::{
     orgs::Organizations,
     server::metrics::Metrics,
     store::{self, Db},
+    users::Users,
 };
 
 /// Where development keeps its generated field-encryption key when none is configured.
@@ -31,6 +33,8 @@ pub struct App {
     pub auth: Arc<Authentication>,
     pub orgs: Arc<Organizations>,
     pub mfa: Arc<Mfa>,
+    pub users: Arc<Users>,
+    pub audit: Arc<AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
@@ -104,6 +108,14 @@ impl App {
             auth.clone(),
             config.totp_issuer.clone(),
         ));
+        let users = Arc::new(Users::new(
+            db.clone(),
+            clock.clone(),
+            passwords.clone(),
+            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            revocations.clone(),
+        ));
+        let audit = Arc::new(AuditLog::new(db.clone()));
         if let Some(admin) = &config.admin_bootstrap {
             auth.bootstrap_admin(&admin.email, &admin.password).await?;
         }
@@ -117,6 +129,8 @@ impl App {
             auth,
             orgs,
             mfa,
+            users,
+            audit,
             clock,
             mail,
             metrics,

@@ -81,7 +81,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
             AuthServiceServer::new(AuthGrpc::new(app.auth.clone()))
                 .max_decoding_message_size(limit),
         )
-        .add_service(UserServiceServer::new(UserGrpc).max_decoding_message_size(limit))
+        .add_service(
+            UserServiceServer::new(UserGrpc::new(app.users.clone()))
+                .max_decoding_message_size(limit),
+        )
         .add_service(
             OrganizationServiceServer::new(OrganizationGrpc::new(app.orgs.clone()))
                 .max_decoding_message_size(limit),
@@ -90,7 +93,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
             MfaServiceServer::new(MfaGrpc::new(app.mfa.clone())).max_decoding_message_size(limit),
         )
         .add_service(SsoServiceServer::new(SsoGrpc).max_decoding_message_size(limit))
-        .add_service(AuditServiceServer::new(AuditGrpc).max_decoding_message_size(limit))
+        .add_service(
+            AuditServiceServer::new(AuditGrpc::new(app.audit.clone()))
+                .max_decoding_message_size(limit),
+        )
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);

@@ -1,8 +1,196 @@
-//! UserService over gRPC. Not built yet: every RPC answers UNIMPLEMENTED (the generated default),
-//! never a fake answer.
+//! UserService over gRPC: converts the request, calls one domain function with the caller,
+//! and maps the result. No rules here: who may see or change whom is decided in `Users`.
 
-use crate::proto::janua::users::v1::user_service_server::UserService;
+use std::sync::Arc;
 
-pub struct UserGrpc;
+use tonic::{Request, Response, Status};
 
-impl UserService for UserGrpc {}
+use super::{NewUser, UserChanges, UserFilter, UserStatus, Users, convert::user_to_proto};
+use crate::{
+    auth::grpc::{client_info, principal},
+    error::Error,
+    metadata,
+    proto::janua::users::v1::{self as pb, user_service_server::UserService},
+    store::Cursor,
+    update_mask,
+};
+
+/// The `User` fields UpdateUser knows; `Users::update` decides which the caller may change.
+const UPDATABLE_PATHS: [&str; 5] = [
+    "display_name",
+    "metadata",
+    "email",
+    "email_verified",
+    "is_admin",
+];
+
+pub struct UserGrpc {
+    users: Arc<Users>,
+}
+
+impl UserGrpc {
+    pub fn new(users: Arc<Users>) -> Self {
+        Self { users }
+    }
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+/// A request's optional text: None when empty or blank.
+fn given(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn status_filter(status: i32) -> Result<Option<UserStatus>, Error> {
+    match pb::UserStatus::try_from(status) {
+        Ok(pb::UserStatus::Unspecified) => Ok(None),
+        Ok(pb::UserStatus::Active) => Ok(Some(UserStatus::Active)),
+        Ok(pb::UserStatus::Suspended) => Ok(Some(UserStatus::Suspended)),
+        Ok(pb::UserStatus::Deleted) => Ok(Some(UserStatus::Deleted)),
+        Err(_) => Err(Error::invalid("status", "is not a user status")),
+    }
+}
+
+/// The mask's paths as changes, read from `user`.
+fn changes(user: pb::User, mask: Option<prost_types::FieldMask>) -> Result<UserChanges, Error> {
+    let mut changes = UserChanges::default();
+    for path in update_mask::paths(mask, &UPDATABLE_PATHS)? {
+        match path.as_str() {
+            "display_name" => changes.display_name = Some(user.display_name.clone()),
+            "metadata" => {
+                changes.metadata = Some(metadata::parse("user.metadata", user.metadata.clone())?);
+            }
+            "email" => changes.email = Some(user.email.clone()),
+            "email_verified" => changes.email_verified = Some(user.email_verified),
+            _ => changes.is_admin = Some(user.is_admin),
+        }
+    }
+    Ok(changes)
+}
+
+#[tonic::async_trait]
+impl UserService for UserGrpc {
+    async fn get_user(&self, request: Request<pb::GetUserRequest>) -> Reply<pb::GetUserResponse> {
+        let caller = principal(&request)?;
+        let user = self
+            .users
+            .get(&caller, &request.into_inner().user_id)
+            .await?;
+        Ok(Response::new(pb::GetUserResponse {
+            user: Some(user_to_proto(&user)),
+        }))
+    }
+
+    async fn list_users(
+        &self,
+        request: Request<pb::ListUsersRequest>,
+    ) -> Reply<pb::ListUsersResponse> {
+        let caller = principal(&request)?;
+        let body = request.into_inner();
+        let filter = UserFilter {
+            organization_id: given(&body.organization_id),
+            email_prefix: given(&body.email_prefix),
+            status: status_filter(body.status)?,
+        };
+        let fingerprint = format!(
+            "organization_id={:?}&email_prefix={:?}&status={}",
+            filter.organization_id, filter.email_prefix, body.status
+        );
+        let cursor = Cursor::parse(body.page_size, &body.page_token, &fingerprint)?;
+        let (rows, next_page_token) = self.users.list(&caller, &filter, &cursor).await?;
+        Ok(Response::new(pb::ListUsersResponse {
+            users: rows.iter().map(user_to_proto).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn create_user(
+        &self,
+        request: Request<pb::CreateUserRequest>,
+    ) -> Reply<pb::CreateUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let new = NewUser {
+            metadata: metadata::parse("metadata", body.metadata)?,
+            email: body.email,
+            password: body.password,
+            display_name: body.display_name,
+            email_verified: body.email_verified,
+            is_admin: body.is_admin,
+            organization_id: body.organization_id,
+            role: body.role,
+        };
+        let user = self.users.create(&caller, new, &client).await?;
+        Ok(Response::new(pb::CreateUserResponse {
+            user: Some(user_to_proto(&user)),
+        }))
+    }
+
+    async fn update_user(
+        &self,
+        request: Request<pb::UpdateUserRequest>,
+    ) -> Reply<pb::UpdateUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let changes = changes(body.user.unwrap_or_default(), body.update_mask)?;
+        let user = self
+            .users
+            .update(&caller, &body.user_id, changes, &client)
+            .await?;
+        Ok(Response::new(pb::UpdateUserResponse {
+            user: Some(user_to_proto(&user)),
+        }))
+    }
+
+    async fn delete_user(
+        &self,
+        request: Request<pb::DeleteUserRequest>,
+    ) -> Reply<pb::DeleteUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        self.users
+            .delete(&caller, &request.into_inner().user_id, &client)
+            .await?;
+        Ok(Response::new(pb::DeleteUserResponse {}))
+    }
+
+    async fn suspend_user(
+        &self,
+        request: Request<pb::SuspendUserRequest>,
+    ) -> Reply<pb::SuspendUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let user = self
+            .users
+            .suspend(&caller, &body.user_id, &body.reason, &client)
+            .await?;
+        Ok(Response::new(pb::SuspendUserResponse {
+            user: Some(user_to_proto(&user)),
+        }))
+    }
+
+    async fn reactivate_user(
+        &self,
+        request: Request<pb::ReactivateUserRequest>,
+    ) -> Reply<pb::ReactivateUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let user = self
+            .users
+            .reactivate(&caller, &request.into_inner().user_id, &client)
+            .await?;
+        Ok(Response::new(pb::ReactivateUserResponse {
+            user: Some(user_to_proto(&user)),
+        }))
+    }
+
+    async fn unlock_user(
+        &self,
+        request: Request<pb::UnlockUserRequest>,
+    ) -> Reply<pb::UnlockUserResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        self.users
+            .unlock(&caller, &request.into_inner().user_id, &client)
+            .await?;
+        Ok(Response::new(pb::UnlockUserResponse {}))
+    }
+}

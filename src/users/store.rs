@@ -1,12 +1,23 @@
-//! Queries on `users`. Lookups go through `email_normalized` (unique index) or the id.
+//! Queries on `users`. Lookups go through `email_normalized` (unique index) or the id;
+//! lists are keyset-paged by id. Nothing here decides who may see or change a user.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    Iterable, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
-use crate::store::entities::user::{self, Column, Entity as User};
+use super::UserStatus;
+use crate::{
+    orgs::store as orgs,
+    store::entities::{
+        one_time_token,
+        user::{self, Column, Entity as User},
+    },
+};
+
+const DELETED: &str = UserStatus::Deleted.as_str();
 
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
@@ -66,4 +77,143 @@ pub async fn record_login(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Who `list` returns; every filter given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery<'a> {
+    /// Only members of this organization.
+    pub organization_id: Option<&'a str>,
+    /// Only users whose email, lower-cased, starts with this (already lower-cased) text.
+    pub email_prefix: Option<&'a str>,
+    /// Only users whose status is one of these.
+    pub statuses: &'a [&'a str],
+}
+
+/// Users in id order (UUIDv7: creation order) after `after`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &UserQuery<'_>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    let mut select = User::find().filter(Column::Status.is_in(query.statuses.iter().copied()));
+    if let Some(organization_id) = query.organization_id {
+        select = select.filter(Column::Id.in_subquery(orgs::member_ids(organization_id)));
+    }
+    if let Some(prefix) = query.email_prefix {
+        let pattern = || LikeExpr::new(format!("{}%", escape_like(prefix))).escape('\\');
+        // A deleted user's lookup key is freed; their email stays in `email`.
+        select = select.filter(
+            Condition::any()
+                .add(Column::EmailNormalized.like(pattern()))
+                .add(
+                    Condition::all()
+                        .add(Column::Status.eq(DELETED))
+                        .add(Expr::expr(Func::lower(Expr::col(Column::Email))).like(pattern())),
+                ),
+        );
+    }
+    if let Some(after) = after {
+        select = select.filter(Column::Id.gt(after));
+    }
+    select.order_by_asc(Column::Id).limit(limit).all(db).await
+}
+
+/// `text` with the LIKE wildcards (and the escape character) escaped by `\`.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Writes the columns where `after` differs from `before`, unless the user is deleted
+/// (or gone); false when nothing was written for that reason.
+pub async fn update_live(
+    db: &impl ConnectionTrait,
+    before: &user::Model,
+    after: &user::Model,
+) -> Result<bool, DbErr> {
+    let mut update = User::update_many()
+        .filter(Column::Id.eq(&before.id))
+        .filter(Column::Status.ne(DELETED));
+    for column in Column::iter() {
+        let value = after.get(column);
+        if before.get(column) != value {
+            update = update.col_expr(column, Expr::value(value));
+        }
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+/// Moves a user from status `from` to `to`; false when the user was not in `from`.
+pub async fn change_status(
+    db: &impl ConnectionTrait,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = User::update_many()
+        .col_expr(Column::Status, Expr::value(to))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Marks a user deleted: status, time, no password, and `freed_key` as `email_normalized` so
+/// the address can sign up again (`email` keeps it for the record). False when the user
+/// was already deleted (or gone).
+pub async fn mark_deleted(
+    db: &impl ConnectionTrait,
+    id: &str,
+    freed_key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = User::update_many()
+        .col_expr(Column::Status, Expr::value(DELETED))
+        .col_expr(Column::DeletedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::EmailNormalized, Expr::value(freed_key))
+        .col_expr(Column::PasswordHash, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.ne(DELETED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Spends every unused one-time token of a user (the links mailed to an address the user
+/// no longer has); returns how many.
+pub async fn spend_one_time_tokens(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
+        assert_eq!(escape_like("plain@x"), "plain@x");
+    }
 }

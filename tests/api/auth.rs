@@ -18,8 +18,8 @@ use super::{
 };
 
 pub const PASSWORD: &str = "correct horse battery staple";
-const ADMIN_EMAIL: &str = "root@janua.test";
-const ADMIN_PASSWORD: &str = "an admin passphrase for tests";
+pub const ADMIN_EMAIL: &str = "root@janua.test";
+pub const ADMIN_PASSWORD: &str = "an admin passphrase for tests";
 
 /// One REST call: (HTTP status, JSON body).
 pub async fn rest(
@@ -73,13 +73,13 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
 }
 
 /// The HTTP status of `GET /api/v1/auth/me` with `token`.
-async fn me_status(app: &TestApp, token: &str) -> u16 {
+pub async fn me_status(app: &TestApp, token: &str) -> u16 {
     rest(app, "GET", "/api/v1/auth/me", Some(token), Value::Null)
         .await
         .0
 }
 
-async fn rotate(app: &TestApp, refresh_token: &str) -> (u16, Value) {
+pub async fn rotate(app: &TestApp, refresh_token: &str) -> (u16, Value) {
     rest(
         app,
         "POST",
@@ -90,15 +90,15 @@ async fn rotate(app: &TestApp, refresh_token: &str) -> (u16, Value) {
     .await
 }
 
-fn access(body: &Value) -> String {
+pub fn access(body: &Value) -> String {
     body["tokens"]["access_token"].as_str().unwrap().to_owned()
 }
 
-fn unique_email(tag: &str) -> String {
+pub fn unique_email(tag: &str) -> String {
     format!("{tag}-{}@example.test", uuid::Uuid::now_v7().simple())
 }
 
-async fn admin_app() -> TestApp {
+pub async fn admin_app() -> TestApp {
     TestApp::spawn_with(&[
         ("ADMIN_BOOTSTRAP_EMAIL", ADMIN_EMAIL),
         ("ADMIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),

@@ -10,6 +10,7 @@
     reason = "tests"
 )]
 
+mod audit;
 mod auth;
 mod config;
 mod gateway;
@@ -21,3 +22,4 @@ mod probes;
 mod reachability;
 mod smtp;
 mod store;
+mod users;

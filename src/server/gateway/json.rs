@@ -69,6 +69,7 @@ pub fn bind_request(
     for (field_path, raw) in path_bindings {
         set_path(&mut object, &input, field_path, raw, false)?;
     }
+    camel_case_field_masks(&mut object, &input);
     let options = DeserializeOptions::new().deny_unknown_fields(true);
     // Tracks where in the JSON a value was refused, so the error names the field.
     let mut track = serde_path_to_error::Track::new();
@@ -167,6 +168,50 @@ fn set_path(
             Ok(())
         }
     }
+}
+
+/// Field masks in either spelling: proto3 JSON wants `displayName`, but REST users write
+/// `display_name` (the proto names they see everywhere else), so both are accepted.
+fn camel_case_field_masks(object: &mut Map<String, Value>, message: &MessageDescriptor) {
+    for field in message.fields() {
+        let Kind::Message(inner) = field.kind() else {
+            continue;
+        };
+        if inner.full_name() != "google.protobuf.FieldMask" {
+            continue;
+        }
+        for key in [field.name(), field.json_name()] {
+            if let Some(Value::String(mask)) = object.get_mut(key) {
+                *mask = mask
+                    .split(',')
+                    .map(|path| {
+                        path.trim()
+                            .split('.')
+                            .map(lower_camel_case)
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+            }
+        }
+    }
+}
+
+fn lower_camel_case(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    let mut upper = false;
+    for c in segment.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A URL string as the JSON the message parser expects for this field. Proto3 JSON accepts
@@ -275,6 +320,22 @@ mod tests {
         );
         let err = bind(Method::GET, "/api/v1/users?nope=1", "").unwrap_err();
         assert_eq!(err.field.as_deref(), Some("nope"));
+    }
+
+    #[test]
+    fn field_masks_bind_in_snake_case_and_camel_case() {
+        for query in [
+            "update_mask=display_name,metadata",
+            "update_mask=displayName,metadata",
+        ] {
+            let bound = bind(
+                Method::PATCH,
+                &format!("/api/v1/users/u1?{query}"),
+                r#"{"display_name": "Ada"}"#,
+            )
+            .unwrap();
+            assert_eq!(bound["update_mask"], "displayName,metadata", "{query}");
+        }
     }
 
     #[test]

@@ -1,0 +1,302 @@
+//! The user directory (UserService): reading, listing and creating accounts. Profile
+//! changes live in `profile`, the lifecycle (delete, suspend, reactivate, unlock) in
+//! `lifecycle`, as further `impl Users` blocks. Who may do what is decided here, from the
+//! caller's `Principal` and the database (the access layer only checked that a user
+//! called): a user sees and changes only themselves, and another user's id answers
+//! NOT_FOUND exactly like an unknown one; platform administrators may act on anyone.
+
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DbErr, SqlErr};
+use serde_json::json;
+
+use super::store::{self, UserQuery};
+use crate::{
+    audit::{self, Actor, AuditEvent, ClientInfo},
+    auth::{
+        Principal, Revocations,
+        credentials::{Email, NewPassword},
+        limits::BruteForceGuard,
+    },
+    clock::Clock,
+    crypto::PasswordHasher,
+    error::Error,
+    orgs::{self, roles},
+    store::{
+        Cursor, Db,
+        entities::{membership, user},
+    },
+};
+
+const MAX_DISPLAY_NAME_CHARS: usize = 200;
+
+/// The stored status of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl UserStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+/// ListUsers filters; None = no filter.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub organization_id: Option<String>,
+    pub email_prefix: Option<String>,
+    /// None: every status except deleted.
+    pub status: Option<UserStatus>,
+}
+
+/// A user to create (CreateUser).
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    /// Empty: no password (reset, magic link, passkey or SSO later).
+    pub password: String,
+    pub display_name: String,
+    pub email_verified: bool,
+    pub is_admin: bool,
+    pub metadata: Option<serde_json::Value>,
+    /// Empty: no organization.
+    pub organization_id: String,
+    /// Empty with an organization: "member".
+    pub role: String,
+}
+
+pub struct Users {
+    pub(super) db: Db,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) passwords: Arc<PasswordHasher>,
+    pub(super) guard: BruteForceGuard,
+    pub(super) revocations: Arc<Revocations>,
+}
+
+impl Users {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        passwords: Arc<PasswordHasher>,
+        guard: BruteForceGuard,
+        revocations: Arc<Revocations>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            passwords,
+            guard,
+            revocations,
+        }
+    }
+
+    /// One user: the caller themselves, or anyone (deleted users too) for a platform
+    /// administrator. Anyone else's id is NOT_FOUND.
+    pub async fn get(&self, caller: &Principal, user_id: &str) -> Result<user::Model, Error> {
+        let admin = self.is_admin(caller).await?;
+        self.visible_user(caller, user_id, admin, true).await
+    }
+
+    /// Users across the platform, oldest first. Platform administrators only.
+    pub async fn list(
+        &self,
+        caller: &Principal,
+        filter: &UserFilter,
+        cursor: &Cursor,
+    ) -> Result<(Vec<user::Model>, String), Error> {
+        self.require_admin(caller).await?;
+        let statuses: &[&str] = match filter.status {
+            Some(status) => &[status.as_str()],
+            None => &[UserStatus::Active.as_str(), UserStatus::Suspended.as_str()],
+        };
+        let prefix = filter.email_prefix.as_deref().map(str::to_lowercase);
+        let query = UserQuery {
+            organization_id: filter.organization_id.as_deref(),
+            email_prefix: prefix.as_deref(),
+            statuses,
+        };
+        let mut rows =
+            store::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;
+        let next = cursor.next_token(&mut rows, |u| u.id.clone());
+        Ok((rows, next))
+    }
+
+    /// Creates an active user, optionally as a member of an organization. Platform
+    /// administrators only.
+    pub async fn create(
+        &self,
+        caller: &Principal,
+        new: NewUser,
+        client: &ClientInfo,
+    ) -> Result<user::Model, Error> {
+        self.require_admin(caller).await?;
+        let email = Email::parse("email", &new.email)?;
+        let password = match new.password.as_str() {
+            "" => None,
+            given => Some(NewPassword::parse("password", given, email.normalized())?),
+        };
+        let display_name = parse_display_name("display_name", &new.display_name)?;
+        let membership = self.new_membership(&new.organization_id, &new.role).await?;
+        if store::find_by_email(&self.db, email.normalized())
+            .await?
+            .is_some()
+        {
+            return Err(email_taken());
+        }
+        let password_hash = match password {
+            Some(password) => Some(self.passwords.hash(password.secret()).await?),
+            None => None,
+        };
+        let now = self.clock.now();
+        let account = user::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.as_str().to_owned(),
+            email_normalized: email.normalized().to_owned(),
+            password_hash,
+            display_name,
+            email_verified: new.email_verified,
+            is_admin: new.is_admin,
+            status: UserStatus::Active.as_str().to_owned(),
+            metadata: new.metadata,
+            last_login_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+            mfa_enabled: false,
+        };
+        let actor = Actor::User(caller.user_id.clone());
+        let txn = crate::store::begin_write(&self.db).await?;
+        let account = store::insert(&txn, account)
+            .await
+            .map_err(conflict_on_duplicate)?;
+        let created = AuditEvent::new("user.created", actor.clone())
+            .target("user", &account.id)
+            .client(client.clone())
+            .metadata(json!({
+                "email_verified": account.email_verified,
+                "is_admin": account.is_admin,
+                "password_set": account.password_hash.is_some(),
+            }));
+        audit::record(&txn, now, created).await?;
+        if let Some((organization_id, role)) = membership {
+            add_to_organization(&txn, &account.id, &organization_id, &role, now).await?;
+            let added = AuditEvent::new("member.added", actor)
+                .organization(&organization_id)
+                .target("user", &account.id)
+                .client(client.clone())
+                .metadata(json!({ "role": role }));
+            audit::record(&txn, now, added).await?;
+        }
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// The (organization id, role) a new user joins, checked: the organization exists and
+    /// defines the role (a built-in one, or a custom one of its own).
+    async fn new_membership(
+        &self,
+        organization_id: &str,
+        role: &str,
+    ) -> Result<Option<(String, String)>, Error> {
+        let (organization_id, role) = (organization_id.trim(), role.trim());
+        if organization_id.is_empty() {
+            if !role.is_empty() {
+                return Err(Error::invalid(
+                    "role",
+                    "needs an organization_id to apply to",
+                ));
+            }
+            return Ok(None);
+        }
+        let organization = orgs::store::find_organization(&self.db, organization_id)
+            .await?
+            .ok_or(Error::NotFound("organization"))?;
+        let role = if role.is_empty() { roles::MEMBER } else { role };
+        if roles::built_in(role).is_none()
+            && orgs::store::find_role_by_name(&self.db, &organization.id, role)
+                .await?
+                .is_none()
+        {
+            return Err(Error::invalid("role", "is not a role of this organization"));
+        }
+        Ok(Some((organization.id, role.to_owned())))
+    }
+
+    /// The user `user_id` as the caller may see it: themselves (not deleted), or anyone for
+    /// an administrator (deleted users only when `deleted_too`). NOT_FOUND otherwise.
+    pub(super) async fn visible_user(
+        &self,
+        caller: &Principal,
+        user_id: &str,
+        admin: bool,
+        deleted_too: bool,
+    ) -> Result<user::Model, Error> {
+        if !admin && user_id != caller.user_id {
+            return Err(Error::NotFound("user"));
+        }
+        store::find_by_id(&self.db, user_id)
+            .await?
+            .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted.as_str())
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// Whether the caller is an active platform administrator.
+    pub(super) async fn is_admin(&self, caller: &Principal) -> Result<bool, Error> {
+        orgs::scope::is_platform_admin(&self.db, &caller.user_id).await
+    }
+
+    pub(super) async fn require_admin(&self, caller: &Principal) -> Result<(), Error> {
+        if self.is_admin(caller).await? {
+            Ok(())
+        } else {
+            Err(Error::Authorization(
+                "this operation is for platform administrators".into(),
+            ))
+        }
+    }
+}
+
+async fn add_to_organization(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    organization_id: &str,
+    role: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Error> {
+    let membership = membership::Model {
+        organization_id: organization_id.to_owned(),
+        user_id: user_id.to_owned(),
+        role: role.to_owned(),
+        created_at: now,
+    };
+    Ok(orgs::store::insert_membership(db, membership).await?)
+}
+
+/// A display name as stored: trimmed, at most 200 characters, may be empty.
+pub(super) fn parse_display_name(field: &str, name: &str) -> Result<String, Error> {
+    let name = name.trim();
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(Error::invalid(field, "must be at most 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+pub(super) fn email_taken() -> Error {
+    Error::Conflict("an account with this email already exists".into())
+}
+
+/// A unique-index violation (the email, raced by another request) as CONFLICT.
+pub(super) fn conflict_on_duplicate(err: DbErr) -> Error {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(),
+        _ => err.into(),
+    }
+}
