@@ -718,7 +718,7 @@ async fn no_plaintext_password_or_token_in_the_database() {
 }
 
 /// Every row of every table, as text.
-async fn dump_database(app: &TestApp) -> String {
+pub async fn dump_database(app: &TestApp) -> String {
     let db = &app.app.db;
     let backend = db.get_database_backend();
     let mut out = String::new();
@@ -730,6 +730,13 @@ async fn dump_database(app: &TestApp) -> String {
         "mail_outbox",
         "audit_events",
         "signing_keys",
+        "organizations",
+        "roles",
+        "memberships",
+        "invitations",
+        "api_keys",
+        "mfa_factors",
+        "recovery_codes",
     ] {
         let rows = JsonValue::find_by_statement(Statement::from_string(
             backend,

@@ -17,6 +17,7 @@ mod gateway;
 mod helpers;
 mod jwks;
 mod mail;
+mod mfa;
 mod orgs;
 mod probes;
 mod reachability;
