@@ -496,7 +496,8 @@ impl Authentication {
         }
     }
 
-    /// Creates the configured platform administrator once (verified, active).
+    /// Creates the configured platform administrator (verified, active) when the platform
+    /// has no administrator yet.
     pub async fn bootstrap_admin(
         &self,
         email: &str,
@@ -504,9 +505,12 @@ impl Authentication {
     ) -> anyhow::Result<()> {
         let email =
             Email::parse("ADMIN_BOOTSTRAP_EMAIL", email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Only for a platform without a (live) administrator: deleting the bootstrap admin
+        // once others exist must not bring it back with the configured password.
         if users::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
+            || users::any_admin(&self.db).await?
         {
             return Ok(());
         }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    Iterable, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -31,6 +31,16 @@ pub async fn find_by_email(
 
 pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<user::Model>, DbErr> {
     User::find_by_id(id.to_owned()).one(db).await
+}
+
+/// Whether any user who is not deleted is a platform administrator.
+pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(User::find()
+        .filter(Column::IsAdmin.eq(true))
+        .filter(Column::Status.ne("deleted"))
+        .count(db)
+        .await?
+        > 0)
 }
 
 pub async fn insert(db: &impl ConnectionTrait, model: user::Model) -> Result<user::Model, DbErr> {

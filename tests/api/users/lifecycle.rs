@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{admin_session, create_organization, error_code, id_of, user_session};
+use super::{admin_creates, admin_session, create_organization, error_code, id_of, user_session};
 use crate::{
     auth::{
         ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, access, admin_app, login, me_status, register, rest,
@@ -251,4 +251,30 @@ async fn unlock_user_lifts_a_brute_force_lock() {
         200,
         "the lock is gone"
     );
+}
+
+#[tokio::test]
+async fn a_deleted_bootstrap_admin_is_not_recreated_while_another_admin_lives() {
+    let app = admin_app().await;
+    let (root, root_id) = admin_session(&app).await;
+    let email = unique_email("second-admin");
+    admin_creates(
+        &app,
+        &root,
+        json!({"email": email, "password": PASSWORD, "is_admin": true, "email_verified": true}),
+    )
+    .await;
+    let second = access(&login(&app, &email, PASSWORD).await.1);
+    let (status, body) = rest(
+        &app,
+        "DELETE",
+        &format!("/api/v1/users/{root_id}"),
+        Some(&second),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // A restart with the same ADMIN_BOOTSTRAP_* settings.
+    let restarted = app.spawn_beside(&[]).await;
+    assert_eq!(login(&restarted, ADMIN_EMAIL, ADMIN_PASSWORD).await.0, 401);
 }
