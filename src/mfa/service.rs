@@ -89,14 +89,17 @@ impl Mfa {
         let factors = store::factors_of(&self.db, &caller.user_id).await?;
         let mut views: Vec<FactorView> = factors.into_iter().map(view).collect();
         let left = store::unused_recovery_codes(&self.db, &caller.user_id).await?;
-        if left > 0 {
+        if let (true, Some((created_at, last_used_at))) = (
+            left > 0,
+            store::recovery_code_dates(&self.db, &caller.user_id).await?,
+        ) {
             views.push(FactorView {
                 id: RECOVERY_CODES_ID.to_owned(),
                 kind: "recovery_codes",
                 active: true,
                 name: format!("Recovery codes ({left} left)"),
-                created_at: self.clock.now(),
-                last_used_at: None,
+                created_at,
+                last_used_at,
             });
         }
         Ok(views)

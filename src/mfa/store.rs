@@ -157,6 +157,20 @@ pub async fn unused_recovery_codes(db: &impl ConnectionTrait, user_id: &str) -> 
         .await
 }
 
+/// When the user's current recovery codes were made, and when one was last used.
+pub async fn recovery_code_dates(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>, DbErr> {
+    let codes = recovery_code::Entity::find()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let made = codes.iter().map(|c| c.created_at).min();
+    let last_used = codes.iter().filter_map(|c| c.used_at).max();
+    Ok(made.map(|made| (made, last_used)))
+}
+
 /// Uses up a recovery code: true once, false for an unknown or used code.
 pub async fn consume_recovery_code(
     db: &impl ConnectionTrait,
