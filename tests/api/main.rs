@@ -18,6 +18,7 @@ mod helpers;
 mod jwks;
 mod mail;
 mod orgs;
+mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;
