@@ -58,6 +58,17 @@ pub struct SocialProviders {
     pub microsoft: Option<OAuthClient>,
 }
 
+/// The WebAuthn relying party of passkeys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebauthnSettings {
+    /// `WEBAUTHN_RP_ID`, default the issuer's host: the domain every passkey is bound to. It
+    /// cannot change later without orphaning the passkeys registered under it.
+    pub rp_id: String,
+    /// `WEBAUTHN_ORIGINS`, default the issuer's origin: the web origins (scheme, host, port)
+    /// allowed to run ceremonies; each is the relying party id or a subdomain of it.
+    pub origins: Vec<Url>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AdminBootstrap {
     pub email: String,
@@ -85,8 +96,9 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub environment: Environment,
     pub log_format: LogFormat,
-    pub webauthn_rp_id: Option<String>,
-    pub webauthn_origins: Vec<Url>,
+    /// Passkeys' relying party; None (passkeys off) only when neither `WEBAUTHN_RP_ID` nor
+    /// `WEBAUTHN_ORIGINS` is set and the issuer's host is not a domain (an IP address).
+    pub webauthn: Option<WebauthnSettings>,
     /// Issuer shown by authenticator apps for TOTP (`TOTP_ISSUER`, default "Janua").
     pub totp_issuer: String,
     pub sso_allowed_redirect_uris: Vec<Url>,
@@ -232,6 +244,7 @@ impl Config {
             ));
         }
         let app_url = vars.url("JANUA_APP_URL")?.unwrap_or_else(|| issuer.clone());
+        let webauthn = webauthn(&vars, &issuer)?;
         Ok(Self {
             database_url: database_url(&vars)?,
             redis_url: redis_url(&vars)?,
@@ -275,8 +288,7 @@ impl Config {
                     ));
                 }
             },
-            webauthn_rp_id: vars.get("WEBAUTHN_RP_ID").map(str::to_owned),
-            webauthn_origins: vars.url_list("WEBAUTHN_ORIGINS")?,
+            webauthn,
             totp_issuer: match vars.get("TOTP_ISSUER").map(str::trim) {
                 None | Some("") => "Janua".to_owned(),
                 Some(issuer) if issuer.contains(':') || issuer.len() > 64 => {
@@ -412,6 +424,92 @@ fn login_limits(vars: &Vars) -> Result<LoginLimits, ConfigError> {
     Ok(limits)
 }
 
+/// The relying party from `WEBAUTHN_RP_ID` and `WEBAUTHN_ORIGINS`, each defaulting to the
+/// issuer's host and origin. Explicit values must fit together: every origin is the relying
+/// party id or a subdomain of it, over https (http only for localhost, as browsers allow).
+fn webauthn(vars: &Vars, issuer: &Url) -> Result<Option<WebauthnSettings>, ConfigError> {
+    let explicit_id = vars.get("WEBAUTHN_RP_ID");
+    let explicit_origins = vars.url_list("WEBAUTHN_ORIGINS")?;
+    let issuer_host = issuer.domain().map(str::to_ascii_lowercase);
+    if explicit_id.is_none() && explicit_origins.is_empty() {
+        return Ok(issuer_host.map(|rp_id| WebauthnSettings {
+            rp_id,
+            origins: vec![origin_of(issuer)],
+        }));
+    }
+    let rp_id = match explicit_id {
+        Some(raw) => parse_rp_id(raw)?,
+        None => issuer_host.ok_or_else(|| {
+            problem(
+                "WEBAUTHN_RP_ID",
+                format!(
+                    "required: the issuer's host ({issuer}) is not a domain name, so it cannot be the default"
+                ),
+            )
+        })?,
+    };
+    let (variable, origins) = if explicit_origins.is_empty() {
+        ("WEBAUTHN_RP_ID", vec![origin_of(issuer)])
+    } else {
+        (
+            "WEBAUTHN_ORIGINS",
+            explicit_origins.iter().map(origin_of).collect(),
+        )
+    };
+    for origin in &origins {
+        let host = origin.domain().unwrap_or_default();
+        if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
+            return Err(problem(
+                variable,
+                format!(
+                    "the origin {} is not the relying party id {rp_id:?} nor a subdomain of it (WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS)",
+                    origin.origin().ascii_serialization()
+                ),
+            ));
+        }
+        let local = host == "localhost" || host.ends_with(".localhost");
+        if origin.scheme() != "https" && !local {
+            return Err(problem(
+                variable,
+                format!(
+                    "the origin {} must use https (browsers allow http only for localhost)",
+                    origin.origin().ascii_serialization()
+                ),
+            ));
+        }
+    }
+    Ok(Some(WebauthnSettings { rp_id, origins }))
+}
+
+/// A relying party id: a domain name such as `example.com`, without scheme, port or path.
+fn parse_rp_id(raw: &str) -> Result<String, ConfigError> {
+    let id = raw.trim().to_ascii_lowercase();
+    let labels_ok = id.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !labels_ok || id.len() > 253 || id.parse::<IpAddr>().is_ok() {
+        return Err(problem(
+            "WEBAUTHN_RP_ID",
+            format!(
+                "expected a domain name such as example.com (no scheme, port or path), got {raw:?}"
+            ),
+        ));
+    }
+    Ok(id)
+}
+
+/// `scheme://host[:port]` of a URL, as a URL.
+fn origin_of(url: &Url) -> Url {
+    let origin = url.origin().ascii_serialization();
+    Url::parse(&origin).unwrap_or_else(|_| url.clone())
+}
+
 fn cors_origins(vars: &Vars) -> Result<Vec<String>, ConfigError> {
     list(vars.get("CORS_ALLOWED_ORIGINS"))
         .map(|origin| {
@@ -496,6 +594,81 @@ mod tests {
                 .variable,
             "ADMIN_BOOTSTRAP_PASSWORD"
         );
+    }
+
+    #[test]
+    fn webauthn_defaults_to_the_issuer_host_and_origin() {
+        let webauthn = config(&[("JANUA_ISSUER", "https://id.example.com/base")])
+            .unwrap()
+            .webauthn
+            .unwrap();
+        assert_eq!(webauthn.rp_id, "id.example.com");
+        assert_eq!(
+            webauthn.origins,
+            [Url::parse("https://id.example.com").unwrap()]
+        );
+        // An issuer on an IP address has no domain to bind passkeys to: they are off.
+        let on_ip = config(&[("JANUA_ISSUER", "http://127.0.0.1:4100")]).unwrap();
+        assert_eq!(on_ip.webauthn, None);
+    }
+
+    #[test]
+    fn webauthn_origins_may_be_subdomains_of_the_relying_party() {
+        let webauthn = config(&[
+            ("WEBAUTHN_RP_ID", "Example.com"),
+            (
+                "WEBAUTHN_ORIGINS",
+                "https://example.com, https://app.example.com:8443/login",
+            ),
+        ])
+        .unwrap()
+        .webauthn
+        .unwrap();
+        assert_eq!(webauthn.rp_id, "example.com");
+        assert_eq!(
+            webauthn.origins,
+            [
+                Url::parse("https://example.com").unwrap(),
+                Url::parse("https://app.example.com:8443").unwrap()
+            ]
+        );
+    }
+
+    #[test]
+    fn webauthn_mismatches_name_their_variable() {
+        for (vars, variable) in [
+            // The default origin (the issuer, localhost) is not under example.com.
+            (vec![("WEBAUTHN_RP_ID", "example.com")], "WEBAUTHN_RP_ID"),
+            (
+                vec![
+                    ("WEBAUTHN_RP_ID", "example.com"),
+                    ("WEBAUTHN_ORIGINS", "https://badexample.com"),
+                ],
+                "WEBAUTHN_ORIGINS",
+            ),
+            (
+                vec![
+                    ("WEBAUTHN_RP_ID", "example.com"),
+                    ("WEBAUTHN_ORIGINS", "http://example.com"),
+                ],
+                "WEBAUTHN_ORIGINS",
+            ),
+            (
+                vec![("WEBAUTHN_RP_ID", "https://example.com")],
+                "WEBAUTHN_RP_ID",
+            ),
+            (vec![("WEBAUTHN_RP_ID", "10.0.0.1")], "WEBAUTHN_RP_ID"),
+            (
+                vec![
+                    ("JANUA_ISSUER", "http://127.0.0.1:4100"),
+                    ("WEBAUTHN_ORIGINS", "https://localhost:8443"),
+                ],
+                "WEBAUTHN_RP_ID",
+            ),
+        ] {
+            let err = config(&vars).unwrap_err();
+            assert_eq!(err.variable, variable, "{vars:?}: {err}");
+        }
     }
 
     #[test]

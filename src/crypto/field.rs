@@ -50,6 +50,16 @@ impl FieldKey {
         Self(Aes256Gcm::generate_key(OsRng).into())
     }
 
+    /// A 32-byte key for another purpose (HKDF-SHA256 with `purpose` as info), so this one
+    /// configured secret can key other things without being reused as is.
+    pub fn derive(&self, purpose: &str) -> anyhow::Result<[u8; 32]> {
+        let mut derived = [0; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, &self.0)
+            .expand(purpose.as_bytes(), &mut derived)
+            .map_err(|_| anyhow::anyhow!("key derivation failed"))?;
+        Ok(derived)
+    }
+
     fn to_base64(&self) -> String {
         STANDARD.encode(self.0)
     }
@@ -195,6 +205,16 @@ mod tests {
         assert!(FieldKey::parse("c2hvcnQ=").is_err());
         assert!(FieldKey::parse("").is_err());
         assert_eq!(format!("{key:?}"), "FieldKey(redacted)");
+    }
+
+    #[test]
+    fn derived_keys_are_stable_per_purpose_and_differ_from_the_key() {
+        let key = FieldKey::generate();
+        let a = key.derive("purpose a").unwrap();
+        assert_eq!(a, key.derive("purpose a").unwrap());
+        assert_ne!(a, key.derive("purpose b").unwrap());
+        assert_ne!(a, key.0);
+        assert_ne!(a, FieldKey::generate().derive("purpose a").unwrap());
     }
 
     #[test]

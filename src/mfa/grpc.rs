@@ -132,6 +132,74 @@ impl MfaService for MfaGrpc {
         }))
     }
 
+    async fn begin_passkey_registration(
+        &self,
+        request: Request<pb::BeginPasskeyRegistrationRequest>,
+    ) -> Reply<pb::BeginPasskeyRegistrationResponse> {
+        let caller = principal(&request)?;
+        let started = self
+            .mfa
+            .begin_passkey_registration(&caller, &request.get_ref().name)
+            .await?;
+        Ok(Response::new(pb::BeginPasskeyRegistrationResponse {
+            challenge_id: started.challenge_id,
+            options_json: started.options_json,
+        }))
+    }
+
+    async fn finish_passkey_registration(
+        &self,
+        request: Request<pb::FinishPasskeyRegistrationRequest>,
+    ) -> Reply<pb::FinishPasskeyRegistrationResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let enrolled = self
+            .mfa
+            .finish_passkey_registration(
+                &caller,
+                &body.challenge_id,
+                &body.credential_json,
+                &body.name,
+                &client,
+            )
+            .await?;
+        Ok(Response::new(pb::FinishPasskeyRegistrationResponse {
+            factor: Some(factor_to_proto(enrolled.factor)),
+            recovery_codes: enrolled.recovery_codes,
+        }))
+    }
+
+    async fn begin_passkey_login(
+        &self,
+        request: Request<pb::BeginPasskeyLoginRequest>,
+    ) -> Reply<pb::BeginPasskeyLoginResponse> {
+        let started = self
+            .mfa
+            .begin_passkey_login(&request.get_ref().email)
+            .await?;
+        Ok(Response::new(pb::BeginPasskeyLoginResponse {
+            challenge_id: started.challenge_id,
+            options_json: started.options_json,
+        }))
+    }
+
+    async fn finish_passkey_login(
+        &self,
+        request: Request<pb::FinishPasskeyLoginRequest>,
+    ) -> Reply<pb::FinishPasskeyLoginResponse> {
+        let client = client_info(&request);
+        let body = request.into_inner();
+        let (user, tokens) = signed_in(
+            self.mfa
+                .finish_passkey_login(&body.challenge_id, &body.credential_json, &client)
+                .await?,
+        );
+        Ok(Response::new(pb::FinishPasskeyLoginResponse {
+            user,
+            tokens,
+        }))
+    }
+
     async fn verify_mfa_challenge(
         &self,
         request: Request<pb::VerifyMfaChallengeRequest>,

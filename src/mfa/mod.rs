@@ -1,14 +1,18 @@
-//! Multi-factor authentication (MfaService): TOTP with recovery codes, the second step of a
-//! sign-in, and (in `passkeys`) WebAuthn passkeys.
+//! Multi-factor authentication (MfaService): TOTP with recovery codes, WebAuthn passkeys (as a
+//! second factor and as a passwordless sign-in), and the second step of a sign-in.
 
 pub mod challenge;
 pub mod grpc;
+mod passkeys;
 mod recovery_codes;
+mod relying_party;
 mod second_step;
 mod service;
 pub mod store;
 mod totp;
 
 pub use challenge::{Challenges, IssuedChallenge};
+pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
+pub use relying_party::RelyingParty;
 pub use second_step::SecondStep;
 pub use service::{Answer, FactorView, Mfa, TotpEnrollment};

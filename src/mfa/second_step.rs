@@ -1,5 +1,7 @@
 //! Whether a sign-in needs a second step, and the challenge that asks for it. Called by the
-//! authentication capability after the first factor (password, magic link) succeeded.
+//! authentication capability after the first factor (password, magic link) succeeded. A user
+//! with passkeys gets WebAuthn request options for them with the challenge; the ceremony's
+//! state lives in the challenge, so the same five minutes and single use apply.
 
 use std::sync::Arc;
 
@@ -7,6 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::{
     challenge::{self, ChallengeState, Challenges, IssuedChallenge},
+    passkeys::passkey_of,
+    relying_party::RelyingParty,
     store,
 };
 use crate::{error::Error, store::Db};
@@ -14,11 +18,21 @@ use crate::{error::Error, store::Db};
 pub struct SecondStep {
     db: Db,
     challenges: Arc<Challenges>,
+    /// None when passkeys are off: a passkey is then not offered.
+    relying_party: Option<Arc<RelyingParty>>,
 }
 
 impl SecondStep {
-    pub fn new(db: Db, challenges: Arc<Challenges>) -> Self {
-        Self { db, challenges }
+    pub fn new(
+        db: Db,
+        challenges: Arc<Challenges>,
+        relying_party: Option<Arc<RelyingParty>>,
+    ) -> Self {
+        Self {
+            db,
+            challenges,
+            relying_party,
+        }
     }
 
     /// A challenge when the user has an active second factor; None when the first factor
@@ -37,6 +51,18 @@ impl SecondStep {
         if factors.iter().any(|f| f.kind == store::TOTP) {
             methods.push(challenge::TOTP.to_owned());
         }
+        let passkeys = factors
+            .iter()
+            .filter(|f| f.kind == store::PASSKEY)
+            .map(passkey_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut passkey_state, mut passkey_options_json) = (None, None);
+        if let (Some(party), false) = (&self.relying_party, passkeys.is_empty()) {
+            let (options, state) = party.start_authentication(&passkeys)?;
+            methods.push(challenge::PASSKEY.to_owned());
+            passkey_state = Some(serde_json::to_value(&state).map_err(anyhow::Error::from)?);
+            passkey_options_json = Some(options);
+        }
         if store::unused_recovery_codes(&self.db, user_id).await? > 0 {
             methods.push(challenge::RECOVERY_CODE.to_owned());
         }
@@ -44,8 +70,11 @@ impl SecondStep {
             user_id: user_id.to_owned(),
             amr: amr.iter().map(|m| (*m).to_owned()).collect(),
             methods,
-            passkey_state: None,
+            passkey_state,
         };
-        self.challenges.issue(state, None, now).await.map(Some)
+        self.challenges
+            .issue(state, passkey_options_json, now)
+            .await
+            .map(Some)
     }
 }

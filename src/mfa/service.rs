@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::{
     challenge::{self, Challenges},
-    recovery_codes, store, totp,
+    recovery_codes,
+    relying_party::RelyingParty,
+    store, totp,
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
@@ -34,6 +36,8 @@ pub struct Mfa {
     pub(super) challenges: Arc<Challenges>,
     pub(super) auth: Arc<Authentication>,
     pub(super) totp_issuer: String,
+    /// None when passkeys are off (no relying party could be configured).
+    pub(super) relying_party: Option<Arc<RelyingParty>>,
 }
 
 /// A factor as listed. Recovery codes appear as one entry while any are left.
@@ -74,6 +78,7 @@ impl Mfa {
         challenges: Arc<Challenges>,
         auth: Arc<Authentication>,
         totp_issuer: String,
+        relying_party: Option<Arc<RelyingParty>>,
     ) -> Self {
         Self {
             db,
@@ -82,6 +87,7 @@ impl Mfa {
             challenges,
             auth,
             totp_issuer,
+            relying_party,
         }
     }
 
@@ -322,12 +328,7 @@ impl Mfa {
                 let digest = recovery_codes::digest(&state.user_id, code);
                 store::consume_recovery_code(&self.db, &state.user_id, &digest, now).await?
             }
-            Answer::Passkey(_) => {
-                return Err(Error::invalid(
-                    "passkey_assertion_json",
-                    "passkeys are not available",
-                ));
-            }
+            Answer::Passkey(json) => self.accept_passkey_answer(&state, json, client).await?,
         };
         let actor = Actor::User(state.user_id.clone());
         if !accepted {
@@ -428,21 +429,29 @@ impl Mfa {
         Err(Error::MfaRequired)
     }
 
-    async fn account(&self, user_id: &str) -> Result<crate::store::entities::user::Model, Error> {
+    pub(super) async fn account(
+        &self,
+        user_id: &str,
+    ) -> Result<crate::store::entities::user::Model, Error> {
         users::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(|| Error::Token("the account is not active".into()))
     }
 
-    fn event(&self, action: &'static str, caller: &Principal, client: &ClientInfo) -> AuditEvent {
+    pub(super) fn event(
+        &self,
+        action: &'static str,
+        caller: &Principal,
+        client: &ClientInfo,
+    ) -> AuditEvent {
         AuditEvent::new(action, Actor::User(caller.user_id.clone()))
             .target("user", &caller.user_id)
             .client(client.clone())
     }
 }
 
-fn view(factor: mfa_factor::Model) -> FactorView {
+pub(super) fn view(factor: mfa_factor::Model) -> FactorView {
     FactorView {
         kind: if factor.kind == store::TOTP {
             "totp"
@@ -457,7 +466,7 @@ fn view(factor: mfa_factor::Model) -> FactorView {
     }
 }
 
-fn parse_factor_name(name: &str) -> Result<String, Error> {
+pub(super) fn parse_factor_name(name: &str) -> Result<String, Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid("name", "must be 1 to 100 characters"));

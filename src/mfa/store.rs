@@ -69,6 +69,66 @@ pub async fn delete_factor(db: &impl ConnectionTrait, id: &str) -> Result<(), Db
     Ok(())
 }
 
+/// The user's active passkeys.
+pub async fn active_passkeys(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<Vec<mfa_factor::Model>, DbErr> {
+    Factor::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Kind.eq(PASSKEY))
+        .filter(Column::Status.eq(ACTIVE))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// The factor holding this WebAuthn credential id (base64url), whoever's it is: credential
+/// ids are unique across users, and a passwordless sign-in learns the user from it.
+pub async fn find_by_credential_id(
+    db: &impl ConnectionTrait,
+    credential_id: &str,
+) -> Result<Option<mfa_factor::Model>, DbErr> {
+    Factor::find()
+        .filter(Column::CredentialId.eq(credential_id))
+        .one(db)
+        .await
+}
+
+/// Records a verified passkey assertion: the updated credential, its signature counter (kept
+/// in `last_used_step`) and the time — unless the factor already accepted this counter or a
+/// later one, which means another copy of the authenticator signed in meanwhile: false then.
+/// A counter of zero (authenticators that do not count, such as synced passkeys) is accepted
+/// while the stored counter is zero too. Atomic, so two concurrent uses cannot both pass.
+pub async fn record_passkey_use(
+    db: &impl ConnectionTrait,
+    factor_id: &str,
+    counter: u32,
+    credential: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let counter = i64::from(counter);
+    let unseen = if counter > 0 {
+        Column::LastUsedStep.lt(counter)
+    } else {
+        Column::LastUsedStep.eq(0)
+    };
+    let recorded = Factor::update_many()
+        .col_expr(Column::Credential, Expr::value(credential))
+        .col_expr(Column::LastUsedStep, Expr::value(counter))
+        .col_expr(Column::LastUsedAt, Expr::value(now))
+        .filter(Column::Id.eq(factor_id))
+        .filter(Column::Kind.eq(PASSKEY))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::LastUsedStep.is_null())
+                .add(unseen),
+        )
+        .exec(db)
+        .await?;
+    Ok(recorded.rows_affected == 1)
+}
+
 /// Deletes a user's pending (unconfirmed) TOTP enrolments.
 pub async fn delete_pending_totp(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
     Factor::delete_many()

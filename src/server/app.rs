@@ -13,7 +13,7 @@ use crate::{
     config::Config,
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
-    mfa::{Challenges, Mfa, SecondStep},
+    mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
     server::metrics::Metrics,
     store::{self, Db},
@@ -57,7 +57,9 @@ impl App {
             store::migrate(&db).await?;
         }
         let cache = cache::connect(config.redis_url.as_deref(), &config.redis_key_prefix).await?;
-        let cipher = FieldCipher::new(&field_key(&config)?);
+        let field_key = field_key(&config)?;
+        let cipher = FieldCipher::new(&field_key);
+        let relying_party = relying_party(&config, &field_key, cache.clone())?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let keyring = Arc::new(keyring(&config, db.clone(), cipher.clone(), clock.clone()));
         keyring.ensure_signing_key().await?;
@@ -76,7 +78,11 @@ impl App {
             config.access_token_ttl,
         ));
         let challenges = Arc::new(Challenges::new(cache.clone()));
-        let second_step = Arc::new(SecondStep::new(db.clone(), challenges.clone()));
+        let second_step = Arc::new(SecondStep::new(
+            db.clone(),
+            challenges.clone(),
+            relying_party.clone(),
+        ));
         let auth = Arc::new(Authentication::new(
             db.clone(),
             keyring.clone(),
@@ -107,6 +113,7 @@ impl App {
             challenges,
             auth.clone(),
             config.totp_issuer.clone(),
+            relying_party,
         ));
         let users = Arc::new(Users::new(
             db.clone(),
@@ -158,6 +165,26 @@ fn keyring(config: &Config, db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) 
         config.access_token_ttl,
         clock,
     )
+}
+
+/// Passkeys' relying party, built once from `WEBAUTHN_RP_ID` / `WEBAUTHN_ORIGINS` (or the
+/// issuer); None, with a warning, when the issuer has no domain to default to.
+fn relying_party(
+    config: &Config,
+    field_key: &FieldKey,
+    cache: Arc<dyn Cache>,
+) -> anyhow::Result<Option<Arc<RelyingParty>>> {
+    let Some(settings) = &config.webauthn else {
+        tracing::warn!(
+            issuer = %config.issuer,
+            "passkeys are off: the issuer's host is not a domain name; set WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS"
+        );
+        return Ok(None);
+    };
+    let decoy_key = field_key.derive("janua webauthn decoy credential ids")?;
+    let party = RelyingParty::new(settings, &decoy_key, cache)?;
+    tracing::info!(rp_id = %settings.rp_id, "passkeys are on");
+    Ok(Some(Arc::new(party)))
 }
 
 /// The configured key; in development without one, a generated key kept in a local file.

@@ -24,6 +24,9 @@ fn bad_values_stop_start_up_naming_the_variable() {
         ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
         ("REDIS_URL", "tcp://localhost"),
         ("LOG_FORMAT", "yaml"),
+        // The default origin (the issuer, http://localhost:4100) is not under it.
+        ("WEBAUTHN_RP_ID", "example.com"),
+        ("WEBAUTHN_ORIGINS", "https://example.com"),
     ] {
         let (code, stderr) = start_with(&[(name, value)]);
         assert_eq!(code, Some(2), "{name}={value}: {stderr}");

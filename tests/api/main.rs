@@ -19,6 +19,7 @@ mod jwks;
 mod mail;
 mod mfa;
 mod orgs;
+mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;

@@ -1,7 +1,8 @@
 //! A second factor of a user: `totp` (its seed sealed by the field cipher, bound to the
 //! factor id; `last_used_step` guards against replay) or `passkey` (the webauthn-rs
-//! credential as JSON; `credential_id` base64url for discoverable sign-in). `status` is
-//! `pending` until a TOTP factor is confirmed, then `active`.
+//! credential as JSON; `credential_id` base64url for discoverable sign-in, unique;
+//! `last_used_step` the last signature counter accepted, so a clone's stale counter is
+//! caught atomically). `status` is `pending` until a TOTP factor is confirmed, then `active`.
 
 use sea_orm::entity::prelude::*;
 
