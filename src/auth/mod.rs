@@ -8,6 +8,7 @@ mod organization_scope;
 mod principal;
 mod recovery;
 mod revocation;
+mod second_factor;
 mod service;
 pub(crate) mod store;
 pub(crate) mod tokens;

@@ -220,7 +220,6 @@ impl Authentication {
                     .await);
             }
         };
-        self.guard.record_login_success(email.normalized()).await?;
         if verified.needs_rehash {
             let hash = self.passwords.hash(&password).await?;
             users::set_password_hash(&self.db, &account.id, &hash, self.clock.now()).await?;
@@ -258,6 +257,11 @@ impl Authentication {
         amr: &[&str],
         client: &ClientInfo,
     ) -> Result<SignedIn, Error> {
+        // Failures are forgotten only once every factor is proven: a right password followed
+        // by wrong second-factor answers keeps counting toward the lock.
+        self.guard
+            .record_login_success(&account.email_normalized)
+            .await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         users::record_login(&txn, &account.id, now).await?;

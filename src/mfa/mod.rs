@@ -2,6 +2,7 @@
 //! second factor and as a passwordless sign-in), and the second step of a sign-in.
 
 pub mod challenge;
+mod challenge_answer;
 pub mod grpc;
 mod passkeys;
 mod recovery_codes;

@@ -8,15 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::{
-    challenge::{self, Challenges},
-    recovery_codes,
-    relying_party::RelyingParty,
-    store, totp,
-};
+use super::{challenge::Challenges, recovery_codes, relying_party::RelyingParty, store, totp};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Authentication, Principal, SignedIn, store as sessions},
+    auth::{Authentication, Principal, store as sessions},
     clock::Clock,
     crypto::FieldCipher,
     error::Error,
@@ -298,63 +293,6 @@ impl Mfa {
         Ok(codes)
     }
 
-    /// The second step of a sign-in: a right answer opens the session; five wrong ones end
-    /// the challenge.
-    pub async fn verify_challenge(
-        &self,
-        challenge_id: &str,
-        answer: Answer,
-        client: &ClientInfo,
-    ) -> Result<SignedIn, Error> {
-        if challenge_id.is_empty() {
-            return Err(Error::invalid("challenge_id", "is required"));
-        }
-        let state = self.challenges.get(challenge_id).await?;
-        let (method, amr) = match &answer {
-            Answer::Totp(_) => (challenge::TOTP, "otp"),
-            Answer::RecoveryCode(_) => (challenge::RECOVERY_CODE, "otp"),
-            Answer::Passkey(_) => (challenge::PASSKEY, "hwk"),
-        };
-        if !state.methods.iter().any(|m| m == method) {
-            return Err(Error::invalid(
-                "answer",
-                format!("this challenge accepts {}", state.methods.join(", ")),
-            ));
-        }
-        let now = self.clock.now();
-        let accepted = match &answer {
-            Answer::Totp(code) => self.accept_user_totp(&state.user_id, code, now).await?,
-            Answer::RecoveryCode(code) => {
-                let digest = recovery_codes::digest(&state.user_id, code);
-                store::consume_recovery_code(&self.db, &state.user_id, &digest, now).await?
-            }
-            Answer::Passkey(json) => self.accept_passkey_answer(&state, json, client).await?,
-        };
-        let actor = Actor::User(state.user_id.clone());
-        if !accepted {
-            self.challenges.record_failure(challenge_id).await?;
-            let event = AuditEvent::new("mfa.challenge_failed", actor)
-                .target("user", &state.user_id)
-                .client(client.clone())
-                .metadata(json!({ "method": method }))
-                .failed();
-            audit::record(&self.db, now, event).await?;
-            return Err(Error::Authentication);
-        }
-        let state = self.challenges.complete(challenge_id).await?;
-        let account = self.account(&state.user_id).await?;
-        let event = AuditEvent::new("mfa.challenge_passed", actor)
-            .target("user", &state.user_id)
-            .client(client.clone())
-            .metadata(json!({ "method": method }));
-        audit::record(&self.db, now, event).await?;
-        let mut methods: Vec<&str> = state.amr.iter().map(String::as_str).collect();
-        methods.push(amr);
-        self.auth
-            .sign_in(account, "user.login", &methods, client)
-            .await
-    }
-
     /// Ten recovery codes, stored, when the user has none yet; else nothing.
     pub(super) async fn first_recovery_codes(
         &self,
@@ -375,7 +313,7 @@ impl Mfa {
     }
 
     /// The user's active TOTP factor accepts `code` (not replayed).
-    async fn accept_user_totp(
+    pub(super) async fn accept_user_totp(
         &self,
         user_id: &str,
         code: &str,

@@ -166,7 +166,12 @@ async fn a_recovery_code_works_once_and_five_wrong_answers_end_a_challenge() {
     let Some(python) = python_with("pyotp") else {
         return;
     };
-    let app = TestApp::spawn().await;
+    // Account limits high enough that only the challenge's own limit is in play.
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_DELAY_AFTER_FAILURES", "20"),
+        ("LOGIN_LOCK_AFTER_FAILURES", "20"),
+    ])
+    .await;
     let user = enrolled_user(&app, &python).await;
     let code = user.recovery_codes[3].to_uppercase();
     let id = challenge(&app, &user.email).await;
@@ -353,4 +358,28 @@ fn base32_decode(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn wrong_second_factor_answers_count_toward_the_account_lock() {
+    let Some(python) = python_with("pyotp") else {
+        return;
+    };
+    let app = TestApp::spawn_with(&[
+        ("LOGIN_DELAY_AFTER_FAILURES", "3"),
+        ("LOGIN_LOCK_AFTER_FAILURES", "3"),
+    ])
+    .await;
+    let user = enrolled_user(&app, &python).await;
+    for _ in 0..3 {
+        let id = challenge(&app, &user.email).await;
+        let (status, _) = answer(&app, &id, json!({"totp_code": "000000"})).await;
+        assert_eq!(status, 401);
+    }
+    let (status, body) = login(&app, &user.email, PASSWORD).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (423, Some("ACCOUNT_LOCKED")),
+        "{body}"
+    );
 }

@@ -257,17 +257,30 @@ async fn password_login_of_a_passkey_user_is_completed_by_an_assertion() {
     assert_eq!(refused.code(), Code::Unauthenticated);
     assert_eq!(reason(&refused), "AUTHENTICATION_ERROR");
 
+    let assertion = authenticator.get(options);
+    let verify = |assertion: String| VerifyMfaChallengeRequest {
+        challenge_id: challenge_id.clone(),
+        answer: Some(Answer::PasskeyAssertionJson(assertion)),
+    };
     let verified = mfa
-        .verify_mfa_challenge(VerifyMfaChallengeRequest {
-            challenge_id,
-            answer: Some(Answer::PasskeyAssertionJson(authenticator.get(options))),
-        })
+        .verify_mfa_challenge(verify(assertion.clone()))
         .await
         .unwrap()
         .into_inner();
     let tokens = verified.tokens.unwrap();
     assert_eq!(amr(&tokens.access_token), json!(["pwd", "hwk"]));
     assert_eq!(verified.user.unwrap().id, user_id);
+    // The same assertion again (a double click) finds the challenge used, not a clone.
+    let again = mfa
+        .verify_mfa_challenge(verify(assertion))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&again), "TOKEN_ERROR");
+    assert_eq!(
+        audited(&app, "mfa.passkey_clone_detected", &user_id).await,
+        0,
+        "a double submission is not a clone"
+    );
 
     // The same over REST.
     let (_, again) = login(&app, &email, PASSWORD).await;

@@ -161,6 +161,7 @@ impl Mfa {
     /// user's passkeys, made for the options issued with the challenge.
     pub(in crate::mfa) async fn accept_passkey_answer(
         &self,
+        challenge_id: &str,
         challenge: &ChallengeState,
         json: &str,
         client: &ClientInfo,
@@ -180,6 +181,11 @@ impl Mfa {
             return Ok(false);
         };
         let verified = party.finish_authentication(&assertion, &state);
+        if verified.is_ok() {
+            // Used up before the use is recorded: a second copy of the same assertion finds
+            // no challenge (TOKEN_ERROR) instead of a counter that looks cloned.
+            self.challenges.complete(challenge_id).await?;
+        }
         let verdict = self.settle_assertion(&factor, verified, client).await?;
         Ok(matches!(verdict, Verdict::Accepted))
     }
