@@ -30,8 +30,10 @@ use crate::{
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const PENDING: &str = "pending";
 
+/// NOT_FOUND, not TOKEN_ERROR: AcceptInvitation is called with a valid access token, and
+/// clients read TOKEN_ERROR as "refresh the access token".
 fn invalid_token() -> Error {
-    Error::Token("the invitation is invalid, expired or already used".into())
+    Error::NotFound("invitation")
 }
 
 /// An invitation as shown: a pending one past its expiry reads `expired`.

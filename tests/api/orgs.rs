@@ -206,7 +206,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
         ))
         .await
         .unwrap_err();
-    assert_eq!(again.code(), tonic::Code::Unauthenticated);
+    assert_eq!(again.code(), tonic::Code::NotFound);
     let (_, invitations) = rest(
         &app,
         "GET",
@@ -409,7 +409,7 @@ async fn an_invitation_needs_a_verified_matching_email_and_can_be_revoked_or_res
     let (status, body) = accept(first_link).await;
     assert_eq!(
         (status, reason(&body)),
-        (401, "TOKEN_ERROR"),
+        (404, "NOT_FOUND_ERROR"),
         "a resent invitation replaces the old link"
     );
     let (status, body) = accept(second_link.clone()).await;
@@ -427,7 +427,7 @@ async fn an_invitation_needs_a_verified_matching_email_and_can_be_revoked_or_res
     let (status, body) = accept(second_link).await;
     assert_eq!(
         (status, reason(&body)),
-        (401, "TOKEN_ERROR"),
+        (404, "NOT_FOUND_ERROR"),
         "a revoked invitation is dead"
     );
     let (_, listed) = rest(&app, "GET", &invitations, Some(&owner.token), Value::Null).await;

@@ -102,7 +102,9 @@ type OrganizationServiceClient interface {
 	ResendInvitation(ctx context.Context, in *ResendInvitationRequest, opts ...grpc.CallOption) (*ResendInvitationResponse, error)
 	// Accepts an invitation: the caller joins the organization with the
 	// invitation's role. A signed-in user whose email is the invitation's and
-	// verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+	// verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+	// invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+	// which clients take as "refresh the access token").
 	AcceptInvitation(ctx context.Context, in *AcceptInvitationRequest, opts ...grpc.CallOption) (*AcceptInvitationResponse, error)
 	// Lists an organization's roles: the built-in ones, then its custom ones.
 	// Org permission "members:read".
@@ -438,7 +440,9 @@ type OrganizationServiceServer interface {
 	ResendInvitation(context.Context, *ResendInvitationRequest) (*ResendInvitationResponse, error)
 	// Accepts an invitation: the caller joins the organization with the
 	// invitation's role. A signed-in user whose email is the invitation's and
-	// verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+	// verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+	// invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+	// which clients take as "refresh the access token").
 	AcceptInvitation(context.Context, *AcceptInvitationRequest) (*AcceptInvitationResponse, error)
 	// Lists an organization's roles: the built-in ones, then its custom ones.
 	// Org permission "members:read".

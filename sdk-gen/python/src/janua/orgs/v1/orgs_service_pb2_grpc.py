@@ -291,7 +291,9 @@ class OrganizationServiceServicer:
     def AcceptInvitation(self, request, context):
         """Accepts an invitation: the caller joins the organization with the
         invitation's role. A signed-in user whose email is the invitation's and
-        verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+        verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+        invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+        which clients take as "refresh the access token").
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -99,7 +99,9 @@ class OrganizationServiceStub:
     AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_orgs_service_pb2.AcceptInvitationRequest, _orgs_service_pb2.AcceptInvitationResponse]
     """Accepts an invitation: the caller joins the organization with the
     invitation's role. A signed-in user whose email is the invitation's and
-    verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+    verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+    invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+    which clients take as "refresh the access token").
     """
     ListRoles: _grpc.UnaryUnaryMultiCallable[_orgs_service_pb2.ListRolesRequest, _orgs_service_pb2.ListRolesResponse]
     """Lists an organization's roles: the built-in ones, then its custom ones.
@@ -207,7 +209,9 @@ class OrganizationServiceAsyncStub(OrganizationServiceStub):
     AcceptInvitation: _aio.UnaryUnaryMultiCallable[_orgs_service_pb2.AcceptInvitationRequest, _orgs_service_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
     """Accepts an invitation: the caller joins the organization with the
     invitation's role. A signed-in user whose email is the invitation's and
-    verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+    verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+    invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+    which clients take as "refresh the access token").
     """
     ListRoles: _aio.UnaryUnaryMultiCallable[_orgs_service_pb2.ListRolesRequest, _orgs_service_pb2.ListRolesResponse]  # type: ignore[assignment]
     """Lists an organization's roles: the built-in ones, then its custom ones.
@@ -408,7 +412,9 @@ class OrganizationServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_orgs_service_pb2.AcceptInvitationResponse, _abc.Awaitable[_orgs_service_pb2.AcceptInvitationResponse]]:
         """Accepts an invitation: the caller joins the organization with the
         invitation's role. A signed-in user whose email is the invitation's and
-        verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+        verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+        invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+        which clients take as "refresh the access token").
         """
 
     @_abc_1.abstractmethod

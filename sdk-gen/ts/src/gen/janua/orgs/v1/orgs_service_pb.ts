@@ -1497,7 +1497,9 @@ export const OrganizationService: GenService<{
   /**
    * Accepts an invitation: the caller joins the organization with the
    * invitation's role. A signed-in user whose email is the invitation's and
-   * verified (EMAIL_NOT_VERIFIED otherwise). The token works once.
+   * verified (EMAIL_NOT_VERIFIED otherwise). The token works once; an
+   * invalid, expired, revoked or used one is NOT_FOUND (not TOKEN_ERROR,
+   * which clients take as "refresh the access token").
    *
    * @generated from rpc janua.orgs.v1.OrganizationService.AcceptInvitation
    */
