@@ -28,22 +28,24 @@ impl AuthGrpc {
     }
 }
 
-/// The verified caller the access layer attached.
-pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
+/// What the access layer attached to a request (the caller, its requirement); absent only
+/// when no credential was verified.
+pub fn attached<E: Clone + Send + Sync + 'static, T>(request: &Request<T>) -> Result<E, Status> {
     request
         .extensions()
-        .get::<Principal>()
+        .get::<E>()
         .cloned()
         .ok_or_else(|| Error::Token("missing bearer token".into()).into())
 }
 
+/// The verified user the access layer attached.
+pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
+    attached(request)
+}
+
 /// The verified caller (a user or an API key) the access layer attached.
 pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
-    request
-        .extensions()
-        .get::<Caller>()
-        .cloned()
-        .ok_or_else(|| Error::Token("missing bearer token".into()).into())
+    attached(request)
 }
 
 /// Where the request came from, for sessions and the audit log.

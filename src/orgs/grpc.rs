@@ -16,9 +16,8 @@ use super::{
 use crate::{
     auth::{
         Requirement,
-        grpc::{caller, client_info, principal},
+        grpc::{attached, caller, client_info, principal},
     },
-    error::Error,
     metadata,
     proto::janua::orgs::v1::{self as pb, organization_service_server::OrganizationService},
     store::{Cursor, Page},
@@ -40,11 +39,7 @@ impl OrganizationGrpc {
         request: &Request<T>,
         organization_id: &str,
     ) -> Result<OrgScope, Status> {
-        let requirement = request
-            .extensions()
-            .get::<Requirement>()
-            .cloned()
-            .ok_or_else(|| Status::from(Error::Token("missing bearer token".into())))?;
+        let requirement: Requirement = attached(request)?;
         Ok(self
             .orgs
             .authorize(

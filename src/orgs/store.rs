@@ -196,22 +196,35 @@ pub async fn memberships_of(
         .await
 }
 
-/// Organizations where the user is the only owner.
+/// Organizations where the user is the only owner (two queries, whatever their number).
 pub async fn organizations_solely_owned_by(
     db: &impl ConnectionTrait,
     user_id: &str,
 ) -> Result<Vec<String>, DbErr> {
-    let mut sole = Vec::new();
-    for owned in memberships_of(db, user_id)
+    let owned: Vec<String> = memberships_of(db, user_id)
         .await?
         .into_iter()
         .filter(|m| m.role == super::roles::OWNER)
-    {
-        if count_role_holders(db, &owned.organization_id, super::roles::OWNER).await? == 1 {
-            sole.push(owned.organization_id);
-        }
+        .map(|m| m.organization_id)
+        .collect();
+    if owned.is_empty() {
+        return Ok(owned);
     }
-    Ok(sole)
+    let owners: Vec<(String, i64)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::OrganizationId)
+        .column_as(membership::Column::UserId.count(), "owners")
+        .filter(membership::Column::OrganizationId.is_in(owned))
+        .filter(membership::Column::Role.eq(super::roles::OWNER))
+        .group_by(membership::Column::OrganizationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(owners
+        .into_iter()
+        .filter(|(_, count)| *count == 1)
+        .map(|(organization_id, _)| organization_id)
+        .collect())
 }
 
 pub async fn delete_memberships_of(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
