@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use janua::{
-    cache::InProcessCache,
+    cache,
     clock::SystemClock,
     error::{Error, SsoFailure},
     sso::saml::{AcsRequest, IdpSource, SamlSp, SamlSubject},
@@ -28,7 +28,13 @@ impl Sp {
         let idp = SamlIdp::start().await?;
         let sp = SamlSp::new(
             &url::Url::parse(ISSUER).unwrap(),
-            Arc::new(InProcessCache::new("test:")),
+            // Redis when the suite runs on it (tests/run), so the replay guard is tested there.
+            cache::connect(
+                std::env::var("REDIS_URL").ok().as_deref(),
+                &format!("test:{}:", uuid::Uuid::now_v7().simple()),
+            )
+            .await
+            .unwrap(),
             reqwest::Client::new(),
             Arc::new(SystemClock),
         );
