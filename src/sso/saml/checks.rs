@@ -128,15 +128,15 @@ fn check_bearer_confirmation(
 
 /// NotBefore <= now + skew and now < NotOnOrAfter + skew, for the bounds that are present.
 fn check_window(element: Node<'_, '_>, now: DateTime<Utc>, what: &str) -> Result<(), String> {
-    if let Some(not_before) = time_attribute(element, "NotBefore")? {
-        if now + CLOCK_SKEW < not_before {
-            return Err(format!("{what} are not valid yet"));
-        }
+    if let Some(not_before) = time_attribute(element, "NotBefore")?
+        && now + CLOCK_SKEW < not_before
+    {
+        return Err(format!("{what} are not valid yet"));
     }
-    if let Some(not_on_or_after) = time_attribute(element, "NotOnOrAfter")? {
-        if now >= not_on_or_after + CLOCK_SKEW {
-            return Err(format!("{what} have expired"));
-        }
+    if let Some(not_on_or_after) = time_attribute(element, "NotOnOrAfter")?
+        && now >= not_on_or_after + CLOCK_SKEW
+    {
+        return Err(format!("{what} have expired"));
     }
     Ok(())
 }

@@ -28,10 +28,10 @@ pub async fn load(
         (Some(xml), _) => idp_metadata::parse(xml),
         (None, Some(url)) => {
             let key = cache_key(url);
-            if let Some(cached) = cache.get(&key).await.ok().flatten() {
-                if let Ok(text) = String::from_utf8(cached) {
-                    return idp_metadata::parse(&text);
-                }
+            if let Some(cached) = cache.get(&key).await.ok().flatten()
+                && let Ok(text) = String::from_utf8(cached)
+            {
+                return idp_metadata::parse(&text);
             }
             let text = fetch(url, http).await?;
             let metadata = idp_metadata::parse(&text)?;

@@ -73,10 +73,10 @@ fn refuse_duplicate_ids(doc: &Document<'_>) -> Result<(), String> {
     let mut seen = HashSet::new();
     for node in doc.descendants().filter(Node::is_element) {
         for name in ID_ATTRIBUTES {
-            if let Some(id) = node.attribute(name) {
-                if !seen.insert(id) {
-                    return Err(format!("the ID {id:?} appears more than once"));
-                }
+            if let Some(id) = node.attribute(name)
+                && !seen.insert(id)
+            {
+                return Err(format!("the ID {id:?} appears more than once"));
             }
         }
     }

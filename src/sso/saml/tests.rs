@@ -2,7 +2,12 @@
 //! and the SAML checks. Signed responses from a real IdP (pysaml2) are exercised end to end
 //! in tests/api/sso_saml.rs.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
