@@ -23,5 +23,6 @@ mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;
+mod sso;
 mod store;
 mod users;
