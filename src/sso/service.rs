@@ -36,10 +36,6 @@ pub struct Sso {
 }
 
 impl Sso {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the capability's collaborators, wired once at start-up"
-    )]
     pub fn new(
         db: Db,
         cache: Arc<dyn Cache>,

@@ -18,7 +18,7 @@ pub async fn find_connection(db: &impl ConnectionTrait, id: &str) -> Result<Opti
     else {
         return Ok(None);
     };
-    let domains = domains_of(db, &[row.id.clone()]).await?;
+    let domains = domains_of(db, std::slice::from_ref(&row.id)).await?;
     Ok(Some((row, domains)))
 }
 
