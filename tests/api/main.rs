@@ -23,5 +23,6 @@ mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;
+mod sso_oidc;
 mod store;
 mod users;
