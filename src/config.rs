@@ -336,7 +336,10 @@ fn social_endpoints(vars: &Vars) -> Result<SocialEndpoints, ConfigError> {
     let url = |name: &'static str, default: &str| -> Result<Url, ConfigError> {
         let url = parse_url(name, vars.get(name).unwrap_or(default))?;
         if !crate::sso::oidc::is_secure_or_loopback(&url) {
-            return Err(problem(name, "must be https (http only for loopback hosts)"));
+            return Err(problem(
+                name,
+                "must be https (http only for loopback hosts)",
+            ));
         }
         Ok(url)
     };

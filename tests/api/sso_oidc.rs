@@ -56,7 +56,10 @@ async fn sign_in(
 ) -> Result<Map<String, Value>, janua::error::Error> {
     let started = oidc.start(client, "state-1").await?;
     assert_eq!(query(&started.url, "state").as_deref(), Some("state-1"));
-    assert_eq!(query(&started.url, "scope").as_deref(), Some("openid email profile"));
+    assert_eq!(
+        query(&started.url, "scope").as_deref(),
+        Some("openid email profile")
+    );
     let (code, state) = authorize(&started.url, claims).await;
     assert_eq!(state, "state-1");
     oidc.finish(
@@ -72,7 +75,9 @@ async fn sign_in(
 
 #[tokio::test]
 async fn an_oidc_sign_in_yields_the_providers_verified_claims() {
-    let Some(provider) = Provider::start(&[]).await else { return };
+    let Some(provider) = Provider::start(&[]).await else {
+        return;
+    };
     let claims = sign_in(&oidc(), &client(&provider.base), &person("idp-grace"))
         .await
         .unwrap();
@@ -85,7 +90,9 @@ async fn an_oidc_sign_in_yields_the_providers_verified_claims() {
 #[tokio::test]
 async fn userinfo_fills_what_the_id_token_lacks_with_post_client_authentication() {
     let args = ["--misbehave", "userinfo-only", "--auth", "post"];
-    let Some(provider) = Provider::start(&args).await else { return };
+    let Some(provider) = Provider::start(&args).await else {
+        return;
+    };
     let claims = sign_in(&oidc(), &client(&provider.base), &person("idp-linus"))
         .await
         .unwrap();
@@ -95,8 +102,17 @@ async fn userinfo_fills_what_the_id_token_lacks_with_post_client_authentication(
 
 #[tokio::test]
 async fn tampered_id_tokens_are_refused() {
-    for mode in ["bad-nonce", "wrong-key", "wrong-audience", "expired", "alg-none", "hs256"] {
-        let Some(provider) = Provider::start(&["--misbehave", mode]).await else { return };
+    for mode in [
+        "bad-nonce",
+        "wrong-key",
+        "wrong-audience",
+        "expired",
+        "alg-none",
+        "hs256",
+    ] {
+        let Some(provider) = Provider::start(&["--misbehave", mode]).await else {
+            return;
+        };
         let err = sign_in(&oidc(), &client(&provider.base), &person("mallory"))
             .await
             .unwrap_err();
@@ -106,7 +122,9 @@ async fn tampered_id_tokens_are_refused() {
 
 #[tokio::test]
 async fn a_wrong_code_verifier_or_a_reused_code_is_refused() {
-    let Some(provider) = Provider::start(&[]).await else { return };
+    let Some(provider) = Provider::start(&[]).await else {
+        return;
+    };
     let oidc = oidc();
     let client = client(&provider.base);
     let started = oidc.start(&client, "s").await.unwrap();
@@ -126,19 +144,24 @@ async fn a_wrong_code_verifier_or_a_reused_code_is_refused() {
 
 #[tokio::test]
 async fn a_discovery_document_for_another_issuer_is_refused() {
-    let Some(provider) = Provider::start(&[]).await else { return };
+    let Some(provider) = Provider::start(&[]).await else {
+        return;
+    };
     let err = oidc()
         .start(&client(&format!("{}/tenant-b", provider.base)), "s")
         .await
         .unwrap_err();
     assert_eq!(err.reason(), "SSO_METADATA_ERROR", "{err}");
-    let err = oidc().start(&client("http://127.0.0.1:9"), "s").await.unwrap_err();
+    let err = oidc()
+        .start(&client("http://127.0.0.1:9"), "s")
+        .await
+        .unwrap_err();
     assert_eq!(err.reason(), "SSO_METADATA_ERROR", "unreachable: {err}");
 }
 
 fn social(vars: &[(&str, &str)]) -> Social {
-    let config = Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-        .unwrap();
+    let config =
+        Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap();
     Social::new(oidc(), config.social, config.issuer)
 }
 
@@ -168,7 +191,9 @@ async fn social_sign_in(
 
 #[tokio::test]
 async fn github_gives_only_a_primary_verified_email() {
-    let Some(github) = Provider::start(&[]).await else { return };
+    let Some(github) = Provider::start(&[]).await else {
+        return;
+    };
     let oauth = format!("{}/login/oauth", github.base);
     let social = social(&[
         ("GITHUB_CLIENT_ID", CLIENT_ID),
@@ -182,11 +207,15 @@ async fn github_gives_only_a_primary_verified_email() {
             {"email": "other@acme.test", "primary": false, "verified": true},
         ]})
     };
-    let claims = social_sign_in(&social, SocialProvider::Github, &user(true)).await.unwrap();
+    let claims = social_sign_in(&social, SocialProvider::Github, &user(true))
+        .await
+        .unwrap();
     assert_eq!(claims["sub"], "7");
     assert_eq!(claims["email"], "octo@acme.test");
     assert_eq!(claims["email_verified"], true);
-    let claims = social_sign_in(&social, SocialProvider::Github, &user(false)).await.unwrap();
+    let claims = social_sign_in(&social, SocialProvider::Github, &user(false))
+        .await
+        .unwrap();
     assert_eq!(claims["sub"], "7");
     assert!(!claims.contains_key("email"), "{claims:?}");
     assert!(!claims.contains_key("email_verified"));
@@ -195,7 +224,9 @@ async fn github_gives_only_a_primary_verified_email() {
 #[tokio::test]
 async fn microsoft_multi_tenant_tokens_are_checked_against_their_own_tenant() {
     let tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
-    let Some(microsoft) = Provider::start(&["--tenant", tenant]).await else { return };
+    let Some(microsoft) = Provider::start(&["--tenant", tenant]).await else {
+        return;
+    };
     let issuer = format!("{}/common/v2.0", microsoft.base);
     let social = social(&[
         ("MICROSOFT_CLIENT_ID", CLIENT_ID),
@@ -214,6 +245,9 @@ async fn microsoft_multi_tenant_tokens_are_checked_against_their_own_tenant() {
 
 #[tokio::test]
 async fn unconfigured_social_providers_are_refused() {
-    let err = social(&[]).start(SocialProvider::Google, "s").await.unwrap_err();
+    let err = social(&[])
+        .start(SocialProvider::Google, "s")
+        .await
+        .unwrap_err();
     assert_eq!(err.reason(), "SSO_CONFIGURATION_ERROR");
 }

@@ -107,7 +107,12 @@ mod tests {
             },
         );
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(get("tenant"), Some("acme"));
         assert_eq!(get("response_type"), Some("code"));
         assert_eq!(get("redirect_uri"), Some("https://janua.example/cb"));

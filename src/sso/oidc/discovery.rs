@@ -52,7 +52,8 @@ pub struct ProviderMetadata {
 /// `SSO_CONFIGURATION_ERROR` naming what is wrong.
 pub fn validate_issuer(raw: &str) -> Result<String, Error> {
     let trimmed = raw.trim();
-    let bad = |problem: &str| sso_error(SsoFailure::Configuration, format!("oidc.issuer {problem}"));
+    let bad =
+        |problem: &str| sso_error(SsoFailure::Configuration, format!("oidc.issuer {problem}"));
     let url = Url::parse(trimmed).map_err(|_| bad("is not a URL"))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("must not have a query or fragment"));
@@ -79,7 +80,10 @@ pub fn is_secure_or_loopback(url: &Url) -> bool {
 
 /// Where `issuer`'s discovery document lives.
 fn discovery_url(issuer: &str) -> Result<Url, Error> {
-    let raw = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let raw = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
     Url::parse(&raw).map_err(|_| sso_error(SsoFailure::Configuration, "oidc.issuer is not a URL"))
 }
 
@@ -123,7 +127,9 @@ impl ProviderMetadata {
         let tenant = claims.get("tid")?.as_str()?;
         let plausible = !tenant.is_empty()
             && tenant.len() <= 64
-            && tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         plausible.then(|| self.issuer.replace(TENANT_PLACEHOLDER, tenant))
     }
 }
@@ -196,16 +202,24 @@ mod tests {
     #[test]
     fn a_document_for_another_issuer_is_refused() {
         let doc = metadata("https://evil.example");
-        let err = doc.check("https://idp.example", IssuerPolicy::Exact).unwrap_err();
+        let err = doc
+            .check("https://idp.example", IssuerPolicy::Exact)
+            .unwrap_err();
         assert_eq!(err.reason(), "SSO_METADATA_ERROR");
-        assert!(metadata("https://idp.example/").check("https://idp.example", IssuerPolicy::Exact).is_ok());
+        assert!(
+            metadata("https://idp.example/")
+                .check("https://idp.example", IssuerPolicy::Exact)
+                .is_ok()
+        );
     }
 
     #[test]
     fn plain_http_endpoints_are_refused() {
         let mut doc = metadata("https://idp.example");
         doc.token_endpoint = Url::parse("http://idp.example/token").unwrap();
-        let err = doc.check("https://idp.example", IssuerPolicy::Exact).unwrap_err();
+        let err = doc
+            .check("https://idp.example", IssuerPolicy::Exact)
+            .unwrap_err();
         assert_eq!(err.reason(), "SSO_METADATA_ERROR");
     }
 
@@ -217,13 +231,19 @@ mod tests {
         assert!(doc.check(common, IssuerPolicy::Exact).is_err());
         assert!(doc.check(common, IssuerPolicy::MicrosoftTenant).is_ok());
         let claims = |tid: &str| {
-            serde_json::json!({ "tid": tid }).as_object().unwrap().clone()
+            serde_json::json!({ "tid": tid })
+                .as_object()
+                .unwrap()
+                .clone()
         };
         assert_eq!(
             doc.expected_issuer(IssuerPolicy::MicrosoftTenant, &claims("9188040d-6c67")),
             Some("https://login.microsoftonline.com/9188040d-6c67/v2.0".to_owned())
         );
-        assert_eq!(doc.expected_issuer(IssuerPolicy::MicrosoftTenant, &claims("a/b")), None);
+        assert_eq!(
+            doc.expected_issuer(IssuerPolicy::MicrosoftTenant, &claims("a/b")),
+            None
+        );
         assert_eq!(
             doc.expected_issuer(IssuerPolicy::MicrosoftTenant, &serde_json::Map::new()),
             None

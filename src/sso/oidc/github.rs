@@ -115,7 +115,10 @@ mod tests {
         };
         let verified = claims(
             &user,
-            &[email("other@x.test", false, true), email("ada@x.test", true, true)],
+            &[
+                email("other@x.test", false, true),
+                email("ada@x.test", true, true),
+            ],
         );
         assert_eq!(verified["sub"], "42");
         assert_eq!(verified["email"], "ada@x.test");
@@ -123,7 +126,10 @@ mod tests {
         assert_eq!(verified["name"], "Ada Lovelace");
         let unverified = claims(
             &user,
-            &[email("ada@x.test", true, false), email("other@x.test", false, true)],
+            &[
+                email("ada@x.test", true, false),
+                email("other@x.test", false, true),
+            ],
         );
         assert!(!unverified.contains_key("email"));
         assert!(!unverified.contains_key("email_verified"));
@@ -133,11 +139,17 @@ mod tests {
     fn endpoints_are_below_their_bases() {
         let oauth = Url::parse("https://github.com/login/oauth/").unwrap();
         let api = Url::parse("https://api.github.com").unwrap();
-        let endpoints = GithubEndpoints { oauth: &oauth, api: &api };
+        let endpoints = GithubEndpoints {
+            oauth: &oauth,
+            api: &api,
+        };
         assert_eq!(
             endpoints.access_token().unwrap().as_str(),
             "https://github.com/login/oauth/access_token"
         );
-        assert_eq!(below(&api, "user/emails").unwrap().as_str(), "https://api.github.com/user/emails");
+        assert_eq!(
+            below(&api, "user/emails").unwrap().as_str(),
+            "https://api.github.com/user/emails"
+        );
     }
 }

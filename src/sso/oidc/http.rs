@@ -49,7 +49,10 @@ impl Answer {
         if !self.status.is_success() {
             return Err(sso_error(
                 failure,
-                format!("{what}: the identity provider answered HTTP {}", self.status),
+                format!(
+                    "{what}: the identity provider answered HTTP {}",
+                    self.status
+                ),
             ));
         }
         self.json(what, failure)
@@ -57,11 +60,18 @@ impl Answer {
 }
 
 /// Sends `request` and reads the answer; an unreachable IdP is a `failure` naming `what`.
-pub async fn send(request: RequestBuilder, what: &str, failure: SsoFailure) -> Result<Answer, Error> {
+pub async fn send(
+    request: RequestBuilder,
+    what: &str,
+    failure: SsoFailure,
+) -> Result<Answer, Error> {
     let unreachable = |e: reqwest::Error| {
         sso_error(
             failure,
-            format!("{what}: cannot reach the identity provider ({})", e.without_url()),
+            format!(
+                "{what}: cannot reach the identity provider ({})",
+                e.without_url()
+            ),
         )
     };
     let response = request.send().await.map_err(unreachable)?;

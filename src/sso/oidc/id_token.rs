@@ -52,11 +52,16 @@ impl Oidc {
             return Err(refused("only RS256 and ES256 signatures are accepted"));
         }
         let key = self
-            .verification_key(&expected.provider.jwks_uri, header.kid.as_deref(), header.alg)
+            .verification_key(
+                &expected.provider.jwks_uri,
+                header.kid.as_deref(),
+                header.alg,
+            )
             .await?;
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &signature_only(header.alg))
-            .map_err(|_| refused("bad signature"))?
-            .claims;
+        let claims =
+            jsonwebtoken::decode::<Map<String, Value>>(token, &key, &signature_only(header.alg))
+                .map_err(|_| refused("bad signature"))?
+                .claims;
         check_claims(&claims, expected)?;
         Ok(claims)
     }
@@ -84,7 +89,10 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<
     if claims.get("nonce").and_then(Value::as_str) != Some(expected.nonce) {
         return Err(refused("wrong nonce"));
     }
-    let subject = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let subject = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if subject.is_empty() || subject.len() > 255 {
         return Err(refused("missing or overlong subject"));
     }
@@ -181,19 +189,37 @@ mod tests {
     #[test]
     fn each_broken_rule_is_refused() {
         for (changes, problem) in [
-            (serde_json::json!({"iss": "https://evil.example"}), "wrong issuer"),
+            (
+                serde_json::json!({"iss": "https://evil.example"}),
+                "wrong issuer",
+            ),
             (serde_json::json!({"iss": null}), "wrong issuer"),
             (serde_json::json!({"aud": "other"}), "wrong audience"),
             (serde_json::json!({"aud": ["other"]}), "wrong audience"),
-            (serde_json::json!({"aud": ["janua", "other"]}), "wrong authorized party"),
-            (serde_json::json!({"azp": "other"}), "wrong authorized party"),
+            (
+                serde_json::json!({"aud": ["janua", "other"]}),
+                "wrong authorized party",
+            ),
+            (
+                serde_json::json!({"azp": "other"}),
+                "wrong authorized party",
+            ),
             (serde_json::json!({"exp": NOW - 121}), "expired"),
             (serde_json::json!({"exp": null}), "missing exp or iat"),
-            (serde_json::json!({"iat": NOW + 121}), "issued in the future"),
-            (serde_json::json!({"nbf": NOW + 121}), "issued in the future"),
+            (
+                serde_json::json!({"iat": NOW + 121}),
+                "issued in the future",
+            ),
+            (
+                serde_json::json!({"nbf": NOW + 121}),
+                "issued in the future",
+            ),
             (serde_json::json!({"nonce": "n2"}), "wrong nonce"),
             (serde_json::json!({"nonce": null}), "wrong nonce"),
-            (serde_json::json!({"sub": ""}), "missing or overlong subject"),
+            (
+                serde_json::json!({"sub": ""}),
+                "missing or overlong subject",
+            ),
         ] {
             let err = check(changes.clone()).unwrap_err();
             assert_eq!(err.reason(), "SSO_AUTHENTICATION_ERROR");

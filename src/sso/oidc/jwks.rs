@@ -58,7 +58,8 @@ impl Oidc {
 
     async fn fetch_jwks(&self, jwks_uri: &Url, cache_key: &str) -> Result<JwkSet, Error> {
         let what = "OIDC JWKS";
-        let answer = http::send(self.http.get(jwks_uri.clone()), what, SsoFailure::Metadata).await?;
+        let answer =
+            http::send(self.http.get(jwks_uri.clone()), what, SsoFailure::Metadata).await?;
         let raw: RawKeySet = answer.success(what, SsoFailure::Metadata)?;
         let keys = usable_keys(raw);
         self.remember(cache_key, &keys, JWKS_TTL).await;
@@ -146,18 +147,29 @@ mod tests {
             {"kty": "weird", "kid": "skipped"},
             {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
         ]));
-        assert_eq!(keys.keys.len(), 2, "encryption, unknown and symmetric keys are skipped");
+        assert_eq!(
+            keys.keys.len(),
+            2,
+            "encryption, unknown and symmetric keys are skipped"
+        );
         assert!(select(&keys, Some("rsa"), Algorithm::RS256).is_some());
         assert!(select(&keys, Some("rsa"), Algorithm::ES256).is_none());
         assert!(select(&keys, Some("ps"), Algorithm::RS256).is_none());
         assert!(select(&keys, Some("missing"), Algorithm::RS256).is_none());
         let only = select(&keys, None, Algorithm::RS256).unwrap();
-        assert_eq!(only.common.key_id.as_deref(), Some("rsa"), "the PS256 key does not fit");
+        assert_eq!(
+            only.common.key_id.as_deref(),
+            Some("rsa"),
+            "the PS256 key does not fit"
+        );
         let two = set(serde_json::json!([
             {"kty": "RSA", "kid": "a", "n": N, "e": "AQAB"},
             {"kty": "RSA", "kid": "b", "n": N, "e": "AQAB"},
         ]));
-        assert!(select(&two, None, Algorithm::RS256).is_none(), "two RSA keys: ambiguous");
+        assert!(
+            select(&two, None, Algorithm::RS256).is_none(),
+            "two RSA keys: ambiguous"
+        );
         assert!(decoding_key(select(&keys, Some("rsa"), Algorithm::RS256).unwrap()).is_ok());
     }
 }

@@ -145,10 +145,16 @@ impl Oidc {
         )
         .await?;
         let id_token = tokens.id_token.as_deref().ok_or_else(|| {
-            sso_error(SsoFailure::Authentication, "the identity provider sent no ID token")
+            sso_error(
+                SsoFailure::Authentication,
+                "the identity provider sent no ID token",
+            )
         })?;
         let nonce = callback.nonce.ok_or_else(|| {
-            sso_error(SsoFailure::Authentication, "the pending sign-in has no nonce")
+            sso_error(
+                SsoFailure::Authentication,
+                "the pending sign-in has no nonce",
+            )
         })?;
         let expected = id_token::Expected {
             provider: &provider,

@@ -49,7 +49,10 @@ impl FromStr for SocialProvider {
             "google" => Ok(Self::Google),
             "microsoft" => Ok(Self::Microsoft),
             "github" => Ok(Self::Github),
-            _ => Err(Error::invalid("provider", "must be google, github or microsoft")),
+            _ => Err(Error::invalid(
+                "provider",
+                "must be google, github or microsoft",
+            )),
         }
     }
 }
@@ -75,7 +78,10 @@ impl Social {
     /// # Errors
     /// Only for an issuer URL that cannot take a path (refused at start-up).
     pub fn redirect_uri(&self, provider: SocialProvider) -> Result<Url, Error> {
-        public_url(&self.issuer, &format!("/api/v1/sso/social/{provider}/callback"))
+        public_url(
+            &self.issuer,
+            &format!("/api/v1/sso/social/{provider}/callback"),
+        )
     }
 
     fn client(&self, provider: SocialProvider) -> Result<&OAuthClient, Error> {
@@ -100,7 +106,10 @@ impl Social {
                 self.providers.endpoints.microsoft_issuer.clone(),
                 IssuerPolicy::MicrosoftTenant,
             ),
-            _ => (self.providers.endpoints.google_issuer.clone(), IssuerPolicy::Exact),
+            _ => (
+                self.providers.endpoints.google_issuer.clone(),
+                IssuerPolicy::Exact,
+            ),
         };
         Ok(OidcClient {
             issuer,
@@ -151,7 +160,10 @@ impl Social {
         callback: &Callback<'_>,
     ) -> Result<Map<String, Value>, Error> {
         if provider != SocialProvider::Github {
-            return self.oidc.finish(&self.oidc_client(provider)?, callback).await;
+            return self
+                .oidc
+                .finish(&self.oidc_client(provider)?, callback)
+                .await;
         }
         let client = self.client(provider)?;
         let endpoints = self.github_endpoints();
@@ -186,7 +198,11 @@ mod tests {
 
     #[test]
     fn provider_names_round_trip() {
-        for provider in [SocialProvider::Google, SocialProvider::Microsoft, SocialProvider::Github] {
+        for provider in [
+            SocialProvider::Google,
+            SocialProvider::Microsoft,
+            SocialProvider::Github,
+        ] {
             assert_eq!(provider.name().parse::<SocialProvider>().unwrap(), provider);
         }
         let err = "facebook".parse::<SocialProvider>().unwrap_err();

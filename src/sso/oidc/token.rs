@@ -107,9 +107,12 @@ pub async fn exchange_code(
         let description: String = description.chars().take(200).collect();
         return Err(sso_error(
             SsoFailure::Authentication,
-            format!("the identity provider refused the code: {} {description}", refusal.error)
-                .trim_end()
-                .to_owned(),
+            format!(
+                "the identity provider refused the code: {} {description}",
+                refusal.error
+            )
+            .trim_end()
+            .to_owned(),
         ));
     }
     answer.success(what, SsoFailure::Authentication)
@@ -125,9 +128,15 @@ mod tests {
         let methods = |m: &[&str]| m.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(ClientAuth::for_provider(None).unwrap(), ClientAuth::Basic);
         let both = methods(&["client_secret_post", "client_secret_basic"]);
-        assert_eq!(ClientAuth::for_provider(Some(&both)).unwrap(), ClientAuth::Basic);
+        assert_eq!(
+            ClientAuth::for_provider(Some(&both)).unwrap(),
+            ClientAuth::Basic
+        );
         let post = methods(&["client_secret_post", "private_key_jwt"]);
-        assert_eq!(ClientAuth::for_provider(Some(&post)).unwrap(), ClientAuth::Post);
+        assert_eq!(
+            ClientAuth::for_provider(Some(&post)).unwrap(),
+            ClientAuth::Post
+        );
         let err = ClientAuth::for_provider(Some(&methods(&["private_key_jwt"]))).unwrap_err();
         assert_eq!(err.reason(), "SSO_CONFIGURATION_ERROR");
     }

@@ -47,7 +47,10 @@ impl Provider {
             .read_line(&mut line)
             .await
             .unwrap();
-        let port: u16 = line.trim().parse().expect("oidc_provider.py printed no port");
+        let port: u16 = line
+            .trim()
+            .parse()
+            .expect("oidc_provider.py printed no port");
         Some(Self {
             base: format!("http://127.0.0.1:{port}"),
             _child: child,
