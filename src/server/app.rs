@@ -16,6 +16,7 @@ use crate::{
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
     server::metrics::Metrics,
+    sso::{Sso, SsoSettings},
     store::{self, Db},
     users::Users,
 };
@@ -34,6 +35,7 @@ pub struct App {
     pub orgs: Arc<Organizations>,
     pub mfa: Arc<Mfa>,
     pub users: Arc<Users>,
+    pub sso: Arc<Sso>,
     pub audit: Arc<AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
@@ -106,6 +108,19 @@ impl App {
             revocations.clone(),
             config.app_url.clone(),
         ));
+        let sso = Arc::new(Sso::new(
+            db.clone(),
+            cache.clone(),
+            cipher.clone(),
+            clock.clone(),
+            auth.clone(),
+            orgs.clone(),
+            SsoSettings {
+                issuer: config.issuer.clone(),
+                allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                social: config.social.clone(),
+            },
+        )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             cipher,
@@ -137,6 +152,7 @@ impl App {
             orgs,
             mfa,
             users,
+            sso,
             audit,
             clock,
             mail,

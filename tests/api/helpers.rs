@@ -90,7 +90,6 @@ impl TestApp {
             ("SIGNUPS_PER_HOUR_PER_IP".into(), "10000".into()),
             ("JANUA_BIND_ADDRESS".into(), "127.0.0.1".into()),
             ("PORT".into(), "0".into()),
-            ("JANUA_ISSUER".into(), "http://127.0.0.1:4100".into()),
         ];
         if let Ok(redis) = std::env::var("REDIS_URL") {
             env.push(("REDIS_URL".into(), redis));
@@ -102,11 +101,16 @@ impl TestApp {
         env
     }
 
-    async fn start(dir: tempfile::TempDir, env: Vec<(String, String)>) -> Self {
-        let config = Config::from_vars(env.clone()).unwrap();
-        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
+    async fn start(dir: tempfile::TempDir, mut env: Vec<(String, String)>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // The issuer is where the server really is, so IdPs and browsers can follow the SSO
+        // endpoints it hands out (a test may set its own; a node beside shares the first's).
+        if !env.iter().any(|(name, _)| name == "JANUA_ISSUER") {
+            env.push(("JANUA_ISSUER".into(), format!("http://{addr}")));
+        }
+        let config = Config::from_vars(env.clone()).unwrap();
+        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {

@@ -23,6 +23,8 @@ mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;
+mod sso;
 mod sso_oidc;
+mod sso_oidc_flow;
 mod store;
 mod users;

@@ -14,6 +14,7 @@ mod github;
 mod http;
 mod id_token;
 mod jwks;
+mod sign_in;
 mod social;
 mod token;
 
@@ -26,6 +27,7 @@ use url::Url;
 
 pub use authorize::random_secret;
 pub use discovery::{IssuerPolicy, ProviderMetadata, is_secure_or_loopback, validate_issuer};
+pub use sign_in::{CallbackQuery, check_settings, finish_callback, start, start_social};
 pub use social::{Social, SocialProvider};
 
 use crate::{
@@ -81,6 +83,15 @@ pub struct Callback<'a> {
 const USERINFO_CLAIMS: [&str; 3] = ["email", "email_verified", "name"];
 
 impl Oidc {
+    /// An `Oidc` over an existing client (the SSO service's, which follows no redirects).
+    pub fn with_client(
+        http: reqwest::Client,
+        cache: Arc<dyn Cache>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { http, cache, clock }
+    }
+
     /// # Errors
     /// When the HTTP client cannot be built (no TLS roots).
     pub fn new(cache: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {

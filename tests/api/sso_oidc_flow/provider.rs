@@ -1,0 +1,185 @@
+//! `Provider`: a running OpenID Provider / GitHub stand-in (`tests/peers/oidc_provider.py`,
+//! written against the specs with PyJWT, independent of Janua's relying party), and a
+//! browser's walk through a sign-in against it.
+
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, ChildStdin, Command},
+};
+use url::Url;
+
+use crate::{auth::rest, helpers::TestApp};
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/oidc_provider.py");
+pub const CLIENT_ID: &str = "janua-client";
+/// With characters Basic authentication must form-encode.
+pub const CLIENT_SECRET: &str = "s3cret: with/odd+chars, and long enough for HS256";
+/// Where the app wants the browser back (`SSO_ALLOWED_REDIRECT_URIS`).
+pub const APP_REDIRECT: &str = "https://app.example.test/sso/done";
+/// The base of Janua's URLs as the tests configure `JANUA_ISSUER`.
+const JANUA_ISSUER: &str = "http://127.0.0.1:4100";
+
+/// A running provider on 127.0.0.1; stopped on drop.
+pub struct Provider {
+    pub base: String,
+    _child: Child,
+    /// Held open: the peer exits when it closes.
+    _stdin: ChildStdin,
+}
+
+impl Provider {
+    /// Starts the provider with extra `args` (`--misbehave MODE`, `--auth post`,
+    /// `--tenant TID`). None when no Python with PyJWT is available (and peers are optional).
+    pub async fn start(args: &[&str]) -> Option<Self> {
+        let python = crate::helpers::python_with("jwt")?;
+        let mut child = Command::new(python)
+            .arg(SCRIPT)
+            .args(["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .await
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .expect("oidc_provider.py printed no port");
+        Some(Self {
+            base: format!("http://127.0.0.1:{port}"),
+            _child: child,
+            _stdin: stdin,
+        })
+    }
+}
+
+/// A client that, like a test harness watching a browser, sees each redirect.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Where Janua's last answer of a sign-in sent the browser, or its error body.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: u16,
+    pub location: Option<Url>,
+    pub body: Value,
+    /// The callback URL the provider sent the browser to (for replays).
+    pub callback: String,
+}
+
+impl Outcome {
+    fn param(&self, name: &str) -> Option<String> {
+        let location = self.location.as_ref()?;
+        location
+            .query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The one-time code the app received; fails the test when there is none.
+    pub fn code(&self) -> String {
+        assert_eq!(self.status, 303, "{self:?}");
+        let location = self.location.as_ref().unwrap();
+        assert!(location.as_str().starts_with(APP_REDIRECT), "{location}");
+        self.param("code")
+            .unwrap_or_else(|| panic!("no code: {self:?}"))
+    }
+
+    /// The `error` reason the app received instead of a code (and that no code came).
+    pub fn error(&self) -> String {
+        assert_eq!(self.param("code"), None, "{self:?}");
+        self.param("error")
+            .unwrap_or_else(|| panic!("not redirected with an error: {self:?}"))
+    }
+}
+
+/// `POST /api/v1/sso/start` with `target` (connection_id, email or provider): the URL to
+/// send the browser to.
+pub async fn start(app: &TestApp, target: Value) -> Url {
+    let mut body = target;
+    body["redirect_uri"] = json!(APP_REDIRECT);
+    let (status, answer) = rest(app, "POST", "/api/v1/sso/start", None, body).await;
+    assert_eq!(status, 200, "{answer}");
+    Url::parse(answer["redirect_url"].as_str().unwrap()).unwrap()
+}
+
+/// The browser at the provider: opens `authorization_url`, signs in as `claims`, and returns
+/// the URL the provider redirects to (Janua's callback, on this test's port).
+pub async fn authorize(app: &TestApp, authorization_url: &Url, claims: Value) -> String {
+    let browser = browser();
+    let page = browser.get(authorization_url.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{authorization_url}");
+    let page = page.text().await.unwrap();
+    let txn = page
+        .split("value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let origin = authorization_url.origin().ascii_serialization();
+    let answer = browser
+        .post(format!("{origin}/login"))
+        .form(&[("txn", txn), ("claims", &claims.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    let location = answer.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(JANUA_ISSUER), "{location}");
+    location.replacen(JANUA_ISSUER, &app.url(""), 1)
+}
+
+/// The browser back at Janua's callback URL.
+pub async fn follow(callback: &str) -> Outcome {
+    let answer = browser().get(callback).send().await.unwrap();
+    let status = answer.status().as_u16();
+    let location = answer
+        .headers()
+        .get("location")
+        .map(|l| Url::parse(l.to_str().unwrap()).unwrap());
+    let body = answer.json().await.unwrap_or(Value::Null);
+    Outcome {
+        status,
+        location,
+        body,
+        callback: callback.to_owned(),
+    }
+}
+
+/// A whole sign-in: start with `target`, sign in at the provider as `claims`, come back.
+pub async fn sign_in(app: &TestApp, target: Value, claims: Value) -> Outcome {
+    let url = start(app, target).await;
+    let callback = authorize(app, &url, claims).await;
+    follow(&callback).await
+}
+
+/// `POST /api/v1/sso/exchange`: (status, {user, tokens}).
+pub async fn exchange(app: &TestApp, code: &str) -> (u16, Value) {
+    rest(
+        app,
+        "POST",
+        "/api/v1/sso/exchange",
+        None,
+        json!({"code": code}),
+    )
+    .await
+}
+
+/// The claims of a JWT, unverified (the token came from Janua itself in the test).
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
