@@ -51,7 +51,7 @@ async fn oidc_connection(
     let connection = body["id"].as_str().unwrap().to_owned();
     assert_eq!(
         body["acs_url"],
-        format!("http://127.0.0.1:4100/api/v1/sso/oidc/{connection}/callback")
+        app.url(&format!("/api/v1/sso/oidc/{connection}/callback"))
     );
     (owner, org, connection)
 }
@@ -362,7 +362,7 @@ async fn unconfigured_or_unknown_social_providers_are_refused() {
     let app = sso_app(&[]).await;
     for (provider, reason) in [
         ("google", "SSO_CONFIGURATION_ERROR"),
-        ("myspace", "VALIDATION_ERROR"),
+        ("myspace", "SSO_CONFIGURATION_ERROR"),
     ] {
         let (status, body) = rest(
             &app,

@@ -105,8 +105,7 @@ pub async fn start(
 /// A social provider's authorization URL for the pending sign-in `state`.
 ///
 /// # Errors
-/// `VALIDATION_ERROR` for an unknown provider, `SSO_CONFIGURATION_ERROR` for one not
-/// configured; discovery errors.
+/// `SSO_CONFIGURATION_ERROR` for an unknown or unconfigured provider; discovery errors.
 pub async fn start_social(
     sso: &Sso,
     provider: &str,

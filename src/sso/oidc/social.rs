@@ -49,9 +49,11 @@ impl FromStr for SocialProvider {
             "google" => Ok(Self::Google),
             "microsoft" => Ok(Self::Microsoft),
             "github" => Ok(Self::Github),
-            _ => Err(Error::invalid(
-                "provider",
-                "must be google, github or microsoft",
+            // The same answer as for a known provider without credentials: the server
+            // offers neither.
+            other => Err(sso_error(
+                SsoFailure::Configuration,
+                format!("the social provider {other:?} is not configured on this server"),
             )),
         }
     }
@@ -206,6 +208,6 @@ mod tests {
             assert_eq!(provider.name().parse::<SocialProvider>().unwrap(), provider);
         }
         let err = "facebook".parse::<SocialProvider>().unwrap_err();
-        assert_eq!(err.reason(), "VALIDATION_ERROR");
+        assert_eq!(err.reason(), "SSO_CONFIGURATION_ERROR");
     }
 }
