@@ -11,7 +11,7 @@ use std::{net::IpAddr, time::Duration};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{Oidc, http, sso_error};
+use super::{Oidc, http};
 use crate::error::{Error, SsoFailure};
 
 /// How long a discovery document is reused.
@@ -53,7 +53,7 @@ pub struct ProviderMetadata {
 pub fn validate_issuer(raw: &str) -> Result<String, Error> {
     let trimmed = raw.trim();
     let bad =
-        |problem: &str| sso_error(SsoFailure::Configuration, format!("oidc.issuer {problem}"));
+        |problem: &str| Error::sso(SsoFailure::Configuration, format!("oidc.issuer {problem}"));
     let url = Url::parse(trimmed).map_err(|_| bad("is not a URL"))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("must not have a query or fragment"));
@@ -84,13 +84,13 @@ fn discovery_url(issuer: &str) -> Result<Url, Error> {
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    Url::parse(&raw).map_err(|_| sso_error(SsoFailure::Configuration, "oidc.issuer is not a URL"))
+    Url::parse(&raw).map_err(|_| Error::sso(SsoFailure::Configuration, "oidc.issuer is not a URL"))
 }
 
 impl ProviderMetadata {
     /// Checks the document against the configured issuer and the transport rule.
     fn check(&self, configured: &str, policy: IssuerPolicy) -> Result<(), Error> {
-        let bad = |problem: String| sso_error(SsoFailure::Metadata, problem);
+        let bad = |problem: String| Error::sso(SsoFailure::Metadata, problem);
         let same = self.issuer.trim_end_matches('/') == configured.trim_end_matches('/');
         let tenant_template =
             policy == IssuerPolicy::MicrosoftTenant && self.issuer.contains(TENANT_PLACEHOLDER);

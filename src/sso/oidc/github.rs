@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use super::{http, sso_error};
+use super::http;
 use crate::error::{Error, SsoFailure};
 
 /// The scopes Janua asks GitHub for: the profile and the email addresses.
@@ -36,7 +36,7 @@ impl GithubEndpoints<'_> {
 /// `base` with `/segment` appended to its path.
 fn below(base: &Url, segment: &str) -> Result<Url, Error> {
     let raw = format!("{}/{segment}", base.as_str().trim_end_matches('/'));
-    Url::parse(&raw).map_err(|_| sso_error(SsoFailure::Configuration, "bad GitHub endpoint URL"))
+    Url::parse(&raw).map_err(|_| Error::sso(SsoFailure::Configuration, "bad GitHub endpoint URL"))
 }
 
 #[derive(serde::Deserialize)]

@@ -9,7 +9,6 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::sso_error;
 use crate::error::{Error, SsoFailure};
 
 /// The largest answer read from an IdP (discovery documents and JWKS are a few KiB).
@@ -37,7 +36,7 @@ impl Answer {
     /// The body as `T`; `what` names the call in the error.
     pub fn json<T: DeserializeOwned>(&self, what: &str, failure: SsoFailure) -> Result<T, Error> {
         serde_json::from_slice(&self.body)
-            .map_err(|e| sso_error(failure, format!("{what}: unexpected answer ({e})")))
+            .map_err(|e| Error::sso(failure, format!("{what}: unexpected answer ({e})")))
     }
 
     /// The body as `T` when the status is a success; otherwise an error naming the status.
@@ -47,7 +46,7 @@ impl Answer {
         failure: SsoFailure,
     ) -> Result<T, Error> {
         if !self.status.is_success() {
-            return Err(sso_error(
+            return Err(Error::sso(
                 failure,
                 format!(
                     "{what}: the identity provider answered HTTP {}",
@@ -66,7 +65,7 @@ pub async fn send(
     failure: SsoFailure,
 ) -> Result<Answer, Error> {
     let unreachable = |e: reqwest::Error| {
-        sso_error(
+        Error::sso(
             failure,
             format!(
                 "{what}: cannot reach the identity provider ({})",
@@ -79,7 +78,7 @@ pub async fn send(
     let body = read_capped(response).await.map_err(unreachable)?;
     match body {
         Some(body) => Ok(Answer { status, body }),
-        None => Err(sso_error(
+        None => Err(Error::sso(
             failure,
             format!("{what}: the answer is larger than {MAX_BODY_BYTES} bytes"),
         )),

@@ -9,7 +9,7 @@
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value};
 
-use super::{Oidc, discovery::IssuerPolicy, discovery::ProviderMetadata, sso_error};
+use super::{Oidc, discovery::IssuerPolicy, discovery::ProviderMetadata};
 use crate::error::{Error, SsoFailure};
 
 /// Clock skew tolerated between Janua and the provider, in seconds.
@@ -28,7 +28,7 @@ pub struct Expected<'a> {
 }
 
 fn refused(problem: &str) -> Error {
-    sso_error(
+    Error::sso(
         SsoFailure::Authentication,
         format!("the ID token was refused: {problem}"),
     )

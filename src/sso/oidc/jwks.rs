@@ -10,7 +10,7 @@ use jsonwebtoken::{
 };
 use url::Url;
 
-use super::{Oidc, http, sso_error};
+use super::{Oidc, http};
 use crate::error::{Error, SsoFailure};
 
 /// How long a fetched key set is reused.
@@ -50,7 +50,7 @@ impl Oidc {
                 return decoding_key(found);
             }
         }
-        Err(sso_error(
+        Err(Error::sso(
             SsoFailure::Authentication,
             "the ID token is signed with a key the identity provider does not publish",
         ))
@@ -120,7 +120,7 @@ fn select<'a>(keys: &'a JwkSet, kid: Option<&str>, alg: Algorithm) -> Option<&'a
 
 fn decoding_key(jwk: &Jwk) -> Result<DecodingKey, Error> {
     DecodingKey::from_jwk(jwk).map_err(|_| {
-        sso_error(
+        Error::sso(
             SsoFailure::Metadata,
             "the identity provider publishes a malformed signing key",
         )

@@ -36,14 +36,6 @@ use crate::{
     error::{Error, SsoFailure},
 };
 
-/// An `Error::Sso` of kind `failure`.
-pub(crate) fn sso_error(failure: SsoFailure, message: impl Into<String>) -> Error {
-    Error::Sso {
-        failure,
-        message: message.into(),
-    }
-}
-
 /// Outbound OIDC: discovery and key sets (cached), code exchange, token validation.
 pub struct Oidc {
     http: reqwest::Client,
@@ -156,13 +148,13 @@ impl Oidc {
         )
         .await?;
         let id_token = tokens.id_token.as_deref().ok_or_else(|| {
-            sso_error(
+            Error::sso(
                 SsoFailure::Authentication,
                 "the identity provider sent no ID token",
             )
         })?;
         let nonce = callback.nonce.ok_or_else(|| {
-            sso_error(
+            Error::sso(
                 SsoFailure::Authentication,
                 "the pending sign-in has no nonce",
             )
@@ -204,7 +196,7 @@ impl Oidc {
             .await?
             .success(what, SsoFailure::Authentication)?;
         if info.get("sub") != claims.get("sub") {
-            return Err(sso_error(
+            return Err(Error::sso(
                 SsoFailure::Authentication,
                 "the userinfo answer is about another subject",
             ));

@@ -8,8 +8,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::{
-    Callback, IssuerPolicy, Oidc, OidcClient, Started, authorize, github, public_url, sso_error,
-    token,
+    Callback, IssuerPolicy, Oidc, OidcClient, Started, authorize, github, public_url, token,
 };
 use crate::{
     config::{OAuthClient, SocialProviders},
@@ -51,7 +50,7 @@ impl FromStr for SocialProvider {
             "github" => Ok(Self::Github),
             // The same answer as for a known provider without credentials: the server
             // offers neither.
-            other => Err(sso_error(
+            other => Err(Error::sso(
                 SsoFailure::Configuration,
                 format!("the social provider {other:?} is not configured on this server"),
             )),
@@ -93,7 +92,7 @@ impl Social {
             SocialProvider::Github => self.providers.github.as_ref(),
         };
         client.ok_or_else(|| {
-            sso_error(
+            Error::sso(
                 SsoFailure::Configuration,
                 format!("sign-in with {provider} is not configured on this server"),
             )

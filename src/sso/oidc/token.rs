@@ -6,7 +6,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
-use super::{http, sso_error};
+use super::http;
 use crate::error::{Error, SsoFailure};
 
 /// How the client authenticates at the token endpoint.
@@ -32,7 +32,7 @@ impl ClientAuth {
         } else if offers("client_secret_post") {
             Ok(Self::Post)
         } else {
-            Err(sso_error(
+            Err(Error::sso(
                 SsoFailure::Configuration,
                 "the identity provider supports neither client_secret_basic nor client_secret_post",
             ))
@@ -105,7 +105,7 @@ pub async fn exchange_code(
     if let Ok(refusal) = answer.json::<OAuthError>(what, SsoFailure::Authentication) {
         let description = refusal.error_description.unwrap_or_default();
         let description: String = description.chars().take(200).collect();
-        return Err(sso_error(
+        return Err(Error::sso(
             SsoFailure::Authentication,
             format!(
                 "the identity provider refused the code: {} {description}",
