@@ -3,7 +3,7 @@
 //! walk through authorize and login, the code exchange, ID token validation, userinfo. Its
 //! misbehaving modes hand Janua ID tokens that are wrong in one way each; none may pass.
 
-mod provider;
+pub mod provider;
 
 use std::sync::Arc;
 

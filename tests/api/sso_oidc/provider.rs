@@ -68,8 +68,8 @@ pub fn browser() -> reqwest::Client {
 }
 
 /// The browser at the provider: opens `authorization_url`, signs in as `claims`, and
-/// returns the `code` and `state` it sends back to the client's redirect URI.
-pub async fn authorize(authorization_url: &Url, claims: &Value) -> (String, String) {
+/// returns where the provider redirects it (the client's redirect URI, with its answer).
+pub async fn provider_redirect(authorization_url: &Url, claims: &Value) -> Url {
     let browser = browser();
     let page = browser.get(authorization_url.clone()).send().await.unwrap();
     assert_eq!(page.status(), 200, "{authorization_url}");
@@ -87,7 +87,12 @@ pub async fn authorize(authorization_url: &Url, claims: &Value) -> (String, Stri
         .await
         .unwrap();
     assert_eq!(answer.status(), 302);
-    let location = Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap();
+    Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+/// [`provider_redirect`], reduced to the `code` and `state` it carries.
+pub async fn authorize(authorization_url: &Url, claims: &Value) -> (String, String) {
+    let location = provider_redirect(authorization_url, claims).await;
     let param = |name: &str| {
         location
             .query_pairs()
