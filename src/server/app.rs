@@ -118,6 +118,7 @@ impl App {
             SsoSettings {
                 issuer: config.issuer.clone(),
                 allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                social: config.social.clone(),
             },
         )?);
         let mfa = Arc::new(Mfa::new(

@@ -138,7 +138,7 @@ impl Sso {
             .await
     }
 
-    async fn enabled_connection(&self, id: &str) -> Result<Connection, Error> {
+    pub(super) async fn enabled_connection(&self, id: &str) -> Result<Connection, Error> {
         let (row, domains) = store::find_connection(&self.db, id).await?.ok_or_else(|| {
             Error::sso(
                 SsoFailure::Configuration,

@@ -6,19 +6,70 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
-    extract::ConnectInfo,
+    extract::{ConnectInfo, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
+    routing::get,
 };
 use http::HeaderMap;
 use tonic::Status;
 use url::Url;
 
-use super::{Sso, identity::ExternalIdentity, pending::SignInSource};
+use super::{Sso, identity::ExternalIdentity, oidc, pending::SignInSource};
 use crate::{audit::ClientInfo, error::Error, server::App, server::gateway::reply};
 
 /// The SSO routes, merged into the server's router.
 pub fn router() -> Router<Arc<App>> {
     Router::new()
+        .route(
+            "/api/v1/sso/oidc/{connection_id}/callback",
+            get(oidc_callback),
+        )
+        .route(
+            "/api/v1/sso/social/{provider}/callback",
+            get(social_callback),
+        )
+}
+
+/// `GET /api/v1/sso/oidc/{connection_id}/callback?code&state` (or `?error=`).
+async fn oidc_callback(
+    State(app): State<Arc<App>>,
+    Path(connection_id): Path<String>,
+    Query(query): Query<oidc::CallbackQuery>,
+    headers: HeaderMap,
+    peer: Option<ConnectInfo<SocketAddr>>,
+) -> Response {
+    let source = SignInSource::Connection(connection_id);
+    callback(&app.sso, source, &query, &browser_client(&headers, peer)).await
+}
+
+/// `GET /api/v1/sso/social/{provider}/callback?code&state` (or `?error=`).
+async fn social_callback(
+    State(app): State<Arc<App>>,
+    Path(provider): Path<String>,
+    Query(query): Query<oidc::CallbackQuery>,
+    headers: HeaderMap,
+    peer: Option<ConnectInfo<SocketAddr>>,
+) -> Response {
+    let source = SignInSource::Social(provider);
+    callback(&app.sso, source, &query, &browser_client(&headers, peer)).await
+}
+
+async fn callback(
+    sso: &Sso,
+    source: SignInSource,
+    query: &oidc::CallbackQuery,
+    client: &ClientInfo,
+) -> Response {
+    let (pending, verified) = oidc::finish_callback(sso, source, query).await;
+    let known = pending.as_ref();
+    conclude(
+        sso,
+        known.map(|p| &p.source),
+        known.map(|p| &p.redirect_uri),
+        verified,
+        client,
+    )
+    .await
 }
 
 /// The client of a browser request, for audit events and sessions.

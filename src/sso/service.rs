@@ -20,6 +20,8 @@ pub struct SsoSettings {
     pub issuer: Url,
     /// Where sign-ins may return to (`SSO_ALLOWED_REDIRECT_URIS`).
     pub allowed_redirects: Vec<Url>,
+    /// The configured social providers and their endpoints.
+    pub social: crate::config::SocialProviders,
 }
 
 pub struct Sso {

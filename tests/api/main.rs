@@ -24,5 +24,7 @@ mod probes;
 mod reachability;
 mod smtp;
 mod sso;
+mod sso_oidc;
+mod sso_oidc_flow;
 mod store;
 mod users;
