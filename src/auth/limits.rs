@@ -152,7 +152,11 @@ impl BruteForceGuard {
     /// None today (a counter that cannot answer is logged and ignored).
     pub async fn unlock(&self, account: &str) -> Result<(), Error> {
         let keys = AccountKeys::for_account(account);
-        let all = [keys.lock.as_str(), keys.delay.as_str(), keys.failures.as_str()];
+        let all = [
+            keys.lock.as_str(),
+            keys.delay.as_str(),
+            keys.failures.as_str(),
+        ];
         // Both, not either: a lock taken on this node during an outage must go too.
         let shared = self.counters(&*self.shared).forget(&all).await;
         fail_open("unlock", shared, ());

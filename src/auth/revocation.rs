@@ -114,7 +114,9 @@ impl Revocations {
                     [None, Some(_)] => return Ok(false),
                     _ => {
                         // A new, restarted or flushed cache, or another node lost a marker.
-                        tracing::info!("revocation markers not vouched for; checking the database until repaired");
+                        tracing::info!(
+                            "revocation markers not vouched for; checking the database until repaired"
+                        );
                         self.distrust();
                     }
                 },
@@ -136,7 +138,10 @@ impl Revocations {
             if self.trusts_cache() {
                 self.probe().await;
             } else if let Err(err) = self.repair().await {
-                tracing::debug!(error = format!("{err:#}"), "revocation markers not repaired yet");
+                tracing::debug!(
+                    error = format!("{err:#}"),
+                    "revocation markers not repaired yet"
+                );
             }
         }
     }

@@ -55,7 +55,9 @@ impl Node {
         token: Option<&str>,
         body: Value,
     ) -> (u16, Value) {
-        let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
         if method == reqwest::Method::POST {
             request = request.json(&body);
         }
@@ -128,7 +130,10 @@ impl Node {
             if body["redis"] == expected {
                 return body;
             }
-            assert!(Instant::now() < deadline, "redis never became {expected}: {body}");
+            assert!(
+                Instant::now() < deadline,
+                "redis never became {expected}: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{
-    Node, node_env, session_id,
+    Node, node_env,
     services::{Postgres, Redis, available},
-    unique_email,
+    session_id, unique_email,
 };
 use crate::{
     auth::PASSWORD,
@@ -59,7 +59,12 @@ async fn redis_killed_keeps_the_service_up_and_revocations_and_limits_enforced()
     assert_eq!(health["status"], "degraded");
     assert_eq!(health["database"], "ok");
     assert_eq!(a.get("/health/ready").await.0, 200, "still serving");
-    assert_eq!(a.post("/api/v1/auth/logout", Some(&ended), json!({})).await.0, 200);
+    assert_eq!(
+        a.post("/api/v1/auth/logout", Some(&ended), json!({}))
+            .await
+            .0,
+        200
+    );
     for node in [&a, &b] {
         assert_eq!(node.me(&ended).await, 401, "revoked while Redis is down");
         assert!(!node.active(&admin, &ended).await);
@@ -84,7 +89,11 @@ async fn redis_killed_keeps_the_service_up_and_revocations_and_limits_enforced()
     for node in [&a, &b] {
         let health = node.wait_for_redis("ok", RECONNECT).await;
         assert_eq!(health["status"], "ok");
-        assert_eq!(node.me(&ended).await, 401, "still revoked on an empty Redis");
+        assert_eq!(
+            node.me(&ended).await,
+            401,
+            "still revoked on an empty Redis"
+        );
         assert!(!node.active(&admin, &ended).await);
         assert_eq!(node.me(&kept).await, 200);
     }
@@ -120,7 +129,12 @@ async fn a_revocation_redis_refused_to_store_is_still_refused_on_every_node() {
     // Out of memory: Redis keeps its data and answers reads but refuses every write, so the
     // revocation marker cannot be stored while node B's reads keep working.
     redis.config_set("maxmemory", "1").await;
-    assert_eq!(a.post("/api/v1/auth/logout", Some(&ended), json!({})).await.0, 200);
+    assert_eq!(
+        a.post("/api/v1/auth/logout", Some(&ended), json!({}))
+            .await
+            .0,
+        200
+    );
     assert_eq!(b.me(&ended).await, 401, "refused on node B at once");
     assert_eq!(a.me(&ended).await, 401);
     assert_eq!(b.me(&kept).await, 200);
@@ -131,11 +145,18 @@ async fn a_revocation_redis_refused_to_store_is_still_refused_on_every_node() {
     let marker = format!("faults:{{revocations}}:session:{}", session_id(&ended));
     let deadline = std::time::Instant::now() + RECONNECT;
     while !redis.exists(&marker).await {
-        assert!(std::time::Instant::now() < deadline, "the marker was never repaired");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the marker was never repaired"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for node in [&a, &b] {
-        assert_eq!(node.me(&ended).await, 401, "still refused once Redis stores again");
+        assert_eq!(
+            node.me(&ended).await,
+            401,
+            "still refused once Redis stores again"
+        );
         assert_eq!(node.me(&kept).await, 200);
     }
 }

@@ -146,7 +146,10 @@ impl Postgres {
                 db.close().await.unwrap();
                 return;
             }
-            assert!(Instant::now() < deadline, "PostgreSQL did not start: {log:?}");
+            assert!(
+                Instant::now() < deadline,
+                "PostgreSQL did not start: {log:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -63,9 +63,18 @@ async fn revocation_on_one_node_is_refused_by_the_others_at_once(nodes: &[Node; 
         assert_eq!(node.me(&revoked).await, 200);
     }
 
-    assert_eq!(a.post("/api/v1/auth/logout", Some(&logged_out), json!({})).await.0, 200);
+    assert_eq!(
+        a.post("/api/v1/auth/logout", Some(&logged_out), json!({}))
+            .await
+            .0,
+        200
+    );
     for node in [b, c] {
-        assert_eq!(node.me(&logged_out).await, 401, "logout on A, refused at once");
+        assert_eq!(
+            node.me(&logged_out).await,
+            401,
+            "logout on A, refused at once"
+        );
         assert!(!node.active(&admin, &logged_out).await);
     }
     let path = format!("/api/v1/auth/sessions/{}", session_id(&revoked));
@@ -74,7 +83,11 @@ async fn revocation_on_one_node_is_refused_by_the_others_at_once(nodes: &[Node; 
         .await;
     assert_eq!(status, 200);
     for node in [a, c] {
-        assert_eq!(node.me(&revoked).await, 401, "revoked on B, refused at once");
+        assert_eq!(
+            node.me(&revoked).await,
+            401,
+            "revoked on B, refused at once"
+        );
         assert!(!node.active(&admin, &revoked).await);
     }
     for node in nodes {
