@@ -4,7 +4,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -28,8 +28,9 @@ use crate::{
 /// Every call's client deadline: a call not answered by then counts as hung.
 const DEADLINE: Duration = Duration::from_secs(10);
 const WORKERS: usize = 4;
-/// How long PostgreSQL stays down.
+/// How long PostgreSQL stays down at least, and at most while no call has reached it yet.
 const OUTAGE: Duration = Duration::from_secs(3);
+const LONGEST_OUTAGE: Duration = Duration::from_secs(20);
 
 /// What one worker saw.
 #[derive(Default)]
@@ -66,7 +67,12 @@ fn with_deadline<T>(message: T) -> Request<T> {
 }
 
 /// Signs up and signs in new accounts, one after the other, until `stop`.
-async fn stream(channel: Channel, stop: Arc<AtomicBool>, worker: usize) -> Outcomes {
+async fn stream(
+    channel: Channel,
+    stop: Arc<AtomicBool>,
+    failed: Arc<AtomicUsize>,
+    worker: usize,
+) -> Outcomes {
     let mut client = AuthServiceClient::new(channel);
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::SeqCst) {
@@ -81,6 +87,7 @@ async fn stream(channel: Channel, stop: Arc<AtomicBool>, worker: usize) -> Outco
             .await;
         outcomes.note(started, &registered);
         if registered.is_err() {
+            failed.fetch_add(1, Ordering::SeqCst);
             // Do not spin while the database is down.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
@@ -106,15 +113,26 @@ async fn postgres_restart_loses_no_acknowledged_sign_up_and_recovers_by_itself()
     let mut postgres = Postgres::start().await;
     let app = TestApp::spawn_on(node_env(&postgres.url(), None, &random_key(), &[])).await;
     let stop = Arc::new(AtomicBool::new(false));
+    let failed = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for worker in 0..WORKERS {
         let channel = app.channel().await;
-        workers.push(tokio::spawn(stream(channel, stop.clone(), worker)));
+        let (stop, failed) = (stop.clone(), failed.clone());
+        workers.push(tokio::spawn(stream(channel, stop, failed, worker)));
     }
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     postgres.stop().await;
+    let stopped = Instant::now();
     tokio::time::sleep(OUTAGE).await;
+    // Sign-ups queue for password hashing first: keep the database down until one reached it.
+    while failed.load(Ordering::SeqCst) == 0 {
+        assert!(
+            stopped.elapsed() < LONGEST_OUTAGE,
+            "no call reached the stopped database"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     postgres.start_again().await;
     let restarted = Instant::now();
     tokio::time::sleep(Duration::from_secs(4)).await;
