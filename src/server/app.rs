@@ -77,8 +77,12 @@ impl App {
         let revocations = Arc::new(Revocations::new(
             cache.clone(),
             db.clone(),
+            clock.clone(),
             config.access_token_ttl,
         ));
+        // One guard for the node: its per-node fallback counters are shared by sign-in and
+        // the administrator's unlock.
+        let limits = BruteForceGuard::new(cache.clone(), config.login_limits.clone());
         let challenges = Arc::new(Challenges::new(cache.clone()));
         let second_step = Arc::new(SecondStep::new(
             db.clone(),
@@ -89,7 +93,7 @@ impl App {
             db.clone(),
             keyring.clone(),
             passwords.clone(),
-            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            limits.clone(),
             mail.clone(),
             revocations.clone(),
             clock.clone(),
@@ -134,7 +138,7 @@ impl App {
             db.clone(),
             clock.clone(),
             passwords.clone(),
-            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            limits,
             revocations.clone(),
         ));
         let audit = Arc::new(AuditLog::new(db.clone()));

@@ -242,6 +242,7 @@ pub async fn serve(
     let (router, health) = router(app.clone())?;
     health::publish(&app, &health).await;
     let mail_worker = tokio::spawn(app.mail.clone().run());
+    let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     let served = axum::serve(
         listener,
@@ -251,5 +252,6 @@ pub async fn serve(
     .await;
     probe.abort();
     mail_worker.abort();
+    revocation_upkeep.abort();
     Ok(served?)
 }

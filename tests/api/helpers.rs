@@ -1,6 +1,10 @@
 //! `TestApp`: a running Janua for one test, and the clients to call it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use janua::{
@@ -56,6 +60,11 @@ impl TestApp {
     /// Starts Janua with the test defaults, overridden by `vars`.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> Self {
         Self::spawn_in(tempfile::tempdir().unwrap(), None, vars).await
+    }
+
+    /// Starts Janua with exactly this environment (a private database and cache).
+    pub async fn spawn_on(env: Vec<(String, String)>) -> Self {
+        Self::start(tempfile::tempdir().unwrap(), env).await
     }
 
     /// A second node beside this one: same database, cache namespace and keys.
@@ -174,6 +183,48 @@ impl TestApp {
             .envs(self.env.iter().cloned())
             .output()
             .unwrap()
+    }
+}
+
+/// A `janua serve` process beside `app` (same database, Redis namespace and keys).
+pub struct JanuaProcess {
+    pub child: tokio::process::Child,
+    pub port: u16,
+}
+
+impl JanuaProcess {
+    pub async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut env = app.env.clone();
+        env.retain(|(name, _)| name != "PORT");
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_janua"));
+        command
+            .env_clear()
+            .envs(env)
+            .env("PORT", port.to_string())
+            .envs(vars.iter().copied())
+            .kill_on_drop(true);
+        let child = command
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(process.url("/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "janua serve did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        process
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
 

@@ -13,6 +13,7 @@
 mod audit;
 mod auth;
 mod config;
+mod faults;
 mod gateway;
 mod helpers;
 mod jwks;
