@@ -36,10 +36,16 @@ async fn oidc_callback(
     Path(connection_id): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    peer: ConnectInfo<SocketAddr>,
 ) -> Response {
     let source = SignInSource::Connection(connection_id);
-    callback(&app.sso, source, &query, &browser_client(&headers, peer)).await
+    callback(
+        &app.sso,
+        source,
+        &query,
+        &browser_client(&headers, Some(peer)),
+    )
+    .await
 }
 
 /// `GET /api/v1/sso/social/{provider}/callback?code&state` (or `?error=`).
@@ -48,10 +54,16 @@ async fn social_callback(
     Path(provider): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    peer: ConnectInfo<SocketAddr>,
 ) -> Response {
     let source = SignInSource::Social(provider);
-    callback(&app.sso, source, &query, &browser_client(&headers, peer)).await
+    callback(
+        &app.sso,
+        source,
+        &query,
+        &browser_client(&headers, Some(peer)),
+    )
+    .await
 }
 
 async fn callback(

@@ -299,7 +299,20 @@ async fn github_links_an_existing_account_only_through_a_verified_primary_email(
     .await;
     assert!(outcome.error().starts_with("SSO_"), "{outcome:?}");
 
-    // The owner, with it verified on GitHub, is linked to their account.
+    // Verified on GitHub but not yet at Janua: a pre-registered account could be someone
+    // else's squat, so it is not linked.
+    let outcome = sign_in(
+        &app,
+        target.clone(),
+        github_user(7, json!([github_email(&email, true)])),
+    )
+    .await;
+    assert_eq!(outcome.error(), "SSO_PROVISIONING_ERROR", "{outcome:?}");
+    janua::users::store::mark_email_verified(&app.app.db, existing_id, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    // The owner, with it verified on GitHub and at Janua, is linked to their account.
     let outcome = sign_in(
         &app,
         target.clone(),

@@ -56,6 +56,7 @@ pub struct OidcClient {
 }
 
 /// A started sign-in: where to send the browser, and what the pending sign-in must keep.
+#[derive(Debug)]
 pub struct Started {
     pub url: Url,
     /// OIDC only.
