@@ -51,11 +51,27 @@ pub struct OAuthClient {
     pub client_secret: SecretString,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SocialProviders {
     pub google: Option<OAuthClient>,
     pub github: Option<OAuthClient>,
     pub microsoft: Option<OAuthClient>,
+    pub endpoints: SocialEndpoints,
+}
+
+/// Where the social providers live. The defaults are the real ones; the variables exist so
+/// tests (and air-gapped stand-ins) can point them at local servers.
+#[derive(Debug, Clone)]
+pub struct SocialEndpoints {
+    /// `GOOGLE_ISSUER`, default `https://accounts.google.com` (kept as written: an OIDC
+    /// issuer is compared as a string).
+    pub google_issuer: String,
+    /// `MICROSOFT_ISSUER`, default `https://login.microsoftonline.com/common/v2.0`.
+    pub microsoft_issuer: String,
+    /// `GITHUB_OAUTH_URL`, default `https://github.com/login/oauth`.
+    pub github_oauth_url: Url,
+    /// `GITHUB_API_URL`, default `https://api.github.com`.
+    pub github_api_url: Url,
 }
 
 /// The WebAuthn relying party of passkeys.
@@ -304,6 +320,7 @@ impl Config {
                 google: vars.oauth_client("GOOGLE")?,
                 github: vars.oauth_client("GITHUB")?,
                 microsoft: vars.oauth_client("MICROSOFT")?,
+                endpoints: social_endpoints(&vars)?,
             },
             request_timeout: Duration::from_secs(
                 vars.positive("JANUA_REQUEST_TIMEOUT_SECONDS", 30)?,
@@ -312,6 +329,33 @@ impl Config {
                 .map_err(|_| problem("JANUA_MAX_REQUEST_BYTES", "too large"))?,
         })
     }
+}
+
+fn social_endpoints(vars: &Vars) -> Result<SocialEndpoints, ConfigError> {
+    // Sign-in answers from these must not cross the network in clear.
+    let url = |name: &'static str, default: &str| -> Result<Url, ConfigError> {
+        let url = parse_url(name, vars.get(name).unwrap_or(default))?;
+        if !crate::sso::oidc::is_secure_or_loopback(&url) {
+            return Err(problem(
+                name,
+                "must be https (http only for loopback hosts)",
+            ));
+        }
+        Ok(url)
+    };
+    let issuer = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+        url(name, default)?;
+        Ok(vars.get(name).unwrap_or(default).to_owned())
+    };
+    Ok(SocialEndpoints {
+        google_issuer: issuer("GOOGLE_ISSUER", "https://accounts.google.com")?,
+        microsoft_issuer: issuer(
+            "MICROSOFT_ISSUER",
+            "https://login.microsoftonline.com/common/v2.0",
+        )?,
+        github_oauth_url: url("GITHUB_OAUTH_URL", "https://github.com/login/oauth")?,
+        github_api_url: url("GITHUB_API_URL", "https://api.github.com")?,
+    })
 }
 
 fn database_url(vars: &Vars) -> Result<String, ConfigError> {
@@ -563,6 +607,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("CORS_ALLOWED_ORIGINS", "ftp://x"),
             ("WEBAUTHN_ORIGINS", "nope"),
+            ("GOOGLE_ISSUER", "http://accounts.example.com"),
+            ("MICROSOFT_ISSUER", "login"),
+            ("GITHUB_OAUTH_URL", "ftp://github.example.com"),
+            ("GITHUB_API_URL", "http://10.1.2.3"),
         ] {
             let mut vars = vec![(name, value)];
             if name == "SMTP_PORT" {

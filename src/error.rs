@@ -83,6 +83,14 @@ impl Error {
         }
     }
 
+    /// An SSO failure of the given kind.
+    pub fn sso(failure: SsoFailure, message: impl Into<String>) -> Self {
+        Self::Sso {
+            failure,
+            message: message.into(),
+        }
+    }
+
     /// The stable reason code clients switch on.
     pub fn reason(&self) -> &'static str {
         match self {

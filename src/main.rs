@@ -1,17 +1,24 @@
-//! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`.
+//! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`
+//! (and the hidden `argon2-rate`, for the benchmark).
 
-use std::{process::ExitCode, sync::Arc};
+use std::{
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use janua::{
     clock::SystemClock,
     config::{Config, LogFormat},
-    crypto::KeyStatus,
+    crypto::{HashingMetrics, KeyStatus, PasswordHasher},
     server::{self, App, Migrations},
     store,
 };
 use migration::{Migrator, MigratorTrait};
+use prometheus::{IntCounter, IntGauge};
+use secrecy::SecretString;
 use tracing_subscriber::{EnvFilter, fmt};
 
 #[derive(Parser)]
@@ -42,6 +49,14 @@ enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Raw argon2id hashes per second at Janua's parameters, on one core and on all of
+    /// them through the server's hasher, as JSON: the ceiling of Login throughput, which
+    /// bench/run reports logins against.
+    #[command(hide = true)]
+    Argon2Rate {
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
     },
 }
 
@@ -109,7 +124,52 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { no_migrate } => serve(config, no_migrate).await,
         Command::Migrate { action } => migrate(config, action).await,
         Command::Keys { action } => keys(config, action).await,
+        Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
+}
+
+async fn argon2_rate(window: Duration) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let one_core = hashes_per_second(1, 1, window).await?;
+    // Twice as many callers as slots, so the semaphore (sized to the cores) is never idle.
+    let all_cores = hashes_per_second(cores, cores * 2, window).await?;
+    let report = serde_json::json!({
+        "cores": cores,
+        "per_core_hashes_per_second": one_core,
+        "all_cores_hashes_per_second": all_cores,
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// Hashes per second that `callers` tasks reach hashing back to back for `window` through a
+/// `PasswordHasher` with `slots` slots.
+async fn hashes_per_second(slots: usize, callers: usize, window: Duration) -> anyhow::Result<f64> {
+    let metrics = HashingMetrics {
+        in_flight: IntGauge::new("in_flight", "hashes running")?,
+        waiting: IntGauge::new("waiting", "hashes queued")?,
+        verifications: IntCounter::new("verifications", "verifications done")?,
+    };
+    let hasher = Arc::new(PasswordHasher::new(slots, metrics)?);
+    let password = SecretString::from("correct horse battery staple".to_owned());
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..callers {
+        let (hasher, password) = (hasher.clone(), password.clone());
+        tasks.spawn(async move {
+            let mut done = 0u32;
+            while started.elapsed() < window {
+                hasher.hash(&password).await?;
+                done += 1;
+            }
+            anyhow::Ok(done)
+        });
+    }
+    let mut total = 0u32;
+    while let Some(done) = tasks.join_next().await {
+        total += done.context("a hashing task failed")??;
+    }
+    Ok(f64::from(total) / started.elapsed().as_secs_f64())
 }
 
 async fn serve(config: Config, no_migrate: bool) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ mod m20261121_000001_signing_keys_and_audit;
 mod m20261121_000002_accounts;
 mod m20261122_000003_directory;
 mod m20261122_000004_mfa;
+mod m20261122_000005_sso;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_accounts::Migration),
             Box::new(m20261122_000003_directory::Migration),
             Box::new(m20261122_000004_mfa::Migration),
+            Box::new(m20261122_000005_sso::Migration),
         ]
     }
 }

@@ -13,22 +13,26 @@
 //! duration at a time (and must spend fresh failures, which the per-IP budget also counts, to
 //! lock it again), never for good.
 //!
-//! When the cache cannot answer
-//! ([`CacheError::Unavailable`](crate::cache::CacheError::Unavailable)) the limits fail open:
-//! the attempt goes through and a warning is logged. Sign-in staying available outweighs a
-//! short window without brute-force limits (passwords are still checked and slow to guess); a
-//! per-node fallback is planned.
+//! When the shared cache cannot answer
+//! ([`CacheError::Unavailable`](crate::cache::CacheError::Unavailable)) the limits fall back
+//! to counters held by this node ([`InProcessCache`]): every operation is tried on the shared
+//! cache first and, if that fails, done again on the node's own counters. So while Redis is
+//! down each node still delays and locks on the failures it sees itself (an attacker spreading
+//! guesses over N nodes gets at most N times the budget), sign-in stays available, and the
+//! next operation after Redis returns is shared again. Counts and locks made on a node during
+//! an outage stay on that node (they are not copied into Redis) and expire there.
 //!
 //! This module must never put an email address in the clear in a cache key or a log line (keys
 //! hold its SHA-256), never count a check, never lock an account without an expiry, and never
-//! let a cache outage refuse a sign-in.
+//! let a cache outage refuse a sign-in that the node's own counters allow.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
-use crate::cache::{Cache, CacheResult};
+use crate::cache::{Cache, CacheResult, InProcessCache};
 use crate::config::LoginLimits;
 use crate::error::Error;
 
@@ -36,10 +40,16 @@ use crate::error::Error;
 const MAX_DELAY: Duration = Duration::from_secs(60);
 /// The window of the per-IP sign-up budget.
 const SIGNUP_WINDOW: Duration = Duration::from_secs(60 * 60);
+/// Namespaces this node's fallback counters (they never leave the process).
+const LOCAL_PREFIX: &str = "node-local:";
 
-/// Enforces the brute-force and sign-up limits of one deployment.
+/// Enforces the brute-force and sign-up limits of one deployment. Clones share their
+/// counters (the node's fallback ones included), so every capability of a node sees the same.
+#[derive(Clone)]
 pub struct BruteForceGuard {
-    cache: Arc<dyn Cache>,
+    shared: Arc<dyn Cache>,
+    /// This node's own counters, used while `shared` cannot answer (module docs).
+    local: Arc<InProcessCache>,
     limits: LoginLimits,
 }
 
@@ -48,14 +58,18 @@ pub struct BruteForceGuard {
 pub struct LoginFailure {
     /// This failure locked the account (it was not locked before).
     pub locked: bool,
-    /// Failures on the account in its current window, this one included (0 when the cache
-    /// could not count).
+    /// Failures on the account in its current window, this one included (0 when no counter
+    /// could count).
     pub failures: u32,
 }
 
 impl BruteForceGuard {
     pub fn new(cache: Arc<dyn Cache>, limits: LoginLimits) -> Self {
-        Self { cache, limits }
+        Self {
+            shared: cache,
+            local: Arc::new(InProcessCache::new(LOCAL_PREFIX)),
+            limits,
+        }
     }
 
     /// Before checking a password: `Err(AccountLocked)` while the account is locked,
@@ -66,7 +80,11 @@ impl BruteForceGuard {
     /// # Errors
     /// The refusal, with how long to wait in `retry_after`.
     pub async fn check_login(&self, account: &str, ip: Option<&str>) -> Result<(), Error> {
-        let refusal = self.login_refusal(account, ip).await;
+        let refusal = self
+            .shared_or_local("check_login", |counters| {
+                Box::pin(counters.login_refusal(account, ip))
+            })
+            .await;
         fail_open("check_login", refusal, None).map_or(Ok(()), Err)
     }
 
@@ -76,7 +94,8 @@ impl BruteForceGuard {
     /// count.
     ///
     /// # Errors
-    /// None today (a cache outage is logged and ignored); the `Result` keeps room for one.
+    /// None today (a counter that cannot count is logged and ignored); the `Result` keeps
+    /// room for one.
     pub async fn record_login_failure(
         &self,
         account: &str,
@@ -86,7 +105,11 @@ impl BruteForceGuard {
             locked: false,
             failures: 0,
         };
-        let counted = self.count_failure(account, ip).await;
+        let counted = self
+            .shared_or_local("record_login_failure", |counters| {
+                Box::pin(counters.count_failure(account, ip))
+            })
+            .await;
         Ok(fail_open("record_login_failure", counted, not_counted))
     }
 
@@ -94,10 +117,15 @@ impl BruteForceGuard {
     /// failures, nor a running lock).
     ///
     /// # Errors
-    /// None today (a cache outage is logged and ignored).
+    /// None today (a counter that cannot answer is logged and ignored).
     pub async fn record_login_success(&self, account: &str) -> Result<(), Error> {
         let keys = AccountKeys::for_account(account);
-        let forgotten = self.forget(&[&keys.failures, &keys.delay]).await;
+        let forgettable = [keys.failures.as_str(), keys.delay.as_str()];
+        let forgotten = self
+            .shared_or_local("record_login_success", |counters| {
+                Box::pin(counters.forget(&forgettable))
+            })
+            .await;
         fail_open("record_login_success", forgotten, ());
         Ok(())
     }
@@ -109,26 +137,72 @@ impl BruteForceGuard {
     /// `RateLimited` once the IP's hourly budget is spent.
     pub async fn check_signup(&self, ip: Option<&str>) -> Result<(), Error> {
         let Some(ip) = ip else { return Ok(()) };
-        let refusal = self.count_signup(ip).await;
+        let refusal = self
+            .shared_or_local("check_signup", |counters| {
+                Box::pin(counters.count_signup(ip))
+            })
+            .await;
         fail_open("check_signup", refusal, None).map_or(Ok(()), Err)
     }
 
     /// Clears the lock, delay and failures of an account (administrator unlock, password
-    /// reset).
+    /// reset), on the shared counters and on this node's own.
     ///
     /// # Errors
-    /// None today (a cache outage is logged and ignored).
+    /// None today (a counter that cannot answer is logged and ignored).
     pub async fn unlock(&self, account: &str) -> Result<(), Error> {
         let keys = AccountKeys::for_account(account);
-        let cleared = self
-            .forget(&[&keys.lock, &keys.delay, &keys.failures])
-            .await;
-        fail_open("unlock", cleared, ());
+        let all = [
+            keys.lock.as_str(),
+            keys.delay.as_str(),
+            keys.failures.as_str(),
+        ];
+        // Both, not either: a lock taken on this node during an outage must go too.
+        let shared = self.counters(&*self.shared).forget(&all).await;
+        fail_open("unlock", shared, ());
+        let local = self.counters(&*self.local).forget(&all).await;
+        fail_open("unlock", local, ());
         Ok(())
     }
 
+    fn counters<'a>(&'a self, cache: &'a dyn Cache) -> Counters<'a> {
+        Counters {
+            cache,
+            limits: &self.limits,
+        }
+    }
+
+    /// Runs `operation` on the shared counters and, when the shared cache cannot answer, again
+    /// on this node's own (module docs).
+    async fn shared_or_local<'a, T>(
+        &'a self,
+        name: &'static str,
+        operation: impl Fn(Counters<'a>) -> BoxFuture<'a, CacheResult<T>>,
+    ) -> CacheResult<T> {
+        match operation(self.counters(&*self.shared)).await {
+            Ok(outcome) => Ok(outcome),
+            Err(error) => {
+                tracing::warn!(
+                    limits.operation = name,
+                    error = %error,
+                    "brute-force limits counted on this node only: the shared cache is unavailable"
+                );
+                operation(self.counters(&*self.local)).await
+            }
+        }
+    }
+}
+
+/// The limit rules over one set of counters: the shared cache, or this node's fallback.
+#[derive(Clone, Copy)]
+struct Counters<'a> {
+    cache: &'a dyn Cache,
+    limits: &'a LoginLimits,
+}
+
+impl Counters<'_> {
     /// The error refusing this attempt, if any.
-    async fn login_refusal(&self, account: &str, ip: Option<&str>) -> CacheResult<Option<Error>> {
+    async fn login_refusal(self, account: &str, ip: Option<&str>) -> CacheResult<Option<Error>> {
         let keys = AccountKeys::for_account(account);
         if let Some(remaining) = self.cache.ttl(&keys.lock).await? {
             let retry_after = retry_after(remaining);
@@ -145,7 +219,7 @@ impl BruteForceGuard {
     }
 
     /// `RateLimited` while the IP has spent its failure budget.
-    async fn ip_refusal(&self, ip: &str) -> CacheResult<Option<Error>> {
+    async fn ip_refusal(self, ip: &str) -> CacheResult<Option<Error>> {
         let key = ip_failures_key(ip);
         let failures = self.cache.get(&key).await?.map_or(0, |v| read_counter(&v));
         if failures < i64::from(self.limits.ip_max_failures) {
@@ -157,7 +231,7 @@ impl BruteForceGuard {
         }))
     }
 
-    async fn count_failure(&self, account: &str, ip: Option<&str>) -> CacheResult<LoginFailure> {
+    async fn count_failure(self, account: &str, ip: Option<&str>) -> CacheResult<LoginFailure> {
         if let Some(ip) = ip {
             let key = ip_failures_key(ip);
             self.cache.increment(&key, self.limits.ip_window).await?;
@@ -181,7 +255,7 @@ impl BruteForceGuard {
 
     /// Locks the account unless it already is (a running lock is never extended) and starts
     /// its count afresh; true when this call locked it.
-    async fn lock(&self, keys: &AccountKeys) -> CacheResult<bool> {
+    async fn lock(self, keys: &AccountKeys) -> CacheResult<bool> {
         let duration = self.limits.account_lock_duration;
         let locked = self.cache.set_if_absent(&keys.lock, b"1", duration).await?;
         self.forget(&[&keys.failures, &keys.delay]).await?;
@@ -189,7 +263,7 @@ impl BruteForceGuard {
     }
 
     /// Counts one sign-up for the IP; `RateLimited` beyond the hourly budget.
-    async fn count_signup(&self, ip: &str) -> CacheResult<Option<Error>> {
+    async fn count_signup(self, ip: &str) -> CacheResult<Option<Error>> {
         let key = signup_key(ip);
         let signups = self.cache.increment(&key, SIGNUP_WINDOW).await?;
         if signups <= i64::from(self.limits.signups_per_hour) {
@@ -201,7 +275,7 @@ impl BruteForceGuard {
         }))
     }
 
-    async fn forget(&self, keys: &[&str]) -> CacheResult<()> {
+    async fn forget(self, keys: &[&str]) -> CacheResult<()> {
         for key in keys {
             self.cache.delete(key).await?;
         }
@@ -265,14 +339,15 @@ fn read_counter(value: &[u8]) -> i64 {
         .unwrap_or(0)
 }
 
-/// The outcome of a limit operation, or `fallback` (after a warning) when the cache could
-/// not answer: the limits fail open, see the module docs.
+/// The outcome of a limit operation, or `fallback` (after a warning) when not even this
+/// node's own counters could answer (a counter overflow): then the limits fail open rather
+/// than refuse every sign-in.
 fn fail_open<T>(operation: &'static str, outcome: CacheResult<T>, fallback: T) -> T {
     outcome.unwrap_or_else(|error| {
         tracing::warn!(
             limits.operation = operation,
             error = %error,
-            "brute-force limits skipped: the cache is unavailable"
+            "brute-force limits skipped: no counter could answer"
         );
         fallback
     })
@@ -290,9 +365,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::cache::{
-        CacheError,
-        test_support::{Backend, against_both_backends, random_prefix},
+    use crate::cache::test_support::{
+        Backend, SwitchableCache, against_both_backends, random_prefix,
     };
 
     const ALICE: &str = "alice@example.com";
@@ -615,57 +689,54 @@ mod tests {
         assert_eq!(retry_after(Duration::MAX), Duration::from_secs(u64::MAX));
     }
 
-    /// A cache whose backend is down.
-    struct DownCache;
+    #[tokio::test]
+    async fn an_unavailable_cache_falls_back_to_this_nodes_counters() {
+        let cache = Arc::new(SwitchableCache::new());
+        let limits = LoginLimits {
+            account_delay_after: 3,
+            account_lock_after: 3,
+            signups_per_hour: 2,
+            ..default_limits()
+        };
+        let guard = BruteForceGuard::new(cache.clone(), limits);
+        cache.set_down(true);
 
-    #[async_trait::async_trait]
-    impl Cache for DownCache {
-        async fn get(&self, _: &str) -> CacheResult<Option<Vec<u8>>> {
-            Err(down())
-        }
-        async fn set(&self, _: &str, _: &[u8], _: Duration) -> CacheResult<()> {
-            Err(down())
-        }
-        async fn increment(&self, _: &str, _: Duration) -> CacheResult<i64> {
-            Err(down())
-        }
-        async fn set_if_absent(&self, _: &str, _: &[u8], _: Duration) -> CacheResult<bool> {
-            Err(down())
-        }
-        async fn take(&self, _: &str) -> CacheResult<Option<Vec<u8>>> {
-            Err(down())
-        }
-        async fn delete(&self, _: &str) -> CacheResult<bool> {
-            Err(down())
-        }
-        async fn ttl(&self, _: &str) -> CacheResult<Option<Duration>> {
-            Err(down())
-        }
-        async fn ping(&self) -> CacheResult<()> {
-            Err(down())
-        }
-        fn backend(&self) -> &'static str {
-            "down"
-        }
-    }
+        fail_times(&guard, ALICE, 2).await;
+        guard.check_login(ALICE, Some(IP)).await.unwrap();
+        let third = guard.record_login_failure(ALICE, Some(IP)).await.unwrap();
+        assert_eq!(
+            third,
+            LoginFailure {
+                locked: true,
+                failures: 3
+            }
+        );
+        refused_with(guard.check_login(ALICE, None).await, "ACCOUNT_LOCKED");
+        let clone = guard.clone();
+        refused_with(clone.check_login(ALICE, None).await, "ACCOUNT_LOCKED");
+        guard.check_login(BOB, None).await.unwrap();
+        guard.check_signup(Some(IP)).await.unwrap();
+        guard.check_signup(Some(IP)).await.unwrap();
+        refused_with(guard.check_signup(Some(IP)).await, "RATE_LIMIT_ERROR");
 
-    fn down() -> CacheError {
-        CacheError::Unavailable("connection refused".to_owned())
+        clone.unlock(ALICE).await.unwrap();
+        guard.check_login(ALICE, None).await.unwrap();
     }
 
     #[tokio::test]
-    async fn an_unavailable_cache_lets_every_attempt_through() {
-        let guard = BruteForceGuard::new(Arc::new(DownCache), default_limits());
+    async fn limits_are_shared_again_once_the_cache_returns() {
+        let cache = Arc::new(SwitchableCache::new());
+        let node_a = BruteForceGuard::new(cache.clone(), default_limits());
+        let node_b = BruteForceGuard::new(cache.clone(), default_limits());
+        cache.set_down(true);
+        fail_times(&node_a, ALICE, 5).await;
+        refused_with(node_a.check_login(ALICE, None).await, "RATE_LIMIT_ERROR");
+        node_b.check_login(ALICE, None).await.unwrap();
 
-        for _ in 0..20 {
-            guard.check_login(ALICE, Some(IP)).await.unwrap();
-            let failure = guard.record_login_failure(ALICE, Some(IP)).await.unwrap();
-            assert!(!failure.locked);
-        }
-        guard.record_login_success(ALICE).await.unwrap();
-        guard.unlock(ALICE).await.unwrap();
-        for _ in 0..100 {
-            guard.check_signup(Some(IP)).await.unwrap();
-        }
+        cache.set_down(false);
+
+        node_a.check_login(ALICE, None).await.unwrap();
+        fail_times(&node_b, ALICE, 5).await;
+        refused_with(node_a.check_login(ALICE, None).await, "RATE_LIMIT_ERROR");
     }
 }

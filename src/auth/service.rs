@@ -257,6 +257,19 @@ impl Authentication {
         amr: &[&str],
         client: &ClientInfo,
     ) -> Result<SignedIn, Error> {
+        self.sign_in_to(account, action, amr, None, client).await
+    }
+
+    /// `sign_in`, with the session scoped to an organization the user belongs to when
+    /// `organization_id` is given (as SwitchOrganization would).
+    pub async fn sign_in_to(
+        &self,
+        account: user::Model,
+        action: &'static str,
+        amr: &[&str],
+        organization_id: Option<String>,
+        client: &ClientInfo,
+    ) -> Result<SignedIn, Error> {
         // Failures are forgotten only once every factor is proven: a right password followed
         // by wrong second-factor answers keeps counting toward the lock.
         self.guard
@@ -269,13 +282,20 @@ impl Authentication {
             action,
             user: &account,
             amr,
-            organization_id: None,
+            organization_id: organization_id.clone(),
             client,
         };
         let (session_id, refresh) = self.open_session(&txn, new, now).await?;
         txn.commit().await?;
         let tokens = self
-            .token_pair(&account, &session_id, None, amr, refresh, now)
+            .token_pair(
+                &account,
+                &session_id,
+                organization_id.as_deref(),
+                amr,
+                refresh,
+                now,
+            )
             .await?;
         Ok(SignedIn {
             user: account,

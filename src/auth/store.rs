@@ -111,6 +111,20 @@ pub async fn revoke_organization_sessions(
     revoke_where(db, condition, now, reason).await
 }
 
+/// Ids of the sessions revoked after `since` (to re-publish revocations to the cache).
+pub async fn sessions_revoked_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    session::Entity::find()
+        .select_only()
+        .column(session::Column::Id)
+        .filter(session::Column::RevokedAt.gt(since))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Live sessions of a user, most recently used first.
 pub async fn list_live_sessions(
     db: &impl ConnectionTrait,

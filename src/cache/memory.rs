@@ -145,6 +145,18 @@ impl Cache for InProcessCache {
             .map(|entry| entry.value.clone()))
     }
 
+    async fn get_many(&self, keys: &[&str]) -> CacheResult<Vec<Option<Vec<u8>>>> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let entry = state.live_entry(&self.full_key(key), now);
+                entry.map(|entry| entry.value.clone())
+            })
+            .collect())
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()> {
         let now = Instant::now();
         let entry = Entry::new(value.to_vec(), now, ttl);

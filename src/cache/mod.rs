@@ -47,6 +47,10 @@ pub enum CacheError {
 pub trait Cache: Send + Sync + 'static {
     /// The stored value, or `None` when absent or expired.
     async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>>;
+    /// The values of several keys in one round trip, in the order given (`None` for each
+    /// absent or expired key). On Redis Cluster the keys must share a hash slot: give them
+    /// the same `{hash tag}`.
+    async fn get_many(&self, keys: &[&str]) -> CacheResult<Vec<Option<Vec<u8>>>>;
     /// Stores `value`, replacing any previous value and expiry.
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()>;
     /// Atomically adds 1 and returns the new value; the expiry is set when the key is created (first increment) and not extended later.

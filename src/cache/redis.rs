@@ -1,18 +1,21 @@
 //! The Redis cache: a small fred connection pool shared by every Janua node.
 //!
 //! Accepts the URLs fred understands (`redis://`, `rediss://`, `redis-cluster://`,
-//! `redis-sentinel://`, and their `valkey` spellings). Reconnects with exponential backoff and
-//! bounds every command by [`COMMAND_TIMEOUT`], so a dead Redis yields
-//! [`CacheError::Unavailable`] in about two seconds instead of hanging a request. Needs
-//! Redis 6.2 or later (`GETDEL`).
+//! `redis-sentinel://`, and their `valkey` spellings). Reconnects in the background with
+//! exponential backoff (at most [`RECONNECT_MAX_DELAY_MS`] apart). Commands fail fast: while
+//! a connection is down, a command yields [`CacheError::Unavailable`] at once instead of
+//! waiting for the reconnection, so callers fall back (database, per-node counters) without
+//! adding seconds to every request; a Redis that accepts a command but does not answer is cut
+//! off by [`COMMAND_TIMEOUT`]. Needs Redis 6.2 or later (`GETDEL`).
 //!
 //! This module must never put a key, a value or the URL (it can hold a password) in an error
 //! or a log line, and must never leave a key without an expiry.
 
 use std::time::Duration;
 
+use fred::clients::WithOptions;
 use fred::prelude::{
-    Builder, ClientLike, Config, Error as FredError, KeysInterface, LuaInterface, Pool,
+    Builder, ClientLike, Config, Error as FredError, KeysInterface, LuaInterface, Options, Pool,
     ReconnectPolicy, SetOptions,
 };
 use fred::types::{Expiration, Value};
@@ -27,9 +30,11 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// A connection silent for this long with commands in flight is dropped and reopened.
 const UNRESPONSIVE_AFTER: Duration = Duration::from_secs(5);
-/// Reconnection backoff: first delay, cap and growth factor, retrying forever.
+/// Reconnection backoff: first delay, cap and growth factor, retrying forever. The cap is
+/// short because commands fail fast while disconnected: every second without a connection is
+/// a second of fallbacks after Redis is back.
 const RECONNECT_MIN_DELAY_MS: u32 = 100;
-const RECONNECT_MAX_DELAY_MS: u32 = 5_000;
+const RECONNECT_MAX_DELAY_MS: u32 = 1_000;
 const RECONNECT_BASE: u32 = 2;
 
 /// Adds 1 and, when the key has no expiry (it was just created), sets one — in one atomic
@@ -80,6 +85,15 @@ impl RedisCache {
 
     fn full_key(&self, key: &str) -> String {
         format!("{}{key}", self.key_prefix)
+    }
+
+    /// The pool, with every command failing at once while its connection is down (see the
+    /// module docs).
+    fn commands(&self) -> WithOptions<Pool> {
+        self.pool.with_options(&Options {
+            fail_fast: true,
+            ..Options::default()
+        })
     }
 }
 
@@ -149,23 +163,33 @@ fn bytes_to_vec(value: Option<fred::bytes::Bytes>) -> Option<Vec<u8>> {
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
         let value = self
-            .pool
+            .commands()
             .get(self.full_key(key))
             .await
             .map_err(unavailable("GET"))?;
         Ok(bytes_to_vec(value))
     }
 
+    async fn get_many(&self, keys: &[&str]) -> CacheResult<Vec<Option<Vec<u8>>>> {
+        let full_keys: Vec<String> = keys.iter().map(|key| self.full_key(key)).collect();
+        let values: Vec<Option<fred::bytes::Bytes>> = self
+            .commands()
+            .mget(full_keys)
+            .await
+            .map_err(unavailable("MGET"))?;
+        Ok(values.into_iter().map(bytes_to_vec).collect())
+    }
+
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()> {
         let expiry = Expiration::PX(redis_ttl_millis(ttl));
-        self.pool
+        self.commands()
             .set::<(), _, _>(self.full_key(key), value, Some(expiry), None, false)
             .await
             .map_err(unavailable("SET"))
     }
 
     async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64> {
-        self.pool
+        self.commands()
             .eval(INCREMENT_SCRIPT, self.full_key(key), redis_ttl_millis(ttl))
             .await
             .map_err(unavailable("EVAL increment"))
@@ -174,7 +198,7 @@ impl Cache for RedisCache {
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {
         let expiry = Expiration::PX(redis_ttl_millis(ttl));
         let reply: Value = self
-            .pool
+            .commands()
             .set(
                 self.full_key(key),
                 value,
@@ -189,7 +213,7 @@ impl Cache for RedisCache {
 
     async fn take(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
         let value = self
-            .pool
+            .commands()
             .getdel(self.full_key(key))
             .await
             .map_err(unavailable("GETDEL"))?;
@@ -198,7 +222,7 @@ impl Cache for RedisCache {
 
     async fn delete(&self, key: &str) -> CacheResult<bool> {
         let removed: i64 = self
-            .pool
+            .commands()
             .del(self.full_key(key))
             .await
             .map_err(unavailable("DEL"))?;
@@ -207,7 +231,7 @@ impl Cache for RedisCache {
 
     async fn ttl(&self, key: &str) -> CacheResult<Option<Duration>> {
         let pttl: i64 = self
-            .pool
+            .commands()
             .pttl(self.full_key(key))
             .await
             .map_err(unavailable("PTTL"))?;
@@ -215,7 +239,7 @@ impl Cache for RedisCache {
     }
 
     async fn ping(&self) -> CacheResult<()> {
-        self.pool
+        self.commands()
             .ping::<()>(None)
             .await
             .map_err(unavailable("PING"))

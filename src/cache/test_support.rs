@@ -4,8 +4,10 @@
 #![expect(clippy::expect_used, reason = "test support")]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use super::{Cache, connect};
+use super::{Cache, CacheError, CacheResult, InProcessCache, connect};
 
 /// Which implementation a behaviour runs against.
 #[derive(Clone)]
@@ -77,3 +79,66 @@ macro_rules! against_both_backends_impl {
 }
 
 pub(crate) use against_both_backends_impl as against_both_backends;
+
+/// An in-process cache that can be switched off: while down, every operation fails with
+/// [`CacheError::Unavailable`] as a dead Redis does, and the data survives (a network outage,
+/// not a restart).
+pub(crate) struct SwitchableCache {
+    inner: InProcessCache,
+    down: AtomicBool,
+}
+
+impl SwitchableCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: InProcessCache::new("switchable:"),
+            down: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn up(&self) -> CacheResult<&InProcessCache> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(CacheError::Unavailable("connection refused".to_owned()))
+        } else {
+            Ok(&self.inner)
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Cache for SwitchableCache {
+    async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
+        self.up()?.get(key).await
+    }
+    async fn get_many(&self, keys: &[&str]) -> CacheResult<Vec<Option<Vec<u8>>>> {
+        self.up()?.get_many(keys).await
+    }
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()> {
+        self.up()?.set(key, value, ttl).await
+    }
+    async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64> {
+        self.up()?.increment(key, ttl).await
+    }
+    async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {
+        self.up()?.set_if_absent(key, value, ttl).await
+    }
+    async fn take(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
+        self.up()?.take(key).await
+    }
+    async fn delete(&self, key: &str) -> CacheResult<bool> {
+        self.up()?.delete(key).await
+    }
+    async fn ttl(&self, key: &str) -> CacheResult<Option<Duration>> {
+        self.up()?.ttl(key).await
+    }
+    async fn ping(&self) -> CacheResult<()> {
+        self.up()?.ping().await
+    }
+    fn backend(&self) -> &'static str {
+        "switchable"
+    }
+}

@@ -26,6 +26,7 @@ const LONG_TTL: Duration = Duration::from_secs(60);
 
 against_both_backends!(
     set_then_get_returns_value,
+    get_many_returns_values_in_order,
     value_expires_after_ttl,
     zero_ttl_is_treated_as_one_millisecond,
     increment_counts_and_expires_from_first_increment,
@@ -60,6 +61,26 @@ async fn set_then_get_returns_value(backend: Backend) {
 
     cache.set("empty", b"", LONG_TTL).await.unwrap();
     assert_eq!(cache.get("empty").await.unwrap(), Some(Vec::new()));
+}
+
+async fn get_many_returns_values_in_order(backend: Backend) {
+    let cache = backend.open_isolated().await;
+    cache.set("{slot}:a", b"first", LONG_TTL).await.unwrap();
+    cache.set("{slot}:c", b"third", LONG_TTL).await.unwrap();
+    cache.set("{slot}:gone", b"v", SHORT_TTL).await.unwrap();
+    tokio::time::sleep(SHORT_TTL * 2).await;
+
+    let values = cache
+        .get_many(&["{slot}:a", "{slot}:b", "{slot}:c", "{slot}:gone"])
+        .await
+        .unwrap();
+
+    assert_eq!(
+        values,
+        vec![Some(b"first".to_vec()), None, Some(b"third".to_vec()), None]
+    );
+    let single = cache.get_many(&["{slot}:c"]).await.unwrap();
+    assert_eq!(single, vec![Some(b"third".to_vec())]);
 }
 
 async fn value_expires_after_ttl(backend: Backend) {

@@ -138,7 +138,7 @@ impl Keyring {
             .context("no signing key is active")?;
         let mut header = Header::new(key.algorithm.jwt_algorithm());
         header.kid = Some(key.kid.clone());
-        Ok(jsonwebtoken::encode(&header, claims, &key.pair.encoding).context("signing a token")?)
+        Ok(key.pair.sign(&header, claims).context("signing a token")?)
     }
 
     /// Verifies signature, `iss`, `aud` and `exp` against the published keys and returns

@@ -180,7 +180,7 @@ impl Organizations {
     }
 
     /// A role name of the organization that the caller may hand out, as stored.
-    pub(super) async fn grantable_role(
+    pub(crate) async fn grantable_role(
         &self,
         scope: &OrgScope,
         role: &str,

@@ -16,6 +16,7 @@ use crate::{
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
     server::metrics::Metrics,
+    sso::{Sso, SsoSettings},
     store::{self, Db},
     users::Users,
 };
@@ -34,6 +35,7 @@ pub struct App {
     pub orgs: Arc<Organizations>,
     pub mfa: Arc<Mfa>,
     pub users: Arc<Users>,
+    pub sso: Arc<Sso>,
     pub audit: Arc<AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
@@ -75,8 +77,12 @@ impl App {
         let revocations = Arc::new(Revocations::new(
             cache.clone(),
             db.clone(),
+            clock.clone(),
             config.access_token_ttl,
         ));
+        // One guard for the node: its per-node fallback counters are shared by sign-in and
+        // the administrator's unlock.
+        let limits = BruteForceGuard::new(cache.clone(), config.login_limits.clone());
         let challenges = Arc::new(Challenges::new(cache.clone()));
         let second_step = Arc::new(SecondStep::new(
             db.clone(),
@@ -87,7 +93,7 @@ impl App {
             db.clone(),
             keyring.clone(),
             passwords.clone(),
-            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            limits.clone(),
             mail.clone(),
             revocations.clone(),
             clock.clone(),
@@ -106,6 +112,19 @@ impl App {
             revocations.clone(),
             config.app_url.clone(),
         ));
+        let sso = Arc::new(Sso::new(
+            db.clone(),
+            cache.clone(),
+            cipher.clone(),
+            clock.clone(),
+            auth.clone(),
+            orgs.clone(),
+            SsoSettings {
+                issuer: config.issuer.clone(),
+                allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                social: config.social.clone(),
+            },
+        )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             cipher,
@@ -119,7 +138,7 @@ impl App {
             db.clone(),
             clock.clone(),
             passwords.clone(),
-            BruteForceGuard::new(cache.clone(), config.login_limits.clone()),
+            limits,
             revocations.clone(),
         ));
         let audit = Arc::new(AuditLog::new(db.clone()));
@@ -137,6 +156,7 @@ impl App {
             orgs,
             mfa,
             users,
+            sso,
             audit,
             clock,
             mail,

@@ -1,7 +1,13 @@
 //! Health: `GET /health` (liveness, always 200 while the process serves) and
-//! `GET /health/ready` (503 until the database, and Redis when configured, answer), both
+//! `GET /health/ready` (503 while the database does not answer), both
 //! `{"status", "database", "redis", "version"}`; and the `grpc.health.v1` status, kept in
-//! step with the database by a background probe.
+//! step with readiness by a background probe.
+//!
+//! A node without Redis is degraded, not unready: revocation checks fall back to the
+//! database and the brute-force limits to the node's own counters, so it still serves every
+//! request correctly. Taking every node out of a load balancer because the shared cache is
+//! down would turn a degraded service into no service. `status` says `"degraded"` and
+//! `redis` says `"unavailable"` for monitoring to alert on.
 
 use std::{sync::Arc, time::Duration};
 
@@ -24,11 +30,11 @@ async fn report(app: &App) -> Report {
         Some(_) if app.cache.ping().await.is_ok() => "ok",
         Some(_) => "unavailable",
     };
-    let ready = database && redis != "unavailable";
+    let healthy = database && redis != "unavailable";
     Report {
-        ready,
+        ready: database,
         body: json!({
-            "status": if ready { "ok" } else { "degraded" },
+            "status": if healthy { "ok" } else { "degraded" },
             "database": if database { "ok" } else { "unavailable" },
             "redis": redis,
             "version": env!("CARGO_PKG_VERSION"),

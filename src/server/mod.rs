@@ -92,7 +92,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
         .add_service(
             MfaServiceServer::new(MfaGrpc::new(app.mfa.clone())).max_decoding_message_size(limit),
         )
-        .add_service(SsoServiceServer::new(SsoGrpc).max_decoding_message_size(limit))
+        .add_service(
+            SsoServiceServer::new(SsoGrpc::new(app.sso.clone(), app.orgs.clone()))
+                .max_decoding_message_size(limit),
+        )
         .add_service(
             AuditServiceServer::new(AuditGrpc::new(app.audit.clone()))
                 .max_decoding_message_size(limit),
@@ -170,6 +173,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
+        .merge(crate::sso::routes::router())
         .with_state(app.clone())
         .fallback(dispatch)
         .with_state(edge);
@@ -238,6 +242,7 @@ pub async fn serve(
     let (router, health) = router(app.clone())?;
     health::publish(&app, &health).await;
     let mail_worker = tokio::spawn(app.mail.clone().run());
+    let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     let served = axum::serve(
         listener,
@@ -247,5 +252,6 @@ pub async fn serve(
     .await;
     probe.abort();
     mail_worker.abort();
+    revocation_upkeep.abort();
     Ok(served?)
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tonic::Request;
 
 use super::{
-    helpers::{TestApp, python_with},
+    helpers::{JanuaProcess, TestApp, python_with},
     smtp::{SmtpSink, link_token},
 };
 
@@ -807,48 +807,6 @@ async fn security_events_are_audited_with_ip_and_user_agent() {
         Some("janua-tests/1.0"),
         "the REST caller's user agent reaches the audit log"
     );
-}
-
-/// A `janua serve` process beside `app` (same database, Redis namespace and keys).
-struct JanuaProcess {
-    child: tokio::process::Child,
-    port: u16,
-}
-
-impl JanuaProcess {
-    async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut env = app.env.clone();
-        env.retain(|(name, _)| name != "PORT");
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_janua"));
-        command
-            .env_clear()
-            .envs(env)
-            .env("PORT", port.to_string())
-            .envs(vars.iter().copied())
-            .kill_on_drop(true);
-        let child = command
-            .arg("serve")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let process = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(process.url("/health")).await.is_err() {
-            assert!(Instant::now() < deadline, "janua serve did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        process
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
 //! `TestApp`: a running Janua for one test, and the clients to call it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use janua::{
@@ -58,6 +62,11 @@ impl TestApp {
         Self::spawn_in(tempfile::tempdir().unwrap(), None, vars).await
     }
 
+    /// Starts Janua with exactly this environment (a private database and cache).
+    pub async fn spawn_on(env: Vec<(String, String)>) -> Self {
+        Self::start(tempfile::tempdir().unwrap(), env).await
+    }
+
     /// A second node beside this one: same database, cache namespace and keys.
     pub async fn spawn_beside(&self, vars: &[(&str, &str)]) -> Self {
         Self::spawn_in(tempfile::tempdir().unwrap(), Some(self.env.clone()), vars).await
@@ -90,7 +99,6 @@ impl TestApp {
             ("SIGNUPS_PER_HOUR_PER_IP".into(), "10000".into()),
             ("JANUA_BIND_ADDRESS".into(), "127.0.0.1".into()),
             ("PORT".into(), "0".into()),
-            ("JANUA_ISSUER".into(), "http://127.0.0.1:4100".into()),
         ];
         if let Ok(redis) = std::env::var("REDIS_URL") {
             env.push(("REDIS_URL".into(), redis));
@@ -102,11 +110,16 @@ impl TestApp {
         env
     }
 
-    async fn start(dir: tempfile::TempDir, env: Vec<(String, String)>) -> Self {
-        let config = Config::from_vars(env.clone()).unwrap();
-        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
+    async fn start(dir: tempfile::TempDir, mut env: Vec<(String, String)>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // The issuer is where the server really is, so IdPs and browsers can follow the SSO
+        // endpoints it hands out (a test may set its own; a node beside shares the first's).
+        if !env.iter().any(|(name, _)| name == "JANUA_ISSUER") {
+            env.push(("JANUA_ISSUER".into(), format!("http://{addr}")));
+        }
+        let config = Config::from_vars(env.clone()).unwrap();
+        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
@@ -170,6 +183,48 @@ impl TestApp {
             .envs(self.env.iter().cloned())
             .output()
             .unwrap()
+    }
+}
+
+/// A `janua serve` process beside `app` (same database, Redis namespace and keys).
+pub struct JanuaProcess {
+    pub child: tokio::process::Child,
+    pub port: u16,
+}
+
+impl JanuaProcess {
+    pub async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut env = app.env.clone();
+        env.retain(|(name, _)| name != "PORT");
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_janua"));
+        command
+            .env_clear()
+            .envs(env)
+            .env("PORT", port.to_string())
+            .envs(vars.iter().copied())
+            .kill_on_drop(true);
+        let child = command
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let process = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(process.url("/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "janua serve did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        process
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
 

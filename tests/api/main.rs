@@ -13,6 +13,7 @@
 mod audit;
 mod auth;
 mod config;
+mod faults;
 mod gateway;
 mod helpers;
 mod jwks;
@@ -23,6 +24,9 @@ mod passkeys;
 mod probes;
 mod reachability;
 mod smtp;
+mod sso;
+mod sso_oidc;
+mod sso_oidc_flow;
 mod sso_saml;
 mod store;
 mod users;

@@ -50,7 +50,7 @@ pub async fn new_organization(app: &TestApp, owner: &User, name: &str) -> String
     body["id"].as_str().unwrap().to_owned()
 }
 
-async fn add_member(app: &TestApp, by: &User, org: &str, user: &User, role: &str) {
+pub async fn add_member(app: &TestApp, by: &User, org: &str, user: &User, role: &str) {
     let (status, body) = rest(
         app,
         "POST",
@@ -79,7 +79,7 @@ async fn new_api_key(app: &TestApp, by: &User, org: &str, role: &str) -> (String
     )
 }
 
-fn reason(body: &Value) -> &str {
+pub fn reason(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 

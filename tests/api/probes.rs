@@ -137,8 +137,8 @@ async fn buf_curl_lists_and_calls_through_reflection() {
     ])
     .await;
     assert!(
-        format!("{stdout}{stderr}").contains("unimplemented"),
-        "{stdout}{stderr}"
+        format!("{stdout}{stderr}").contains("invalid_argument"),
+        "an empty StartSso names no target: {stdout}{stderr}"
     );
 }
 
@@ -200,7 +200,7 @@ async fn metrics_count_rpcs_by_method_and_code() {
         .await
         .unwrap();
     assert!(
-        text.contains(r#"janua_rpc_requests_total{code="UNIMPLEMENTED",rpc="/janua.sso.v1.SsoService/StartSso"} 1"#),
+        text.contains(r#"janua_rpc_requests_total{code="INVALID_ARGUMENT",rpc="/janua.sso.v1.SsoService/StartSso"} 1"#),
         "{text}"
     );
     assert!(

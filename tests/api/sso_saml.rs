@@ -284,7 +284,6 @@ fn amr(access_token: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn a_saml_sign_in_provisions_the_user_with_the_mapped_role_and_finds_them_again() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;
@@ -348,7 +347,6 @@ async fn assert_refused(saml: &Saml, cases: &[(&str, &str)]) {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn forged_and_signature_wrapped_responses_are_refused() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;
@@ -388,7 +386,6 @@ async fn forged_and_signature_wrapped_responses_are_refused() {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn responses_for_another_audience_place_time_or_request_are_refused() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;
@@ -413,7 +410,6 @@ async fn responses_for_another_audience_place_time_or_request_are_refused() {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn idp_initiated_sign_in_needs_the_setting_and_an_assertion_is_accepted_once() {
     let Some(closed) = Saml::start(Options::default()).await else {
         return;
@@ -466,24 +462,21 @@ async fn idp_initiated_sign_in_needs_the_setting_and_an_assertion_is_accepted_on
 }
 
 fn sp_entity_id(saml: &Saml) -> String {
-    format!(
-        "http://127.0.0.1:4100/api/v1/sso/saml/{}/metadata",
-        saml.connection_id
-    )
+    saml.app
+        .url(&format!("/api/v1/sso/saml/{}/metadata", saml.connection_id))
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn the_sp_metadata_names_the_entity_and_the_acs() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;
     };
     let metadata = saml.sp_metadata().await;
     assert!(metadata.contains(&format!(r#"entityID="{}""#, sp_entity_id(&saml))));
-    assert!(metadata.contains(&format!(
-        r#"Location="http://127.0.0.1:4100/api/v1/sso/saml/{}/acs""#,
-        saml.connection_id
-    )));
+    let acs = saml
+        .app
+        .url(&format!("/api/v1/sso/saml/{}/acs", saml.connection_id));
+    assert!(metadata.contains(&format!(r#"Location="{acs}""#)));
     assert!(metadata.contains(r#"WantAssertionsSigned="true""#));
     let unknown = format!("/api/v1/sso/saml/{}/metadata", uuid::Uuid::now_v7());
     let response = saml
@@ -496,7 +489,6 @@ async fn the_sp_metadata_names_the_entity_and_the_acs() {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn start_sso_refuses_a_redirect_uri_off_the_allow_list() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;
@@ -515,7 +507,6 @@ async fn start_sso_refuses_a_redirect_uri_off_the_allow_list() {
 }
 
 #[tokio::test]
-#[ignore = "needs the SSO routes and RPCs of main's SSO skeleton; un-ignore once wired"]
 async fn bad_idp_settings_are_refused_at_connection_create() {
     let Some(saml) = Saml::start(Options::default()).await else {
         return;

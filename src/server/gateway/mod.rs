@@ -10,7 +10,7 @@
 //! It must never hold business rules: it binds, calls, and renders.
 
 mod json;
-mod reply;
+pub(crate) mod reply;
 pub mod route;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};

@@ -30,6 +30,12 @@ pub use assertion::SamlSubject;
 pub use idp_metadata::IdpMetadata;
 pub use sp::SpEndpoints;
 
+use super::{
+    Sso,
+    connection::{Connection, SamlSettings},
+    identity::ExternalIdentity,
+    pending::{PendingProtocol, PendingSignIn, SignInSource},
+};
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::error::{Error, SsoFailure};
@@ -172,4 +178,121 @@ impl SamlSp {
         .await?;
         Ok(verified.subject)
     }
+}
+
+impl<'a> IdpSource<'a> {
+    fn of(settings: &'a SamlSettings) -> Self {
+        Self {
+            metadata_xml: settings.idp_metadata_xml.as_deref(),
+            metadata_url: settings.idp_metadata_url.as_deref(),
+        }
+    }
+}
+
+/// The service provider of this server.
+pub fn service_provider(sso: &Sso) -> SamlSp {
+    SamlSp::new(
+        sso.issuer(),
+        sso.cache.clone(),
+        sso.http.clone(),
+        sso.clock.clone(),
+    )
+}
+
+/// Checks a connection's SAML settings before they are stored.
+pub async fn check_settings(sso: &Sso, settings: &SamlSettings) -> Result<(), Error> {
+    service_provider(sso)
+        .validate_settings(IdpSource::of(settings), settings.sign_requests)
+        .await
+}
+
+/// The IdP URL carrying a new AuthnRequest for the pending sign-in `state`.
+pub async fn start(
+    sso: &Sso,
+    connection: &Connection,
+    state: &str,
+) -> Result<(Url, PendingProtocol), Error> {
+    let settings = saml_settings(connection)?;
+    let (url, request_id) = service_provider(sso)
+        .authorization_url(&connection.id, IdpSource::of(settings), state)
+        .await?;
+    Ok((url, PendingProtocol::Saml { request_id }))
+}
+
+/// A SAML connection's settings; a configuration error for any other connection.
+pub fn saml_settings(connection: &Connection) -> Result<&SamlSettings, Error> {
+    connection
+        .saml
+        .as_ref()
+        .ok_or_else(|| Error::sso(SsoFailure::Configuration, "not a SAML connection"))
+}
+
+/// What the ACS does with a posted response: the app to send the browser back to (the
+/// pending sign-in's, or for an IdP-initiated sign-in the RelayState when it is an allowed
+/// redirect URI, else the first one), and the verified identity.
+pub async fn acs(
+    sso: &Sso,
+    connection_id: &str,
+    saml_response: &str,
+    relay_state: &str,
+) -> (Option<Url>, Result<ExternalIdentity, Error>) {
+    let pending = match sso.pending.take(relay_state).await {
+        Ok(pending) => pending,
+        Err(error) => return (None, Err(error)),
+    };
+    let source = SignInSource::Connection(connection_id.to_owned());
+    let (redirect, request_id) = match pending {
+        Some(pending) if pending.source != source => {
+            let refused = Error::sso(
+                SsoFailure::Authentication,
+                "the RelayState belongs to another sign-in",
+            );
+            return (Some(pending.redirect_uri), Err(refused));
+        }
+        Some(PendingSignIn {
+            redirect_uri,
+            protocol: PendingProtocol::Saml { request_id },
+            ..
+        }) => (Some(redirect_uri), Some(request_id)),
+        Some(pending) => {
+            let refused = Error::sso(SsoFailure::Authentication, "not a SAML sign-in");
+            return (Some(pending.redirect_uri), Err(refused));
+        }
+        None => (sso.idp_initiated_redirect(relay_state), None),
+    };
+    let verified = verify(sso, connection_id, saml_response, request_id.as_deref()).await;
+    (redirect, verified)
+}
+
+async fn verify(
+    sso: &Sso,
+    connection_id: &str,
+    saml_response: &str,
+    request_id: Option<&str>,
+) -> Result<ExternalIdentity, Error> {
+    let connection = sso.enabled_connection(connection_id).await?;
+    let settings = saml_settings(&connection)?;
+    let subject = service_provider(sso)
+        .consume(AcsRequest {
+            connection_id,
+            idp: IdpSource::of(settings),
+            saml_response,
+            request_id,
+            allow_idp_initiated: settings.allow_idp_initiated,
+        })
+        .await?;
+    Ok(connection.attribute_mapping.saml_identity(
+        connection.provider(),
+        &subject.name_id,
+        &subject.attributes,
+    ))
+}
+
+/// The SP metadata XML of a SAML connection.
+pub async fn metadata(sso: &Sso, connection_id: &str) -> Result<String, Error> {
+    let (row, _) = super::store::find_connection(&sso.db, connection_id)
+        .await?
+        .filter(|(row, _)| row.protocol == "saml")
+        .ok_or(Error::NotFound("SAML connection"))?;
+    service_provider(sso).metadata_xml(&row.id)
 }

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit_event;
 pub mod invitation;
+pub mod linked_identity;
 pub mod mail_message;
 pub mod membership;
 pub mod mfa_factor;
@@ -13,4 +14,6 @@ pub mod refresh_token;
 pub mod role;
 pub mod session;
 pub mod signing_key;
+pub mod sso_connection;
+pub mod sso_domain;
 pub mod user;

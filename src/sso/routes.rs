@@ -1,0 +1,190 @@
+//! The browser legs of SSO, as plain HTTP routes beside the RPCs: SAML metadata and ACS,
+//! OIDC and social callbacks. Each is thin: read the request, let the protocol module verify
+//! the IdP's answer, then `conclude` sends the browser back to the app.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::{ConnectInfo, Form, Path, Query, State},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use http::HeaderMap;
+use tonic::Status;
+use url::Url;
+
+use super::{Sso, identity::ExternalIdentity, oidc, pending::SignInSource, saml};
+use crate::{audit::ClientInfo, error::Error, server::App, server::gateway::reply};
+
+/// The SSO routes, merged into the server's router.
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/api/v1/sso/oidc/{connection_id}/callback",
+            get(oidc_callback),
+        )
+        .route(
+            "/api/v1/sso/social/{provider}/callback",
+            get(social_callback),
+        )
+        .route(
+            "/api/v1/sso/saml/{connection_id}/metadata",
+            get(saml_metadata),
+        )
+        .route("/api/v1/sso/saml/{connection_id}/acs", post(saml_acs))
+}
+
+/// `GET /api/v1/sso/saml/{connection_id}/metadata`: the SP metadata for the IdP.
+async fn saml_metadata(State(app): State<Arc<App>>, Path(connection_id): Path<String>) -> Response {
+    match saml::metadata(&app.sso, &connection_id).await {
+        Ok(xml) => (
+            [(http::header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(error) => reply::from_status(&Status::from(error), None),
+    }
+}
+
+/// The HTTP-POST binding's form.
+#[derive(Debug, serde::Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse", default)]
+    saml_response: String,
+    #[serde(rename = "RelayState", default)]
+    relay_state: String,
+}
+
+/// `POST /api/v1/sso/saml/{connection_id}/acs`: the IdP's response, through the browser.
+async fn saml_acs(
+    State(app): State<Arc<App>>,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
+    Form(form): Form<AcsForm>,
+) -> Response {
+    let client = browser_client(&headers, Some(peer));
+    let source = SignInSource::Connection(connection_id.clone());
+    let (redirect, verified) = saml::acs(
+        &app.sso,
+        &connection_id,
+        &form.saml_response,
+        &form.relay_state,
+    )
+    .await;
+    conclude(
+        &app.sso,
+        Some(&source),
+        redirect.as_ref(),
+        verified,
+        &client,
+    )
+    .await
+}
+
+/// `GET /api/v1/sso/oidc/{connection_id}/callback?code&state` (or `?error=`).
+async fn oidc_callback(
+    State(app): State<Arc<App>>,
+    Path(connection_id): Path<String>,
+    Query(query): Query<oidc::CallbackQuery>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
+) -> Response {
+    let source = SignInSource::Connection(connection_id);
+    callback(
+        &app.sso,
+        source,
+        &query,
+        &browser_client(&headers, Some(peer)),
+    )
+    .await
+}
+
+/// `GET /api/v1/sso/social/{provider}/callback?code&state` (or `?error=`).
+async fn social_callback(
+    State(app): State<Arc<App>>,
+    Path(provider): Path<String>,
+    Query(query): Query<oidc::CallbackQuery>,
+    headers: HeaderMap,
+    peer: ConnectInfo<SocketAddr>,
+) -> Response {
+    let source = SignInSource::Social(provider);
+    callback(
+        &app.sso,
+        source,
+        &query,
+        &browser_client(&headers, Some(peer)),
+    )
+    .await
+}
+
+async fn callback(
+    sso: &Sso,
+    source: SignInSource,
+    query: &oidc::CallbackQuery,
+    client: &ClientInfo,
+) -> Response {
+    let (pending, verified) = oidc::finish_callback(sso, source, query).await;
+    let known = pending.as_ref();
+    conclude(
+        sso,
+        known.map(|p| &p.source),
+        known.map(|p| &p.redirect_uri),
+        verified,
+        client,
+    )
+    .await
+}
+
+/// The client of a browser request, for audit events and sessions.
+pub fn browser_client(headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> ClientInfo {
+    ClientInfo {
+        ip_address: peer.map(|ConnectInfo(addr)| addr.ip().to_string()),
+        user_agent: headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
+    }
+}
+
+/// Ends a browser sign-in. A verified identity is completed and the browser goes to the
+/// app's `redirect_uri` with `?code=`; a failure is audited and the browser goes back with
+/// `?error=<REASON>&error_description=…` when the app is known, or sees the JSON error
+/// otherwise (nowhere safe to send it).
+pub async fn conclude(
+    sso: &Sso,
+    source: Option<&SignInSource>,
+    redirect_uri: Option<&Url>,
+    verified: Result<ExternalIdentity, Error>,
+    client: &ClientInfo,
+) -> Response {
+    let completed = match (verified, source, redirect_uri) {
+        (Ok(identity), Some(source), Some(redirect_uri)) => {
+            sso.complete(source, identity, redirect_uri, client).await
+        }
+        (Ok(_), _, _) => Err(Error::sso(
+            crate::error::SsoFailure::Authentication,
+            "the sign-in has no pending request to finish",
+        )),
+        (Err(error), _, _) => Err(error),
+    };
+    match completed {
+        Ok(url) => Redirect::to(url.as_str()).into_response(),
+        Err(error) => {
+            sso.record_failure(source, &error, client).await;
+            failure_response(error, redirect_uri)
+        }
+    }
+}
+
+fn failure_response(error: Error, redirect_uri: Option<&Url>) -> Response {
+    if let (Some(redirect_uri), Error::Sso { .. }) = (redirect_uri, &error) {
+        let mut url = redirect_uri.clone();
+        url.query_pairs_mut()
+            .append_pair("error", error.reason())
+            .append_pair("error_description", &error.to_string());
+        return Redirect::to(url.as_str()).into_response();
+    }
+    reply::from_status(&Status::from(error), None)
+}

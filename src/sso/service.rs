@@ -1,0 +1,67 @@
+//! The SSO capability's collaborators, wired once at start-up.
+
+use std::{sync::Arc, time::Duration};
+
+use url::Url;
+
+use super::pending::PendingSignIns;
+use crate::{
+    auth::Authentication, cache::Cache, clock::Clock, crypto::FieldCipher, orgs::Organizations,
+    store::Db,
+};
+
+/// How long Janua waits for an IdP's metadata, discovery, JWKS or token endpoint.
+const IDP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Server-wide SSO settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct SsoSettings {
+    /// Janua's public base URL: the SP endpoints and callbacks live under it.
+    pub issuer: Url,
+    /// Where sign-ins may return to (`SSO_ALLOWED_REDIRECT_URIS`).
+    pub allowed_redirects: Vec<Url>,
+    /// The configured social providers and their endpoints.
+    pub social: crate::config::SocialProviders,
+}
+
+pub struct Sso {
+    pub(super) db: Db,
+    pub(super) cache: Arc<dyn Cache>,
+    pub(super) cipher: FieldCipher,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) auth: Arc<Authentication>,
+    pub(super) orgs: Arc<Organizations>,
+    pub(super) pending: PendingSignIns,
+    pub(super) settings: SsoSettings,
+    /// Outbound calls to identity providers (no redirects followed: an IdP answers directly).
+    pub(super) http: reqwest::Client,
+}
+
+impl Sso {
+    pub fn new(
+        db: Db,
+        cache: Arc<dyn Cache>,
+        cipher: FieldCipher,
+        clock: Arc<dyn Clock>,
+        auth: Arc<Authentication>,
+        orgs: Arc<Organizations>,
+        settings: SsoSettings,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(IDP_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("janua/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            pending: PendingSignIns::new(cache.clone()),
+            db,
+            cache,
+            cipher,
+            clock,
+            auth,
+            orgs,
+            settings,
+            http,
+        })
+    }
+}

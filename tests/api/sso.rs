@@ -1,0 +1,365 @@
+//! SSO connections and the protocol-independent parts of SSO sign-in through the real port:
+//! connection management with its permission, escalation and secrecy rules, StartSso's
+//! redirect allow-list and routing, and ExchangeSsoCode's refusals. (The SAML and OIDC
+//! sign-ins themselves are in their own modules, against real peers.)
+
+use serde_json::{Value, json};
+
+use super::{
+    auth::rest,
+    helpers::TestApp,
+    orgs::{add_member, new_organization, new_user, reason},
+};
+
+const APP_CALLBACK: &str = "http://127.0.0.1:9/app/callback";
+
+pub fn idp_metadata() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/idp-metadata.xml"
+    ))
+    .unwrap()
+}
+
+fn unique_domain(tag: &str) -> String {
+    format!("{tag}-{}.example.test", uuid::Uuid::now_v7().simple())
+}
+
+pub async fn sso_app() -> TestApp {
+    TestApp::spawn_with(&[("SSO_ALLOWED_REDIRECT_URIS", APP_CALLBACK)]).await
+}
+
+#[tokio::test]
+async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
+    let app = sso_app().await;
+    let owner = new_user(&app, "owner").await;
+    let org = new_organization(&app, &owner, "Acme").await;
+    let base = format!("/api/v1/organizations/{org}/sso/connections");
+    let domain = unique_domain("acme");
+    let (status, saml) = rest(
+        &app,
+        "POST",
+        &base,
+        Some(&owner.token),
+        json!({
+            "name": "Okta", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain.to_uppercase()],
+            "jit_provisioning": true, "enabled": true,
+            "attribute_mapping": {"group_roles": {"eng": "viewer"}},
+            "saml": {"idp_metadata_xml": idp_metadata()}
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{saml}");
+    let id = saml["id"].as_str().unwrap().to_owned();
+    assert_eq!(saml["domains"], json!([domain]), "domains are lower-cased");
+    assert_eq!(saml["default_role"], "member");
+    let issuer = app.url("");
+    let issuer = issuer.trim_end_matches('/');
+    assert_eq!(
+        saml["acs_url"],
+        format!("{issuer}/api/v1/sso/saml/{id}/acs")
+    );
+    assert_eq!(
+        saml["metadata_url"],
+        format!("{issuer}/api/v1/sso/saml/{id}/metadata")
+    );
+    assert_eq!(saml["sp_entity_id"], saml["metadata_url"]);
+
+    let (status, oidc) = rest(
+        &app,
+        "POST",
+        &base,
+        Some(&owner.token),
+        json!({
+            "name": "Entra", "protocol": "SSO_PROTOCOL_OIDC", "enabled": false,
+            "oidc": {"issuer": "http://127.0.0.1:9/tenant", "client_id": "janua",
+                     "client_secret": "s3cr3t-client-secret"}
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{oidc}");
+    let oidc_id = oidc["id"].as_str().unwrap().to_owned();
+    assert!(!oidc.to_string().contains("s3cr3t"), "{oidc}");
+    assert_eq!(
+        oidc["acs_url"],
+        format!("{issuer}/api/v1/sso/oidc/{oidc_id}/callback")
+    );
+
+    let (status, listed) = rest(&app, "GET", &base, Some(&owner.token), Value::Null).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["connections"].as_array().unwrap().len(), 2);
+    assert!(!listed.to_string().contains("s3cr3t"));
+
+    let (status, updated) = rest(
+        &app,
+        "PATCH",
+        &format!("{base}/{oidc_id}?update_mask=name,oidc.client_id"),
+        Some(&owner.token),
+        json!({"name": "Entra ID", "oidc": {"client_id": "janua-2"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["name"], "Entra ID");
+    assert_eq!(updated["oidc"]["client_id"], "janua-2");
+    assert_eq!(updated["oidc"]["issuer"], "http://127.0.0.1:9/tenant");
+
+    let (status, body) = rest(
+        &app,
+        "PATCH",
+        &format!("{base}/{oidc_id}?update_mask=saml.allow_idp_initiated"),
+        Some(&owner.token),
+        json!({"saml": {"allow_idp_initiated": true}}),
+    )
+    .await;
+    assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"), "{body}");
+
+    // Another organization cannot claim the domain, nor see the connection.
+    let stranger = new_user(&app, "stranger").await;
+    let other = new_organization(&app, &stranger, "Other").await;
+    let (status, body) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{other}/sso/connections"),
+        Some(&stranger.token),
+        json!({"name": "Mine", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain],
+               "saml": {"idp_metadata_xml": idp_metadata()}}),
+    )
+    .await;
+    assert_eq!((status, reason(&body)), (409, "CONFLICT_ERROR"), "{body}");
+    let (status, body) = rest(
+        &app,
+        "GET",
+        &format!("{base}/{id}"),
+        Some(&stranger.token),
+        Value::Null,
+    )
+    .await;
+    assert_eq!((status, reason(&body)), (404, "NOT_FOUND_ERROR"));
+    let (status, body) = rest(
+        &app,
+        "GET",
+        &format!("/api/v1/organizations/{other}/sso/connections/{id}"),
+        Some(&stranger.token),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status, reason(&body)),
+        (404, "NOT_FOUND_ERROR"),
+        "ids do not cross organizations"
+    );
+
+    // A member without sso:write is refused.
+    let member = new_user(&app, "member").await;
+    add_member(&app, &owner, &org, &member, "member").await;
+    let (status, body) = rest(&app, "GET", &base, Some(&member.token), Value::Null).await;
+    assert_eq!((status, reason(&body)), (403, "AUTHORIZATION_ERROR"));
+
+    let (status, _) = rest(
+        &app,
+        "DELETE",
+        &format!("{base}/{id}"),
+        Some(&owner.token),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = rest(
+        &app,
+        "GET",
+        &format!("{base}/{id}"),
+        Some(&owner.token),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn bad_connections_are_refused_and_change_nothing() {
+    let app = sso_app().await;
+    let owner = new_user(&app, "owner").await;
+    let org = new_organization(&app, &owner, "Strict").await;
+    let admin = new_user(&app, "admin").await;
+    add_member(&app, &owner, &org, &admin, "admin").await;
+    let base = format!("/api/v1/organizations/{org}/sso/connections");
+    let saml = |extra: Value| {
+        let mut body = json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML",
+                              "saml": {"idp_metadata_xml": idp_metadata()}});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let cases = [
+        (saml(json!({"name": ""})), "VALIDATION_ERROR", 400),
+        (
+            saml(json!({"protocol": "SSO_PROTOCOL_UNSPECIFIED"})),
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            saml(json!({"domains": ["not a domain"]})),
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            saml(json!({"default_role": "no-such-role"})),
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML"}),
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            json!({"name": "IdP", "protocol": "SSO_PROTOCOL_OIDC", "saml": {"idp_metadata_xml": idp_metadata()}}),
+            "VALIDATION_ERROR",
+            400,
+        ),
+        // An admin cannot make a connection hand out the owner role (escalation).
+        (
+            saml(json!({"default_role": "owner"})),
+            "AUTHORIZATION_ERROR",
+            403,
+        ),
+        (
+            saml(json!({"attribute_mapping": {"group_roles": {"it": "owner"}}})),
+            "AUTHORIZATION_ERROR",
+            403,
+        ),
+    ];
+    for (body, expected, status_expected) in cases {
+        let (status, answer) = rest(&app, "POST", &base, Some(&admin.token), body.clone()).await;
+        assert_eq!(
+            (status, reason(&answer)),
+            (status_expected, expected),
+            "{body}: {answer}"
+        );
+    }
+    let (_, listed) = rest(&app, "GET", &base, Some(&owner.token), Value::Null).await;
+    assert_eq!(listed["connections"], json!([]), "nothing was stored");
+}
+
+#[tokio::test]
+async fn roles_used_by_a_connection_are_renamed_with_it_and_cannot_be_deleted() {
+    let app = sso_app().await;
+    let owner = new_user(&app, "owner").await;
+    let org = new_organization(&app, &owner, "Roles").await;
+    let (status, role) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{org}/roles"),
+        Some(&owner.token),
+        json!({"name": "engineer", "permissions": ["deploys:write"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{role}");
+    let role_id = role["id"].as_str().unwrap();
+    let base = format!("/api/v1/organizations/{org}/sso/connections");
+    let (status, connection) = rest(
+        &app,
+        "POST",
+        &base,
+        Some(&owner.token),
+        json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML", "default_role": "engineer",
+               "attribute_mapping": {"group_roles": {"eng": "engineer"}},
+               "saml": {"idp_metadata_xml": idp_metadata()}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{connection}");
+    let roles = format!("/api/v1/organizations/{org}/roles/{role_id}");
+    let (status, body) = rest(&app, "DELETE", &roles, Some(&owner.token), Value::Null).await;
+    assert_eq!((status, reason(&body)), (409, "CONFLICT_ERROR"), "{body}");
+    let (status, body) = rest(
+        &app,
+        "PATCH",
+        &format!("{roles}?update_mask=name"),
+        Some(&owner.token),
+        json!({"name": "developer"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, renamed) = rest(
+        &app,
+        "GET",
+        &format!("{base}/{}", connection["id"].as_str().unwrap()),
+        Some(&owner.token),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(renamed["default_role"], "developer");
+    assert_eq!(
+        renamed["attribute_mapping"]["group_roles"]["eng"],
+        "developer"
+    );
+}
+
+#[tokio::test]
+async fn start_sso_refuses_open_redirects_and_unknown_targets() {
+    let app = sso_app().await;
+    let owner = new_user(&app, "owner").await;
+    let org = new_organization(&app, &owner, "Routing").await;
+    let domain = unique_domain("routing");
+    let (status, connection) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{org}/sso/connections"),
+        Some(&owner.token),
+        json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain], "enabled": false,
+               "saml": {"idp_metadata_xml": idp_metadata()}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{connection}");
+    let start = |body: Value| rest(&app, "POST", "/api/v1/sso/start", None, body);
+    for evil in [
+        "https://evil.example/callback",
+        "http://127.0.0.1:9/app/callback/../../evil",
+        "http://127.0.0.1:9/app/callback?next=https://evil.example",
+        "http://127.0.0.1:9/app/callbackx",
+    ] {
+        let (status, body) =
+            start(json!({"email": format!("ada@{domain}"), "redirect_uri": evil})).await;
+        assert_eq!(
+            reason(&body),
+            "SSO_CONFIGURATION_ERROR",
+            "{evil}: {status} {body}"
+        );
+    }
+    let (status, body) =
+        start(json!({"email": "ada@nowhere.example.test", "redirect_uri": APP_CALLBACK})).await;
+    assert_eq!((status, reason(&body)), (404, "NOT_FOUND_ERROR"), "{body}");
+    let (_, body) =
+        start(json!({"email": format!("ada@{domain}"), "redirect_uri": APP_CALLBACK})).await;
+    assert_eq!(
+        reason(&body),
+        "SSO_CONFIGURATION_ERROR",
+        "a disabled connection: {body}"
+    );
+    let (status, body) = start(json!({"redirect_uri": APP_CALLBACK})).await;
+    assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"), "{body}");
+    let (status, body) = start(json!({"provider": "myspace", "redirect_uri": APP_CALLBACK})).await;
+    assert_eq!(reason(&body), "SSO_CONFIGURATION_ERROR", "{status} {body}");
+}
+
+#[tokio::test]
+async fn exchange_sso_code_refuses_unknown_codes() {
+    let app = sso_app().await;
+    for code in ["", "not-a-code", &"A".repeat(43)] {
+        let (status, body) = rest(
+            &app,
+            "POST",
+            "/api/v1/sso/exchange",
+            None,
+            json!({"code": code}),
+        )
+        .await;
+        let expected = if code.is_empty() {
+            (400, "VALIDATION_ERROR")
+        } else {
+            (401, "TOKEN_ERROR")
+        };
+        assert_eq!((status, reason(&body)), expected, "{code}: {body}");
+    }
+}
