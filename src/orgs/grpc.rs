@@ -33,23 +33,31 @@ impl OrganizationGrpc {
         Self { orgs }
     }
 
-    /// The caller cleared for this RPC's permission in `organization_id`.
     async fn scope<T>(
         &self,
         request: &Request<T>,
         organization_id: &str,
     ) -> Result<OrgScope, Status> {
-        let requirement: Requirement = attached(request)?;
-        Ok(self
-            .orgs
-            .authorize(
-                &caller(request)?,
-                &requirement,
-                organization_id,
-                client_info(request),
-            )
-            .await?)
+        org_scope(&self.orgs, request, organization_id).await
     }
+}
+
+/// The caller of an organization RPC, cleared for the permission the RPC declares in the
+/// contract (attached by the access layer) in `organization_id`.
+pub(crate) async fn org_scope<T>(
+    orgs: &Organizations,
+    request: &Request<T>,
+    organization_id: &str,
+) -> Result<OrgScope, Status> {
+    let requirement: Requirement = attached(request)?;
+    Ok(orgs
+        .authorize(
+            &caller(request)?,
+            &requirement,
+            organization_id,
+            client_info(request),
+        )
+        .await?)
 }
 
 type Reply<T> = Result<Response<T>, Status>;

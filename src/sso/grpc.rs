@@ -12,12 +12,9 @@ use super::{
     start::StartTarget,
 };
 use crate::{
-    auth::{
-        Requirement,
-        grpc::{attached, caller, client_info, signed_in},
-    },
+    auth::grpc::{client_info, signed_in},
     error::Error,
-    orgs::{OrgScope, Organizations},
+    orgs::{OrgScope, Organizations, grpc::org_scope},
     proto::janua::sso::v1::{
         self as pb, sso_service_server::SsoService, start_sso_request::Target,
     },
@@ -35,22 +32,12 @@ impl SsoGrpc {
         Self { sso, orgs }
     }
 
-    /// The caller cleared for this RPC's permission in `organization_id`.
     async fn scope<T>(
         &self,
         request: &Request<T>,
         organization_id: &str,
     ) -> Result<OrgScope, Status> {
-        let requirement: Requirement = attached(request)?;
-        Ok(self
-            .orgs
-            .authorize(
-                &caller(request)?,
-                &requirement,
-                organization_id,
-                client_info(request),
-            )
-            .await?)
+        org_scope(&self.orgs, request, organization_id).await
     }
 
     fn to_proto(&self, connection: &super::Connection) -> pb::SsoConnection {

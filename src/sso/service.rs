@@ -1,6 +1,6 @@
 //! The SSO capability's collaborators, wired once at start-up.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use url::Url;
 
@@ -9,9 +9,6 @@ use crate::{
     auth::Authentication, cache::Cache, clock::Clock, crypto::FieldCipher, orgs::Organizations,
     store::Db,
 };
-
-/// How long Janua waits for an IdP's metadata, discovery, JWKS or token endpoint.
-const IDP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Server-wide SSO settings from the configuration.
 #[derive(Debug, Clone)]
@@ -33,7 +30,7 @@ pub struct Sso {
     pub(super) orgs: Arc<Organizations>,
     pub(super) pending: PendingSignIns,
     pub(super) settings: SsoSettings,
-    /// Outbound calls to identity providers (no redirects followed: an IdP answers directly).
+    /// Outbound calls to identity providers, SAML and OIDC alike (`oidc::http::client`).
     pub(super) http: reqwest::Client,
 }
 
@@ -47,11 +44,7 @@ impl Sso {
         orgs: Arc<Organizations>,
         settings: SsoSettings,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(IDP_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("janua/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = super::oidc::http::client()?;
         Ok(Self {
             pending: PendingSignIns::new(cache.clone()),
             db,

@@ -11,7 +11,7 @@
 mod authorize;
 mod discovery;
 mod github;
-mod http;
+pub(super) mod http;
 mod id_token;
 mod jwks;
 mod sign_in;
