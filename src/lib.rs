@@ -8,6 +8,8 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod mail;
 pub mod metadata;
 pub mod mfa;

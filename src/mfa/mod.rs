@@ -6,7 +6,7 @@ mod challenge_answer;
 pub mod grpc;
 mod passkeys;
 mod recovery_codes;
-mod relying_party;
+pub(crate) mod relying_party;
 mod second_step;
 mod service;
 pub mod store;

@@ -338,6 +338,21 @@ mod tests {
         }
     }
 
+    /// Found while writing the fuzz harness: prost-reflect binds `Struct` values by encoding
+    /// and decoding them, so a request nested past prost's recursion limit, which the service
+    /// could not decode, is already refused here as the client's error.
+    #[test]
+    fn a_request_nested_past_the_decoding_limit_is_refused_before_the_service() {
+        let metadata = (0..60).fold(json!("leaf"), |inner, _| json!({ "k": inner }));
+        let body = json!({"email": "a@b.c", "metadata": metadata}).to_string();
+        let refused = bind(Method::POST, "/api/v1/users", &body).unwrap_err();
+        assert_eq!(refused.field.as_deref(), Some("metadata"));
+        assert!(
+            refused.description.contains("recursion limit"),
+            "{refused:?}"
+        );
+    }
+
     #[test]
     fn response_body_selects_the_resource_field() {
         let table = table();

@@ -9,7 +9,7 @@
 //!
 //! It must never hold business rules: it binds, calls, and renders.
 
-mod json;
+pub(crate) mod json;
 pub(crate) mod reply;
 pub mod route;
 
