@@ -151,20 +151,10 @@ impl Authentication {
         let hash = self.passwords.hash(password.secret()).await?;
         let now = self.clock.now();
         let account = user::Model {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: email.as_str().to_owned(),
-            email_normalized: email.normalized().to_owned(),
             password_hash: Some(hash),
             display_name: display_name.to_owned(),
-            email_verified: false,
-            is_admin: false,
-            status: "active".into(),
-            metadata: None,
             last_login_at: Some(now),
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            mfa_enabled: false,
+            ..users::new_account(&email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
         let account = users::insert(&txn, account)
@@ -546,20 +536,11 @@ impl Authentication {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let now = self.clock.now();
         let admin = user::Model {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: email.as_str().to_owned(),
-            email_normalized: email.normalized().to_owned(),
             password_hash: Some(self.passwords.hash(password.secret()).await?),
             display_name: "Administrator".into(),
             email_verified: true,
             is_admin: true,
-            status: "active".into(),
-            metadata: None,
-            last_login_at: None,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            mfa_enabled: false,
+            ..users::new_account(&email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
         let admin = users::insert(&txn, admin).await?;

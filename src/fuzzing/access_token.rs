@@ -15,7 +15,7 @@ use tokio::runtime::Runtime;
 
 use super::mode;
 use crate::{
-    auth::{self, Authenticator, Caller, Revocations},
+    auth::{self, Authenticator, Caller, Revocations, credentials::Email},
     cache::InProcessCache,
     clock::{Clock, SystemClock},
     crypto::{FieldCipher, FieldKey, Keyring, SigningAlgorithm},
@@ -24,6 +24,7 @@ use crate::{
         self,
         entities::{session, user},
     },
+    users,
 };
 
 const ISSUER: &str = "https://id.fuzz.example";
@@ -73,21 +74,10 @@ impl AccessTokenHarness {
             ));
             keyring.ensure_signing_key().await.expect("a signing key");
             let now = clock.now();
+            let email = Email::parse("email", "fuzz@example.com").expect("an email");
             let user = user::Model {
                 id: USER_ID.into(),
-                email: "fuzz@example.com".into(),
-                email_normalized: "fuzz@example.com".into(),
-                password_hash: None,
-                display_name: String::new(),
-                email_verified: true,
-                is_admin: false,
-                status: "active".into(),
-                metadata: None,
-                last_login_at: None,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-                mfa_enabled: false,
+                ..users::store::new_account(&email, now)
             };
             user::Entity::insert(user.into_active_model())
                 .exec(&db)

@@ -19,6 +19,7 @@ use axum::{
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
     routing::get,
+    serve::ListenerExt,
 };
 use http::{HeaderName, HeaderValue, Method, header};
 use tokio::net::TcpListener;
@@ -244,6 +245,13 @@ pub async fn serve(
     let mail_worker = tokio::spawn(app.mail.clone().run());
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
+    // Without TCP_NODELAY, an HTTP/2 response's small frames (headers, data, trailers) wait
+    // for the client's delayed ACK: every gRPC call took ≥ 40 ms (BENCHMARKS.md).
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::warn!(error = %err, "could not set TCP_NODELAY on a connection");
+        }
+    });
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

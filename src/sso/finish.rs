@@ -278,20 +278,9 @@ impl Sso {
         let account = users::insert(
             db,
             user::Model {
-                id: uuid::Uuid::now_v7().to_string(),
-                email: email.as_str().to_owned(),
-                email_normalized: email.normalized().to_owned(),
-                password_hash: None,
                 display_name: identity.name_to_show().chars().take(200).collect(),
                 email_verified: identity.email_verified,
-                is_admin: false,
-                status: "active".into(),
-                metadata: None,
-                last_login_at: None,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-                mfa_enabled: false,
+                ..users::new_account(email, now)
             },
         )
         .await?;

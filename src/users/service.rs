@@ -157,20 +157,12 @@ impl Users {
         };
         let now = self.clock.now();
         let account = user::Model {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: email.as_str().to_owned(),
-            email_normalized: email.normalized().to_owned(),
             password_hash,
             display_name,
             email_verified: new.email_verified,
             is_admin: new.is_admin,
-            status: UserStatus::Active.as_str().to_owned(),
             metadata: new.metadata,
-            last_login_at: None,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            mfa_enabled: false,
+            ..store::new_account(&email, now)
         };
         let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::UserStatus;
 use crate::{
+    auth::credentials::Email,
     orgs::store as orgs,
     store::entities::{
         one_time_token,
@@ -41,6 +42,27 @@ pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
         .count(db)
         .await?
         > 0)
+}
+
+/// A new active account for `email`, created `now`: no password, display name, metadata or
+/// second factor, not verified, not an administrator. Callers set what differs.
+pub fn new_account(email: &Email, now: DateTime<Utc>) -> user::Model {
+    user::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: email.as_str().to_owned(),
+        email_normalized: email.normalized().to_owned(),
+        password_hash: None,
+        display_name: String::new(),
+        email_verified: false,
+        is_admin: false,
+        status: UserStatus::Active.as_str().to_owned(),
+        metadata: None,
+        last_login_at: None,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        mfa_enabled: false,
+    }
 }
 
 pub async fn insert(db: &impl ConnectionTrait, model: user::Model) -> Result<user::Model, DbErr> {
