@@ -9,7 +9,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sea_orm::{EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
@@ -79,8 +78,7 @@ impl AccessTokenHarness {
                 id: USER_ID.into(),
                 ..users::store::new_account(&email, now)
             };
-            user::Entity::insert(user.into_active_model())
-                .exec(&db)
+            users::store::insert(&db, user)
                 .await
                 .expect("the reference user");
             let session = session::Model {
