@@ -1,7 +1,6 @@
-#![expect(clippy::panic, reason = "a failing replay names its input")]
-
 //! Replays the committed fuzzing corpus (`fuzz/corpus/<target>/`) through the harnesses on
 //! stable, so `cargo test` keeps every input the fuzzer kept, and every crash it found.
+#![expect(clippy::panic, reason = "a failing replay names its input")]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
-//! Queries on `users`. Lookups go through `email_normalized` (unique index) or the id;
-//! lists are keyset-paged by id. Nothing here decides who may see or change a user.
+//! Queries on `users`, and the row a new account starts as. Lookups go through
+//! `email_normalized` (unique index) or the id; lists are keyset-paged by id. Nothing here
+//! decides who may see or change a user.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
