@@ -2,17 +2,46 @@
 //! stops start-up with an error that names the variable. The names match Janua's earlier
 //! Python service so an existing `.env` carries over. Nothing else reads the environment.
 
-use std::{collections::HashMap, net::IpAddr, time::Duration};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use secrecy::SecretString;
 use url::Url;
 
-use crate::crypto::{FieldKey, SigningAlgorithm};
+use crate::{
+    client_address::TrustedProxies,
+    crypto::{FieldKey, SigningAlgorithm},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
     Production,
+}
+
+/// What Register does with an address that already has an account
+/// (`SIGNUP_EXISTING_EMAIL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupExistingEmail {
+    /// `conflict` (default): answer CONFLICT_ERROR, which tells the caller the address is
+    /// registered.
+    Conflict,
+    /// `notify`: answer exactly as for a new address (no user, no tokens) and mail the
+    /// address's owner that someone tried to sign up with it.
+    Notify,
+}
+
+/// Where and for whom `/metrics` is served.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    /// `METRICS_BEARER_TOKEN`: when set, `/metrics` needs `authorization: Bearer <it>`.
+    pub bearer_token: Option<SecretString>,
+    /// `METRICS_ADDRESS` (`host:port`): when set, `/metrics` is served there only, not on
+    /// the API port.
+    pub address: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +114,16 @@ pub struct WebauthnSettings {
     pub origins: Vec<Url>,
 }
 
+/// Which addresses outbound requests to tenant-supplied URLs may reach, after DNS
+/// resolution (SECURITY.md "Outbound requests"). Link-local and metadata addresses never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboundPolicy {
+    /// Loopback (127.0.0.0/8, ::1): allowed by default in development only.
+    pub allow_loopback: bool,
+    /// Private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10): off by default.
+    pub allow_private: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct AdminBootstrap {
     pub email: String,
@@ -118,9 +157,32 @@ pub struct Config {
     /// Issuer shown by authenticator apps for TOTP (`TOTP_ISSUER`, default "Janua").
     pub totp_issuer: String,
     pub sso_allowed_redirect_uris: Vec<Url>,
+    /// `SSO_MFA_TRUSTED_CONNECTIONS`: ids of connections whose IdP the platform trusts for
+    /// the second factor (none by default: SSO sign-ins of MFA users are challenged).
+    pub sso_mfa_trusted_connections: Vec<String>,
+    /// `PASSWORD_RESET_REVOKES_CREDENTIALS` (false): a password reset also removes the
+    /// account's passkeys and linked external identities.
+    pub password_reset_revokes_credentials: bool,
+    /// `JANUA_DNS_SERVER` (ip:port): the name server for domain verification; unset = the
+    /// system's resolver.
+    pub dns_server: Option<std::net::SocketAddr>,
+    /// Which addresses outbound calls to tenant-supplied URLs (IdP discovery, metadata) may
+    /// reach (`OUTBOUND_ALLOW_LOOPBACK`, `OUTBOUND_ALLOW_PRIVATE`).
+    pub outbound: OutboundPolicy,
     pub social: SocialProviders,
     pub request_timeout: Duration,
     pub max_request_bytes: usize,
+    /// `TRUSTED_PROXIES`: the peers whose `Forwarded` / `X-Forwarded-For` say who the
+    /// client is; empty (the default) ignores those headers.
+    pub trusted_proxies: TrustedProxies,
+    /// `JANUA_HEADER_READ_TIMEOUT_SECONDS` (10): a connection that has not sent a complete
+    /// request head within this time (or stays idle that long between requests) is closed.
+    pub header_read_timeout: Duration,
+    /// `MAX_CONNECTIONS_PER_IP` (256): open connections one client IP (an IPv6 /64) may
+    /// hold; further ones are closed at once. Trusted proxies are exempt.
+    pub max_connections_per_ip: usize,
+    pub signup_existing_email: SignupExistingEmail,
+    pub metrics: MetricsSettings,
 }
 
 /// A setting that could not be used; the message names the variable.
@@ -316,6 +378,30 @@ impl Config {
                 Some(issuer) => issuer.to_owned(),
             },
             sso_allowed_redirect_uris: vars.url_list("SSO_ALLOWED_REDIRECT_URIS")?,
+            sso_mfa_trusted_connections: list(vars.get("SSO_MFA_TRUSTED_CONNECTIONS"))
+                .map(str::to_owned)
+                .collect(),
+            password_reset_revokes_credentials: vars.parsed(
+                "PASSWORD_RESET_REVOKES_CREDENTIALS",
+                false,
+                "true or false",
+            )?,
+            dns_server: vars
+                .get("JANUA_DNS_SERVER")
+                .map(|raw| {
+                    raw.parse().map_err(|_| {
+                        problem("JANUA_DNS_SERVER", format!("expected ip:port, got {raw:?}"))
+                    })
+                })
+                .transpose()?,
+            outbound: OutboundPolicy {
+                allow_loopback: vars.parsed(
+                    "OUTBOUND_ALLOW_LOOPBACK",
+                    environment == Environment::Development,
+                    "true or false",
+                )?,
+                allow_private: vars.parsed("OUTBOUND_ALLOW_PRIVATE", false, "true or false")?,
+            },
             social: SocialProviders {
                 google: vars.oauth_client("GOOGLE")?,
                 github: vars.oauth_client("GITHUB")?,
@@ -327,8 +413,58 @@ impl Config {
             ),
             max_request_bytes: usize::try_from(vars.positive("JANUA_MAX_REQUEST_BYTES", 1 << 20)?)
                 .map_err(|_| problem("JANUA_MAX_REQUEST_BYTES", "too large"))?,
+            trusted_proxies: TrustedProxies::parse(vars.get("TRUSTED_PROXIES").unwrap_or(""))
+                .map_err(|e| problem("TRUSTED_PROXIES", e))?,
+            header_read_timeout: Duration::from_secs(
+                vars.positive("JANUA_HEADER_READ_TIMEOUT_SECONDS", 10)?,
+            ),
+            max_connections_per_ip: usize::try_from(vars.positive("MAX_CONNECTIONS_PER_IP", 256)?)
+                .map_err(|_| problem("MAX_CONNECTIONS_PER_IP", "too large"))?,
+            signup_existing_email: signup_existing_email(&vars)?,
+            metrics: metrics_settings(&vars)?,
         })
     }
+}
+
+fn signup_existing_email(vars: &Vars) -> Result<SignupExistingEmail, ConfigError> {
+    match vars
+        .get("SIGNUP_EXISTING_EMAIL")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("conflict") => Ok(SignupExistingEmail::Conflict),
+        Some("notify") => Ok(SignupExistingEmail::Notify),
+        Some(other) => Err(problem(
+            "SIGNUP_EXISTING_EMAIL",
+            format!("expected conflict or notify, got {other:?}"),
+        )),
+    }
+}
+
+fn metrics_settings(vars: &Vars) -> Result<MetricsSettings, ConfigError> {
+    let bearer_token = vars.get("METRICS_BEARER_TOKEN").map(|token| {
+        if token.len() < 16 {
+            return Err(problem(
+                "METRICS_BEARER_TOKEN",
+                "must be at least 16 characters",
+            ));
+        }
+        Ok(SecretString::from(token.to_owned()))
+    });
+    Ok(MetricsSettings {
+        bearer_token: bearer_token.transpose()?,
+        address: vars
+            .get("METRICS_ADDRESS")
+            .map(|raw| {
+                raw.parse().map_err(|_| {
+                    problem(
+                        "METRICS_ADDRESS",
+                        format!("expected host:port such as 127.0.0.1:9100, got {raw:?}"),
+                    )
+                })
+            })
+            .transpose()?,
+    })
 }
 
 fn social_endpoints(vars: &Vars) -> Result<SocialEndpoints, ConfigError> {
@@ -611,6 +747,13 @@ mod tests {
             ("MICROSOFT_ISSUER", "login"),
             ("GITHUB_OAUTH_URL", "ftp://github.example.com"),
             ("GITHUB_API_URL", "http://10.1.2.3"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("JANUA_HEADER_READ_TIMEOUT_SECONDS", "0"),
+            ("MAX_CONNECTIONS_PER_IP", "many"),
+            ("SIGNUP_EXISTING_EMAIL", "ignore"),
+            ("METRICS_BEARER_TOKEN", "short"),
+            ("METRICS_ADDRESS", "localhost"),
         ] {
             let mut vars = vec![(name, value)];
             if name == "SMTP_PORT" {
@@ -730,5 +873,27 @@ mod tests {
             config.cors_allowed_origins,
             ["https://app.example.com", "http://localhost:3000"]
         );
+    }
+
+    #[test]
+    fn edge_settings_default_to_trusting_no_proxy_and_bounded_connections() {
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.trusted_proxies.is_empty());
+        assert_eq!(defaults.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.max_connections_per_ip, 256);
+        assert_eq!(
+            defaults.signup_existing_email,
+            SignupExistingEmail::Conflict
+        );
+        assert!(defaults.metrics.bearer_token.is_none() && defaults.metrics.address.is_none());
+        let set = config(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+            ("SIGNUP_EXISTING_EMAIL", "Notify"),
+            ("METRICS_ADDRESS", "127.0.0.1:9100"),
+        ])
+        .unwrap();
+        assert!(set.trusted_proxies.contains("::1".parse().unwrap()));
+        assert_eq!(set.signup_existing_email, SignupExistingEmail::Notify);
+        assert_eq!(set.metrics.address, Some("127.0.0.1:9100".parse().unwrap()));
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod metadata;
 pub mod mfa;
 pub mod orgs;
+pub mod outbound;
 pub mod proto;
 pub mod server;
 pub mod sso;

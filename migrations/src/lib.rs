@@ -8,6 +8,7 @@ mod m20261121_000002_accounts;
 mod m20261122_000003_directory;
 mod m20261122_000004_mfa;
 mod m20261122_000005_sso;
+mod m20261206_000006_account_linking;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_directory::Migration),
             Box::new(m20261122_000004_mfa::Migration),
             Box::new(m20261122_000005_sso::Migration),
+            Box::new(m20261206_000006_account_linking::Migration),
         ]
     }
 }

@@ -1,17 +1,17 @@
 //! AuthService over gRPC: converts the request, calls one domain function with the caller,
 //! and maps the result. No rules here.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
 use tonic::{Request, Response, Status};
 
 use super::{
     Caller, Principal,
-    service::{Authentication, LoginOutcome, SignedIn, TokenPair},
+    service::{Authentication, LoginOutcome, Registration, SignedIn, TokenPair},
 };
 use crate::{
     audit::ClientInfo,
+    client_address::ClientAddress,
     error::Error,
     proto::janua::auth::v1::{self as pb, auth_service_server::AuthService},
     store::Page,
@@ -48,12 +48,13 @@ pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
     attached(request)
 }
 
-/// Where the request came from, for sessions and the audit log.
+/// Where the request came from, for sessions and the audit log: the client address the
+/// server's edge attached (the peer, or what trusted proxies forwarded).
 pub fn client_info<T>(request: &Request<T>) -> ClientInfo {
     let ip = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .get::<ClientAddress>()
+        .map(|ClientAddress(ip)| ip.to_string());
     let user_agent = request
         .metadata()
         .get("user-agent")
@@ -66,7 +67,7 @@ pub fn client_info<T>(request: &Request<T>) -> ClientInfo {
 }
 
 /// A first factor's outcome as the contract's (user, tokens, mfa_challenge) triple.
-fn login_outcome(
+pub fn login_outcome(
     outcome: LoginOutcome,
 ) -> (
     Option<crate::proto::janua::users::v1::User>,
@@ -120,11 +121,14 @@ impl AuthService for AuthGrpc {
     async fn register(&self, request: Request<pb::RegisterRequest>) -> Reply<pb::RegisterResponse> {
         let client = client_info(&request);
         let body = request.into_inner();
-        let (user, tokens) = signed_in(
-            self.auth
-                .register(&body.email, &body.password, &body.display_name, &client)
-                .await?,
-        );
+        let registration = self
+            .auth
+            .register(&body.email, &body.password, &body.display_name, &client)
+            .await?;
+        let (user, tokens) = match registration {
+            Registration::SignedIn(result) => signed_in(*result),
+            Registration::SeeMailbox => (None, None),
+        };
         Ok(Response::new(pb::RegisterResponse { user, tokens }))
     }
 

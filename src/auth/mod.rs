@@ -10,6 +10,7 @@ mod recovery;
 mod revocation;
 mod second_factor;
 mod service;
+mod signup;
 pub(crate) mod store;
 pub(crate) mod tokens;
 
@@ -17,4 +18,5 @@ pub use principal::{
     AccessClaims, ApiKeyPrincipal, Audience, Authenticator, Caller, Principal, Requirement,
 };
 pub use revocation::Revocations;
+pub use second_factor::FactorAttempt;
 pub use service::{AuthSettings, Authentication, Introspection, LoginOutcome, SignedIn, TokenPair};

@@ -1,9 +1,10 @@
 //! Proving control of an account without the current password, or changing it: password
 //! change and reset, email verification, magic links. One-time tokens are random, stored as
 //! SHA-256, single use and short-lived; the requests that take an email answer the same
-//! whether or not an account exists.
+//! whether or not an account exists, after the same work: the lookup and the mail run after
+//! the answer.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -13,6 +14,7 @@ use super::{
     Principal,
     credentials::{Email, NewPassword, presented_password},
     service::{Authentication, LoginOutcome},
+    signup::after_answer,
     store, tokens,
 };
 use crate::{
@@ -64,7 +66,9 @@ fn invalid_token() -> Error {
 }
 
 impl Authentication {
-    /// Needs the current password; ends every other session.
+    /// Needs the current password, which is a guess like a sign-in's: counted against the
+    /// brute-force limits before it is verified, given back when right. Ends every other
+    /// session.
     pub async fn change_password(
         &self,
         principal: &Principal,
@@ -75,19 +79,21 @@ impl Authentication {
         let current = presented_password("current_password", current)?;
         let account = self.current_user(principal).await?;
         let new = NewPassword::parse("new_password", new, &account.email_normalized)?;
-        self.guard
-            .check_login(&account.email_normalized, client.ip_address.as_deref())
+        let attempt = self
+            .guard
+            .reserve_attempt(&account.email_normalized, client.ip_address.as_deref())
             .await?;
         let verified = self
             .passwords
             .verify(&current, account.password_hash.as_deref())
             .await?;
         if !verified.matches {
-            self.guard
-                .record_login_failure(&account.email_normalized, client.ip_address.as_deref())
-                .await?;
+            if self.guard.attempt_failed(attempt).await?.locked {
+                self.audit_lock(&account.id, client).await?;
+            }
             return Err(Error::Authentication);
         }
+        self.guard.refund(attempt).await?;
         let hash = self.passwords.hash(new.secret()).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
@@ -111,16 +117,13 @@ impl Authentication {
 
     /// Mails a reset link when the account exists; answers the same either way.
     pub async fn request_password_reset(
-        &self,
+        self: &Arc<Self>,
         email: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let email = Email::parse("email", email)?;
-        let Some(account) = self.active_account(email.normalized()).await? else {
-            return Ok(());
-        };
-        self.send_link(&account, &PASSWORD_RESET, None, client)
-            .await
+        self.send_link_after_answer(email, &PASSWORD_RESET, None, client);
+        Ok(())
     }
 
     /// Sets a new password with a reset link; ends every session and lifts a lock.
@@ -144,6 +147,11 @@ impl Authentication {
             .await?
             .ok_or_else(invalid_token)?;
         users::set_password_hash(&txn, &account.id, &password_hash, now).await?;
+        // The reset link proved the mailbox: links made before that proof go.
+        users::mark_email_proven(&txn, &account.id, now).await?;
+        if self.settings.reset_revokes_credentials {
+            self.revoke_other_credentials(&txn, &account.id).await?;
+        }
         let revoked =
             store::revoke_user_sessions(&txn, &account.id, None, now, "password_reset").await?;
         let event = AuditEvent::new("user.password_reset", Actor::User(account.id.clone()))
@@ -153,6 +161,27 @@ impl Authentication {
         txn.commit().await?;
         self.revocations.publish(&revoked).await;
         self.guard.unlock(&account.email_normalized).await?;
+        Ok(())
+    }
+
+    /// Removes the passkeys and linked external identities a takeover may have added
+    /// (`PASSWORD_RESET_REVOKES_CREDENTIALS`). TOTP stays (it signs nobody in by itself),
+    /// and with it its recovery codes; without it they go, as they may have been shown to
+    /// whoever added a passkey.
+    async fn revoke_other_credentials(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: &str,
+    ) -> Result<(), Error> {
+        let passkeys = crate::mfa::store::delete_passkeys(db, user_id).await?;
+        if !crate::mfa::store::refresh_mfa_enabled(db, user_id).await? {
+            crate::mfa::store::delete_recovery_codes(db, user_id).await?;
+        }
+        let links = crate::store::linked_identities::delete_all(db, user_id).await?;
+        let event = AuditEvent::new("user.credentials_revoked", Actor::User(user_id.to_owned()))
+            .target("user", user_id)
+            .metadata(serde_json::json!({ "passkeys": passkeys, "linked_identities": links }));
+        audit::record(db, self.clock.now(), event).await?;
         Ok(())
     }
 
@@ -182,7 +211,7 @@ impl Authentication {
         .await?
         .ok_or_else(invalid_token)?;
         let account = self.linked_account(&link).await?;
-        users::mark_email_verified(&txn, &account.id, now).await?;
+        users::mark_email_proven(&txn, &account.id, now).await?;
         let event = AuditEvent::new("user.email_verified", Actor::User(account.id.clone()))
             .target("user", &account.id)
             .client(client.clone());
@@ -194,17 +223,32 @@ impl Authentication {
     /// Mails a sign-in link when the account exists; answers the same either way. The link
     /// opens `redirect_uri` when given (it must be on the allow-list), else the app.
     pub async fn send_magic_link(
-        &self,
+        self: &Arc<Self>,
         email: &str,
         redirect_uri: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let email = Email::parse("email", email)?;
         let base = self.allowed_redirect(redirect_uri)?;
-        let Some(account) = self.active_account(email.normalized()).await? else {
-            return Ok(());
-        };
-        self.send_link(&account, &MAGIC_LINK, base, client).await
+        self.send_link_after_answer(email, &MAGIC_LINK, base, client);
+        Ok(())
+    }
+
+    /// After the answer: looks the address up and mails its active account the link.
+    fn send_link_after_answer(
+        self: &Arc<Self>,
+        email: Email,
+        purpose: &'static Purpose,
+        base: Option<Url>,
+        client: &ClientInfo,
+    ) {
+        let (auth, client) = (Arc::clone(self), client.clone());
+        after_answer(purpose.name, async move {
+            match auth.active_account(email.normalized()).await? {
+                Some(account) => auth.send_link(&account, purpose, base, &client).await,
+                None => Ok(()),
+            }
+        });
     }
 
     fn allowed_redirect(&self, redirect_uri: &str) -> Result<Option<Url>, Error> {
@@ -236,7 +280,7 @@ impl Authentication {
                 .await?
                 .ok_or_else(invalid_token)?;
         let mut account = self.linked_account(&link).await?;
-        users::mark_email_verified(&txn, &account.id, now).await?;
+        users::mark_email_proven(&txn, &account.id, now).await?;
         txn.commit().await?;
         account.email_verified = true;
         self.sign_in_or_challenge(account, "user.magic_link_login", &["email"], client)

@@ -1,48 +1,69 @@
-//! Second-factor answers under the brute-force limits: a wrong TOTP code, recovery code or
-//! passkey assertion counts like a wrong password for the account and the IP, and a locked
-//! account cannot finish a sign-in with its second factor either.
+//! Second-factor answers under the brute-force limits: a TOTP code, recovery code or passkey
+//! assertion — at a sign-in's second step or as a step-up proof — is counted for the account
+//! and the IP before it is checked, exactly like a password, and given back only when it is
+//! right. A locked account cannot finish a sign-in with its second factor either.
 
-use super::service::Authentication;
+use super::{limits::Attempt, service::Authentication};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
     users::store as users,
 };
 
+/// A second-factor answer counted against its account's limits, awaiting its check. Settle it
+/// with [`Authentication::second_factor_failed`] or [`Authentication::refund_second_factor`].
+#[derive(Debug)]
+#[must_use = "a second-factor attempt is settled as failed or passed"]
+pub struct FactorAttempt {
+    user_id: String,
+    attempt: Attempt,
+}
+
 impl Authentication {
-    /// Refuses while the user's account (or the client's IP) is locked or throttled.
-    pub async fn check_second_factor(
+    /// Before checking a second-factor answer of `user_id`: counts it, or refuses while the
+    /// account is locked or throttled or the client's IP is over its budget.
+    pub async fn reserve_second_factor(
         &self,
         user_id: &str,
         client: &ClientInfo,
-    ) -> Result<(), Error> {
+    ) -> Result<FactorAttempt, Error> {
         let Some(account) = users::find_by_id(&self.db, user_id).await? else {
             return Err(Error::Authentication);
         };
-        self.guard
-            .check_login(&account.email_normalized, client.ip_address.as_deref())
-            .await
+        let attempt = self
+            .guard
+            .reserve_attempt(&account.email_normalized, client.ip_address.as_deref())
+            .await?;
+        Ok(FactorAttempt {
+            user_id: account.id,
+            attempt,
+        })
     }
 
-    /// Counts a wrong second-factor answer; audits a lock it causes.
+    /// A wrong answer: it stays counted; audits a lock it causes.
     pub async fn second_factor_failed(
         &self,
-        user_id: &str,
+        attempt: FactorAttempt,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let Some(account) = users::find_by_id(&self.db, user_id).await? else {
-            return Ok(());
-        };
-        let failure = self
-            .guard
-            .record_login_failure(&account.email_normalized, client.ip_address.as_deref())
-            .await?;
+        let failure = self.guard.attempt_failed(attempt.attempt).await?;
         if failure.locked {
-            let event = AuditEvent::new("user.locked", Actor::User(account.id.clone()))
-                .target("user", &account.id)
-                .client(client.clone());
-            audit::record(&self.db, self.clock.now(), event).await?;
+            self.audit_lock(&attempt.user_id, client).await?;
         }
+        Ok(())
+    }
+
+    /// A right answer, or one that could not be checked: its count is given back.
+    pub async fn refund_second_factor(&self, attempt: FactorAttempt) -> Result<(), Error> {
+        self.guard.refund(attempt.attempt).await
+    }
+
+    /// Records that a failure locked the user's account.
+    pub(super) async fn audit_lock(&self, user_id: &str, client: &ClientInfo) -> Result<(), Error> {
+        let event = AuditEvent::new("user.locked", Actor::User(user_id.to_owned()))
+            .target("user", user_id)
+            .client(client.clone());
+        audit::record(&self.db, self.clock.now(), event).await?;
         Ok(())
     }
 }

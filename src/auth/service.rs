@@ -12,14 +12,16 @@ use url::Url;
 use super::{
     AccessClaims, Caller, Principal,
     credentials::{Email, NewPassword, presented_password},
-    limits::BruteForceGuard,
+    limits::{Attempt, BruteForceGuard},
     revocation::Revocations,
+    signup::QuietSignup,
     store,
     tokens::{self, AccessGrant},
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     clock::Clock,
+    config::SignupExistingEmail,
     crypto::{Keyring, PasswordHasher},
     error::Error,
     mail::Mailer,
@@ -39,6 +41,11 @@ pub struct AuthSettings {
     pub app_url: Url,
     /// Where links may send a user besides the app (`SSO_ALLOWED_REDIRECT_URIS`).
     pub allowed_redirects: Vec<Url>,
+    /// Whether Register may say that an address is registered (`SIGNUP_EXISTING_EMAIL`).
+    pub signup_existing_email: SignupExistingEmail,
+    /// `PASSWORD_RESET_REVOKES_CREDENTIALS`: a reset also removes passkeys and linked
+    /// external identities (recovery after a takeover; see SECURITY.md for the cost).
+    pub reset_revokes_credentials: bool,
 }
 
 /// What a client receives after signing in or refreshing.
@@ -53,6 +60,14 @@ pub struct TokenPair {
 pub struct SignedIn {
     pub user: user::Model,
     pub tokens: TokenPair,
+}
+
+/// How Register ends: signed in, or (`SIGNUP_EXISTING_EMAIL=notify`) nothing to show but
+/// what the mailbox receives, whether the address was new or registered.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    SignedIn(Box<SignedIn>),
+    SeeMailbox,
 }
 
 /// How a first factor ends: signed in, or asked for the second factor.
@@ -120,14 +135,17 @@ impl Authentication {
         }
     }
 
-    /// Creates an account and signs it in; a verification mail goes out.
+    /// Creates an account and signs it in; a verification mail goes out. A registered
+    /// address is a CONFLICT_ERROR, unless `SIGNUP_EXISTING_EMAIL=notify`: then every valid
+    /// request answers `SeeMailbox` after the same work, and the rest happens after the
+    /// answer (`signup`).
     pub async fn register(
-        &self,
+        self: &Arc<Self>,
         email: &str,
         password: &str,
         display_name: &str,
         client: &ClientInfo,
-    ) -> Result<SignedIn, Error> {
+    ) -> Result<Registration, Error> {
         let email = Email::parse("email", email)?;
         let password = NewPassword::parse("password", password, email.normalized())?;
         let display_name = display_name.trim();
@@ -140,6 +158,15 @@ impl Authentication {
         self.guard
             .check_signup(client.ip_address.as_deref())
             .await?;
+        if self.settings.signup_existing_email == SignupExistingEmail::Notify {
+            let signup = QuietSignup {
+                password_hash: self.passwords.hash(password.secret()).await?,
+                email,
+                display_name: display_name.to_owned(),
+            };
+            self.create_or_notify_after_answer(signup, client);
+            return Ok(Registration::SeeMailbox);
+        }
         if users::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
@@ -179,14 +206,16 @@ impl Authentication {
         let tokens = self
             .token_pair(&account, &session_id, None, &["pwd"], refresh, now)
             .await?;
-        Ok(SignedIn {
+        Ok(Registration::SignedIn(Box::new(SignedIn {
             user: account,
             tokens,
-        })
+        })))
     }
 
     /// Email + password sign-in. Unknown email and wrong password answer alike and cost
-    /// one password verification each. A user with a second factor gets a challenge.
+    /// one password verification each. The attempt is counted against the brute-force limits
+    /// before the password is verified and given back when it is right. A user with a second
+    /// factor gets a challenge.
     pub async fn login(
         &self,
         email: &str,
@@ -196,7 +225,7 @@ impl Authentication {
         let email = Email::parse("email", email)?;
         let password = presented_password("password", password)?;
         let ip = client.ip_address.as_deref();
-        self.guard.check_login(email.normalized(), ip).await?;
+        let attempt = self.guard.reserve_attempt(email.normalized(), ip).await?;
         let account = users::find_by_email(&self.db, email.normalized()).await?;
         let stored = account.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = self.passwords.verify(&password, stored).await?;
@@ -204,12 +233,9 @@ impl Authentication {
             // A suspended account answers like a wrong password, so the error is no oracle
             // for a suspended account's password.
             Some(account) if verified.matches && account.status == "active" => account,
-            account => {
-                return Err(self
-                    .login_failed(account.as_ref(), email.normalized(), client)
-                    .await);
-            }
+            account => return Err(self.login_failed(attempt, account.as_ref(), client).await),
         };
+        self.guard.refund(attempt).await?;
         if verified.needs_rehash {
             let hash = self.passwords.hash(&password).await?;
             users::set_password_hash(&self.db, &account.id, &hash, self.clock.now()).await?;
@@ -226,15 +252,30 @@ impl Authentication {
         amr: &[&str],
         client: &ClientInfo,
     ) -> Result<LoginOutcome, Error> {
+        self.sign_in_or_challenge_to(account, action, amr, None, client)
+            .await
+    }
+
+    /// `sign_in_or_challenge`, with the session (now, or after the challenge) scoped to
+    /// `organization_id` (an SSO connection's organization).
+    pub async fn sign_in_or_challenge_to(
+        &self,
+        account: user::Model,
+        action: &'static str,
+        amr: &[&str],
+        organization_id: Option<String>,
+        client: &ClientInfo,
+    ) -> Result<LoginOutcome, Error> {
         let now = self.clock.now();
         match self
             .second_step
-            .challenge_if_enrolled(&account.id, amr, now)
+            .challenge_if_enrolled(&account.id, amr, organization_id.as_deref(), now)
             .await?
         {
             Some(challenge) => Ok(LoginOutcome::SecondStepRequired(challenge)),
             None => Ok(LoginOutcome::SignedIn(
-                self.sign_in(account, action, amr, client).await?,
+                self.sign_in_to(account, action, amr, organization_id, client)
+                    .await?,
             )),
         }
     }
@@ -295,15 +336,11 @@ impl Authentication {
 
     async fn login_failed(
         &self,
+        attempt: Attempt,
         account: Option<&user::Model>,
-        normalized: &str,
         client: &ClientInfo,
     ) -> Error {
-        let failure = match self
-            .guard
-            .record_login_failure(normalized, client.ip_address.as_deref())
-            .await
-        {
+        let failure = match self.guard.attempt_failed(attempt).await {
             Ok(failure) => failure,
             Err(err) => return err,
         };

@@ -118,6 +118,19 @@ impl State {
         entry.value = count.to_string().into_bytes();
         Ok(count)
     }
+
+    fn decrement(&mut self, key: &str, now: Instant) -> CacheResult<i64> {
+        let Some(entry) = self.live_entry(key, now) else {
+            return Ok(0);
+        };
+        let count = parse_counter(&entry.value)?;
+        if count <= 0 {
+            return Ok(0);
+        }
+        let count = count - 1;
+        entry.value = count.to_string().into_bytes();
+        Ok(count)
+    }
 }
 
 /// Reads a counter stored as ASCII decimal, the same representation Redis uses.
@@ -125,7 +138,7 @@ fn parse_counter(value: &[u8]) -> CacheResult<i64> {
     std::str::from_utf8(value)
         .ok()
         .and_then(|text| text.parse().ok())
-        .ok_or_else(|| CacheError::Unavailable("increment: value is not an integer".to_owned()))
+        .ok_or_else(|| CacheError::Unavailable("counter: value is not an integer".to_owned()))
 }
 
 fn expiry(now: Instant, ttl: Duration) -> Instant {
@@ -167,6 +180,11 @@ impl Cache for InProcessCache {
     async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64> {
         let now = Instant::now();
         self.lock().increment(self.full_key(key), ttl, now)
+    }
+
+    async fn decrement(&self, key: &str) -> CacheResult<i64> {
+        let now = Instant::now();
+        self.lock().decrement(&self.full_key(key), now)
     }
 
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {

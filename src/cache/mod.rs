@@ -55,6 +55,10 @@ pub trait Cache: Send + Sync + 'static {
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()>;
     /// Atomically adds 1 and returns the new value; the expiry is set when the key is created (first increment) and not extended later.
     async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64>;
+    /// Atomically takes 1 back from a counter made by [`Cache::increment`] (a refund) and
+    /// returns the new value. Never goes below zero, never creates the key (an absent or
+    /// expired counter stays absent: 0) and never changes its expiry.
+    async fn decrement(&self, key: &str) -> CacheResult<i64>;
     /// Stores only if absent; true when stored. (Single-use tokens, replay guards, locks.)
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool>;
     /// Removes and returns the value in one step (single-use ceremony state).

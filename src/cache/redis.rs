@@ -47,6 +47,21 @@ end
 return count
 ";
 
+/// Takes 1 back from an existing counter, never below zero and without touching its expiry
+/// (`DECR` keeps it), in one atomic step; an absent key stays absent. `DECR` errors on a
+/// value that is not an integer, as `INCR` does.
+const DECREMENT_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local count = redis.call('DECR', KEYS[1])
+if count < 0 then
+  redis.call('INCR', KEYS[1])
+  return 0
+end
+return count
+";
+
 /// A [`Cache`] stored in Redis.
 pub struct RedisCache {
     pool: Pool,
@@ -193,6 +208,14 @@ impl Cache for RedisCache {
             .eval(INCREMENT_SCRIPT, self.full_key(key), redis_ttl_millis(ttl))
             .await
             .map_err(unavailable("EVAL increment"))
+    }
+
+    async fn decrement(&self, key: &str) -> CacheResult<i64> {
+        let no_args: Vec<i64> = Vec::new();
+        self.commands()
+            .eval(DECREMENT_SCRIPT, self.full_key(key), no_args)
+            .await
+            .map_err(unavailable("EVAL decrement"))
     }
 
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {

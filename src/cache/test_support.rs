@@ -123,6 +123,9 @@ impl Cache for SwitchableCache {
     async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64> {
         self.up()?.increment(key, ttl).await
     }
+    async fn decrement(&self, key: &str) -> CacheResult<i64> {
+        self.up()?.decrement(key).await
+    }
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {
         self.up()?.set_if_absent(key, value, ttl).await
     }

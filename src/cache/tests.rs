@@ -32,6 +32,9 @@ against_both_backends!(
     increment_counts_and_expires_from_first_increment,
     increment_of_non_integer_is_an_error,
     concurrent_increments_are_atomic,
+    decrement_refunds_without_going_below_zero_or_creating_keys,
+    decrement_keeps_the_expiry_of_the_counter,
+    concurrent_increments_and_decrements_are_atomic,
     set_if_absent_stores_once,
     take_returns_value_once,
     delete_reports_presence,
@@ -158,6 +161,65 @@ async fn concurrent_increments_are_atomic(backend: Backend) {
 
     assert_eq!(counts, (1..=50).collect::<Vec<i64>>());
     assert_eq!(cache.get("hits").await.unwrap(), Some(b"50".to_vec()));
+}
+
+async fn decrement_refunds_without_going_below_zero_or_creating_keys(backend: Backend) {
+    let cache = backend.open_isolated().await;
+
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 0);
+    assert_eq!(cache.get("attempts").await.unwrap(), None, "no key created");
+    cache.increment("attempts", LONG_TTL).await.unwrap();
+    cache.increment("attempts", LONG_TTL).await.unwrap();
+
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 1);
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 0);
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 0);
+    assert_eq!(cache.get("attempts").await.unwrap(), Some(b"0".to_vec()));
+    assert_eq!(cache.increment("attempts", LONG_TTL).await.unwrap(), 1);
+
+    cache.set("word", b"abc", LONG_TTL).await.unwrap();
+    let outcome = cache.decrement("word").await;
+    assert!(matches!(outcome, Err(CacheError::Unavailable(_))));
+}
+
+async fn decrement_keeps_the_expiry_of_the_counter(backend: Backend) {
+    let cache = backend.open_isolated().await;
+    cache.increment("attempts", SHORT_TTL).await.unwrap();
+    cache.increment("attempts", SHORT_TTL).await.unwrap();
+
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 1);
+
+    let remaining = cache.ttl("attempts").await.unwrap().unwrap();
+    assert!(remaining <= SHORT_TTL, "{remaining:?}");
+    tokio::time::sleep(SHORT_TTL * 2).await;
+    assert_eq!(cache.get("attempts").await.unwrap(), None);
+    assert_eq!(cache.decrement("attempts").await.unwrap(), 0);
+    assert_eq!(cache.get("attempts").await.unwrap(), None);
+}
+
+async fn concurrent_increments_and_decrements_are_atomic(backend: Backend) {
+    let cache = backend.open_isolated().await;
+    for _ in 0..25 {
+        cache.increment("slots", LONG_TTL).await.unwrap();
+    }
+    let tasks: Vec<_> = (0..50)
+        .map(|n| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move {
+                if n % 2 == 0 {
+                    cache.increment("slots", LONG_TTL).await
+                } else {
+                    cache.decrement("slots").await
+                }
+            })
+        })
+        .collect();
+
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+
+    assert_eq!(cache.get("slots").await.unwrap(), Some(b"25".to_vec()));
 }
 
 async fn set_if_absent_stores_once(backend: Backend) {

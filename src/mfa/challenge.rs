@@ -1,7 +1,9 @@
 //! The second step of a sign-in. When a user with an active second factor proves the first
 //! one (password, magic link), no session opens yet: a challenge is kept in the shared cache
 //! for five minutes, naming the user, the methods that may answer it and the first factor's
-//! `amr`. A right answer uses it up (once, across nodes); five wrong answers destroy it.
+//! `amr`. A right answer uses it up (once, across nodes); five wrong answers destroy it. Each
+//! answer takes its number before it is checked, so answers sent at once cannot get more
+//! than five checks out of one challenge.
 
 use std::{sync::Arc, time::Duration};
 
@@ -28,7 +30,14 @@ pub struct ChallengeState {
     /// The WebAuthn authentication state when `methods` has "passkey".
     #[serde(default)]
     pub passkey_state: Option<serde_json::Value>,
+    /// The organization the session will be scoped to (an SSO connection's).
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
+
+/// The place of an answer among a challenge's answers (1 to five), taken before it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerNumber(i64);
 
 /// A challenge as the client sees it.
 #[derive(Debug, Clone)]
@@ -44,8 +53,8 @@ fn key(id: &str) -> String {
     format!("mfa:challenge:{id}")
 }
 
-fn failures_key(id: &str) -> String {
-    format!("mfa:challenge:{id}:failures")
+fn answers_key(id: &str) -> String {
+    format!("mfa:challenge:{id}:answers")
 }
 
 fn expired() -> Error {
@@ -98,14 +107,23 @@ impl Challenges {
         serde_json::from_slice(&value).map_err(|_| expired())
     }
 
-    /// Counts a wrong answer; the fifth destroys the challenge.
-    pub async fn record_failure(&self, id: &str) -> Result<(), Error> {
-        let failures = self
+    /// Before an answer is checked: its number among the challenge's answers. Past the fifth
+    /// a TOKEN_ERROR, as for a destroyed challenge (the five before decide its fate).
+    pub async fn reserve_answer(&self, id: &str) -> Result<AnswerNumber, Error> {
+        let number = self
             .cache
-            .increment(&failures_key(id), CHALLENGE_TTL)
+            .increment(&answers_key(id), CHALLENGE_TTL)
             .await
             .map_err(unavailable)?;
-        if failures >= MAX_FAILURES {
+        if number > MAX_FAILURES {
+            return Err(expired());
+        }
+        Ok(AnswerNumber(number))
+    }
+
+    /// After a wrong answer: the fifth destroys the challenge.
+    pub async fn record_failure(&self, id: &str, answer: AnswerNumber) -> Result<(), Error> {
+        if answer.0 >= MAX_FAILURES {
             self.cache.delete(&key(id)).await.map_err(unavailable)?;
         }
         Ok(())

@@ -136,10 +136,11 @@ impl MfaService for MfaGrpc {
         &self,
         request: Request<pb::BeginPasskeyRegistrationRequest>,
     ) -> Reply<pb::BeginPasskeyRegistrationResponse> {
-        let caller = principal(&request)?;
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
         let started = self
             .mfa
-            .begin_passkey_registration(&caller, &request.get_ref().name)
+            .begin_passkey_registration(&caller, &body.name, &body.totp_code, &client)
             .await?;
         Ok(Response::new(pb::BeginPasskeyRegistrationResponse {
             challenge_id: started.challenge_id,

@@ -9,6 +9,7 @@ mod recovery_codes;
 pub(crate) mod relying_party;
 mod second_step;
 mod service;
+mod step_up;
 pub mod store;
 mod totp;
 

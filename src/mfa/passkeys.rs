@@ -5,8 +5,9 @@
 //! proves possession with user verification, so signing in with one alone opens a session
 //! (`amr = ["hwk"]`). A signature counter that does not grow — against the counter stored
 //! now, not the one seen when the ceremony began — is a cloned authenticator: refused and
-//! audited. Registration is here, signing in in `sign_in`. No proto types and no SQL here;
-//! the WebAuthn machinery is `relying_party`.
+//! audited. Registering one needs a step-up proof (`step_up`). Registration is here, signing
+//! in in `sign_in`. No proto types and no SQL here; the WebAuthn machinery is
+//! `relying_party`.
 
 mod sign_in;
 
@@ -58,14 +59,20 @@ impl Mfa {
     }
 
     /// Creation options for a new passkey of the caller; its existing passkeys are excluded.
+    /// Needs a step-up proof (a recent sign-in or `totp_code`): a passkey signs in alone, so a
+    /// stolen session must not be able to add one.
     pub async fn begin_passkey_registration(
         &self,
         caller: &Principal,
         name: &str,
+        totp_code: &str,
+        client: &ClientInfo,
     ) -> Result<CeremonyStarted, Error> {
         let party = self.passkeys()?;
         let name = passkey_name(name)?.unwrap_or_else(|| DEFAULT_NAME.to_owned());
         let account = self.account(&caller.user_id).await?;
+        self.ensure_recent_or_code(caller, totp_code, client)
+            .await?;
         let exclude = store::active_passkeys(&self.db, &account.id)
             .await?
             .iter()
@@ -94,7 +101,10 @@ impl Mfa {
     }
 
     /// Verifies the new credential and stores it as an active factor; the user's first
-    /// factor also brings ten recovery codes.
+    /// factor also brings ten recovery codes. The step-up proof was given to begin the
+    /// ceremony, which is the caller's own, single use and younger than the recent sign-in
+    /// window (`CEREMONY_TTL`), so finishing asks for none: a second TOTP code within one
+    /// step would be refused as a replay.
     pub async fn finish_passkey_registration(
         &self,
         caller: &Principal,

@@ -41,6 +41,7 @@ impl SecondStep {
         &self,
         user_id: &str,
         amr: &[&str],
+        organization_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<IssuedChallenge>, Error> {
         let factors = store::active_factors(&self.db, user_id).await?;
@@ -71,6 +72,7 @@ impl SecondStep {
             amr: amr.iter().map(|m| (*m).to_owned()).collect(),
             methods,
             passkey_state,
+            organization_id: organization_id.map(str::to_owned),
         };
         self.challenges
             .issue(state, passkey_options_json, now)

@@ -1,17 +1,21 @@
 //! The MFA capability: enrolling and managing second factors (TOTP, recovery codes; passkeys
 //! in `passkeys`) and answering the second step of a sign-in. TOTP seeds are sealed under
-//! the field key, bound to their factor id; a TOTP step is accepted once per factor.
-//! Removing a factor or replacing recovery codes needs a recent sign-in or a current code.
+//! the field key, bound to their factor id; a TOTP step is accepted once per factor, and no
+//! write ever moves a factor's last accepted step back. Adding or removing a factor and
+//! replacing recovery codes need a step-up proof (`step_up`).
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{challenge::Challenges, recovery_codes, relying_party::RelyingParty, store, totp};
+use super::{
+    challenge::Challenges, recovery_codes, relying_party::RelyingParty, step_up::RECENT_SIGN_IN,
+    store, totp,
+};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Authentication, Principal, store as sessions},
+    auth::{Authentication, Principal},
     clock::Clock,
     crypto::FieldCipher,
     error::Error,
@@ -19,8 +23,6 @@ use crate::{
     users::store as users,
 };
 
-/// How recent a sign-in must be to remove a factor or replace recovery codes without a code.
-const RECENT_SIGN_IN: Duration = Duration::minutes(10);
 /// The id under which the recovery codes appear among the factors.
 pub const RECOVERY_CODES_ID: &str = "recovery_codes";
 
@@ -106,7 +108,8 @@ impl Mfa {
         Ok(views)
     }
 
-    /// Starts a TOTP enrolment; the factor stays pending until `confirm_totp`.
+    /// Starts a TOTP enrolment; the factor stays pending until `confirm_totp`. Needs a
+    /// recent sign-in (a caller enrolling an app has no other app whose code could stand in).
     pub async fn enroll_totp(
         &self,
         caller: &Principal,
@@ -118,6 +121,9 @@ impl Mfa {
             return Err(Error::Conflict(
                 "an authenticator app is already enrolled; delete it first".into(),
             ));
+        }
+        if !self.signed_in_recently(caller).await? {
+            return Err(Error::MfaRequired);
         }
         let secret = totp::new_secret();
         let enrolled = totp::enrollment(&secret, &self.totp_issuer, &account.email)?;
@@ -159,8 +165,10 @@ impl Mfa {
         })
     }
 
-    /// Activates a pending TOTP factor with a current code. Returns ten recovery codes when
-    /// the user had none (their first factor), else none.
+    /// Activates a pending TOTP factor with a current code, which counts as used (it cannot
+    /// sign in afterwards). The enrolment must be recent, as its step-up proof is (else
+    /// MFA_REQUIRED: enrol again after a fresh sign-in). Returns ten recovery codes when the
+    /// user had none (their first factor), else none.
     pub async fn confirm_totp(
         &self,
         caller: &Principal,
@@ -173,6 +181,10 @@ impl Mfa {
             .filter(|f| f.kind == store::TOTP && f.status == store::PENDING)
             .ok_or(Error::NotFound("factor"))?;
         let now = self.clock.now();
+        let enrolled_recently = factor.created_at > now - RECENT_SIGN_IN;
+        if !enrolled_recently && !self.signed_in_recently(caller).await? {
+            return Err(Error::MfaRequired);
+        }
         if !self.accept_totp(&factor, code, now).await? {
             let event = self
                 .event("mfa.totp_confirmation_failed", caller, client)
@@ -185,15 +197,8 @@ impl Mfa {
             ));
         }
         let txn = crate::store::begin_write(&self.db).await?;
-        store::update_factor(
-            &txn,
-            mfa_factor::Model {
-                status: store::ACTIVE.into(),
-                last_used_at: Some(now),
-                ..factor
-            },
-        )
-        .await?;
+        // Only the status: the step the code just claimed stays claimed.
+        store::activate_factor(&txn, &factor.id).await?;
         store::refresh_mfa_enabled(&txn, &caller.user_id).await?;
         let codes = self
             .first_recovery_codes(&txn, &caller.user_id, now)
@@ -217,10 +222,12 @@ impl Mfa {
         name: &str,
     ) -> Result<FactorView, Error> {
         let name = parse_factor_name(name)?;
+        if !store::rename_factor(&self.db, &caller.user_id, factor_id, &name).await? {
+            return Err(Error::NotFound("factor"));
+        }
         let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
             .await?
             .ok_or(Error::NotFound("factor"))?;
-        let factor = store::update_factor(&self.db, mfa_factor::Model { name, ..factor }).await?;
         Ok(view(factor))
     }
 
@@ -242,7 +249,8 @@ impl Mfa {
         let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
             .await?
             .ok_or(Error::NotFound("factor"))?;
-        self.ensure_recent_or_code(caller, totp_code).await?;
+        self.ensure_recent_or_code(caller, totp_code, client)
+            .await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         store::delete_factor(&txn, &factor.id).await?;
@@ -274,7 +282,8 @@ impl Mfa {
                 "recovery codes need an active second factor first",
             ));
         }
-        self.ensure_recent_or_code(caller, totp_code).await?;
+        self.ensure_recent_or_code(caller, totp_code, client)
+            .await?;
         let now = self.clock.now();
         let codes = recovery_codes::generate();
         let digests: Vec<String> = codes
@@ -344,27 +353,6 @@ impl Mfa {
         };
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         Ok(store::claim_totp_step(&self.db, &factor.id, step, now).await?)
-    }
-
-    /// A sign-in less than ten minutes old, or a current TOTP code.
-    async fn ensure_recent_or_code(
-        &self,
-        caller: &Principal,
-        totp_code: &str,
-    ) -> Result<(), Error> {
-        let now = self.clock.now();
-        let session = sessions::find_session(&self.db, &caller.session_id).await?;
-        if session.is_some_and(|s| s.created_at > now - RECENT_SIGN_IN) {
-            return Ok(());
-        }
-        if !totp_code.is_empty()
-            && self
-                .accept_user_totp(&caller.user_id, totp_code, now)
-                .await?
-        {
-            return Ok(());
-        }
-        Err(Error::MfaRequired)
     }
 
     pub(super) async fn account(

@@ -1,4 +1,7 @@
 //! Queries on second factors and recovery codes. Every query is scoped by the user id.
+//! Updates set only the columns they change (never a whole row from a model read earlier), and
+//! a factor's last accepted TOTP step or passkey counter only ever moves forward, by a
+//! conditional update, so a used code stays used whatever runs beside it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -57,11 +60,31 @@ pub async fn insert_factor(
     model.into_active_model().reset_all().insert(db).await
 }
 
-pub async fn update_factor(
+/// Activates a pending factor, touching only its status (never its last accepted step).
+pub async fn activate_factor(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    Factor::update_many()
+        .col_expr(Column::Status, Expr::value(ACTIVE))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Renames one of the user's factors, touching only its name; false when the user has no
+/// such factor.
+pub async fn rename_factor(
     db: &impl ConnectionTrait,
-    model: mfa_factor::Model,
-) -> Result<mfa_factor::Model, DbErr> {
-    model.into_active_model().reset_all().update(db).await
+    user_id: &str,
+    id: &str,
+    name: &str,
+) -> Result<bool, DbErr> {
+    let renamed = Factor::update_many()
+        .col_expr(Column::Name, Expr::value(name))
+        .filter(Column::Id.eq(id))
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(renamed.rows_affected == 1)
 }
 
 pub async fn delete_factor(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
@@ -246,4 +269,15 @@ pub async fn consume_recovery_code(
         .exec(db)
         .await?;
     Ok(used.rows_affected == 1)
+}
+
+/// Removes every passkey of the user (a password reset that revokes other credentials);
+/// how many.
+pub async fn delete_passkeys(db: &impl ConnectionTrait, user_id: &str) -> Result<u64, DbErr> {
+    let deleted = Factor::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Kind.eq(PASSKEY))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }

@@ -174,13 +174,16 @@ impl OrganizationService for OrganizationGrpc {
             .scope(&request, &request.get_ref().organization_id)
             .await?;
         let body = request.into_inner();
-        let member = self
+        let invitation = self
             .orgs
             .add_member(&scope, &body.user_id, &body.role)
             .await?;
-        Ok(Response::new(pb::AddMemberResponse {
-            member: Some(member_to_proto(&member)),
-        }))
+        #[expect(deprecated, reason = "`member` stays in the contract, never set")]
+        let response = pb::AddMemberResponse {
+            member: None,
+            invitation: Some(invitation_to_proto(&invitation)),
+        };
+        Ok(Response::new(response))
     }
 
     async fn update_member(

@@ -1,6 +1,6 @@
 //! Invitations: an emailed link with a one-time token (stored as SHA-256, 7 days, single
-//! use) that lets the signed-in user with that verified email join with the invitation's
-//! role. Resending replaces the token, so the previous link stops working.
+//! use) that lets the signed-in user with that email join with the invitation's role; the
+//! token proves the mailbox, so accepting verifies the address. Resending replaces the token, so the previous link stops working.
 
 use std::time::Duration;
 
@@ -169,8 +169,8 @@ impl Organizations {
         Ok(row)
     }
 
-    /// The caller joins with the invitation's role: their email must be the invitation's,
-    /// and verified. The token works once.
+    /// The caller joins with the invitation's role: their email must be the invitation's.
+    /// The token works once and, having come by mail, verifies the address.
     pub async fn accept_invitation(
         &self,
         caller: &Principal,
@@ -187,7 +187,7 @@ impl Organizations {
             .await?
             .filter(|i| i.status == PENDING && i.expires_at > now)
             .ok_or_else(invalid_token)?;
-        let account = users::find_by_id(&self.db, &caller.user_id)
+        let mut account = users::find_by_id(&self.db, &caller.user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(invalid_token)?;
@@ -196,10 +196,12 @@ impl Organizations {
                 "this invitation was sent to another email address".into(),
             ));
         }
-        if !account.email_verified {
-            return Err(Error::EmailNotVerified);
-        }
         let txn = crate::store::begin_write(&self.db).await?;
+        // The token came by mail to this address: accepting proves the mailbox.
+        if !account.email_verified {
+            users::mark_email_proven(&txn, &account.id, now).await?;
+            account.email_verified = true;
+        }
         if store::find_membership(&txn, &row.organization_id, &account.id)
             .await?
             .is_some()
@@ -222,6 +224,7 @@ impl Organizations {
             user_id: account.id.clone(),
             role: row.role.clone(),
             created_at: now,
+            joined_via: "invitation".into(),
         };
         store::insert_membership(&txn, membership.clone()).await?;
         let event = AuditEvent::new("invitation.accepted", Actor::User(account.id.clone()))

@@ -1,4 +1,4 @@
-//! Members: list, add, change role, remove, leave, transfer ownership. Two rules beyond the
+//! Members: list, invite by id, change role, remove, leave, transfer ownership. Two rules beyond the
 //! RPC's permission: nobody grants or takes away a role whose server permissions they do
 //! not hold themselves (so only an owner touches owners), and an organization always keeps
 //! at least one owner. Membership changes of one organization take its row lock.
@@ -18,7 +18,7 @@ use crate::{
     error::Error,
     store::{
         Cursor,
-        entities::{membership, user},
+        entities::{invitation, membership, user},
     },
     users::store as users,
 };
@@ -43,40 +43,20 @@ impl Organizations {
         Ok((rows, next))
     }
 
-    /// Adds an existing, active user with `role`.
+    /// Invites an existing, active user by id: nobody becomes a member without consent
+    /// (an organization that could add anyone could then vouch for them, SECURITY.md), so
+    /// this is CreateInvitation addressed to the user's email.
     pub async fn add_member(
         &self,
         scope: &OrgScope,
         user_id: &str,
         role: &str,
-    ) -> Result<Member, Error> {
-        let granted = self.grantable_role(scope, role).await?;
+    ) -> Result<invitation::Model, Error> {
         let account = users::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or(Error::NotFound("user"))?;
-        let now = self.clock.now();
-        let txn = crate::store::begin_write(&self.db).await?;
-        if store::find_membership(&txn, scope.organization_id(), &account.id)
-            .await?
-            .is_some()
-        {
-            return Err(Error::Conflict("the user is already a member".into()));
-        }
-        let membership = membership::Model {
-            organization_id: scope.organization_id().to_owned(),
-            user_id: account.id.clone(),
-            role: granted,
-            created_at: now,
-        };
-        store::insert_membership(&txn, membership.clone()).await?;
-        let event = scope
-            .event("member.added")
-            .target("user", &account.id)
-            .metadata(json!({ "role": membership.role }));
-        audit::record(&txn, now, event).await?;
-        txn.commit().await?;
-        Ok((membership, account))
+        self.create_invitation(scope, &account.email, role).await
     }
 
     /// Gives a member another role; the last owner keeps theirs.

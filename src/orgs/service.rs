@@ -110,6 +110,7 @@ impl Organizations {
                 user_id: creator.user_id.clone(),
                 role: roles::OWNER.into(),
                 created_at: now,
+                joined_via: "created".into(),
             },
         )
         .await?;

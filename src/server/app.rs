@@ -103,6 +103,8 @@ impl App {
                 refresh_token_ttl: config.refresh_token_ttl,
                 app_url: config.app_url.clone(),
                 allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                signup_existing_email: config.signup_existing_email,
+                reset_revokes_credentials: config.password_reset_revokes_credentials,
             },
         ));
         let orgs = Arc::new(Organizations::new(
@@ -123,7 +125,10 @@ impl App {
                 issuer: config.issuer.clone(),
                 allowed_redirects: config.sso_allowed_redirect_uris.clone(),
                 social: config.social.clone(),
+                mfa_trusted_connections: config.sso_mfa_trusted_connections.clone(),
+                outbound: config.outbound,
             },
+            crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),

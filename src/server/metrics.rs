@@ -1,6 +1,7 @@
 //! Prometheus metrics at `GET /metrics`: requests and latency by RPC and status code, the
 //! database pool, and the password-hashing queue. Labels only take values from a closed set
-//! (known RPC paths, gRPC code names), so a client cannot grow the series count.
+//! (known RPC paths, gRPC code names), so a client cannot grow the series count. With
+//! `METRICS_BEARER_TOKEN` set, only a scraper presenting it may read them.
 
 use std::{sync::Arc, time::Instant};
 
@@ -9,10 +10,14 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use http::{HeaderMap, header::AUTHORIZATION};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tonic::Code;
 
 use crate::crypto::HashingMetrics;
@@ -139,6 +144,24 @@ pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Nex
     response
 }
 
+/// Whether a scrape may read the metrics: always without a configured token, else only with
+/// `authorization: Bearer <token>`, compared in constant time (digests, so the length does
+/// not leak either).
+pub fn authorized(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
+    let Some(token) = token else {
+        return true;
+    };
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, credential)| credential.trim());
+    let expected = Sha256::digest(token.expose_secret().as_bytes());
+    let presented = Sha256::digest(presented.as_bytes());
+    bool::from(expected.ct_eq(&presented))
+}
+
 fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
@@ -158,5 +181,38 @@ fn code_name(code: Code) -> &'static str {
         Code::Unavailable => "UNAVAILABLE",
         Code::DataLoss => "DATA_LOSS",
         Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn with_authorization(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_configured_token_must_be_presented_as_bearer() {
+        let token = SecretString::from("a metrics token of some length");
+        assert!(authorized(&HeaderMap::new(), None));
+        assert!(!authorized(&HeaderMap::new(), Some(&token)));
+        for (value, allowed) in [
+            ("Bearer a metrics token of some length", true),
+            ("bearer a metrics token of some length", true),
+            ("Bearer a metrics token of some lengtH", false),
+            ("Basic a metrics token of some length", false),
+            ("Bearer ", false),
+            ("a metrics token of some length", false),
+        ] {
+            assert_eq!(
+                authorized(&with_authorization(value), Some(&token)),
+                allowed,
+                "{value}"
+            );
+        }
     }
 }

@@ -2,26 +2,28 @@
 //! reflection, health, metrics and the well-known documents, behind the shared tower layers
 //! (request id, tracing, CORS, compression, timeout, body limit). A request is told apart by
 //! its content type: `application/grpc*` goes to tonic, anything else to the gateway.
+//! `connections` accepts the connections and names each request's client; `/metrics` may
+//! need a bearer token, or live on a listener of its own (`METRICS_ADDRESS`).
 
 pub mod access;
 mod app;
+mod connections;
 pub mod gateway;
 mod health;
 pub mod metrics;
 mod wellknown;
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{
     Router,
     body::Body,
     extract::{Request, State},
-    middleware::from_fn_with_state,
+    middleware::{Next, from_fn_with_state},
     response::{IntoResponse, Response},
     routing::get,
-    serve::ListenerExt,
 };
-use http::{HeaderName, HeaderValue, Method, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use tokio::net::TcpListener;
 use tonic::{Status, service::Routes};
 use tower::{Layer, ServiceExt};
@@ -54,6 +56,7 @@ use crate::{
     users::grpc::UserGrpc,
 };
 use access::AccessControl;
+use connections::{ConnectionSettings, attach_client_address, serve_connections};
 use gateway::{Gateway, RouteTable};
 use metrics::RpcMetrics;
 
@@ -144,6 +147,27 @@ async fn dispatch(State(edge): State<Edge>, request: Request) -> Response {
     }
 }
 
+/// The request timeout of the fixed HTTP routes (the SSO browser legs read form bodies and
+/// call IdPs); the gateway and the gRPC dispatch keep their own.
+async fn within_request_timeout(
+    State(timeout): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => gateway::status_response(
+            &Status::deadline_exceeded("the request took too long"),
+            request_id.as_deref(),
+        ),
+    }
+}
+
 /// Builds the whole HTTP application and the gRPC health reporter it serves.
 pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::HealthReporter)> {
     let authenticator = Arc::new(Authenticator::new(
@@ -165,19 +189,30 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         ),
         timeout: app.config.request_timeout,
     };
-    let http = Router::new()
+    let fixed = Router::new()
         .route("/health", get(health::live))
         .route("/health/ready", get(health::ready))
-        .route("/metrics", get(render_metrics))
         .route("/.well-known/jwks.json", get(wellknown::jwks))
         .route(
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
-        .merge(crate::sso::routes::router())
+        .merge(crate::sso::routes::router());
+    // With a listener of its own, /metrics is not on the API port at all.
+    let fixed = if app.config.metrics.address.is_none() {
+        fixed.merge(metrics_router())
+    } else {
+        fixed
+    };
+    let http = fixed
+        .route_layer(from_fn_with_state(
+            app.config.request_timeout,
+            within_request_timeout,
+        ))
         .with_state(app.clone())
         .fallback(dispatch)
         .with_state(edge);
+    let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
     let layered = http
         .layer(CompressionLayer::new())
         .layer(cors(&app.config.cors_allowed_origins))
@@ -186,11 +221,23 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request.id = %request_id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(from_fn_with_state(trusted_proxies, attach_client_address));
     Ok((layered, grpc.health))
 }
 
-async fn render_metrics(State(app): State<Arc<App>>) -> Response {
+/// `GET /metrics`, for the API port or a listener of its own.
+fn metrics_router() -> Router<Arc<App>> {
+    Router::new().route("/metrics", get(render_metrics))
+}
+
+async fn render_metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !metrics::authorized(&headers, app.config.metrics.bearer_token.as_ref()) {
+        return gateway::status_response(
+            &Status::unauthenticated("/metrics needs its bearer token"),
+            None,
+        );
+    }
     let body = app.metrics.render(crate::store::pool_usage(&app.db));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
@@ -241,25 +288,38 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (router, health) = router(app.clone())?;
+    let settings = ConnectionSettings {
+        header_read_timeout: app.config.header_read_timeout,
+        max_per_ip: app.config.max_connections_per_ip,
+        trusted_proxies: app.config.trusted_proxies.clone(),
+    };
+    let metrics_listener = match app.config.metrics.address {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .map_err(|err| anyhow::anyhow!("binding METRICS_ADDRESS {address}: {err}"))?,
+        ),
+        None => None,
+    };
     health::publish(&app, &health).await;
+    let metrics_server = metrics_listener.map(|listener| {
+        let metrics = metrics_router().with_state(app.clone());
+        tokio::spawn(serve_connections(
+            listener,
+            metrics,
+            settings.clone(),
+            std::future::pending(),
+        ))
+    });
     let mail_worker = tokio::spawn(app.mail.clone().run());
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
-    // Without TCP_NODELAY, an HTTP/2 response's small frames (headers, data, trailers) wait
-    // for the client's delayed ACK: every gRPC call took ≥ 40 ms (BENCHMARKS.md).
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::warn!(error = %err, "could not set TCP_NODELAY on a connection");
-        }
-    });
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
     mail_worker.abort();
     revocation_upkeep.abort();
-    Ok(served?)
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
+    Ok(())
 }

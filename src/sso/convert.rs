@@ -9,7 +9,9 @@ use super::{
     connection::{Connection, OidcSettings, Protocol, SamlSettings},
     connections::ConnectionDraft,
 };
-use crate::{metadata::timestamp, proto::janua::sso::v1 as pb};
+use crate::{
+    metadata::timestamp, proto::janua::sso::v1 as pb, store::entities::organization_domain,
+};
 
 /// The update-mask paths UpdateSsoConnection accepts.
 pub const UPDATABLE_PATHS: &[&str] = &[
@@ -215,5 +217,21 @@ fn saml_from_proto(saml: pb::SamlConfig) -> SamlSettings {
         idp_metadata_url: present(saml.idp_metadata_url.trim().to_owned()),
         allow_idp_initiated: saml.allow_idp_initiated,
         sign_requests: saml.sign_requests,
+    }
+}
+
+/// A claimed domain as the contract shows it, with the TXT record that proves it.
+pub fn domain_to_proto(domain: &organization_domain::Model) -> pb::Domain {
+    let (record_name, record_value) = super::domains::verification_record(domain);
+    pb::Domain {
+        id: domain.id.clone(),
+        organization_id: domain.organization_id.clone(),
+        domain: domain.domain.clone(),
+        verified: domain.verified_at.is_some(),
+        verified_by: domain.verified_by.clone().unwrap_or_default(),
+        verified_at: domain.verified_at.map(timestamp),
+        verification_record_name: record_name,
+        verification_record_value: record_value,
+        created_at: Some(timestamp(domain.created_at)),
     }
 }

@@ -1,18 +1,7 @@
-//! The end of an SSO or social sign-in: the IdP vouched for an identity; find its user (or
-//! provision one), hand the browser a single-use code, and later trade that code for a
-//! session (ExchangeSsoCode).
-//!
-//! Linking rules (account takeover is the risk): an identity already linked signs in its
-//! user. Otherwise an existing account with the same email is linked only when
-//! - social sign-in: the provider verified the address and so did Janua (the account's owner
-//!   proved the mailbox), so a pre-registered, unverified account cannot be hijacked;
-//! - an organization's connection: the account is already a member of that organization.
-//!   Connection domains are declared, not proven through DNS, so a connection must never
-//!   reach accounts outside its organization.
-//!
-//! A new user is created (just in time) for social sign-in with a verified email, and for a
-//! connection with JIT provisioning on, along with the membership. Second factors enrolled
-//! at Janua are not asked for: the IdP authenticated the user.
+//! The end of an SSO or social sign-in: the IdP vouched for an identity; hand the browser a
+//! single-use code for it, and later trade that code (ExchangeSsoCode) for a session, a
+//! second-factor challenge, or (when a signed-in user started it) a link to their account.
+//! Who may be linked or provisioned is `linking`'s business.
 
 use std::time::Duration;
 
@@ -21,18 +10,20 @@ use serde_json::json;
 use url::Url;
 
 use super::{
-    Sso, connection::Connection, identity::ExternalIdentity, pending::SignInSource, store,
+    Sso,
+    connection::Connection,
+    identity::ExternalIdentity,
+    pending::{LinkTarget, SignInSource},
+    store,
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     auth::{
-        SignedIn,
-        credentials::Email,
+        LoginOutcome, Principal,
         tokens::{digest, new_opaque_token},
     },
     error::{Error, SsoFailure},
-    orgs::{roles, store as orgs},
-    store::entities::{linked_identity, membership, user},
+    store::entities::user,
     users::store as users,
 };
 
@@ -41,45 +32,89 @@ const CODE_TTL: Duration = Duration::from_secs(60);
 
 /// What a single-use SSO code stands for.
 #[derive(Debug, Serialize, Deserialize)]
-struct CodeGrant {
-    user_id: String,
-    /// The connection's organization: the session is scoped to it.
-    organization_id: Option<String>,
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum CodeGrant {
+    /// A sign-in of `user_id`, scoped to the connection's organization when there is one.
+    SignIn {
+        user_id: String,
+        organization_id: Option<String>,
+        /// The connection it came through (None for social sign-in).
+        connection_id: Option<String>,
+    },
+    /// A link the signed-in `link_to` session asked for, made when it exchanges the code.
+    Link {
+        link_to: LinkTarget,
+        source: SignInSource,
+        identity: Box<ExternalIdentity>,
+    },
+}
+
+/// What ExchangeSsoCode ends in.
+#[derive(Debug)]
+pub enum Exchanged {
+    /// Signed in (no second factor enrolled, or the connection is trusted for it).
+    SignIn(LoginOutcome),
+    /// The identity is now linked to the caller's account; the caller's session goes on.
+    Linked(user::Model),
 }
 
 impl Sso {
     /// Finishes a sign-in the IdP vouched for: returns the app's `redirect_uri` carrying a
-    /// single-use `code`.
+    /// single-use `code`. With `link_to`, nobody is signed in or provisioned here: the code
+    /// stands for a link the starting session makes when it exchanges it.
     pub async fn complete(
         &self,
         source: &SignInSource,
         identity: ExternalIdentity,
         redirect_uri: &Url,
+        link_to: Option<&LinkTarget>,
         client: &ClientInfo,
     ) -> Result<Url, Error> {
         let connection = match source {
             SignInSource::Connection(id) => Some(self.enabled_connection(id).await?),
             SignInSource::Social(_) => None,
         };
-        let account = self
-            .provision(connection.as_ref(), identity.clone(), client)
-            .await?;
-        let grant = CodeGrant {
-            user_id: account.id.clone(),
-            organization_id: connection.as_ref().map(|c| c.organization_id.clone()),
+        let grant = match link_to {
+            Some(link_to) => CodeGrant::Link {
+                link_to: link_to.clone(),
+                source: source.clone(),
+                identity: Box::new(identity),
+            },
+            None => {
+                let account = self
+                    .provision(connection.as_ref(), identity.clone(), client)
+                    .await?;
+                self.audit_sign_in(&account, connection.as_ref(), &identity, client)
+                    .await?;
+                CodeGrant::SignIn {
+                    user_id: account.id,
+                    organization_id: connection.as_ref().map(|c| c.organization_id.clone()),
+                    connection_id: connection.map(|c| c.id),
+                }
+            }
         };
         let code = self.mint_code(&grant).await?;
-        let mut event = AuditEvent::new("sso.login", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone())
-            .metadata(json!({ "provider": identity.provider }));
-        if let Some(organization_id) = &grant.organization_id {
-            event = event.organization(organization_id);
-        }
-        audit::record(&self.db, self.clock.now(), event).await?;
         let mut url = redirect_uri.clone();
         url.query_pairs_mut().append_pair("code", &code);
         Ok(url)
+    }
+
+    async fn audit_sign_in(
+        &self,
+        account: &user::Model,
+        connection: Option<&Connection>,
+        identity: &ExternalIdentity,
+        client: &ClientInfo,
+    ) -> Result<(), Error> {
+        let mut event = AuditEvent::new("sso.login", Actor::User(account.id.clone()))
+            .target("user", &account.id)
+            .client(client.clone())
+            .metadata(json!({ "provider": identity.provider, "idp_amr": identity.idp_amr }));
+        if let Some(connection) = connection {
+            event = event.organization(&connection.organization_id);
+        }
+        audit::record(&self.db, self.clock.now(), event).await?;
+        Ok(())
     }
 
     /// Records a sign-in the IdP's answer (or Janua's checks) refused.
@@ -109,9 +144,16 @@ impl Sso {
         }
     }
 
-    /// Trades a single-use code for a session (amr `sso`), scoped to the connection's
-    /// organization for an organization's connection.
-    pub async fn exchange_code(&self, code: &str, client: &ClientInfo) -> Result<SignedIn, Error> {
+    /// Trades a single-use code: a session (amr `sso`, scoped to the connection's
+    /// organization) or, when the account has a second factor and the platform does not
+    /// trust the connection for it, a challenge; or, for a code a signed-in session asked
+    /// for, the link (only that same session may finish it).
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        caller: Option<&Principal>,
+        client: &ClientInfo,
+    ) -> Result<Exchanged, Error> {
         if code.trim().is_empty() {
             return Err(Error::invalid("code", "is required"));
         }
@@ -122,20 +164,53 @@ impl Sso {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .ok_or_else(invalid)?;
-        let grant: CodeGrant = serde_json::from_slice(&taken).map_err(|_| invalid())?;
-        let account = users::find_by_id(&self.db, &grant.user_id)
-            .await?
-            .filter(|u| u.status == "active")
-            .ok_or_else(invalid)?;
-        self.auth
-            .sign_in_to(
-                account,
-                "user.login",
-                &["sso"],
-                grant.organization_id,
-                client,
-            )
-            .await
+        match serde_json::from_slice(&taken).map_err(|_| invalid())? {
+            CodeGrant::SignIn {
+                user_id,
+                organization_id,
+                connection_id,
+            } => {
+                let mfa_trusted = connection_id
+                    .is_some_and(|id| self.settings.mfa_trusted_connections.contains(&id));
+                let account = users::find_by_id(&self.db, &user_id)
+                    .await?
+                    .filter(|u| u.status == "active")
+                    .ok_or_else(invalid)?;
+                let outcome = if mfa_trusted {
+                    LoginOutcome::SignedIn(
+                        self.auth
+                            .sign_in_to(account, "user.login", &["sso"], organization_id, client)
+                            .await?,
+                    )
+                } else {
+                    self.auth
+                        .sign_in_or_challenge_to(
+                            account,
+                            "user.login",
+                            &["sso"],
+                            organization_id,
+                            client,
+                        )
+                        .await?
+                };
+                Ok(Exchanged::SignIn(outcome))
+            }
+            CodeGrant::Link {
+                link_to,
+                source,
+                identity,
+            } => {
+                if caller.is_none_or(|c| c.session_id != link_to.session_id) {
+                    return Err(Error::Authorization(
+                        "this link must be finished by the session that started it".into(),
+                    ));
+                }
+                let account = self
+                    .link_signed_in(&link_to.user_id, &source, *identity, client)
+                    .await?;
+                Ok(Exchanged::Linked(account))
+            }
+        }
     }
 
     pub(super) async fn enabled_connection(&self, id: &str) -> Result<Connection, Error> {
@@ -163,219 +238,6 @@ impl Sso {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(code)
-    }
-
-    /// The user for `identity`, linked or created as the module's rules allow, with the
-    /// connection's membership; all in one transaction.
-    async fn provision(
-        &self,
-        connection: Option<&Connection>,
-        mut identity: ExternalIdentity,
-        client: &ClientInfo,
-    ) -> Result<user::Model, Error> {
-        let refuse = |message: &str| Error::sso(SsoFailure::Provisioning, message);
-        if identity.subject.trim().is_empty() {
-            return Err(Error::sso(
-                SsoFailure::Authentication,
-                "the identity provider did not identify the user",
-            ));
-        }
-        let email = identity
-            .email
-            .as_deref()
-            .and_then(|raw| Email::parse("email", raw).ok())
-            .ok_or_else(|| refuse("the identity provider sent no valid email address"))?;
-        if let Some(connection) = connection {
-            let domain = email.normalized().rsplit_once('@').map_or("", |(_, d)| d);
-            let in_domains = connection.domains.iter().any(|d| d == domain);
-            if !connection.domains.is_empty() && !in_domains {
-                return Err(refuse(
-                    "the email address is outside the connection's domains",
-                ));
-            }
-            // The organization vouches for addresses in its own domains.
-            identity.email_verified = in_domains;
-        }
-        let now = self.clock.now();
-        let txn = crate::store::begin_write(&self.db).await?;
-        let account = match store::find_linked_identity(&txn, &identity.provider, &identity.subject)
-            .await?
-        {
-            Some(link) => {
-                store::touch_linked_identity(&txn, &link.id, now).await?;
-                users::find_by_id(&txn, &link.user_id)
-                    .await?
-                    .ok_or_else(|| refuse("the linked account no longer exists"))?
-            }
-            None => {
-                let account = match users::find_by_email(&txn, email.normalized()).await? {
-                    Some(existing) => {
-                        self.ensure_may_link(&txn, connection, &identity, &existing)
-                            .await?;
-                        existing
-                    }
-                    None => {
-                        if connection.is_some_and(|c| !c.jit_provisioning) {
-                            return Err(refuse(
-                                "no account for this user, and the connection does not create accounts",
-                            ));
-                        }
-                        if connection.is_none() && !identity.email_verified {
-                            return Err(refuse("the provider has not verified this email address"));
-                        }
-                        self.create_user(&txn, &email, &identity, now, client)
-                            .await?
-                    }
-                };
-                self.link(&txn, &account, &identity, now, client).await?;
-                account
-            }
-        };
-        if account.status != "active" {
-            return Err(refuse("the account is not active"));
-        }
-        if let Some(connection) = connection {
-            self.ensure_membership(&txn, connection, &account, &identity, now)
-                .await?;
-        }
-        txn.commit().await?;
-        Ok(account)
-    }
-
-    async fn ensure_may_link(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        connection: Option<&Connection>,
-        identity: &ExternalIdentity,
-        existing: &user::Model,
-    ) -> Result<(), Error> {
-        let allowed = match connection {
-            Some(connection) => {
-                orgs::find_membership(db, &connection.organization_id, &existing.id)
-                    .await?
-                    .is_some()
-            }
-            None => identity.email_verified && existing.email_verified,
-        };
-        if allowed {
-            Ok(())
-        } else {
-            Err(Error::sso(
-                SsoFailure::Provisioning,
-                "an account with this email already exists; sign in to it first (and verify its email address) or ask an administrator to add it",
-            ))
-        }
-    }
-
-    async fn create_user(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        email: &Email,
-        identity: &ExternalIdentity,
-        now: chrono::DateTime<chrono::Utc>,
-        client: &ClientInfo,
-    ) -> Result<user::Model, Error> {
-        let account = users::insert(
-            db,
-            user::Model {
-                display_name: identity.name_to_show().chars().take(200).collect(),
-                email_verified: identity.email_verified,
-                ..users::new_account(email, now)
-            },
-        )
-        .await?;
-        let event = AuditEvent::new("user.registered", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone())
-            .metadata(json!({ "provider": identity.provider }));
-        audit::record(db, now, event).await?;
-        Ok(account)
-    }
-
-    async fn link(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        account: &user::Model,
-        identity: &ExternalIdentity,
-        now: chrono::DateTime<chrono::Utc>,
-        client: &ClientInfo,
-    ) -> Result<(), Error> {
-        store::insert_linked_identity(
-            db,
-            linked_identity::Model {
-                id: uuid::Uuid::now_v7().to_string(),
-                user_id: account.id.clone(),
-                provider: identity.provider.clone(),
-                subject: identity.subject.clone(),
-                created_at: now,
-                last_used_at: now,
-            },
-        )
-        .await?;
-        let event = AuditEvent::new("sso.identity_linked", Actor::User(account.id.clone()))
-            .target("user", &account.id)
-            .client(client.clone())
-            .metadata(json!({ "provider": identity.provider }));
-        audit::record(db, now, event).await?;
-        Ok(())
-    }
-
-    /// Makes the user a member of the connection's organization (JIT), with the role the
-    /// groups map to or the default role. An existing membership is left as it is.
-    async fn ensure_membership(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        connection: &Connection,
-        account: &user::Model,
-        identity: &ExternalIdentity,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), Error> {
-        let organization_id = &connection.organization_id;
-        if orgs::find_membership(db, organization_id, &account.id)
-            .await?
-            .is_some()
-        {
-            return Ok(());
-        }
-        if !connection.jit_provisioning {
-            return Err(Error::sso(
-                SsoFailure::Provisioning,
-                "not a member of the organization, and the connection does not add members",
-            ));
-        }
-        let role = connection
-            .attribute_mapping
-            .role_for_groups(&identity.groups)
-            .unwrap_or(&connection.default_role)
-            .to_owned();
-        let defined = roles::built_in(&role).is_some()
-            || orgs::find_role_by_name(db, organization_id, &role)
-                .await?
-                .is_some();
-        if !defined {
-            return Err(Error::sso(
-                SsoFailure::Configuration,
-                format!(
-                    "the connection gives the role \"{role}\", which the organization no longer defines"
-                ),
-            ));
-        }
-        orgs::insert_membership(
-            db,
-            membership::Model {
-                organization_id: organization_id.clone(),
-                user_id: account.id.clone(),
-                role: role.clone(),
-                created_at: now,
-            },
-        )
-        .await?;
-        let event = AuditEvent::new("member.added", Actor::System)
-            .organization(organization_id)
-            .target("user", &account.id)
-            .metadata(json!({ "role": role, "sso_connection_id": connection.id }));
-        audit::record(db, now, event).await?;
-        Ok(())
     }
 }
 

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{
-    Sso,
-    convert::{UPDATABLE_PATHS, connection_to_proto, create_draft, update_draft},
+    Exchanged, Sso,
+    convert::{UPDATABLE_PATHS, connection_to_proto, create_draft, domain_to_proto, update_draft},
+    pending::LinkTarget,
     start::StartTarget,
 };
 use crate::{
-    auth::grpc::{client_info, signed_in},
+    auth::grpc::{client_info, login_outcome, principal},
     error::Error,
     orgs::{OrgScope, Organizations, grpc::org_scope},
     proto::janua::sso::v1::{
@@ -20,6 +21,7 @@ use crate::{
     },
     store::Page,
     update_mask,
+    users::convert::user_to_proto,
 };
 
 pub struct SsoGrpc {
@@ -129,6 +131,11 @@ impl SsoService for SsoGrpc {
         &self,
         request: Request<pb::StartSsoRequest>,
     ) -> Reply<pb::StartSsoResponse> {
+        // A signed-in caller links the identity to their account (`finish`).
+        let link_to = principal(&request).ok().map(|p| LinkTarget {
+            user_id: p.user_id,
+            session_id: p.session_id,
+        });
         let body = request.into_inner();
         let target = match body.target {
             Some(Target::Email(email)) => StartTarget::Email(email),
@@ -143,7 +150,7 @@ impl SsoService for SsoGrpc {
                 .into());
             }
         };
-        let url = self.sso.start(target, &body.redirect_uri).await?;
+        let url = self.sso.start(target, &body.redirect_uri, link_to).await?;
         Ok(Response::new(pb::StartSsoResponse {
             redirect_url: url.into(),
         }))
@@ -154,11 +161,91 @@ impl SsoService for SsoGrpc {
         request: Request<pb::ExchangeSsoCodeRequest>,
     ) -> Reply<pb::ExchangeSsoCodeResponse> {
         let client = client_info(&request);
-        let result = self
+        let caller = principal(&request).ok();
+        let exchanged = self
             .sso
-            .exchange_code(&request.get_ref().code, &client)
+            .exchange_code(&request.get_ref().code, caller.as_ref(), &client)
             .await?;
-        let (user, tokens) = signed_in(result);
-        Ok(Response::new(pb::ExchangeSsoCodeResponse { user, tokens }))
+        let (user, tokens, mfa_challenge) = match exchanged {
+            Exchanged::SignIn(outcome) => login_outcome(outcome),
+            Exchanged::Linked(account) => (Some(user_to_proto(&account)), None, None),
+        };
+        Ok(Response::new(pb::ExchangeSsoCodeResponse {
+            user,
+            tokens,
+            mfa_challenge,
+        }))
+    }
+
+    async fn create_domain(
+        &self,
+        request: Request<pb::CreateDomainRequest>,
+    ) -> Reply<pb::CreateDomainResponse> {
+        let scope = self
+            .scope(&request, &request.get_ref().organization_id)
+            .await?;
+        let domain = self
+            .sso
+            .create_domain(&scope, &request.get_ref().domain)
+            .await?;
+        Ok(Response::new(pb::CreateDomainResponse {
+            domain: Some(domain_to_proto(&domain)),
+        }))
+    }
+
+    async fn list_domains(
+        &self,
+        request: Request<pb::ListDomainsRequest>,
+    ) -> Reply<pb::ListDomainsResponse> {
+        let scope = self
+            .scope(&request, &request.get_ref().organization_id)
+            .await?;
+        let domains = self.sso.list_domains(&scope).await?;
+        Ok(Response::new(pb::ListDomainsResponse {
+            domains: domains.iter().map(domain_to_proto).collect(),
+        }))
+    }
+
+    async fn verify_domain(
+        &self,
+        request: Request<pb::VerifyDomainRequest>,
+    ) -> Reply<pb::VerifyDomainResponse> {
+        let scope = self
+            .scope(&request, &request.get_ref().organization_id)
+            .await?;
+        let domain = self
+            .sso
+            .verify_domain(&scope, &request.get_ref().domain_id)
+            .await?;
+        Ok(Response::new(pb::VerifyDomainResponse {
+            domain: Some(domain_to_proto(&domain)),
+        }))
+    }
+
+    async fn approve_domain(
+        &self,
+        request: Request<pb::ApproveDomainRequest>,
+    ) -> Reply<pb::ApproveDomainResponse> {
+        let caller = principal(&request)?;
+        let domain = self
+            .sso
+            .approve_domain(&caller, &request.get_ref().domain_id)
+            .await?;
+        Ok(Response::new(pb::ApproveDomainResponse {
+            domain: Some(domain_to_proto(&domain)),
+        }))
+    }
+
+    async fn delete_domain(
+        &self,
+        request: Request<pb::DeleteDomainRequest>,
+    ) -> Reply<pb::DeleteDomainResponse> {
+        let scope = self
+            .scope(&request, &request.get_ref().organization_id)
+            .await?;
+        self.sso
+            .delete_domain(&scope, &request.get_ref().domain_id)
+            .await?;
+        Ok(Response::new(pb::DeleteDomainResponse {}))
     }
 }

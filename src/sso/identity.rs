@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::connection::AttributeMapping;
 
 /// A verified sign-in at an external identity provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExternalIdentity {
     /// `sso:<connection id>`, `google`, `github` or `microsoft`.
     pub provider: String,
@@ -23,6 +23,9 @@ pub struct ExternalIdentity {
     pub display_name: Option<String>,
     /// The IdP's group names, in the IdP's order.
     pub groups: Vec<String>,
+    /// How the IdP says it authenticated the user (OIDC `amr`), recorded with the sign-in.
+    #[serde(default)]
+    pub idp_amr: Vec<String>,
 }
 
 impl ExternalIdentity {
@@ -119,6 +122,7 @@ impl AttributeMapping {
             last_name: first(&self.last_name, SAML_LAST_NAME),
             display_name: first(&self.display_name, SAML_DISPLAY_NAME),
             groups: groups.cloned().unwrap_or_default(),
+            idp_amr: Vec::new(),
         }
     }
 
@@ -161,6 +165,15 @@ impl AttributeMapping {
             last_name: text(&self.last_name, "family_name"),
             display_name: text(&self.display_name, "name"),
             groups,
+            idp_amr: match claims.get("amr") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .take(16)
+                    .map(|m| m.chars().take(32).collect())
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 

@@ -5,15 +5,23 @@
 //!   queries, `convert` the contract's messages);
 //! - `start`: StartSso finds the connection or provider and keeps a `pending` sign-in;
 //! - `saml`, `oidc`: the protocols, which verify the IdP's answer into an `identity`;
-//! - `finish`: links or provisions the user and mints the code; ExchangeSsoCode;
+//! - `finish`: mints the code and trades it (ExchangeSsoCode); `linking`: who the IdP's
+//!   identity signs in as (account takeover rules);
+//! - `domains`: organizations prove the email domains they claim (`dns`, `domain_store`,
+//!   `email_domain`);
 //! - `routes`: the browser legs (metadata, ACS, callbacks); `grpc`: the tonic service.
 
 pub mod connection;
 mod connections;
 mod convert;
+pub mod dns;
+mod domain_store;
+mod domains;
+mod email_domain;
 mod finish;
 pub mod grpc;
 pub mod identity;
+mod linking;
 pub mod oidc;
 pub mod pending;
 pub mod routes;
@@ -24,6 +32,7 @@ pub mod store;
 
 pub use connection::{AttributeMapping, Connection};
 pub use connections::ConnectionDraft;
+pub use finish::Exchanged;
 pub use service::{Sso, SsoSettings};
 pub use start::StartTarget;
 

@@ -39,6 +39,14 @@ pub enum PendingProtocol {
     OAuth2 { code_verifier: String },
 }
 
+/// The signed-in session that asked to link the identity to its account ("connect your
+/// company SSO"): the link is made when that same session exchanges the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkTarget {
+    pub user_id: String,
+    pub session_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingSignIn {
     pub state: String,
@@ -46,6 +54,9 @@ pub struct PendingSignIn {
     /// The app's URL, already checked against the allow-list.
     pub redirect_uri: Url,
     pub protocol: PendingProtocol,
+    /// Set when a signed-in user started it to link the identity (`LinkTarget`).
+    #[serde(default)]
+    pub link_to: Option<LinkTarget>,
 }
 
 impl PendingSignIn {
@@ -56,6 +67,7 @@ impl PendingSignIn {
             source,
             redirect_uri,
             protocol,
+            link_to: None,
         }
     }
 }

@@ -2,11 +2,11 @@
 //! OIDC and social callbacks. Each is thin: read the request, let the protocol module verify
 //! the IdP's answer, then `conclude` sends the browser back to the app.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
-    Router,
-    extract::{ConnectInfo, Form, Path, Query, State},
+    Extension, Router,
+    extract::{Form, Path, Query, State},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -14,8 +14,17 @@ use http::HeaderMap;
 use tonic::Status;
 use url::Url;
 
-use super::{Sso, identity::ExternalIdentity, oidc, pending::SignInSource, saml};
-use crate::{audit::ClientInfo, error::Error, server::App, server::gateway::reply};
+use super::{
+    Sso,
+    identity::ExternalIdentity,
+    oidc,
+    pending::{LinkTarget, SignInSource},
+    saml,
+};
+use crate::{
+    audit::ClientInfo, client_address::ClientAddress, error::Error, server::App,
+    server::gateway::reply,
+};
 
 /// The SSO routes, merged into the server's router.
 pub fn router() -> Router<Arc<App>> {
@@ -61,26 +70,24 @@ async fn saml_acs(
     State(app): State<Arc<App>>,
     Path(connection_id): Path<String>,
     headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
+    address: Option<Extension<ClientAddress>>,
     Form(form): Form<AcsForm>,
 ) -> Response {
-    let client = browser_client(&headers, Some(peer));
+    let client = browser_client(&headers, address.map(|Extension(a)| a));
     let source = SignInSource::Connection(connection_id.clone());
-    let (redirect, verified) = saml::acs(
+    let (redirect, link_to, verified) = saml::acs(
         &app.sso,
         &connection_id,
         &form.saml_response,
         &form.relay_state,
     )
     .await;
-    conclude(
-        &app.sso,
-        Some(&source),
-        redirect.as_ref(),
-        verified,
-        &client,
-    )
-    .await
+    let finishing = Finishing {
+        source: Some(&source),
+        redirect_uri: redirect.as_ref(),
+        link_to: link_to.as_ref(),
+    };
+    conclude(&app.sso, finishing, verified, &client).await
 }
 
 /// `GET /api/v1/sso/oidc/{connection_id}/callback?code&state` (or `?error=`).
@@ -89,14 +96,14 @@ async fn oidc_callback(
     Path(connection_id): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
+    address: Option<Extension<ClientAddress>>,
 ) -> Response {
     let source = SignInSource::Connection(connection_id);
     callback(
         &app.sso,
         source,
         &query,
-        &browser_client(&headers, Some(peer)),
+        &browser_client(&headers, address.map(|Extension(a)| a)),
     )
     .await
 }
@@ -107,14 +114,14 @@ async fn social_callback(
     Path(provider): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
-    peer: ConnectInfo<SocketAddr>,
+    address: Option<Extension<ClientAddress>>,
 ) -> Response {
     let source = SignInSource::Social(provider);
     callback(
         &app.sso,
         source,
         &query,
-        &browser_client(&headers, Some(peer)),
+        &browser_client(&headers, address.map(|Extension(a)| a)),
     )
     .await
 }
@@ -127,25 +134,30 @@ async fn callback(
 ) -> Response {
     let (pending, verified) = oidc::finish_callback(sso, source, query).await;
     let known = pending.as_ref();
-    conclude(
-        sso,
-        known.map(|p| &p.source),
-        known.map(|p| &p.redirect_uri),
-        verified,
-        client,
-    )
-    .await
+    let finishing = Finishing {
+        source: known.map(|p| &p.source),
+        redirect_uri: known.map(|p| &p.redirect_uri),
+        link_to: known.and_then(|p| p.link_to.as_ref()),
+    };
+    conclude(sso, finishing, verified, client).await
 }
 
 /// The client of a browser request, for audit events and sessions.
-pub fn browser_client(headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> ClientInfo {
+pub fn browser_client(headers: &HeaderMap, address: Option<ClientAddress>) -> ClientInfo {
     ClientInfo {
-        ip_address: peer.map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ip_address: address.map(|ClientAddress(ip)| ip.to_string()),
         user_agent: headers
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect()),
     }
+}
+
+/// What is known of the sign-in an IdP's answer ends (nothing, for an unknown state).
+pub struct Finishing<'a> {
+    pub source: Option<&'a SignInSource>,
+    pub redirect_uri: Option<&'a Url>,
+    pub link_to: Option<&'a LinkTarget>,
 }
 
 /// Ends a browser sign-in. A verified identity is completed and the browser goes to the
@@ -154,14 +166,19 @@ pub fn browser_client(headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>
 /// otherwise (nowhere safe to send it).
 pub async fn conclude(
     sso: &Sso,
-    source: Option<&SignInSource>,
-    redirect_uri: Option<&Url>,
+    finishing: Finishing<'_>,
     verified: Result<ExternalIdentity, Error>,
     client: &ClientInfo,
 ) -> Response {
+    let Finishing {
+        source,
+        redirect_uri,
+        link_to,
+    } = finishing;
     let completed = match (verified, source, redirect_uri) {
         (Ok(identity), Some(source), Some(redirect_uri)) => {
-            sso.complete(source, identity, redirect_uri, client).await
+            sso.complete(source, identity, redirect_uri, link_to, client)
+                .await
         }
         (Ok(_), _, _) => Err(Error::sso(
             crate::error::SsoFailure::Authentication,

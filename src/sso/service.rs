@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::pending::PendingSignIns;
+use super::{dns::TxtLookup, pending::PendingSignIns};
 use crate::{
     auth::Authentication, cache::Cache, clock::Clock, crypto::FieldCipher, orgs::Organizations,
     store::Db,
@@ -19,6 +19,12 @@ pub struct SsoSettings {
     pub allowed_redirects: Vec<Url>,
     /// The configured social providers and their endpoints.
     pub social: crate::config::SocialProviders,
+    /// Connections whose IdP the platform trusts for the second factor
+    /// (`SSO_MFA_TRUSTED_CONNECTIONS`; none by default): their sign-ins skip Janua's.
+    pub mfa_trusted_connections: Vec<String>,
+    /// Which addresses calls to identity providers may reach (`OUTBOUND_ALLOW_LOOPBACK`,
+    /// `OUTBOUND_ALLOW_PRIVATE`); `crate::outbound` enforces it.
+    pub outbound: crate::config::OutboundPolicy,
 }
 
 pub struct Sso {
@@ -32,9 +38,15 @@ pub struct Sso {
     pub(super) settings: SsoSettings,
     /// Outbound calls to identity providers, SAML and OIDC alike (`oidc::http::client`).
     pub(super) http: reqwest::Client,
+    /// TXT lookups for domain verification.
+    pub(super) dns: Arc<dyn TxtLookup>,
 }
 
 impl Sso {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the capability's collaborators, wired once at start-up"
+    )]
     pub fn new(
         db: Db,
         cache: Arc<dyn Cache>,
@@ -43,8 +55,9 @@ impl Sso {
         auth: Arc<Authentication>,
         orgs: Arc<Organizations>,
         settings: SsoSettings,
+        dns: Arc<dyn TxtLookup>,
     ) -> anyhow::Result<Self> {
-        let http = super::oidc::http::client()?;
+        let http = super::oidc::http::client(settings.outbound)?;
         Ok(Self {
             pending: PendingSignIns::new(cache.clone()),
             db,
@@ -55,6 +68,7 @@ impl Sso {
             orgs,
             settings,
             http,
+            dns,
         })
     }
 }

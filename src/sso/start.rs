@@ -7,7 +7,7 @@ use super::{
     Sso,
     connection::{Connection, Protocol},
     oidc,
-    pending::{PendingSignIn, SignInSource},
+    pending::{LinkTarget, PendingSignIn, SignInSource},
     saml, store,
 };
 use crate::{
@@ -26,7 +26,14 @@ pub enum StartTarget {
 
 impl Sso {
     /// The URL to send the browser to; the IdP's answer comes back to one of the SSO routes.
-    pub async fn start(&self, target: StartTarget, redirect_uri: &str) -> Result<Url, Error> {
+    /// With `link_to` (the caller was signed in), the identity is linked to the caller's
+    /// account instead of signing anyone in (`finish`).
+    pub async fn start(
+        &self,
+        target: StartTarget,
+        redirect_uri: &str,
+        link_to: Option<LinkTarget>,
+    ) -> Result<Url, Error> {
         let redirect_uri = self.allowed_redirect(redirect_uri)?;
         let state = new_opaque_token();
         let (source, (url, protocol)) = match target {
@@ -48,6 +55,7 @@ impl Sso {
             source,
             redirect_uri,
             protocol,
+            link_to,
         };
         self.pending.put(&pending).await?;
         Ok(url)
@@ -83,13 +91,11 @@ impl Sso {
         let not_found = || Error::NotFound("SSO connection");
         let row = match target {
             StartTarget::Email(email) => {
+                // Only a domain its organization proved routes (a declared one could send
+                // another company's people to a phishing IdP).
                 let email = Email::parse("email", &email)?;
-                let domain = email
-                    .normalized()
-                    .rsplit_once('@')
-                    .map(|(_, domain)| domain.to_owned())
-                    .unwrap_or_default();
-                store::find_connection_by_domain(&self.db, &domain).await?
+                let domain = super::email_domain::of_email(email.normalized());
+                store::find_connection_by_verified_domain(&self.db, domain).await?
             }
             StartTarget::Connection(id) if id.trim().is_empty() => {
                 return Err(Error::invalid("connection_id", "must not be empty"));

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
-use crate::store::entities::{linked_identity, sso_connection, sso_domain};
+use crate::store::entities::{linked_identity, organization_domain, sso_connection, sso_domain};
 
 pub type Row = (sso_connection::Model, Vec<sso_domain::Model>);
 
@@ -22,16 +22,35 @@ pub async fn find_connection(db: &impl ConnectionTrait, id: &str) -> Result<Opti
     Ok(Some((row, domains)))
 }
 
-/// The connection a (lower-case) email domain is routed to.
-pub async fn find_connection_by_domain(
+/// The connection a (lower-case) email domain is routed to: one that declares the domain
+/// (an enabled one first), of the organization that verified it.
+pub async fn find_connection_by_verified_domain(
     db: &impl ConnectionTrait,
     domain: &str,
 ) -> Result<Option<Row>, DbErr> {
-    match sso_domain::Entity::find_by_id(domain.to_owned())
+    let Some(owner) = organization_domain::Entity::find()
+        .filter(organization_domain::Column::Domain.eq(domain))
+        .filter(organization_domain::Column::VerifiedAt.is_not_null())
         .one(db)
         .await?
-    {
-        Some(routed) => find_connection(db, &routed.connection_id).await,
+    else {
+        return Ok(None);
+    };
+    let declaring = sso_domain::Entity::find()
+        .filter(sso_domain::Column::Domain.eq(domain))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.connection_id);
+    let row = sso_connection::Entity::find()
+        .filter(sso_connection::Column::Id.is_in(declaring))
+        .filter(sso_connection::Column::OrganizationId.eq(owner.organization_id))
+        .order_by_desc(sso_connection::Column::Enabled)
+        .order_by_asc(sso_connection::Column::Id)
+        .one(db)
+        .await?;
+    match row {
+        Some(row) => find_connection(db, &row.id).await,
         None => Ok(None),
     }
 }
@@ -98,25 +117,6 @@ async fn domains_of(
         .order_by_asc(sso_domain::Column::Domain)
         .all(db)
         .await
-}
-
-/// Which of `domains` are routed to a connection other than `except`.
-pub async fn domains_taken(
-    db: &impl ConnectionTrait,
-    domains: &[String],
-    except: &str,
-) -> Result<Vec<String>, DbErr> {
-    if domains.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sso_domain::Entity::find()
-        .filter(sso_domain::Column::Domain.is_in(domains.iter().cloned()))
-        .filter(sso_domain::Column::ConnectionId.ne(except))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.domain)
-        .collect())
 }
 
 /// Inserts or replaces a connection row and sets its domains to `domains`.

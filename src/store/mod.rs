@@ -1,6 +1,6 @@
 //! The database: connecting (SQLite or PostgreSQL by URL), migrating, health and pool
-//! statistics, and the SeaORM entities. Queries live beside the capability that owns them;
-//! nothing here decides a rule.
+//! statistics, and the SeaORM entities. Queries live beside the capability that owns them,
+//! except those several capabilities need (`linked_identities`); nothing here decides a rule.
 
 use std::time::Duration;
 
@@ -12,15 +12,18 @@ use sea_orm::{
 };
 
 pub mod entities;
+pub mod linked_identities;
 mod page;
+mod sqlite_file;
 
 pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so concurrent requests wait
-/// for the writer instead of failing.
+/// for the writer instead of failing; a database file it creates is private (0600).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
+    sqlite_file::prepare(url).context("creating the SQLite database file")?;
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)

@@ -268,6 +268,7 @@ async fn add_to_organization(
         user_id: user_id.to_owned(),
         role: role.to_owned(),
         created_at: now,
+        joined_via: "added".into(),
     };
     Ok(orgs::store::insert_membership(db, membership).await?)
 }

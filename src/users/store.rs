@@ -85,7 +85,9 @@ pub async fn set_password_hash(
     Ok(())
 }
 
-pub async fn mark_email_verified(
+/// The owner proved the address (a mailed token came back): it is verified, and external
+/// identities linked before the proof are dropped (`store::linked_identities`).
+pub async fn mark_email_proven(
     db: &impl ConnectionTrait,
     id: &str,
     now: DateTime<Utc>,
@@ -96,6 +98,7 @@ pub async fn mark_email_verified(
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
+    crate::store::linked_identities::delete_unproven(db, id).await?;
     Ok(())
 }
 

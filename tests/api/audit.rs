@@ -332,11 +332,15 @@ async fn organization_audit_access_follows_the_audit_read_permission() {
     let app = admin_app().await;
     let (admin, _) = admin_session(&app).await;
     let (owner, owner_id) = user_session(&app, &unique_email("owner")).await;
-    let (member, member_id) = user_session(&app, &unique_email("member")).await;
-    let (org_admin, org_admin_id) = user_session(&app, &unique_email("orgadmin")).await;
+    let (member_email, org_admin_email) = (unique_email("member"), unique_email("orgadmin"));
+    let (member, member_id) = user_session(&app, &member_email).await;
+    let (org_admin, org_admin_id) = user_session(&app, &org_admin_email).await;
     let (outsider, _) = user_session(&app, &unique_email("outsider")).await;
     let organization = create_organization(&app, &owner, "Watched").await;
-    for (user_id, role) in [(&member_id, "member"), (&org_admin_id, "admin")] {
+    for (user_id, email, token, role) in [
+        (&member_id, &member_email, &member, "member"),
+        (&org_admin_id, &org_admin_email, &org_admin, "admin"),
+    ] {
         let (status, body) = rest(
             &app,
             "POST",
@@ -346,6 +350,7 @@ async fn organization_audit_access_follows_the_audit_read_permission() {
         )
         .await;
         assert_eq!(status, 200, "{body}");
+        crate::orgs::accept_mailed_invitation_as(&app, email, token).await;
     }
     let list = |token: &str, query: &str| {
         let (token, path) = (token.to_owned(), format!("/api/v1/audit-events{query}"));

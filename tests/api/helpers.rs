@@ -72,6 +72,14 @@ impl TestApp {
         Self::spawn_in(tempfile::tempdir().unwrap(), Some(self.env.clone()), vars).await
     }
 
+    /// `spawn_beside`, but the node is its own issuer, so browser flows (SSO callbacks)
+    /// started there come back to it.
+    pub async fn spawn_beside_as_issuer(&self, vars: &[(&str, &str)]) -> Self {
+        let mut env = self.env.clone();
+        env.retain(|(name, _)| name != "JANUA_ISSUER");
+        Self::spawn_in(tempfile::tempdir().unwrap(), Some(env), vars).await
+    }
+
     async fn spawn_in(
         dir: tempfile::TempDir,
         shared: Option<Vec<(String, String)>>,

@@ -17,7 +17,7 @@ use super::{
 };
 
 /// pyotp's code for the `otpauth://` URI at a Unix time.
-async fn pyotp_code(python: &str, uri: &str, at: i64) -> String {
+pub async fn pyotp_code(python: &str, uri: &str, at: i64) -> String {
     let output = tokio::process::Command::new(python)
         .args([
             "-c",
@@ -32,7 +32,7 @@ async fn pyotp_code(python: &str, uri: &str, at: i64) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -45,15 +45,17 @@ fn amr(tokens: &Value) -> Value {
 }
 
 /// A user with a confirmed TOTP factor: (email, access token, otpauth URI, recovery codes).
-struct Enrolled {
-    email: String,
-    token: String,
-    uri: String,
-    secret: String,
-    recovery_codes: Vec<String>,
+pub struct Enrolled {
+    pub email: String,
+    pub token: String,
+    pub uri: String,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+    /// The code ConfirmTotp accepted (used: it must never sign in).
+    pub confirmed_with: String,
 }
 
-async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
+pub async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
     let email = unique_email("mfa");
     let token = access(&register(app, &email).await);
     let (status, enrolment) = rest(
@@ -102,11 +104,12 @@ async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
         secret: enrolment["secret"].as_str().unwrap().to_owned(),
         uri,
         recovery_codes,
+        confirmed_with: code,
     }
 }
 
 /// Password sign-in of an enrolled user: the challenge id.
-async fn challenge(app: &TestApp, email: &str) -> String {
+pub async fn challenge(app: &TestApp, email: &str) -> String {
     let (status, body) = login(app, email, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -118,7 +121,7 @@ async fn challenge(app: &TestApp, email: &str) -> String {
     challenge["challenge_id"].as_str().unwrap().to_owned()
 }
 
-async fn answer(app: &TestApp, challenge_id: &str, answer: Value) -> (u16, Value) {
+pub async fn answer(app: &TestApp, challenge_id: &str, answer: Value) -> (u16, Value) {
     let mut body = answer;
     body["challenge_id"] = json!(challenge_id);
     rest(app, "POST", "/api/v1/mfa/challenge/verify", None, body).await

@@ -137,6 +137,7 @@ async fn registering_a_passkey_over_grpc_turns_mfa_on_and_lists_it_by_name() {
         .begin_passkey_registration(authed(
             BeginPasskeyRegistrationRequest {
                 name: "YubiKey".into(),
+                totp_code: String::new(),
             },
             &token,
         ))

@@ -3,7 +3,7 @@
 //! walk through authorize and login, Janua's callback, the code exchange. Its misbehaving
 //! modes hand Janua ID tokens that are wrong in one way each; none may yield a code.
 
-mod provider;
+pub mod provider;
 
 use serde_json::{Value, json};
 
@@ -48,6 +48,7 @@ async fn oidc_connection(
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    crate::domains::mark_domain_verified(app, &org, domain).await;
     let connection = body["id"].as_str().unwrap().to_owned();
     assert_eq!(
         body["acs_url"],
@@ -308,7 +309,7 @@ async fn github_links_an_existing_account_only_through_a_verified_primary_email(
     )
     .await;
     assert_eq!(outcome.error(), "SSO_PROVISIONING_ERROR", "{outcome:?}");
-    janua::users::store::mark_email_verified(&app.app.db, existing_id, chrono::Utc::now())
+    janua::users::store::mark_email_proven(&app.app.db, existing_id, chrono::Utc::now())
         .await
         .unwrap();
 

@@ -59,6 +59,7 @@ impl Saml {
         };
         let (status, connection) = create_connection(&app, &owner, &org, &domain, saml).await;
         assert_eq!(status, 200, "{connection}");
+        crate::domains::mark_domain_verified(&app, &org, &domain).await;
         let connection_id = connection["id"].as_str().unwrap().to_owned();
         let saml = Self {
             app,

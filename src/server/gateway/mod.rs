@@ -7,36 +7,39 @@
 //! calling the very same tonic service stack in-process (auth and metrics layers included)
 //! keeps one code path for every transport and gives a route to any annotated RPC.
 //!
-//! It must never hold business rules: it binds, calls, and renders.
+//! It must never hold business rules: it binds, calls, and renders. One request timeout
+//! covers it all, from reading the body to the RPC's answer.
 
 pub(crate) mod json;
 pub(crate) mod reply;
 pub mod route;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Router,
     body::Body,
-    extract::ConnectInfo,
     response::{IntoResponse, Response},
 };
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use http_body_util::BodyExt;
+use tokio::time::{Instant, timeout_at};
 use tonic::Status;
 use tower::ServiceExt;
+
+use crate::client_address::ClientAddress;
 
 pub use reply::{from_status as status_response, http_status};
 pub use route::RouteTable;
 
-/// Request headers passed on to the RPC as metadata.
-const FORWARDED_HEADERS: [&str; 6] = [
+/// Request headers passed on to the RPC as metadata. (Not `x-forwarded-for`: the client's
+/// address travels as the `ClientAddress` the edge decided.)
+const FORWARDED_HEADERS: [&str; 5] = [
     "authorization",
     "x-api-key",
     "user-agent",
     "x-request-id",
-    "x-forwarded-for",
     "accept-language",
 ];
 
@@ -60,6 +63,7 @@ impl Gateway {
 
     /// Transcodes one REST request.
     pub async fn handle(&self, request: Request<Body>) -> Response {
+        let deadline = Instant::now() + self.timeout;
         let (parts, body) = request.into_parts();
         let request_id = parts
             .headers
@@ -71,9 +75,19 @@ impl Gateway {
             Ok(matched) => matched,
             Err(other_method) => return route_missing(other_method, request_id),
         };
-        let body = match axum::body::to_bytes(body, self.max_body_bytes).await {
-            Ok(body) => body,
+        let body = match timeout_at(deadline, axum::body::to_bytes(body, self.max_body_bytes)).await
+        {
+            Ok(Ok(body)) => body,
             Err(_) => {
+                return reply::gateway_error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "DEADLINE_EXCEEDED",
+                    "the request body did not arrive in time",
+                    None,
+                    request_id,
+                );
+            }
+            Ok(Err(_)) => {
                 let message = format!("the request body exceeds {} bytes", self.max_body_bytes);
                 return reply::gateway_error(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -104,10 +118,10 @@ impl Gateway {
         let call = grpc_request(
             &route.grpc_path,
             &parts.headers,
-            parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+            parts.extensions.get::<ClientAddress>(),
             json::encode_request(&message),
         );
-        let reply = match tokio::time::timeout(self.timeout, self.call(call)).await {
+        let reply = match timeout_at(deadline, self.call(call)).await {
             Ok(reply) => reply,
             Err(_) => Err(Status::deadline_exceeded("the request took too long")),
         };
@@ -178,7 +192,7 @@ fn failed_status(headers: &HeaderMap) -> Option<Status> {
 fn grpc_request(
     path: &str,
     headers: &HeaderMap,
-    client: Option<&ConnectInfo<SocketAddr>>,
+    client: Option<&ClientAddress>,
     message: Vec<u8>,
 ) -> Request<Body> {
     let mut frame = BytesMut::with_capacity(5 + message.len());

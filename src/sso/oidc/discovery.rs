@@ -95,9 +95,14 @@ impl ProviderMetadata {
         let tenant_template =
             policy == IssuerPolicy::MicrosoftTenant && self.issuer.contains(TENANT_PLACEHOLDER);
         if !same && !tenant_template {
+            // Not echoed to the caller: the document is whatever the URL answered.
+            tracing::warn!(
+                document.issuer = %self.issuer,
+                configured,
+                "OIDC discovery document for another issuer"
+            );
             return Err(bad(format!(
-                "the discovery document is for issuer {:?}, not {configured:?}",
-                self.issuer
+                "the discovery document is not for the issuer {configured:?}"
             )));
         }
         let endpoints = [

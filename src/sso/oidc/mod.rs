@@ -85,11 +85,19 @@ impl Oidc {
         Self { http, cache, clock }
     }
 
+    /// An `Oidc` with a client of its own under the development outbound policy: loopback
+    /// allowed (local IdPs, tests), private, link-local and metadata addresses refused. The
+    /// server's goes through the SSO service's client, built from the configuration.
+    ///
     /// # Errors
     /// When the HTTP client cannot be built (no TLS roots).
     pub fn new(cache: Arc<dyn Cache>, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let policy = crate::config::OutboundPolicy {
+            allow_loopback: true,
+            allow_private: false,
+        };
         Ok(Self {
-            http: http::client()?,
+            http: http::client(policy)?,
             cache,
             clock,
         })

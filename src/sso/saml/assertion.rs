@@ -14,6 +14,9 @@ pub struct SamlSubject {
     pub name_id_format: Option<String>,
     /// Attribute values by `Name`, and also by `FriendlyName` when that is not a Name too.
     pub attributes: BTreeMap<String, Vec<String>>,
+    /// How the IdP authenticated the user: its AuthnContextClassRef values (recorded with
+    /// the sign-in, like OIDC's `amr`).
+    pub authn_contexts: Vec<String>,
 }
 
 /// The assertion in the verified document, which must be the one the structure check found
@@ -46,7 +49,18 @@ pub fn subject(assertion: Node<'_, '_>) -> Result<SamlSubject, String> {
         name_id: xml::text(name_id).ok_or("the NameID is empty or not plain text")?,
         name_id_format: name_id.attribute("Format").map(str::to_owned),
         attributes: attributes(assertion),
+        authn_contexts: authn_contexts(assertion),
     })
+}
+
+fn authn_contexts(assertion: Node<'_, '_>) -> Vec<String> {
+    xml::children(assertion, SAML_ASSERTION, "AuthnStatement")
+        .filter_map(|s| xml::child(s, SAML_ASSERTION, "AuthnContext"))
+        .filter_map(|c| xml::child(c, SAML_ASSERTION, "AuthnContextClassRef"))
+        .filter_map(xml::text)
+        .take(16)
+        .map(|class| class.chars().take(200).collect())
+        .collect()
 }
 
 fn attributes(assertion: Node<'_, '_>) -> BTreeMap<String, Vec<String>> {

@@ -1,6 +1,7 @@
 //! Where a connection's IdP metadata comes from: the XML stored with the connection, or its
-//! `idp_metadata_url`, fetched (bounded in time and size) and kept in the cache for an hour so
-//! a sign-in does not wait on the IdP's web server.
+//! `idp_metadata_url`, fetched (bounded in time and size, through the SSO service's client and
+//! so the outbound guard of `crate::outbound`) and kept in the cache for an hour so a sign-in
+//! does not wait on the IdP's web server.
 
 use std::time::Duration;
 
@@ -70,33 +71,33 @@ pub fn parse_url(url: &str) -> Result<Url, Error> {
     }
 }
 
+/// The metadata at `url`. Whatever goes wrong (an address the outbound policy refuses, an
+/// unknown name, a refused connection, a timeout, TLS, an HTTP status, the size), the caller
+/// sees the same message: a connection's settings must not tell its owner what answers at an
+/// address. The cause goes to the log.
 async fn fetch(url: &str, http: &reqwest::Client) -> Result<String, Error> {
     let url = parse_url(url)?;
-    let unreachable = |err: reqwest::Error| {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let unusable = |cause: String| {
+        tracing::warn!(saml.idp_host = %host, error = %cause, "could not fetch SAML IdP metadata");
         sso_error(
             SsoFailure::Metadata,
-            format!("could not fetch the IdP metadata: {}", err.without_url()),
+            "could not fetch the identity provider's metadata",
         )
     };
-    let mut response = http
+    let unreachable = |err: reqwest::Error| unusable(crate::outbound::describe(&err.without_url()));
+    let response = http
         .get(url)
         .timeout(FETCH_TIMEOUT)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
         .map_err(unreachable)?;
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-        if body.len() + chunk.len() > MAX_METADATA_BYTES {
-            return Err(sso_error(
-                SsoFailure::Metadata,
-                format!("IdP metadata is larger than {MAX_METADATA_BYTES} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    String::from_utf8(body)
-        .map_err(|_| sso_error(SsoFailure::Metadata, "IdP metadata is not UTF-8"))
+    let body = crate::outbound::read_capped(response, MAX_METADATA_BYTES)
+        .await
+        .map_err(unreachable)?
+        .ok_or_else(|| unusable(format!("larger than {MAX_METADATA_BYTES} bytes")))?;
+    String::from_utf8(body).map_err(|_| unusable("not UTF-8".to_owned()))
 }
 
 fn cache_key(url: &str) -> String {

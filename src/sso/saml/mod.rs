@@ -34,7 +34,7 @@ use super::{
     Sso,
     connection::{Connection, SamlSettings},
     identity::ExternalIdentity,
-    pending::{PendingProtocol, PendingSignIn, SignInSource},
+    pending::{LinkTarget, PendingProtocol, PendingSignIn, SignInSource},
 };
 use crate::cache::Cache;
 use crate::clock::Clock;
@@ -235,33 +235,38 @@ pub async fn acs(
     connection_id: &str,
     saml_response: &str,
     relay_state: &str,
-) -> (Option<Url>, Result<ExternalIdentity, Error>) {
+) -> (
+    Option<Url>,
+    Option<LinkTarget>,
+    Result<ExternalIdentity, Error>,
+) {
     let pending = match sso.pending.take(relay_state).await {
         Ok(pending) => pending,
-        Err(error) => return (None, Err(error)),
+        Err(error) => return (None, None, Err(error)),
     };
     let source = SignInSource::Connection(connection_id.to_owned());
-    let (redirect, request_id) = match pending {
+    let (redirect, link_to, request_id) = match pending {
         Some(pending) if pending.source != source => {
             let refused = Error::sso(
                 SsoFailure::Authentication,
                 "the RelayState belongs to another sign-in",
             );
-            return (Some(pending.redirect_uri), Err(refused));
+            return (Some(pending.redirect_uri), None, Err(refused));
         }
         Some(PendingSignIn {
             redirect_uri,
             protocol: PendingProtocol::Saml { request_id },
+            link_to,
             ..
-        }) => (Some(redirect_uri), Some(request_id)),
+        }) => (Some(redirect_uri), link_to, Some(request_id)),
         Some(pending) => {
             let refused = Error::sso(SsoFailure::Authentication, "not a SAML sign-in");
-            return (Some(pending.redirect_uri), Err(refused));
+            return (Some(pending.redirect_uri), None, Err(refused));
         }
-        None => (sso.idp_initiated_redirect(relay_state), None),
+        None => (sso.idp_initiated_redirect(relay_state), None, None),
     };
     let verified = verify(sso, connection_id, saml_response, request_id.as_deref()).await;
-    (redirect, verified)
+    (redirect, link_to, verified)
 }
 
 async fn verify(
@@ -281,11 +286,13 @@ async fn verify(
             allow_idp_initiated: settings.allow_idp_initiated,
         })
         .await?;
-    Ok(connection.attribute_mapping.saml_identity(
+    let mut identity = connection.attribute_mapping.saml_identity(
         connection.provider(),
         &subject.name_id,
         &subject.attributes,
-    ))
+    );
+    identity.idp_amr = subject.authn_contexts;
+    Ok(identity)
 }
 
 /// The SP metadata XML of a SAML connection.

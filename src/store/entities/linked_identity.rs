@@ -14,6 +14,9 @@ pub struct Model {
     pub subject: String,
     pub created_at: DateTimeUtc,
     pub last_used_at: DateTimeUtc,
+    /// Whether the account's email address was proven when the link was made; a later proof
+    /// of the address (password reset, verification) removes the unproven links.
+    pub email_proven: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,12 @@ pub struct Model {
     pub user_id: String,
     pub role: String,
     pub created_at: DateTimeUtc,
+    /// How the membership began: `created` (the organization's creator), `invitation`
+    /// (accepted by the user), `verified_domain` (JIT through a connection whose domain the
+    /// organization proved), `sso` (JIT otherwise), `added` (by an administrator, or before
+    /// this was recorded). Only `invitation` and `verified_domain` let a connection link the
+    /// account by email (sso::linking).
+    pub joined_via: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

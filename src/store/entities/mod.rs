@@ -9,6 +9,7 @@ pub mod membership;
 pub mod mfa_factor;
 pub mod one_time_token;
 pub mod organization;
+pub mod organization_domain;
 pub mod recovery_code;
 pub mod refresh_token;
 pub mod role;

@@ -180,7 +180,8 @@ async fn the_last_owner_of_an_organization_cannot_be_deleted() {
     let app = admin_app().await;
     let (admin, _) = admin_session(&app).await;
     let (owner, owner_id) = user_session(&app, &unique_email("owner")).await;
-    let (heir, heir_id) = user_session(&app, &unique_email("heir")).await;
+    let heir_email = unique_email("heir");
+    let (heir, heir_id) = user_session(&app, &heir_email).await;
     let organization = create_organization(&app, &owner, "Solo").await;
     let delete_owner = format!("/api/v1/users/{owner_id}");
     let (status, body) = rest(&app, "DELETE", &delete_owner, Some(&admin), Value::Null).await;
@@ -200,6 +201,7 @@ async fn the_last_owner_of_an_organization_cannot_be_deleted() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    crate::orgs::accept_mailed_invitation_as(&app, &heir_email, &heir).await;
     let (status, body) = rest(&app, "DELETE", &delete_owner, Some(&admin), Value::Null).await;
     assert_eq!(status, 200, "{body}");
     let (status, members) = rest(

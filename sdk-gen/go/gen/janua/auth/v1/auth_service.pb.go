@@ -91,10 +91,12 @@ func (x *RegisterRequest) GetDisplayName() string {
 // Response of AuthService.Register.
 type RegisterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The new user.
+	// The new user. Absent when the server hides whether an address is
+	// registered (see Register).
 	User *v1.User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// Tokens for a new session. Absent when the server requires a verified
-	// email before sign-in: the user follows the emailed link, then signs in.
+	// email before sign-in, or hides whether an address is registered: the
+	// user follows the emailed link, then signs in.
 	Tokens        *TokenPair `protobuf:"bytes,2,opt,name=tokens,proto3" json:"tokens,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

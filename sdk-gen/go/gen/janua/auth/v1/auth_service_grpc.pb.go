@@ -46,7 +46,13 @@ const (
 // query parameter; one-time tokens are single use and short-lived.
 type AuthServiceClient interface {
 	// Creates an account with a password. Anyone, while sign-up is open.
-	// Limited per client IP (30 per hour by default).
+	// Limited per client IP (30 per hour by default). An address that already
+	// has an account answers CONFLICT_ERROR, unless the server hides that
+	// (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+	// RegisterResponse (no `user`, no `tokens`), whether the address is new or
+	// not. A new address gets its account and a verification link; an
+	// existing address's owner gets a notice that someone tried to sign up.
+	// Either way the user continues from the mailbox, then signs in.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterResponse, error)
 	// Signs in with email and password. Returns `user` and `tokens`, or only an
 	// `mfa_challenge` when the user has MFA on. A wrong email and a wrong
@@ -278,7 +284,13 @@ func (c *authServiceClient) IntrospectToken(ctx context.Context, in *IntrospectT
 // query parameter; one-time tokens are single use and short-lived.
 type AuthServiceServer interface {
 	// Creates an account with a password. Anyone, while sign-up is open.
-	// Limited per client IP (30 per hour by default).
+	// Limited per client IP (30 per hour by default). An address that already
+	// has an account answers CONFLICT_ERROR, unless the server hides that
+	// (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+	// RegisterResponse (no `user`, no `tokens`), whether the address is new or
+	// not. A new address gets its account and a verification link; an
+	// existing address's owner gets a notice that someone tried to sign up.
+	// Either way the user continues from the mailbox, then signs in.
 	Register(context.Context, *RegisterRequest) (*RegisterResponse, error)
 	// Signs in with email and password. Returns `user` and `tokens`, or only an
 	// `mfa_challenge` when the user has MFA on. A wrong email and a wrong

@@ -359,8 +359,9 @@ type DeleteFactorRequest struct {
 	// Id of one of the caller's factors.
 	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
 	// A current code of the caller's authenticator app, needed when the
-	// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise). Over
-	// REST, a query parameter.
+	// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+	// Wrong codes count toward the account's brute-force limits. Over REST, a
+	// query parameter.
 	TotpCode      string `protobuf:"bytes,2,opt,name=totp_code,json=totpCode,proto3" json:"totp_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -552,7 +553,9 @@ func (x *UpdateFactorResponse) GetFactor() *Factor {
 type RegenerateRecoveryCodesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional proof that the caller holds a current second factor: a code
-	// from their TOTP app.
+	// from their TOTP app, needed when the caller signed in more than 10
+	// minutes ago (MFA_REQUIRED otherwise). Wrong codes count toward the
+	// account's brute-force limits.
 	TotpCode      string `protobuf:"bytes,1,opt,name=totp_code,json=totpCode,proto3" json:"totp_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -645,7 +648,11 @@ func (x *RegenerateRecoveryCodesResponse) GetRecoveryCodes() []string {
 type BeginPasskeyRegistrationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Name for the new passkey, at most 100 characters; may be empty.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A current code of the caller's authenticator app, needed when the
+	// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+	// Wrong codes count toward the account's brute-force limits.
+	TotpCode      string `protobuf:"bytes,2,opt,name=totp_code,json=totpCode,proto3" json:"totp_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -683,6 +690,13 @@ func (*BeginPasskeyRegistrationRequest) Descriptor() ([]byte, []int) {
 func (x *BeginPasskeyRegistrationRequest) GetName() string {
 	if x != nil {
 		return x.Name
+	}
+	return ""
+}
+
+func (x *BeginPasskeyRegistrationRequest) GetTotpCode() string {
+	if x != nil {
+		return x.TotpCode
 	}
 	return ""
 }
@@ -1288,9 +1302,10 @@ const file_janua_mfa_v1_mfa_service_proto_rawDesc = "" +
 	"\x1eRegenerateRecoveryCodesRequest\x12 \n" +
 	"\ttotp_code\x18\x01 \x01(\tB\x03\xe0A\x04R\btotpCode\"H\n" +
 	"\x1fRegenerateRecoveryCodesResponse\x12%\n" +
-	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"5\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"W\n" +
 	"\x1fBeginPasskeyRegistrationRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"h\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\ttotp_code\x18\x02 \x01(\tB\x03\xe0A\x04R\btotpCode\"h\n" +
 	" BeginPasskeyRegistrationResponse\x12!\n" +
 	"\fchallenge_id\x18\x01 \x01(\tR\vchallengeId\x12!\n" +
 	"\foptions_json\x18\x02 \x01(\tR\voptionsJson\"\x8f\x01\n" +

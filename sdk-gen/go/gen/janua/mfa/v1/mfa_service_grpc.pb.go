@@ -47,24 +47,34 @@ type MfaServiceClient interface {
 	ListFactors(ctx context.Context, in *ListFactorsRequest, opts ...grpc.CallOption) (*ListFactorsResponse, error)
 	// Starts TOTP enrollment: creates a pending TOTP factor and returns its
 	// secret, the only time the secret is shown. ConfirmTotp activates it.
-	// Self.
+	// Self, signed in less than 10 minutes ago: an older session gets
+	// MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+	// other app whose code could stand in).
 	EnrollTotp(ctx context.Context, in *EnrollTotpRequest, opts ...grpc.CallOption) (*EnrollTotpResponse, error)
-	// Activates a pending TOTP factor with a current code from the app; if
-	// that turns MFA on, also returns the caller's new recovery codes. Self.
+	// Activates a pending TOTP factor with a current code from the app; that
+	// code is then used and cannot answer a sign-in. If this turns MFA on, also
+	// returns the caller's new recovery codes. Self, within 10 minutes of
+	// EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
 	ConfirmTotp(ctx context.Context, in *ConfirmTotpRequest, opts ...grpc.CallOption) (*ConfirmTotpResponse, error)
 	// Removes one of the caller's factors. Removing the last TOTP or passkey
-	// factor turns MFA off and removes the recovery codes. Self.
+	// factor turns MFA off and removes the recovery codes. Self, signed in
+	// less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
 	DeleteFactor(ctx context.Context, in *DeleteFactorRequest, opts ...grpc.CallOption) (*DeleteFactorResponse, error)
 	// Renames one of the caller's factors (typically a passkey). Self.
 	UpdateFactor(ctx context.Context, in *UpdateFactorRequest, opts ...grpc.CallOption) (*UpdateFactorResponse, error)
 	// Replaces the caller's recovery codes with new ones; the old ones stop
-	// working. Self, with MFA on.
+	// working. Self, with MFA on, signed in less than 10 minutes ago or giving
+	// `totp_code` (MFA_REQUIRED otherwise).
 	RegenerateRecoveryCodes(ctx context.Context, in *RegenerateRecoveryCodesRequest, opts ...grpc.CallOption) (*RegenerateRecoveryCodesResponse, error)
 	// Starts registering a passkey for the caller: returns the WebAuthn
-	// creation options to pass to `navigator.credentials.create()`. Self.
+	// creation options to pass to `navigator.credentials.create()`. Self,
+	// signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+	// otherwise (without an authenticator app, sign in again).
 	BeginPasskeyRegistration(ctx context.Context, in *BeginPasskeyRegistrationRequest, opts ...grpc.CallOption) (*BeginPasskeyRegistrationResponse, error)
 	// Finishes registering a passkey with the authenticator's response; the
-	// new factor is active at once. Self.
+	// new factor is active at once. Self, finishing a ceremony begun by
+	// BeginPasskeyRegistration: that call asked for the recent sign-in or
+	// code, and a ceremony lasts 5 minutes.
 	FinishPasskeyRegistration(ctx context.Context, in *FinishPasskeyRegistrationRequest, opts ...grpc.CallOption) (*FinishPasskeyRegistrationResponse, error)
 	// Starts a passwordless sign-in with a passkey: returns the WebAuthn
 	// request options to pass to `navigator.credentials.get()`. Anyone.
@@ -212,24 +222,34 @@ type MfaServiceServer interface {
 	ListFactors(context.Context, *ListFactorsRequest) (*ListFactorsResponse, error)
 	// Starts TOTP enrollment: creates a pending TOTP factor and returns its
 	// secret, the only time the secret is shown. ConfirmTotp activates it.
-	// Self.
+	// Self, signed in less than 10 minutes ago: an older session gets
+	// MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+	// other app whose code could stand in).
 	EnrollTotp(context.Context, *EnrollTotpRequest) (*EnrollTotpResponse, error)
-	// Activates a pending TOTP factor with a current code from the app; if
-	// that turns MFA on, also returns the caller's new recovery codes. Self.
+	// Activates a pending TOTP factor with a current code from the app; that
+	// code is then used and cannot answer a sign-in. If this turns MFA on, also
+	// returns the caller's new recovery codes. Self, within 10 minutes of
+	// EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
 	ConfirmTotp(context.Context, *ConfirmTotpRequest) (*ConfirmTotpResponse, error)
 	// Removes one of the caller's factors. Removing the last TOTP or passkey
-	// factor turns MFA off and removes the recovery codes. Self.
+	// factor turns MFA off and removes the recovery codes. Self, signed in
+	// less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
 	DeleteFactor(context.Context, *DeleteFactorRequest) (*DeleteFactorResponse, error)
 	// Renames one of the caller's factors (typically a passkey). Self.
 	UpdateFactor(context.Context, *UpdateFactorRequest) (*UpdateFactorResponse, error)
 	// Replaces the caller's recovery codes with new ones; the old ones stop
-	// working. Self, with MFA on.
+	// working. Self, with MFA on, signed in less than 10 minutes ago or giving
+	// `totp_code` (MFA_REQUIRED otherwise).
 	RegenerateRecoveryCodes(context.Context, *RegenerateRecoveryCodesRequest) (*RegenerateRecoveryCodesResponse, error)
 	// Starts registering a passkey for the caller: returns the WebAuthn
-	// creation options to pass to `navigator.credentials.create()`. Self.
+	// creation options to pass to `navigator.credentials.create()`. Self,
+	// signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+	// otherwise (without an authenticator app, sign in again).
 	BeginPasskeyRegistration(context.Context, *BeginPasskeyRegistrationRequest) (*BeginPasskeyRegistrationResponse, error)
 	// Finishes registering a passkey with the authenticator's response; the
-	// new factor is active at once. Self.
+	// new factor is active at once. Self, finishing a ceremony begun by
+	// BeginPasskeyRegistration: that call asked for the recent sign-in or
+	// code, and a ceremony lasts 5 minutes.
 	FinishPasskeyRegistration(context.Context, *FinishPasskeyRegistrationRequest) (*FinishPasskeyRegistrationResponse, error)
 	// Starts a passwordless sign-in with a passkey: returns the WebAuthn
 	// request options to pass to `navigator.credentials.get()`. Anyone.

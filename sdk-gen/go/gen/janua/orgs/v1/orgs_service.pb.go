@@ -736,11 +736,15 @@ func (x *AddMemberRequest) GetRole() string {
 	return ""
 }
 
-// Response of OrganizationService.AddMember; REST returns the bare `member`.
+// Response of OrganizationService.AddMember.
 type AddMemberResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The new membership.
-	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	// Never set: the user becomes a member only by accepting `invitation`.
+	//
+	// Deprecated: Marked as deprecated in janua/orgs/v1/orgs_service.proto.
+	Member *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	// The invitation mailed to the user.
+	Invitation    *Invitation `protobuf:"bytes,2,opt,name=invitation,proto3" json:"invitation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -775,9 +779,17 @@ func (*AddMemberResponse) Descriptor() ([]byte, []int) {
 	return file_janua_orgs_v1_orgs_service_proto_rawDescGZIP(), []int{13}
 }
 
+// Deprecated: Marked as deprecated in janua/orgs/v1/orgs_service.proto.
 func (x *AddMemberResponse) GetMember() *Member {
 	if x != nil {
 		return x.Member
+	}
+	return nil
+}
+
+func (x *AddMemberResponse) GetInvitation() *Invitation {
+	if x != nil {
+		return x.Invitation
 	}
 	return nil
 }
@@ -2635,9 +2647,12 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"\x10AddMemberRequest\x12,\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x1c\n" +
 	"\auser_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x06userId\x12\x17\n" +
-	"\x04role\x18\x03 \x01(\tB\x03\xe0A\x02R\x04role\"B\n" +
-	"\x11AddMemberResponse\x12-\n" +
-	"\x06member\x18\x01 \x01(\v2\x15.janua.orgs.v1.MemberR\x06member\"z\n" +
+	"\x04role\x18\x03 \x01(\tB\x03\xe0A\x02R\x04role\"\x81\x01\n" +
+	"\x11AddMemberResponse\x121\n" +
+	"\x06member\x18\x01 \x01(\v2\x15.janua.orgs.v1.MemberB\x02\x18\x01R\x06member\x129\n" +
+	"\n" +
+	"invitation\x18\x02 \x01(\v2\x19.janua.orgs.v1.InvitationR\n" +
+	"invitation\"z\n" +
 	"\x13UpdateMemberRequest\x12,\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x1c\n" +
 	"\auser_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x06userId\x12\x17\n" +
@@ -2742,7 +2757,7 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12!\n" +
 	"\n" +
 	"api_key_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bapiKeyId\"\x16\n" +
-	"\x14RevokeApiKeyResponse2\xb9!\n" +
+	"\x14RevokeApiKeyResponse2\xb1!\n" +
 	"\x13OrganizationService\x12\x9f\x01\n" +
 	"\x12CreateOrganization\x12(.janua.orgs.v1.CreateOrganizationRequest\x1a).janua.orgs.v1.CreateOrganizationResponse\"4\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02(:\x01*b\forganization\"\x15/api/v1/organizations\x12\xaf\x01\n" +
 	"\x0fGetOrganization\x12%.janua.orgs.v1.GetOrganizationRequest\x1a&.janua.orgs.v1.GetOrganizationResponse\"M\xa2\xbb\x18\f\b\x03\x12\borg:read\x82\xd3\xe4\x93\x027b\forganization\x12'/api/v1/organizations/{organization_id}\x12\x8b\x01\n" +
@@ -2751,8 +2766,8 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"org:update\x82\xd3\xe4\x93\x02E:\forganizationb\forganization2'/api/v1/organizations/{organization_id}\x12\xac\x01\n" +
 	"\x12DeleteOrganization\x12(.janua.orgs.v1.DeleteOrganizationRequest\x1a).janua.orgs.v1.DeleteOrganizationResponse\"A\xa2\xbb\x18\x0e\b\x03\x12\n" +
 	"org:delete\x82\xd3\xe4\x93\x02)*'/api/v1/organizations/{organization_id}\x12\xa1\x01\n" +
-	"\vListMembers\x12!.janua.orgs.v1.ListMembersRequest\x1a\".janua.orgs.v1.ListMembersResponse\"K\xa2\xbb\x18\x10\b\x03\x12\fmembers:read\x82\xd3\xe4\x93\x021\x12//api/v1/organizations/{organization_id}/members\x12\xa7\x01\n" +
-	"\tAddMember\x12\x1f.janua.orgs.v1.AddMemberRequest\x1a .janua.orgs.v1.AddMemberResponse\"W\xa2\xbb\x18\x11\b\x03\x12\rmembers:write\x82\xd3\xe4\x93\x02<:\x01*b\x06member\"//api/v1/organizations/{organization_id}/members\x12\xba\x01\n" +
+	"\vListMembers\x12!.janua.orgs.v1.ListMembersRequest\x1a\".janua.orgs.v1.ListMembersResponse\"K\xa2\xbb\x18\x10\b\x03\x12\fmembers:read\x82\xd3\xe4\x93\x021\x12//api/v1/organizations/{organization_id}/members\x12\x9f\x01\n" +
+	"\tAddMember\x12\x1f.janua.orgs.v1.AddMemberRequest\x1a .janua.orgs.v1.AddMemberResponse\"O\xa2\xbb\x18\x11\b\x03\x12\rmembers:write\x82\xd3\xe4\x93\x024:\x01*\"//api/v1/organizations/{organization_id}/members\x12\xba\x01\n" +
 	"\fUpdateMember\x12\".janua.orgs.v1.UpdateMemberRequest\x1a#.janua.orgs.v1.UpdateMemberResponse\"a\xa2\xbb\x18\x11\b\x03\x12\rmembers:write\x82\xd3\xe4\x93\x02F:\x01*b\x06member29/api/v1/organizations/{organization_id}/members/{user_id}\x12\xaf\x01\n" +
 	"\fRemoveMember\x12\".janua.orgs.v1.RemoveMemberRequest\x1a#.janua.orgs.v1.RemoveMemberResponse\"V\xa2\xbb\x18\x11\b\x03\x12\rmembers:write\x82\xd3\xe4\x93\x02;*9/api/v1/organizations/{organization_id}/members/{user_id}\x12\xa6\x01\n" +
 	"\x11LeaveOrganization\x12'.janua.orgs.v1.LeaveOrganizationRequest\x1a(.janua.orgs.v1.LeaveOrganizationResponse\">\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x022:\x01*\"-/api/v1/organizations/{organization_id}/leave\x12\xbf\x01\n" +
@@ -2858,72 +2873,73 @@ var file_janua_orgs_v1_orgs_service_proto_depIdxs = []int32{
 	49, // 6: janua.orgs.v1.UpdateOrganizationResponse.organization:type_name -> janua.orgs.v1.Organization
 	51, // 7: janua.orgs.v1.ListMembersResponse.members:type_name -> janua.orgs.v1.Member
 	51, // 8: janua.orgs.v1.AddMemberResponse.member:type_name -> janua.orgs.v1.Member
-	51, // 9: janua.orgs.v1.UpdateMemberResponse.member:type_name -> janua.orgs.v1.Member
-	52, // 10: janua.orgs.v1.CreateInvitationResponse.invitation:type_name -> janua.orgs.v1.Invitation
-	52, // 11: janua.orgs.v1.ListInvitationsResponse.invitations:type_name -> janua.orgs.v1.Invitation
-	52, // 12: janua.orgs.v1.ResendInvitationResponse.invitation:type_name -> janua.orgs.v1.Invitation
-	51, // 13: janua.orgs.v1.AcceptInvitationResponse.member:type_name -> janua.orgs.v1.Member
-	53, // 14: janua.orgs.v1.ListRolesResponse.roles:type_name -> janua.orgs.v1.Role
-	53, // 15: janua.orgs.v1.CreateRoleResponse.role:type_name -> janua.orgs.v1.Role
-	53, // 16: janua.orgs.v1.UpdateRoleRequest.role:type_name -> janua.orgs.v1.Role
-	50, // 17: janua.orgs.v1.UpdateRoleRequest.update_mask:type_name -> google.protobuf.FieldMask
-	53, // 18: janua.orgs.v1.UpdateRoleResponse.role:type_name -> janua.orgs.v1.Role
-	54, // 19: janua.orgs.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	55, // 20: janua.orgs.v1.CreateApiKeyResponse.api_key:type_name -> janua.orgs.v1.ApiKey
-	55, // 21: janua.orgs.v1.ListApiKeysResponse.api_keys:type_name -> janua.orgs.v1.ApiKey
-	0,  // 22: janua.orgs.v1.OrganizationService.CreateOrganization:input_type -> janua.orgs.v1.CreateOrganizationRequest
-	2,  // 23: janua.orgs.v1.OrganizationService.GetOrganization:input_type -> janua.orgs.v1.GetOrganizationRequest
-	4,  // 24: janua.orgs.v1.OrganizationService.ListOrganizations:input_type -> janua.orgs.v1.ListOrganizationsRequest
-	6,  // 25: janua.orgs.v1.OrganizationService.UpdateOrganization:input_type -> janua.orgs.v1.UpdateOrganizationRequest
-	8,  // 26: janua.orgs.v1.OrganizationService.DeleteOrganization:input_type -> janua.orgs.v1.DeleteOrganizationRequest
-	10, // 27: janua.orgs.v1.OrganizationService.ListMembers:input_type -> janua.orgs.v1.ListMembersRequest
-	12, // 28: janua.orgs.v1.OrganizationService.AddMember:input_type -> janua.orgs.v1.AddMemberRequest
-	14, // 29: janua.orgs.v1.OrganizationService.UpdateMember:input_type -> janua.orgs.v1.UpdateMemberRequest
-	16, // 30: janua.orgs.v1.OrganizationService.RemoveMember:input_type -> janua.orgs.v1.RemoveMemberRequest
-	18, // 31: janua.orgs.v1.OrganizationService.LeaveOrganization:input_type -> janua.orgs.v1.LeaveOrganizationRequest
-	20, // 32: janua.orgs.v1.OrganizationService.TransferOwnership:input_type -> janua.orgs.v1.TransferOwnershipRequest
-	22, // 33: janua.orgs.v1.OrganizationService.CreateInvitation:input_type -> janua.orgs.v1.CreateInvitationRequest
-	24, // 34: janua.orgs.v1.OrganizationService.ListInvitations:input_type -> janua.orgs.v1.ListInvitationsRequest
-	26, // 35: janua.orgs.v1.OrganizationService.RevokeInvitation:input_type -> janua.orgs.v1.RevokeInvitationRequest
-	28, // 36: janua.orgs.v1.OrganizationService.ResendInvitation:input_type -> janua.orgs.v1.ResendInvitationRequest
-	30, // 37: janua.orgs.v1.OrganizationService.AcceptInvitation:input_type -> janua.orgs.v1.AcceptInvitationRequest
-	32, // 38: janua.orgs.v1.OrganizationService.ListRoles:input_type -> janua.orgs.v1.ListRolesRequest
-	34, // 39: janua.orgs.v1.OrganizationService.CreateRole:input_type -> janua.orgs.v1.CreateRoleRequest
-	36, // 40: janua.orgs.v1.OrganizationService.UpdateRole:input_type -> janua.orgs.v1.UpdateRoleRequest
-	38, // 41: janua.orgs.v1.OrganizationService.DeleteRole:input_type -> janua.orgs.v1.DeleteRoleRequest
-	40, // 42: janua.orgs.v1.OrganizationService.CheckPermission:input_type -> janua.orgs.v1.CheckPermissionRequest
-	42, // 43: janua.orgs.v1.OrganizationService.CreateApiKey:input_type -> janua.orgs.v1.CreateApiKeyRequest
-	44, // 44: janua.orgs.v1.OrganizationService.ListApiKeys:input_type -> janua.orgs.v1.ListApiKeysRequest
-	46, // 45: janua.orgs.v1.OrganizationService.RevokeApiKey:input_type -> janua.orgs.v1.RevokeApiKeyRequest
-	1,  // 46: janua.orgs.v1.OrganizationService.CreateOrganization:output_type -> janua.orgs.v1.CreateOrganizationResponse
-	3,  // 47: janua.orgs.v1.OrganizationService.GetOrganization:output_type -> janua.orgs.v1.GetOrganizationResponse
-	5,  // 48: janua.orgs.v1.OrganizationService.ListOrganizations:output_type -> janua.orgs.v1.ListOrganizationsResponse
-	7,  // 49: janua.orgs.v1.OrganizationService.UpdateOrganization:output_type -> janua.orgs.v1.UpdateOrganizationResponse
-	9,  // 50: janua.orgs.v1.OrganizationService.DeleteOrganization:output_type -> janua.orgs.v1.DeleteOrganizationResponse
-	11, // 51: janua.orgs.v1.OrganizationService.ListMembers:output_type -> janua.orgs.v1.ListMembersResponse
-	13, // 52: janua.orgs.v1.OrganizationService.AddMember:output_type -> janua.orgs.v1.AddMemberResponse
-	15, // 53: janua.orgs.v1.OrganizationService.UpdateMember:output_type -> janua.orgs.v1.UpdateMemberResponse
-	17, // 54: janua.orgs.v1.OrganizationService.RemoveMember:output_type -> janua.orgs.v1.RemoveMemberResponse
-	19, // 55: janua.orgs.v1.OrganizationService.LeaveOrganization:output_type -> janua.orgs.v1.LeaveOrganizationResponse
-	21, // 56: janua.orgs.v1.OrganizationService.TransferOwnership:output_type -> janua.orgs.v1.TransferOwnershipResponse
-	23, // 57: janua.orgs.v1.OrganizationService.CreateInvitation:output_type -> janua.orgs.v1.CreateInvitationResponse
-	25, // 58: janua.orgs.v1.OrganizationService.ListInvitations:output_type -> janua.orgs.v1.ListInvitationsResponse
-	27, // 59: janua.orgs.v1.OrganizationService.RevokeInvitation:output_type -> janua.orgs.v1.RevokeInvitationResponse
-	29, // 60: janua.orgs.v1.OrganizationService.ResendInvitation:output_type -> janua.orgs.v1.ResendInvitationResponse
-	31, // 61: janua.orgs.v1.OrganizationService.AcceptInvitation:output_type -> janua.orgs.v1.AcceptInvitationResponse
-	33, // 62: janua.orgs.v1.OrganizationService.ListRoles:output_type -> janua.orgs.v1.ListRolesResponse
-	35, // 63: janua.orgs.v1.OrganizationService.CreateRole:output_type -> janua.orgs.v1.CreateRoleResponse
-	37, // 64: janua.orgs.v1.OrganizationService.UpdateRole:output_type -> janua.orgs.v1.UpdateRoleResponse
-	39, // 65: janua.orgs.v1.OrganizationService.DeleteRole:output_type -> janua.orgs.v1.DeleteRoleResponse
-	41, // 66: janua.orgs.v1.OrganizationService.CheckPermission:output_type -> janua.orgs.v1.CheckPermissionResponse
-	43, // 67: janua.orgs.v1.OrganizationService.CreateApiKey:output_type -> janua.orgs.v1.CreateApiKeyResponse
-	45, // 68: janua.orgs.v1.OrganizationService.ListApiKeys:output_type -> janua.orgs.v1.ListApiKeysResponse
-	47, // 69: janua.orgs.v1.OrganizationService.RevokeApiKey:output_type -> janua.orgs.v1.RevokeApiKeyResponse
-	46, // [46:70] is the sub-list for method output_type
-	22, // [22:46] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	52, // 9: janua.orgs.v1.AddMemberResponse.invitation:type_name -> janua.orgs.v1.Invitation
+	51, // 10: janua.orgs.v1.UpdateMemberResponse.member:type_name -> janua.orgs.v1.Member
+	52, // 11: janua.orgs.v1.CreateInvitationResponse.invitation:type_name -> janua.orgs.v1.Invitation
+	52, // 12: janua.orgs.v1.ListInvitationsResponse.invitations:type_name -> janua.orgs.v1.Invitation
+	52, // 13: janua.orgs.v1.ResendInvitationResponse.invitation:type_name -> janua.orgs.v1.Invitation
+	51, // 14: janua.orgs.v1.AcceptInvitationResponse.member:type_name -> janua.orgs.v1.Member
+	53, // 15: janua.orgs.v1.ListRolesResponse.roles:type_name -> janua.orgs.v1.Role
+	53, // 16: janua.orgs.v1.CreateRoleResponse.role:type_name -> janua.orgs.v1.Role
+	53, // 17: janua.orgs.v1.UpdateRoleRequest.role:type_name -> janua.orgs.v1.Role
+	50, // 18: janua.orgs.v1.UpdateRoleRequest.update_mask:type_name -> google.protobuf.FieldMask
+	53, // 19: janua.orgs.v1.UpdateRoleResponse.role:type_name -> janua.orgs.v1.Role
+	54, // 20: janua.orgs.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	55, // 21: janua.orgs.v1.CreateApiKeyResponse.api_key:type_name -> janua.orgs.v1.ApiKey
+	55, // 22: janua.orgs.v1.ListApiKeysResponse.api_keys:type_name -> janua.orgs.v1.ApiKey
+	0,  // 23: janua.orgs.v1.OrganizationService.CreateOrganization:input_type -> janua.orgs.v1.CreateOrganizationRequest
+	2,  // 24: janua.orgs.v1.OrganizationService.GetOrganization:input_type -> janua.orgs.v1.GetOrganizationRequest
+	4,  // 25: janua.orgs.v1.OrganizationService.ListOrganizations:input_type -> janua.orgs.v1.ListOrganizationsRequest
+	6,  // 26: janua.orgs.v1.OrganizationService.UpdateOrganization:input_type -> janua.orgs.v1.UpdateOrganizationRequest
+	8,  // 27: janua.orgs.v1.OrganizationService.DeleteOrganization:input_type -> janua.orgs.v1.DeleteOrganizationRequest
+	10, // 28: janua.orgs.v1.OrganizationService.ListMembers:input_type -> janua.orgs.v1.ListMembersRequest
+	12, // 29: janua.orgs.v1.OrganizationService.AddMember:input_type -> janua.orgs.v1.AddMemberRequest
+	14, // 30: janua.orgs.v1.OrganizationService.UpdateMember:input_type -> janua.orgs.v1.UpdateMemberRequest
+	16, // 31: janua.orgs.v1.OrganizationService.RemoveMember:input_type -> janua.orgs.v1.RemoveMemberRequest
+	18, // 32: janua.orgs.v1.OrganizationService.LeaveOrganization:input_type -> janua.orgs.v1.LeaveOrganizationRequest
+	20, // 33: janua.orgs.v1.OrganizationService.TransferOwnership:input_type -> janua.orgs.v1.TransferOwnershipRequest
+	22, // 34: janua.orgs.v1.OrganizationService.CreateInvitation:input_type -> janua.orgs.v1.CreateInvitationRequest
+	24, // 35: janua.orgs.v1.OrganizationService.ListInvitations:input_type -> janua.orgs.v1.ListInvitationsRequest
+	26, // 36: janua.orgs.v1.OrganizationService.RevokeInvitation:input_type -> janua.orgs.v1.RevokeInvitationRequest
+	28, // 37: janua.orgs.v1.OrganizationService.ResendInvitation:input_type -> janua.orgs.v1.ResendInvitationRequest
+	30, // 38: janua.orgs.v1.OrganizationService.AcceptInvitation:input_type -> janua.orgs.v1.AcceptInvitationRequest
+	32, // 39: janua.orgs.v1.OrganizationService.ListRoles:input_type -> janua.orgs.v1.ListRolesRequest
+	34, // 40: janua.orgs.v1.OrganizationService.CreateRole:input_type -> janua.orgs.v1.CreateRoleRequest
+	36, // 41: janua.orgs.v1.OrganizationService.UpdateRole:input_type -> janua.orgs.v1.UpdateRoleRequest
+	38, // 42: janua.orgs.v1.OrganizationService.DeleteRole:input_type -> janua.orgs.v1.DeleteRoleRequest
+	40, // 43: janua.orgs.v1.OrganizationService.CheckPermission:input_type -> janua.orgs.v1.CheckPermissionRequest
+	42, // 44: janua.orgs.v1.OrganizationService.CreateApiKey:input_type -> janua.orgs.v1.CreateApiKeyRequest
+	44, // 45: janua.orgs.v1.OrganizationService.ListApiKeys:input_type -> janua.orgs.v1.ListApiKeysRequest
+	46, // 46: janua.orgs.v1.OrganizationService.RevokeApiKey:input_type -> janua.orgs.v1.RevokeApiKeyRequest
+	1,  // 47: janua.orgs.v1.OrganizationService.CreateOrganization:output_type -> janua.orgs.v1.CreateOrganizationResponse
+	3,  // 48: janua.orgs.v1.OrganizationService.GetOrganization:output_type -> janua.orgs.v1.GetOrganizationResponse
+	5,  // 49: janua.orgs.v1.OrganizationService.ListOrganizations:output_type -> janua.orgs.v1.ListOrganizationsResponse
+	7,  // 50: janua.orgs.v1.OrganizationService.UpdateOrganization:output_type -> janua.orgs.v1.UpdateOrganizationResponse
+	9,  // 51: janua.orgs.v1.OrganizationService.DeleteOrganization:output_type -> janua.orgs.v1.DeleteOrganizationResponse
+	11, // 52: janua.orgs.v1.OrganizationService.ListMembers:output_type -> janua.orgs.v1.ListMembersResponse
+	13, // 53: janua.orgs.v1.OrganizationService.AddMember:output_type -> janua.orgs.v1.AddMemberResponse
+	15, // 54: janua.orgs.v1.OrganizationService.UpdateMember:output_type -> janua.orgs.v1.UpdateMemberResponse
+	17, // 55: janua.orgs.v1.OrganizationService.RemoveMember:output_type -> janua.orgs.v1.RemoveMemberResponse
+	19, // 56: janua.orgs.v1.OrganizationService.LeaveOrganization:output_type -> janua.orgs.v1.LeaveOrganizationResponse
+	21, // 57: janua.orgs.v1.OrganizationService.TransferOwnership:output_type -> janua.orgs.v1.TransferOwnershipResponse
+	23, // 58: janua.orgs.v1.OrganizationService.CreateInvitation:output_type -> janua.orgs.v1.CreateInvitationResponse
+	25, // 59: janua.orgs.v1.OrganizationService.ListInvitations:output_type -> janua.orgs.v1.ListInvitationsResponse
+	27, // 60: janua.orgs.v1.OrganizationService.RevokeInvitation:output_type -> janua.orgs.v1.RevokeInvitationResponse
+	29, // 61: janua.orgs.v1.OrganizationService.ResendInvitation:output_type -> janua.orgs.v1.ResendInvitationResponse
+	31, // 62: janua.orgs.v1.OrganizationService.AcceptInvitation:output_type -> janua.orgs.v1.AcceptInvitationResponse
+	33, // 63: janua.orgs.v1.OrganizationService.ListRoles:output_type -> janua.orgs.v1.ListRolesResponse
+	35, // 64: janua.orgs.v1.OrganizationService.CreateRole:output_type -> janua.orgs.v1.CreateRoleResponse
+	37, // 65: janua.orgs.v1.OrganizationService.UpdateRole:output_type -> janua.orgs.v1.UpdateRoleResponse
+	39, // 66: janua.orgs.v1.OrganizationService.DeleteRole:output_type -> janua.orgs.v1.DeleteRoleResponse
+	41, // 67: janua.orgs.v1.OrganizationService.CheckPermission:output_type -> janua.orgs.v1.CheckPermissionResponse
+	43, // 68: janua.orgs.v1.OrganizationService.CreateApiKey:output_type -> janua.orgs.v1.CreateApiKeyResponse
+	45, // 69: janua.orgs.v1.OrganizationService.ListApiKeys:output_type -> janua.orgs.v1.ListApiKeysResponse
+	47, // 70: janua.orgs.v1.OrganizationService.RevokeApiKey:output_type -> janua.orgs.v1.RevokeApiKeyResponse
+	47, // [47:71] is the sub-list for method output_type
+	23, // [23:47] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_janua_orgs_v1_orgs_service_proto_init() }

@@ -70,9 +70,11 @@ type OrganizationServiceClient interface {
 	DeleteOrganization(ctx context.Context, in *DeleteOrganizationRequest, opts ...grpc.CallOption) (*DeleteOrganizationResponse, error)
 	// Lists an organization's members. Org permission "members:read".
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
-	// Adds an existing user to an organization directly, without an
-	// invitation. Org permission "members:write"; only an owner may add an
-	// owner.
+	// Invites an existing user, by id, to join with a role: nobody becomes a
+	// member without consent, so this mails the user an invitation (as
+	// CreateInvitation does for their address) and the membership starts when
+	// they accept it. Org permission "members:write"; only an owner may invite
+	// an owner.
 	AddMember(ctx context.Context, in *AddMemberRequest, opts ...grpc.CallOption) (*AddMemberResponse, error)
 	// Changes a member's role. The last owner cannot be demoted. Org
 	// permission "members:write"; only an owner may grant or take away the
@@ -408,9 +410,11 @@ type OrganizationServiceServer interface {
 	DeleteOrganization(context.Context, *DeleteOrganizationRequest) (*DeleteOrganizationResponse, error)
 	// Lists an organization's members. Org permission "members:read".
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
-	// Adds an existing user to an organization directly, without an
-	// invitation. Org permission "members:write"; only an owner may add an
-	// owner.
+	// Invites an existing user, by id, to join with a role: nobody becomes a
+	// member without consent, so this mails the user an invitation (as
+	// CreateInvitation does for their address) and the membership starts when
+	// they accept it. Org permission "members:write"; only an owner may invite
+	// an owner.
 	AddMember(context.Context, *AddMemberRequest) (*AddMemberResponse, error)
 	// Changes a member's role. The last owner cannot be demoted. Org
 	// permission "members:write"; only an owner may grant or take away the

@@ -90,7 +90,8 @@ type SsoConnection struct {
 	// SAML or OIDC; fixed at creation.
 	Protocol SsoProtocol `protobuf:"varint,4,opt,name=protocol,proto3,enum=janua.sso.v1.SsoProtocol" json:"protocol,omitempty"`
 	// Email domains (such as "example.com") whose users StartSso sends to this
-	// connection. A domain belongs to at most one connection on the platform.
+	// connection, once the organization has verified them (CreateDomain);
+	// several organizations may declare a domain, only one can verify it.
 	Domains []string `protobuf:"bytes,5,rep,name=domains,proto3" json:"domains,omitempty"`
 	// Create the user, and their membership in the organization, on their
 	// first SSO sign-in. Off: only existing members may sign in.

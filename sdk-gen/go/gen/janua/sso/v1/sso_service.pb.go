@@ -14,6 +14,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -26,6 +27,602 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// An email domain an organization claims, and how to prove it.
+type Domain struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique id (UUIDv7), assigned by the server.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The organization that claims it.
+	OrganizationId string `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// The domain, lower case, such as "example.com".
+	Domain string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	// Whether the organization proved it.
+	Verified bool `protobuf:"varint,4,opt,name=verified,proto3" json:"verified,omitempty"`
+	// How it was proved: "dns" or "operator"; empty while pending.
+	VerifiedBy string `protobuf:"bytes,5,opt,name=verified_by,json=verifiedBy,proto3" json:"verified_by,omitempty"`
+	// When it was proved.
+	VerifiedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=verified_at,json=verifiedAt,proto3" json:"verified_at,omitempty"`
+	// The DNS name to publish a TXT record at: "_janua-challenge.<domain>".
+	VerificationRecordName string `protobuf:"bytes,7,opt,name=verification_record_name,json=verificationRecordName,proto3" json:"verification_record_name,omitempty"`
+	// The TXT record's value: "janua-verification=<token>".
+	VerificationRecordValue string `protobuf:"bytes,8,opt,name=verification_record_value,json=verificationRecordValue,proto3" json:"verification_record_value,omitempty"`
+	// When the claim was made.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Domain) Reset() {
+	*x = Domain{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Domain) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Domain) ProtoMessage() {}
+
+func (x *Domain) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Domain.ProtoReflect.Descriptor instead.
+func (*Domain) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Domain) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Domain) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *Domain) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *Domain) GetVerified() bool {
+	if x != nil {
+		return x.Verified
+	}
+	return false
+}
+
+func (x *Domain) GetVerifiedBy() string {
+	if x != nil {
+		return x.VerifiedBy
+	}
+	return ""
+}
+
+func (x *Domain) GetVerifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VerifiedAt
+	}
+	return nil
+}
+
+func (x *Domain) GetVerificationRecordName() string {
+	if x != nil {
+		return x.VerificationRecordName
+	}
+	return ""
+}
+
+func (x *Domain) GetVerificationRecordValue() string {
+	if x != nil {
+		return x.VerificationRecordValue
+	}
+	return ""
+}
+
+func (x *Domain) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// Request for SsoService.CreateDomain.
+type CreateDomainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the organization.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// The domain to claim, such as "example.com".
+	Domain        string `protobuf:"bytes,2,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDomainRequest) Reset() {
+	*x = CreateDomainRequest{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDomainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDomainRequest) ProtoMessage() {}
+
+func (x *CreateDomainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDomainRequest.ProtoReflect.Descriptor instead.
+func (*CreateDomainRequest) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateDomainRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *CreateDomainRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+// Response of SsoService.CreateDomain; REST returns the bare `domain`.
+type CreateDomainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The claim, pending until verified.
+	Domain        *Domain `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDomainResponse) Reset() {
+	*x = CreateDomainResponse{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDomainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDomainResponse) ProtoMessage() {}
+
+func (x *CreateDomainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDomainResponse.ProtoReflect.Descriptor instead.
+func (*CreateDomainResponse) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreateDomainResponse) GetDomain() *Domain {
+	if x != nil {
+		return x.Domain
+	}
+	return nil
+}
+
+// Request for SsoService.ListDomains.
+type ListDomainsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the organization.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListDomainsRequest) Reset() {
+	*x = ListDomainsRequest{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDomainsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDomainsRequest) ProtoMessage() {}
+
+func (x *ListDomainsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDomainsRequest.ProtoReflect.Descriptor instead.
+func (*ListDomainsRequest) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListDomainsRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+// Response of SsoService.ListDomains.
+type ListDomainsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every domain the organization claims (at most 100), by name.
+	Domains       []*Domain `protobuf:"bytes,1,rep,name=domains,proto3" json:"domains,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDomainsResponse) Reset() {
+	*x = ListDomainsResponse{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDomainsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDomainsResponse) ProtoMessage() {}
+
+func (x *ListDomainsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDomainsResponse.ProtoReflect.Descriptor instead.
+func (*ListDomainsResponse) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListDomainsResponse) GetDomains() []*Domain {
+	if x != nil {
+		return x.Domains
+	}
+	return nil
+}
+
+// Request for SsoService.VerifyDomain.
+type VerifyDomainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the organization.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Id of the domain.
+	DomainId      string `protobuf:"bytes,2,opt,name=domain_id,json=domainId,proto3" json:"domain_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyDomainRequest) Reset() {
+	*x = VerifyDomainRequest{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyDomainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyDomainRequest) ProtoMessage() {}
+
+func (x *VerifyDomainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyDomainRequest.ProtoReflect.Descriptor instead.
+func (*VerifyDomainRequest) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *VerifyDomainRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *VerifyDomainRequest) GetDomainId() string {
+	if x != nil {
+		return x.DomainId
+	}
+	return ""
+}
+
+// Response of SsoService.VerifyDomain; REST returns the bare `domain`.
+type VerifyDomainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The domain, verified.
+	Domain        *Domain `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyDomainResponse) Reset() {
+	*x = VerifyDomainResponse{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyDomainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyDomainResponse) ProtoMessage() {}
+
+func (x *VerifyDomainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyDomainResponse.ProtoReflect.Descriptor instead.
+func (*VerifyDomainResponse) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *VerifyDomainResponse) GetDomain() *Domain {
+	if x != nil {
+		return x.Domain
+	}
+	return nil
+}
+
+// Request for SsoService.ApproveDomain.
+type ApproveDomainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the domain.
+	DomainId      string `protobuf:"bytes,1,opt,name=domain_id,json=domainId,proto3" json:"domain_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDomainRequest) Reset() {
+	*x = ApproveDomainRequest{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDomainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDomainRequest) ProtoMessage() {}
+
+func (x *ApproveDomainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDomainRequest.ProtoReflect.Descriptor instead.
+func (*ApproveDomainRequest) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ApproveDomainRequest) GetDomainId() string {
+	if x != nil {
+		return x.DomainId
+	}
+	return ""
+}
+
+// Response of SsoService.ApproveDomain; REST returns the bare `domain`.
+type ApproveDomainResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The domain, verified by the operator.
+	Domain        *Domain `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDomainResponse) Reset() {
+	*x = ApproveDomainResponse{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDomainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDomainResponse) ProtoMessage() {}
+
+func (x *ApproveDomainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDomainResponse.ProtoReflect.Descriptor instead.
+func (*ApproveDomainResponse) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ApproveDomainResponse) GetDomain() *Domain {
+	if x != nil {
+		return x.Domain
+	}
+	return nil
+}
+
+// Request for SsoService.DeleteDomain.
+type DeleteDomainRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the organization.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Id of the domain.
+	DomainId      string `protobuf:"bytes,2,opt,name=domain_id,json=domainId,proto3" json:"domain_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDomainRequest) Reset() {
+	*x = DeleteDomainRequest{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDomainRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDomainRequest) ProtoMessage() {}
+
+func (x *DeleteDomainRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDomainRequest.ProtoReflect.Descriptor instead.
+func (*DeleteDomainRequest) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeleteDomainRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *DeleteDomainRequest) GetDomainId() string {
+	if x != nil {
+		return x.DomainId
+	}
+	return ""
+}
+
+// Response of SsoService.DeleteDomain: empty on success.
+type DeleteDomainResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDomainResponse) Reset() {
+	*x = DeleteDomainResponse{}
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDomainResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDomainResponse) ProtoMessage() {}
+
+func (x *DeleteDomainResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDomainResponse.ProtoReflect.Descriptor instead.
+func (*DeleteDomainResponse) Descriptor() ([]byte, []int) {
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{10}
+}
+
 // Request for SsoService.CreateSsoConnection: the fields of the new
 // connection (see SsoConnection for each).
 type CreateSsoConnectionRequest struct {
@@ -36,7 +633,9 @@ type CreateSsoConnectionRequest struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// SAML or OIDC; decides which of `saml` and `oidc` is read.
 	Protocol SsoProtocol `protobuf:"varint,3,opt,name=protocol,proto3,enum=janua.sso.v1.SsoProtocol" json:"protocol,omitempty"`
-	// Email domains routed to this connection by StartSso.
+	// Email domains of the connection's users. Each routes StartSso and
+	// vouches for addresses only once the organization verified it
+	// (CreateDomain); public mail domains are refused.
 	Domains []string `protobuf:"bytes,4,rep,name=domains,proto3" json:"domains,omitempty"`
 	// Create users and memberships on first SSO sign-in.
 	JitProvisioning bool `protobuf:"varint,5,opt,name=jit_provisioning,json=jitProvisioning,proto3" json:"jit_provisioning,omitempty"`
@@ -56,7 +655,7 @@ type CreateSsoConnectionRequest struct {
 
 func (x *CreateSsoConnectionRequest) Reset() {
 	*x = CreateSsoConnectionRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[0]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -68,7 +667,7 @@ func (x *CreateSsoConnectionRequest) String() string {
 func (*CreateSsoConnectionRequest) ProtoMessage() {}
 
 func (x *CreateSsoConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[0]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -81,7 +680,7 @@ func (x *CreateSsoConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSsoConnectionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSsoConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{0}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateSsoConnectionRequest) GetOrganizationId() string {
@@ -166,7 +765,7 @@ type CreateSsoConnectionResponse struct {
 
 func (x *CreateSsoConnectionResponse) Reset() {
 	*x = CreateSsoConnectionResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[1]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -178,7 +777,7 @@ func (x *CreateSsoConnectionResponse) String() string {
 func (*CreateSsoConnectionResponse) ProtoMessage() {}
 
 func (x *CreateSsoConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[1]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -191,7 +790,7 @@ func (x *CreateSsoConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSsoConnectionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSsoConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{1}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateSsoConnectionResponse) GetConnection() *SsoConnection {
@@ -214,7 +813,7 @@ type GetSsoConnectionRequest struct {
 
 func (x *GetSsoConnectionRequest) Reset() {
 	*x = GetSsoConnectionRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[2]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +825,7 @@ func (x *GetSsoConnectionRequest) String() string {
 func (*GetSsoConnectionRequest) ProtoMessage() {}
 
 func (x *GetSsoConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[2]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +838,7 @@ func (x *GetSsoConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSsoConnectionRequest.ProtoReflect.Descriptor instead.
 func (*GetSsoConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{2}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetSsoConnectionRequest) GetOrganizationId() string {
@@ -268,7 +867,7 @@ type GetSsoConnectionResponse struct {
 
 func (x *GetSsoConnectionResponse) Reset() {
 	*x = GetSsoConnectionResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[3]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -280,7 +879,7 @@ func (x *GetSsoConnectionResponse) String() string {
 func (*GetSsoConnectionResponse) ProtoMessage() {}
 
 func (x *GetSsoConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[3]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,7 +892,7 @@ func (x *GetSsoConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSsoConnectionResponse.ProtoReflect.Descriptor instead.
 func (*GetSsoConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{3}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetSsoConnectionResponse) GetConnection() *SsoConnection {
@@ -321,7 +920,7 @@ type ListSsoConnectionsRequest struct {
 
 func (x *ListSsoConnectionsRequest) Reset() {
 	*x = ListSsoConnectionsRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[4]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +932,7 @@ func (x *ListSsoConnectionsRequest) String() string {
 func (*ListSsoConnectionsRequest) ProtoMessage() {}
 
 func (x *ListSsoConnectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[4]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +945,7 @@ func (x *ListSsoConnectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSsoConnectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSsoConnectionsRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{4}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListSsoConnectionsRequest) GetOrganizationId() string {
@@ -383,7 +982,7 @@ type ListSsoConnectionsResponse struct {
 
 func (x *ListSsoConnectionsResponse) Reset() {
 	*x = ListSsoConnectionsResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[5]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -395,7 +994,7 @@ func (x *ListSsoConnectionsResponse) String() string {
 func (*ListSsoConnectionsResponse) ProtoMessage() {}
 
 func (x *ListSsoConnectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[5]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -408,7 +1007,7 @@ func (x *ListSsoConnectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSsoConnectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSsoConnectionsResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{5}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListSsoConnectionsResponse) GetConnections() []*SsoConnection {
@@ -444,7 +1043,7 @@ type UpdateSsoConnectionRequest struct {
 
 func (x *UpdateSsoConnectionRequest) Reset() {
 	*x = UpdateSsoConnectionRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[6]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +1055,7 @@ func (x *UpdateSsoConnectionRequest) String() string {
 func (*UpdateSsoConnectionRequest) ProtoMessage() {}
 
 func (x *UpdateSsoConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[6]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,7 +1068,7 @@ func (x *UpdateSsoConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSsoConnectionRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSsoConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{6}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateSsoConnectionRequest) GetOrganizationId() string {
@@ -512,7 +1111,7 @@ type UpdateSsoConnectionResponse struct {
 
 func (x *UpdateSsoConnectionResponse) Reset() {
 	*x = UpdateSsoConnectionResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[7]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +1123,7 @@ func (x *UpdateSsoConnectionResponse) String() string {
 func (*UpdateSsoConnectionResponse) ProtoMessage() {}
 
 func (x *UpdateSsoConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[7]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +1136,7 @@ func (x *UpdateSsoConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSsoConnectionResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSsoConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{7}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateSsoConnectionResponse) GetConnection() *SsoConnection {
@@ -560,7 +1159,7 @@ type DeleteSsoConnectionRequest struct {
 
 func (x *DeleteSsoConnectionRequest) Reset() {
 	*x = DeleteSsoConnectionRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[8]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +1171,7 @@ func (x *DeleteSsoConnectionRequest) String() string {
 func (*DeleteSsoConnectionRequest) ProtoMessage() {}
 
 func (x *DeleteSsoConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[8]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +1184,7 @@ func (x *DeleteSsoConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSsoConnectionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSsoConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{8}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeleteSsoConnectionRequest) GetOrganizationId() string {
@@ -611,7 +1210,7 @@ type DeleteSsoConnectionResponse struct {
 
 func (x *DeleteSsoConnectionResponse) Reset() {
 	*x = DeleteSsoConnectionResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[9]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +1222,7 @@ func (x *DeleteSsoConnectionResponse) String() string {
 func (*DeleteSsoConnectionResponse) ProtoMessage() {}
 
 func (x *DeleteSsoConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[9]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +1235,7 @@ func (x *DeleteSsoConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSsoConnectionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSsoConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{9}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{20}
 }
 
 // Request for SsoService.StartSso: what to sign in through, and where to
@@ -661,7 +1260,7 @@ type StartSsoRequest struct {
 
 func (x *StartSsoRequest) Reset() {
 	*x = StartSsoRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[10]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -673,7 +1272,7 @@ func (x *StartSsoRequest) String() string {
 func (*StartSsoRequest) ProtoMessage() {}
 
 func (x *StartSsoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[10]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,7 +1285,7 @@ func (x *StartSsoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSsoRequest.ProtoReflect.Descriptor instead.
 func (*StartSsoRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{10}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *StartSsoRequest) GetTarget() isStartSsoRequest_Target {
@@ -784,7 +1383,7 @@ type StartSsoResponse struct {
 
 func (x *StartSsoResponse) Reset() {
 	*x = StartSsoResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[11]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +1395,7 @@ func (x *StartSsoResponse) String() string {
 func (*StartSsoResponse) ProtoMessage() {}
 
 func (x *StartSsoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[11]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +1408,7 @@ func (x *StartSsoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSsoResponse.ProtoReflect.Descriptor instead.
 func (*StartSsoResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{11}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *StartSsoResponse) GetRedirectUrl() string {
@@ -830,7 +1429,7 @@ type ExchangeSsoCodeRequest struct {
 
 func (x *ExchangeSsoCodeRequest) Reset() {
 	*x = ExchangeSsoCodeRequest{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[12]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +1441,7 @@ func (x *ExchangeSsoCodeRequest) String() string {
 func (*ExchangeSsoCodeRequest) ProtoMessage() {}
 
 func (x *ExchangeSsoCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[12]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1454,7 @@ func (x *ExchangeSsoCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeSsoCodeRequest.ProtoReflect.Descriptor instead.
 func (*ExchangeSsoCodeRequest) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{12}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExchangeSsoCodeRequest) GetCode() string {
@@ -865,20 +1464,24 @@ func (x *ExchangeSsoCodeRequest) GetCode() string {
 	return ""
 }
 
-// Response of SsoService.ExchangeSsoCode.
+// Response of SsoService.ExchangeSsoCode: `user` and `tokens`, or
+// `mfa_challenge` alone.
 type ExchangeSsoCodeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The signed-in user.
+	// The signed-in (or, for a link, the linked) user.
 	User *v1.User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
-	// Tokens for the new session.
-	Tokens        *v11.TokenPair `protobuf:"bytes,2,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// Tokens for the new session; unset for a link or a challenge.
+	Tokens *v11.TokenPair `protobuf:"bytes,2,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// Set instead of `user` and `tokens` when the account's second factor is
+	// needed: answer it with MfaService.VerifyMfaChallenge.
+	MfaChallenge  *v11.MfaChallenge `protobuf:"bytes,3,opt,name=mfa_challenge,json=mfaChallenge,proto3" json:"mfa_challenge,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExchangeSsoCodeResponse) Reset() {
 	*x = ExchangeSsoCodeResponse{}
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[13]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1493,7 @@ func (x *ExchangeSsoCodeResponse) String() string {
 func (*ExchangeSsoCodeResponse) ProtoMessage() {}
 
 func (x *ExchangeSsoCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[13]
+	mi := &file_janua_sso_v1_sso_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1506,7 @@ func (x *ExchangeSsoCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExchangeSsoCodeResponse.ProtoReflect.Descriptor instead.
 func (*ExchangeSsoCodeResponse) Descriptor() ([]byte, []int) {
-	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{13}
+	return file_janua_sso_v1_sso_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ExchangeSsoCodeResponse) GetUser() *v1.User {
@@ -920,11 +1523,53 @@ func (x *ExchangeSsoCodeResponse) GetTokens() *v11.TokenPair {
 	return nil
 }
 
+func (x *ExchangeSsoCodeResponse) GetMfaChallenge() *v11.MfaChallenge {
+	if x != nil {
+		return x.MfaChallenge
+	}
+	return nil
+}
+
 var File_janua_sso_v1_sso_service_proto protoreflect.FileDescriptor
 
 const file_janua_sso_v1_sso_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ejanua/sso/v1/sso_service.proto\x12\fjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xca\x03\n" +
+	"\x1ejanua/sso/v1/sso_service.proto\x12\fjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xac\x03\n" +
+	"\x06Domain\x12\x13\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
+	"\x0forganization_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganizationId\x12\x16\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\x12\x1f\n" +
+	"\bverified\x18\x04 \x01(\bB\x03\xe0A\x03R\bverified\x12$\n" +
+	"\vverified_by\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
+	"verifiedBy\x12@\n" +
+	"\vverified_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"verifiedAt\x12=\n" +
+	"\x18verification_record_name\x18\a \x01(\tB\x03\xe0A\x03R\x16verificationRecordName\x12?\n" +
+	"\x19verification_record_value\x18\b \x01(\tB\x03\xe0A\x03R\x17verificationRecordValue\x12>\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\"`\n" +
+	"\x13CreateDomainRequest\x12,\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x1b\n" +
+	"\x06domain\x18\x02 \x01(\tB\x03\xe0A\x02R\x06domain\"D\n" +
+	"\x14CreateDomainResponse\x12,\n" +
+	"\x06domain\x18\x01 \x01(\v2\x14.janua.sso.v1.DomainR\x06domain\"B\n" +
+	"\x12ListDomainsRequest\x12,\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\"E\n" +
+	"\x13ListDomainsResponse\x12.\n" +
+	"\adomains\x18\x01 \x03(\v2\x14.janua.sso.v1.DomainR\adomains\"e\n" +
+	"\x13VerifyDomainRequest\x12,\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12 \n" +
+	"\tdomain_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bdomainId\"D\n" +
+	"\x14VerifyDomainResponse\x12,\n" +
+	"\x06domain\x18\x01 \x01(\v2\x14.janua.sso.v1.DomainR\x06domain\"8\n" +
+	"\x14ApproveDomainRequest\x12 \n" +
+	"\tdomain_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bdomainId\"E\n" +
+	"\x15ApproveDomainResponse\x12,\n" +
+	"\x06domain\x18\x01 \x01(\v2\x14.janua.sso.v1.DomainR\x06domain\"e\n" +
+	"\x13DeleteDomainRequest\x12,\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12 \n" +
+	"\tdomain_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bdomainId\"\x16\n" +
+	"\x14DeleteDomainResponse\"\xca\x03\n" +
 	"\x1aCreateSsoConnectionRequest\x12,\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12:\n" +
@@ -982,11 +1627,11 @@ const file_janua_sso_v1_sso_service_proto_rawDesc = "" +
 	"\x10StartSsoResponse\x12!\n" +
 	"\fredirect_url\x18\x01 \x01(\tR\vredirectUrl\"4\n" +
 	"\x16ExchangeSsoCodeRequest\x12\x1a\n" +
-	"\x04code\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x04R\x04code\"u\n" +
+	"\x04code\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x04R\x04code\"\xb7\x01\n" +
 	"\x17ExchangeSsoCodeResponse\x12(\n" +
 	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\x120\n" +
-	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens2\x95\n" +
-	"\n" +
+	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens\x12@\n" +
+	"\rmfa_challenge\x18\x03 \x01(\v2\x1b.janua.auth.v1.MfaChallengeR\fmfaChallenge2\xe8\x10\n" +
 	"\n" +
 	"SsoService\x12\xcb\x01\n" +
 	"\x13CreateSsoConnection\x12(.janua.sso.v1.CreateSsoConnectionRequest\x1a).janua.sso.v1.CreateSsoConnectionResponse\"_\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x02H:\x01*b\n" +
@@ -999,7 +1644,12 @@ const file_janua_sso_v1_sso_service_proto_rawDesc = "" +
 	"connection2G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}\x12\xcc\x01\n" +
 	"\x13DeleteSsoConnection\x12(.janua.sso.v1.DeleteSsoConnectionRequest\x1a).janua.sso.v1.DeleteSsoConnectionResponse\"`\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x02I*G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}\x12m\n" +
 	"\bStartSso\x12\x1d.janua.sso.v1.StartSsoRequest\x1a\x1e.janua.sso.v1.StartSsoResponse\"\"\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/api/v1/sso/start\x12\x85\x01\n" +
-	"\x0fExchangeSsoCode\x12$.janua.sso.v1.ExchangeSsoCodeRequest\x1a%.janua.sso.v1.ExchangeSsoCodeResponse\"%\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/api/v1/sso/exchangeB>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3"
+	"\x0fExchangeSsoCode\x12$.janua.sso.v1.ExchangeSsoCodeRequest\x1a%.janua.sso.v1.ExchangeSsoCodeResponse\"%\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/api/v1/sso/exchange\x12\xaa\x01\n" +
+	"\fCreateDomain\x12!.janua.sso.v1.CreateDomainRequest\x1a\".janua.sso.v1.CreateDomainResponse\"S\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x02<:\x01*b\x06domain\"//api/v1/organizations/{organization_id}/domains\x12\x9c\x01\n" +
+	"\vListDomains\x12 .janua.sso.v1.ListDomainsRequest\x1a!.janua.sso.v1.ListDomainsResponse\"H\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x021\x12//api/v1/organizations/{organization_id}/domains\x12\xbd\x01\n" +
+	"\fVerifyDomain\x12!.janua.sso.v1.VerifyDomainRequest\x1a\".janua.sso.v1.VerifyDomainResponse\"f\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x02O:\x01*b\x06domain\"B/api/v1/organizations/{organization_id}/domains/{domain_id}/verify\x12\x96\x01\n" +
+	"\rApproveDomain\x12\".janua.sso.v1.ApproveDomainRequest\x1a#.janua.sso.v1.ApproveDomainResponse\"<\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x020:\x01*b\x06domain\"#/api/v1/domains/{domain_id}/approve\x12\xab\x01\n" +
+	"\fDeleteDomain\x12!.janua.sso.v1.DeleteDomainRequest\x1a\".janua.sso.v1.DeleteDomainResponse\"T\xa2\xbb\x18\r\b\x03\x12\tsso:write\x82\xd3\xe4\x93\x02=*;/api/v1/organizations/{organization_id}/domains/{domain_id}B>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3"
 
 var (
 	file_janua_sso_v1_sso_service_proto_rawDescOnce sync.Once
@@ -1013,63 +1663,93 @@ func file_janua_sso_v1_sso_service_proto_rawDescGZIP() []byte {
 	return file_janua_sso_v1_sso_service_proto_rawDescData
 }
 
-var file_janua_sso_v1_sso_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_janua_sso_v1_sso_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_janua_sso_v1_sso_service_proto_goTypes = []any{
-	(*CreateSsoConnectionRequest)(nil),  // 0: janua.sso.v1.CreateSsoConnectionRequest
-	(*CreateSsoConnectionResponse)(nil), // 1: janua.sso.v1.CreateSsoConnectionResponse
-	(*GetSsoConnectionRequest)(nil),     // 2: janua.sso.v1.GetSsoConnectionRequest
-	(*GetSsoConnectionResponse)(nil),    // 3: janua.sso.v1.GetSsoConnectionResponse
-	(*ListSsoConnectionsRequest)(nil),   // 4: janua.sso.v1.ListSsoConnectionsRequest
-	(*ListSsoConnectionsResponse)(nil),  // 5: janua.sso.v1.ListSsoConnectionsResponse
-	(*UpdateSsoConnectionRequest)(nil),  // 6: janua.sso.v1.UpdateSsoConnectionRequest
-	(*UpdateSsoConnectionResponse)(nil), // 7: janua.sso.v1.UpdateSsoConnectionResponse
-	(*DeleteSsoConnectionRequest)(nil),  // 8: janua.sso.v1.DeleteSsoConnectionRequest
-	(*DeleteSsoConnectionResponse)(nil), // 9: janua.sso.v1.DeleteSsoConnectionResponse
-	(*StartSsoRequest)(nil),             // 10: janua.sso.v1.StartSsoRequest
-	(*StartSsoResponse)(nil),            // 11: janua.sso.v1.StartSsoResponse
-	(*ExchangeSsoCodeRequest)(nil),      // 12: janua.sso.v1.ExchangeSsoCodeRequest
-	(*ExchangeSsoCodeResponse)(nil),     // 13: janua.sso.v1.ExchangeSsoCodeResponse
-	(SsoProtocol)(0),                    // 14: janua.sso.v1.SsoProtocol
-	(*AttributeMapping)(nil),            // 15: janua.sso.v1.AttributeMapping
-	(*SamlConfig)(nil),                  // 16: janua.sso.v1.SamlConfig
-	(*OidcConfig)(nil),                  // 17: janua.sso.v1.OidcConfig
-	(*SsoConnection)(nil),               // 18: janua.sso.v1.SsoConnection
-	(*fieldmaskpb.FieldMask)(nil),       // 19: google.protobuf.FieldMask
-	(*v1.User)(nil),                     // 20: janua.users.v1.User
-	(*v11.TokenPair)(nil),               // 21: janua.auth.v1.TokenPair
+	(*Domain)(nil),                      // 0: janua.sso.v1.Domain
+	(*CreateDomainRequest)(nil),         // 1: janua.sso.v1.CreateDomainRequest
+	(*CreateDomainResponse)(nil),        // 2: janua.sso.v1.CreateDomainResponse
+	(*ListDomainsRequest)(nil),          // 3: janua.sso.v1.ListDomainsRequest
+	(*ListDomainsResponse)(nil),         // 4: janua.sso.v1.ListDomainsResponse
+	(*VerifyDomainRequest)(nil),         // 5: janua.sso.v1.VerifyDomainRequest
+	(*VerifyDomainResponse)(nil),        // 6: janua.sso.v1.VerifyDomainResponse
+	(*ApproveDomainRequest)(nil),        // 7: janua.sso.v1.ApproveDomainRequest
+	(*ApproveDomainResponse)(nil),       // 8: janua.sso.v1.ApproveDomainResponse
+	(*DeleteDomainRequest)(nil),         // 9: janua.sso.v1.DeleteDomainRequest
+	(*DeleteDomainResponse)(nil),        // 10: janua.sso.v1.DeleteDomainResponse
+	(*CreateSsoConnectionRequest)(nil),  // 11: janua.sso.v1.CreateSsoConnectionRequest
+	(*CreateSsoConnectionResponse)(nil), // 12: janua.sso.v1.CreateSsoConnectionResponse
+	(*GetSsoConnectionRequest)(nil),     // 13: janua.sso.v1.GetSsoConnectionRequest
+	(*GetSsoConnectionResponse)(nil),    // 14: janua.sso.v1.GetSsoConnectionResponse
+	(*ListSsoConnectionsRequest)(nil),   // 15: janua.sso.v1.ListSsoConnectionsRequest
+	(*ListSsoConnectionsResponse)(nil),  // 16: janua.sso.v1.ListSsoConnectionsResponse
+	(*UpdateSsoConnectionRequest)(nil),  // 17: janua.sso.v1.UpdateSsoConnectionRequest
+	(*UpdateSsoConnectionResponse)(nil), // 18: janua.sso.v1.UpdateSsoConnectionResponse
+	(*DeleteSsoConnectionRequest)(nil),  // 19: janua.sso.v1.DeleteSsoConnectionRequest
+	(*DeleteSsoConnectionResponse)(nil), // 20: janua.sso.v1.DeleteSsoConnectionResponse
+	(*StartSsoRequest)(nil),             // 21: janua.sso.v1.StartSsoRequest
+	(*StartSsoResponse)(nil),            // 22: janua.sso.v1.StartSsoResponse
+	(*ExchangeSsoCodeRequest)(nil),      // 23: janua.sso.v1.ExchangeSsoCodeRequest
+	(*ExchangeSsoCodeResponse)(nil),     // 24: janua.sso.v1.ExchangeSsoCodeResponse
+	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
+	(SsoProtocol)(0),                    // 26: janua.sso.v1.SsoProtocol
+	(*AttributeMapping)(nil),            // 27: janua.sso.v1.AttributeMapping
+	(*SamlConfig)(nil),                  // 28: janua.sso.v1.SamlConfig
+	(*OidcConfig)(nil),                  // 29: janua.sso.v1.OidcConfig
+	(*SsoConnection)(nil),               // 30: janua.sso.v1.SsoConnection
+	(*fieldmaskpb.FieldMask)(nil),       // 31: google.protobuf.FieldMask
+	(*v1.User)(nil),                     // 32: janua.users.v1.User
+	(*v11.TokenPair)(nil),               // 33: janua.auth.v1.TokenPair
+	(*v11.MfaChallenge)(nil),            // 34: janua.auth.v1.MfaChallenge
 }
 var file_janua_sso_v1_sso_service_proto_depIdxs = []int32{
-	14, // 0: janua.sso.v1.CreateSsoConnectionRequest.protocol:type_name -> janua.sso.v1.SsoProtocol
-	15, // 1: janua.sso.v1.CreateSsoConnectionRequest.attribute_mapping:type_name -> janua.sso.v1.AttributeMapping
-	16, // 2: janua.sso.v1.CreateSsoConnectionRequest.saml:type_name -> janua.sso.v1.SamlConfig
-	17, // 3: janua.sso.v1.CreateSsoConnectionRequest.oidc:type_name -> janua.sso.v1.OidcConfig
-	18, // 4: janua.sso.v1.CreateSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
-	18, // 5: janua.sso.v1.GetSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
-	18, // 6: janua.sso.v1.ListSsoConnectionsResponse.connections:type_name -> janua.sso.v1.SsoConnection
-	18, // 7: janua.sso.v1.UpdateSsoConnectionRequest.connection:type_name -> janua.sso.v1.SsoConnection
-	19, // 8: janua.sso.v1.UpdateSsoConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	18, // 9: janua.sso.v1.UpdateSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
-	20, // 10: janua.sso.v1.ExchangeSsoCodeResponse.user:type_name -> janua.users.v1.User
-	21, // 11: janua.sso.v1.ExchangeSsoCodeResponse.tokens:type_name -> janua.auth.v1.TokenPair
-	0,  // 12: janua.sso.v1.SsoService.CreateSsoConnection:input_type -> janua.sso.v1.CreateSsoConnectionRequest
-	2,  // 13: janua.sso.v1.SsoService.GetSsoConnection:input_type -> janua.sso.v1.GetSsoConnectionRequest
-	4,  // 14: janua.sso.v1.SsoService.ListSsoConnections:input_type -> janua.sso.v1.ListSsoConnectionsRequest
-	6,  // 15: janua.sso.v1.SsoService.UpdateSsoConnection:input_type -> janua.sso.v1.UpdateSsoConnectionRequest
-	8,  // 16: janua.sso.v1.SsoService.DeleteSsoConnection:input_type -> janua.sso.v1.DeleteSsoConnectionRequest
-	10, // 17: janua.sso.v1.SsoService.StartSso:input_type -> janua.sso.v1.StartSsoRequest
-	12, // 18: janua.sso.v1.SsoService.ExchangeSsoCode:input_type -> janua.sso.v1.ExchangeSsoCodeRequest
-	1,  // 19: janua.sso.v1.SsoService.CreateSsoConnection:output_type -> janua.sso.v1.CreateSsoConnectionResponse
-	3,  // 20: janua.sso.v1.SsoService.GetSsoConnection:output_type -> janua.sso.v1.GetSsoConnectionResponse
-	5,  // 21: janua.sso.v1.SsoService.ListSsoConnections:output_type -> janua.sso.v1.ListSsoConnectionsResponse
-	7,  // 22: janua.sso.v1.SsoService.UpdateSsoConnection:output_type -> janua.sso.v1.UpdateSsoConnectionResponse
-	9,  // 23: janua.sso.v1.SsoService.DeleteSsoConnection:output_type -> janua.sso.v1.DeleteSsoConnectionResponse
-	11, // 24: janua.sso.v1.SsoService.StartSso:output_type -> janua.sso.v1.StartSsoResponse
-	13, // 25: janua.sso.v1.SsoService.ExchangeSsoCode:output_type -> janua.sso.v1.ExchangeSsoCodeResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	25, // 0: janua.sso.v1.Domain.verified_at:type_name -> google.protobuf.Timestamp
+	25, // 1: janua.sso.v1.Domain.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: janua.sso.v1.CreateDomainResponse.domain:type_name -> janua.sso.v1.Domain
+	0,  // 3: janua.sso.v1.ListDomainsResponse.domains:type_name -> janua.sso.v1.Domain
+	0,  // 4: janua.sso.v1.VerifyDomainResponse.domain:type_name -> janua.sso.v1.Domain
+	0,  // 5: janua.sso.v1.ApproveDomainResponse.domain:type_name -> janua.sso.v1.Domain
+	26, // 6: janua.sso.v1.CreateSsoConnectionRequest.protocol:type_name -> janua.sso.v1.SsoProtocol
+	27, // 7: janua.sso.v1.CreateSsoConnectionRequest.attribute_mapping:type_name -> janua.sso.v1.AttributeMapping
+	28, // 8: janua.sso.v1.CreateSsoConnectionRequest.saml:type_name -> janua.sso.v1.SamlConfig
+	29, // 9: janua.sso.v1.CreateSsoConnectionRequest.oidc:type_name -> janua.sso.v1.OidcConfig
+	30, // 10: janua.sso.v1.CreateSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
+	30, // 11: janua.sso.v1.GetSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
+	30, // 12: janua.sso.v1.ListSsoConnectionsResponse.connections:type_name -> janua.sso.v1.SsoConnection
+	30, // 13: janua.sso.v1.UpdateSsoConnectionRequest.connection:type_name -> janua.sso.v1.SsoConnection
+	31, // 14: janua.sso.v1.UpdateSsoConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	30, // 15: janua.sso.v1.UpdateSsoConnectionResponse.connection:type_name -> janua.sso.v1.SsoConnection
+	32, // 16: janua.sso.v1.ExchangeSsoCodeResponse.user:type_name -> janua.users.v1.User
+	33, // 17: janua.sso.v1.ExchangeSsoCodeResponse.tokens:type_name -> janua.auth.v1.TokenPair
+	34, // 18: janua.sso.v1.ExchangeSsoCodeResponse.mfa_challenge:type_name -> janua.auth.v1.MfaChallenge
+	11, // 19: janua.sso.v1.SsoService.CreateSsoConnection:input_type -> janua.sso.v1.CreateSsoConnectionRequest
+	13, // 20: janua.sso.v1.SsoService.GetSsoConnection:input_type -> janua.sso.v1.GetSsoConnectionRequest
+	15, // 21: janua.sso.v1.SsoService.ListSsoConnections:input_type -> janua.sso.v1.ListSsoConnectionsRequest
+	17, // 22: janua.sso.v1.SsoService.UpdateSsoConnection:input_type -> janua.sso.v1.UpdateSsoConnectionRequest
+	19, // 23: janua.sso.v1.SsoService.DeleteSsoConnection:input_type -> janua.sso.v1.DeleteSsoConnectionRequest
+	21, // 24: janua.sso.v1.SsoService.StartSso:input_type -> janua.sso.v1.StartSsoRequest
+	23, // 25: janua.sso.v1.SsoService.ExchangeSsoCode:input_type -> janua.sso.v1.ExchangeSsoCodeRequest
+	1,  // 26: janua.sso.v1.SsoService.CreateDomain:input_type -> janua.sso.v1.CreateDomainRequest
+	3,  // 27: janua.sso.v1.SsoService.ListDomains:input_type -> janua.sso.v1.ListDomainsRequest
+	5,  // 28: janua.sso.v1.SsoService.VerifyDomain:input_type -> janua.sso.v1.VerifyDomainRequest
+	7,  // 29: janua.sso.v1.SsoService.ApproveDomain:input_type -> janua.sso.v1.ApproveDomainRequest
+	9,  // 30: janua.sso.v1.SsoService.DeleteDomain:input_type -> janua.sso.v1.DeleteDomainRequest
+	12, // 31: janua.sso.v1.SsoService.CreateSsoConnection:output_type -> janua.sso.v1.CreateSsoConnectionResponse
+	14, // 32: janua.sso.v1.SsoService.GetSsoConnection:output_type -> janua.sso.v1.GetSsoConnectionResponse
+	16, // 33: janua.sso.v1.SsoService.ListSsoConnections:output_type -> janua.sso.v1.ListSsoConnectionsResponse
+	18, // 34: janua.sso.v1.SsoService.UpdateSsoConnection:output_type -> janua.sso.v1.UpdateSsoConnectionResponse
+	20, // 35: janua.sso.v1.SsoService.DeleteSsoConnection:output_type -> janua.sso.v1.DeleteSsoConnectionResponse
+	22, // 36: janua.sso.v1.SsoService.StartSso:output_type -> janua.sso.v1.StartSsoResponse
+	24, // 37: janua.sso.v1.SsoService.ExchangeSsoCode:output_type -> janua.sso.v1.ExchangeSsoCodeResponse
+	2,  // 38: janua.sso.v1.SsoService.CreateDomain:output_type -> janua.sso.v1.CreateDomainResponse
+	4,  // 39: janua.sso.v1.SsoService.ListDomains:output_type -> janua.sso.v1.ListDomainsResponse
+	6,  // 40: janua.sso.v1.SsoService.VerifyDomain:output_type -> janua.sso.v1.VerifyDomainResponse
+	8,  // 41: janua.sso.v1.SsoService.ApproveDomain:output_type -> janua.sso.v1.ApproveDomainResponse
+	10, // 42: janua.sso.v1.SsoService.DeleteDomain:output_type -> janua.sso.v1.DeleteDomainResponse
+	31, // [31:43] is the sub-list for method output_type
+	19, // [19:31] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_janua_sso_v1_sso_service_proto_init() }
@@ -1078,7 +1758,7 @@ func file_janua_sso_v1_sso_service_proto_init() {
 		return
 	}
 	file_janua_sso_v1_sso_connection_proto_init()
-	file_janua_sso_v1_sso_service_proto_msgTypes[10].OneofWrappers = []any{
+	file_janua_sso_v1_sso_service_proto_msgTypes[21].OneofWrappers = []any{
 		(*StartSsoRequest_Email)(nil),
 		(*StartSsoRequest_OrganizationId)(nil),
 		(*StartSsoRequest_ConnectionId)(nil),
@@ -1090,7 +1770,7 @@ func file_janua_sso_v1_sso_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_janua_sso_v1_sso_service_proto_rawDesc), len(file_janua_sso_v1_sso_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,11 @@ const (
 	SsoService_DeleteSsoConnection_FullMethodName = "/janua.sso.v1.SsoService/DeleteSsoConnection"
 	SsoService_StartSso_FullMethodName            = "/janua.sso.v1.SsoService/StartSso"
 	SsoService_ExchangeSsoCode_FullMethodName     = "/janua.sso.v1.SsoService/ExchangeSsoCode"
+	SsoService_CreateDomain_FullMethodName        = "/janua.sso.v1.SsoService/CreateDomain"
+	SsoService_ListDomains_FullMethodName         = "/janua.sso.v1.SsoService/ListDomains"
+	SsoService_VerifyDomain_FullMethodName        = "/janua.sso.v1.SsoService/VerifyDomain"
+	SsoService_ApproveDomain_FullMethodName       = "/janua.sso.v1.SsoService/ApproveDomain"
+	SsoService_DeleteDomain_FullMethodName        = "/janua.sso.v1.SsoService/DeleteDomain"
 )
 
 // SsoServiceClient is the client API for SsoService service.
@@ -54,14 +59,38 @@ type SsoServiceClient interface {
 	// Deletes an SSO connection; its members keep their accounts and sign in
 	// by other means. Org permission "sso:write".
 	DeleteSsoConnection(ctx context.Context, in *DeleteSsoConnectionRequest, opts ...grpc.CallOption) (*DeleteSsoConnectionResponse, error)
-	// Starts an SSO sign-in: finds the connection (by email domain,
-	// organization or id) or social provider and returns the URL to send the
-	// browser to. Anyone.
+	// Starts an SSO sign-in: finds the connection (by an email domain the
+	// organization verified, by organization or by id) or social provider and
+	// returns the URL to send the browser to. Anyone. Called with a user's
+	// access token, it links instead: the identity the IdP vouches for is
+	// linked to the caller's account when that same session exchanges the code
+	// ("connect your company SSO").
 	StartSso(ctx context.Context, in *StartSsoRequest, opts ...grpc.CallOption) (*StartSsoResponse, error)
 	// Exchanges the one-time code that the SSO sign-in appended to the app's
-	// `redirect_uri` for a session. The holder of the code; it is single use
-	// and short-lived.
+	// `redirect_uri` for a session, or for an MFA challenge when the account has
+	// a second factor and the platform does not trust the connection for it
+	// (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+	// single use and short-lived. A link (StartSso with an access token) must be
+	// exchanged by the session that started it and returns only `user`.
 	ExchangeSsoCode(ctx context.Context, in *ExchangeSsoCodeRequest, opts ...grpc.CallOption) (*ExchangeSsoCodeResponse, error)
+	// Claims an email domain for the organization. It routes StartSso and
+	// vouches for addresses only once verified: publish the returned TXT record
+	// and call VerifyDomain, or have a platform administrator approve it.
+	// Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+	// "sso:write".
+	CreateDomain(ctx context.Context, in *CreateDomainRequest, opts ...grpc.CallOption) (*CreateDomainResponse, error)
+	// Lists the domains the organization claims. Org permission "sso:write".
+	ListDomains(ctx context.Context, in *ListDomainsRequest, opts ...grpc.CallOption) (*ListDomainsResponse, error)
+	// Looks up the domain's TXT record now and marks the domain verified when
+	// it holds the organization's token. Another organization's verification
+	// of the same domain answers CONFLICT. Org permission "sso:write".
+	VerifyDomain(ctx context.Context, in *VerifyDomainRequest, opts ...grpc.CallOption) (*VerifyDomainResponse, error)
+	// Marks a domain verified without DNS: the operator's approval. Platform
+	// administrators only.
+	ApproveDomain(ctx context.Context, in *ApproveDomainRequest, opts ...grpc.CallOption) (*ApproveDomainResponse, error)
+	// Withdraws the organization's claim on a domain. Org permission
+	// "sso:write".
+	DeleteDomain(ctx context.Context, in *DeleteDomainRequest, opts ...grpc.CallOption) (*DeleteDomainResponse, error)
 }
 
 type ssoServiceClient struct {
@@ -142,6 +171,56 @@ func (c *ssoServiceClient) ExchangeSsoCode(ctx context.Context, in *ExchangeSsoC
 	return out, nil
 }
 
+func (c *ssoServiceClient) CreateDomain(ctx context.Context, in *CreateDomainRequest, opts ...grpc.CallOption) (*CreateDomainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateDomainResponse)
+	err := c.cc.Invoke(ctx, SsoService_CreateDomain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ssoServiceClient) ListDomains(ctx context.Context, in *ListDomainsRequest, opts ...grpc.CallOption) (*ListDomainsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDomainsResponse)
+	err := c.cc.Invoke(ctx, SsoService_ListDomains_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ssoServiceClient) VerifyDomain(ctx context.Context, in *VerifyDomainRequest, opts ...grpc.CallOption) (*VerifyDomainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyDomainResponse)
+	err := c.cc.Invoke(ctx, SsoService_VerifyDomain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ssoServiceClient) ApproveDomain(ctx context.Context, in *ApproveDomainRequest, opts ...grpc.CallOption) (*ApproveDomainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveDomainResponse)
+	err := c.cc.Invoke(ctx, SsoService_ApproveDomain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ssoServiceClient) DeleteDomain(ctx context.Context, in *DeleteDomainRequest, opts ...grpc.CallOption) (*DeleteDomainResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteDomainResponse)
+	err := c.cc.Invoke(ctx, SsoService_DeleteDomain_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SsoServiceServer is the server API for SsoService service.
 // All implementations must embed UnimplementedSsoServiceServer
 // for forward compatibility.
@@ -168,14 +247,38 @@ type SsoServiceServer interface {
 	// Deletes an SSO connection; its members keep their accounts and sign in
 	// by other means. Org permission "sso:write".
 	DeleteSsoConnection(context.Context, *DeleteSsoConnectionRequest) (*DeleteSsoConnectionResponse, error)
-	// Starts an SSO sign-in: finds the connection (by email domain,
-	// organization or id) or social provider and returns the URL to send the
-	// browser to. Anyone.
+	// Starts an SSO sign-in: finds the connection (by an email domain the
+	// organization verified, by organization or by id) or social provider and
+	// returns the URL to send the browser to. Anyone. Called with a user's
+	// access token, it links instead: the identity the IdP vouches for is
+	// linked to the caller's account when that same session exchanges the code
+	// ("connect your company SSO").
 	StartSso(context.Context, *StartSsoRequest) (*StartSsoResponse, error)
 	// Exchanges the one-time code that the SSO sign-in appended to the app's
-	// `redirect_uri` for a session. The holder of the code; it is single use
-	// and short-lived.
+	// `redirect_uri` for a session, or for an MFA challenge when the account has
+	// a second factor and the platform does not trust the connection for it
+	// (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+	// single use and short-lived. A link (StartSso with an access token) must be
+	// exchanged by the session that started it and returns only `user`.
 	ExchangeSsoCode(context.Context, *ExchangeSsoCodeRequest) (*ExchangeSsoCodeResponse, error)
+	// Claims an email domain for the organization. It routes StartSso and
+	// vouches for addresses only once verified: publish the returned TXT record
+	// and call VerifyDomain, or have a platform administrator approve it.
+	// Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+	// "sso:write".
+	CreateDomain(context.Context, *CreateDomainRequest) (*CreateDomainResponse, error)
+	// Lists the domains the organization claims. Org permission "sso:write".
+	ListDomains(context.Context, *ListDomainsRequest) (*ListDomainsResponse, error)
+	// Looks up the domain's TXT record now and marks the domain verified when
+	// it holds the organization's token. Another organization's verification
+	// of the same domain answers CONFLICT. Org permission "sso:write".
+	VerifyDomain(context.Context, *VerifyDomainRequest) (*VerifyDomainResponse, error)
+	// Marks a domain verified without DNS: the operator's approval. Platform
+	// administrators only.
+	ApproveDomain(context.Context, *ApproveDomainRequest) (*ApproveDomainResponse, error)
+	// Withdraws the organization's claim on a domain. Org permission
+	// "sso:write".
+	DeleteDomain(context.Context, *DeleteDomainRequest) (*DeleteDomainResponse, error)
 	mustEmbedUnimplementedSsoServiceServer()
 }
 
@@ -206,6 +309,21 @@ func (UnimplementedSsoServiceServer) StartSso(context.Context, *StartSsoRequest)
 }
 func (UnimplementedSsoServiceServer) ExchangeSsoCode(context.Context, *ExchangeSsoCodeRequest) (*ExchangeSsoCodeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExchangeSsoCode not implemented")
+}
+func (UnimplementedSsoServiceServer) CreateDomain(context.Context, *CreateDomainRequest) (*CreateDomainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateDomain not implemented")
+}
+func (UnimplementedSsoServiceServer) ListDomains(context.Context, *ListDomainsRequest) (*ListDomainsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDomains not implemented")
+}
+func (UnimplementedSsoServiceServer) VerifyDomain(context.Context, *VerifyDomainRequest) (*VerifyDomainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyDomain not implemented")
+}
+func (UnimplementedSsoServiceServer) ApproveDomain(context.Context, *ApproveDomainRequest) (*ApproveDomainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveDomain not implemented")
+}
+func (UnimplementedSsoServiceServer) DeleteDomain(context.Context, *DeleteDomainRequest) (*DeleteDomainResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteDomain not implemented")
 }
 func (UnimplementedSsoServiceServer) mustEmbedUnimplementedSsoServiceServer() {}
 func (UnimplementedSsoServiceServer) testEmbeddedByValue()                    {}
@@ -354,6 +472,96 @@ func _SsoService_ExchangeSsoCode_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SsoService_CreateDomain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateDomainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SsoServiceServer).CreateDomain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SsoService_CreateDomain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SsoServiceServer).CreateDomain(ctx, req.(*CreateDomainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SsoService_ListDomains_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDomainsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SsoServiceServer).ListDomains(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SsoService_ListDomains_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SsoServiceServer).ListDomains(ctx, req.(*ListDomainsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SsoService_VerifyDomain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyDomainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SsoServiceServer).VerifyDomain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SsoService_VerifyDomain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SsoServiceServer).VerifyDomain(ctx, req.(*VerifyDomainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SsoService_ApproveDomain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveDomainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SsoServiceServer).ApproveDomain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SsoService_ApproveDomain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SsoServiceServer).ApproveDomain(ctx, req.(*ApproveDomainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SsoService_DeleteDomain_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteDomainRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SsoServiceServer).DeleteDomain(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SsoService_DeleteDomain_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SsoServiceServer).DeleteDomain(ctx, req.(*DeleteDomainRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SsoService_ServiceDesc is the grpc.ServiceDesc for SsoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -388,6 +596,26 @@ var SsoService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExchangeSsoCode",
 			Handler:    _SsoService_ExchangeSsoCode_Handler,
+		},
+		{
+			MethodName: "CreateDomain",
+			Handler:    _SsoService_CreateDomain_Handler,
+		},
+		{
+			MethodName: "ListDomains",
+			Handler:    _SsoService_ListDomains_Handler,
+		},
+		{
+			MethodName: "VerifyDomain",
+			Handler:    _SsoService_VerifyDomain_Handler,
+		},
+		{
+			MethodName: "ApproveDomain",
+			Handler:    _SsoService_ApproveDomain_Handler,
+		},
+		{
+			MethodName: "DeleteDomain",
+			Handler:    _SsoService_DeleteDomain_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -60,12 +60,15 @@ class RegisterResponse(_message.Message):
     TOKENS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def user(self) -> _user_pb2.User:
-        """The new user."""
+        """The new user. Absent when the server hides whether an address is
+        registered (see Register).
+        """
 
     @_builtins.property
     def tokens(self) -> _auth_pb2.TokenPair:
         """Tokens for a new session. Absent when the server requires a verified
-        email before sign-in: the user follows the emailed link, then signs in.
+        email before sign-in, or hides whether an address is registered: the
+        user follows the emailed link, then signs in.
         """
 
     def __init__(

@@ -127,7 +127,13 @@ class AuthServiceServicer:
 
     def Register(self, request, context):
         """Creates an account with a password. Anyone, while sign-up is open.
-        Limited per client IP (30 per hour by default).
+        Limited per client IP (30 per hour by default). An address that already
+        has an account answers CONFLICT_ERROR, unless the server hides that
+        (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+        RegisterResponse (no `user`, no `tokens`), whether the address is new or
+        not. A new address gets its account and a verification link; an
+        existing address's owner gets a notice that someone tried to sign up.
+        Either way the user continues from the mailbox, then signs in.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -38,7 +38,13 @@ class AuthServiceStub:
     def __new__(cls, channel: _aio.Channel) -> AuthServiceAsyncStub: ...
     Register: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.RegisterRequest, _auth_service_pb2.RegisterResponse]
     """Creates an account with a password. Anyone, while sign-up is open.
-    Limited per client IP (30 per hour by default).
+    Limited per client IP (30 per hour by default). An address that already
+    has an account answers CONFLICT_ERROR, unless the server hides that
+    (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+    RegisterResponse (no `user`, no `tokens`), whether the address is new or
+    not. A new address gets its account and a verification link; an
+    existing address's owner gets a notice that someone tried to sign up.
+    Either way the user continues from the mailbox, then signs in.
     """
     Login: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.LoginRequest, _auth_service_pb2.LoginResponse]
     """Signs in with email and password. Returns `user` and `tokens`, or only an
@@ -115,7 +121,13 @@ class AuthServiceAsyncStub(AuthServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Register: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.RegisterRequest, _auth_service_pb2.RegisterResponse]  # type: ignore[assignment]
     """Creates an account with a password. Anyone, while sign-up is open.
-    Limited per client IP (30 per hour by default).
+    Limited per client IP (30 per hour by default). An address that already
+    has an account answers CONFLICT_ERROR, unless the server hides that
+    (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+    RegisterResponse (no `user`, no `tokens`), whether the address is new or
+    not. A new address gets its account and a verification link; an
+    existing address's owner gets a notice that someone tried to sign up.
+    Either way the user continues from the mailbox, then signs in.
     """
     Login: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.LoginRequest, _auth_service_pb2.LoginResponse]  # type: ignore[assignment]
     """Signs in with email and password. Returns `user` and `tokens`, or only an
@@ -195,7 +207,13 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_service_pb2.RegisterResponse, _abc.Awaitable[_auth_service_pb2.RegisterResponse]]:
         """Creates an account with a password. Anyone, while sign-up is open.
-        Limited per client IP (30 per hour by default).
+        Limited per client IP (30 per hour by default). An address that already
+        has an account answers CONFLICT_ERROR, unless the server hides that
+        (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+        RegisterResponse (no `user`, no `tokens`), whether the address is new or
+        not. A new address gets its account and a verification link; an
+        existing address's owner gets a notice that someone tried to sign up.
+        Either way the user continues from the mailbox, then signs in.
         """
 
     @_abc_1.abstractmethod

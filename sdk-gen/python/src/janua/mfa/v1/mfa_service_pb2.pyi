@@ -200,8 +200,9 @@ class DeleteFactorRequest(_message.Message):
     """Id of one of the caller's factors."""
     totp_code: _builtins.str
     """A current code of the caller's authenticator app, needed when the
-    caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise). Over
-    REST, a query parameter.
+    caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+    Wrong codes count toward the account's brute-force limits. Over REST, a
+    query parameter.
     """
     def __init__(
         self,
@@ -293,7 +294,9 @@ class RegenerateRecoveryCodesRequest(_message.Message):
     TOTP_CODE_FIELD_NUMBER: _builtins.int
     totp_code: _builtins.str
     """Optional proof that the caller holds a current second factor: a code
-    from their TOTP app.
+    from their TOTP app, needed when the caller signed in more than 10
+    minutes ago (MFA_REQUIRED otherwise). Wrong codes count toward the
+    account's brute-force limits.
     """
     def __init__(
         self,
@@ -339,16 +342,23 @@ class BeginPasskeyRegistrationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
+    TOTP_CODE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Name for the new passkey, at most 100 characters; may be empty."""
+    totp_code: _builtins.str
+    """A current code of the caller's authenticator app, needed when the
+    caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+    Wrong codes count toward the account's brute-force limits.
+    """
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
+        totp_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "totp_code", b"totp_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -116,15 +116,19 @@ class MfaServiceServicer:
     def EnrollTotp(self, request, context):
         """Starts TOTP enrollment: creates a pending TOTP factor and returns its
         secret, the only time the secret is shown. ConfirmTotp activates it.
-        Self.
+        Self, signed in less than 10 minutes ago: an older session gets
+        MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+        other app whose code could stand in).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ConfirmTotp(self, request, context):
-        """Activates a pending TOTP factor with a current code from the app; if
-        that turns MFA on, also returns the caller's new recovery codes. Self.
+        """Activates a pending TOTP factor with a current code from the app; that
+        code is then used and cannot answer a sign-in. If this turns MFA on, also
+        returns the caller's new recovery codes. Self, within 10 minutes of
+        EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,7 +136,8 @@ class MfaServiceServicer:
 
     def DeleteFactor(self, request, context):
         """Removes one of the caller's factors. Removing the last TOTP or passkey
-        factor turns MFA off and removes the recovery codes. Self.
+        factor turns MFA off and removes the recovery codes. Self, signed in
+        less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,7 +152,8 @@ class MfaServiceServicer:
 
     def RegenerateRecoveryCodes(self, request, context):
         """Replaces the caller's recovery codes with new ones; the old ones stop
-        working. Self, with MFA on.
+        working. Self, with MFA on, signed in less than 10 minutes ago or giving
+        `totp_code` (MFA_REQUIRED otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -155,7 +161,9 @@ class MfaServiceServicer:
 
     def BeginPasskeyRegistration(self, request, context):
         """Starts registering a passkey for the caller: returns the WebAuthn
-        creation options to pass to `navigator.credentials.create()`. Self.
+        creation options to pass to `navigator.credentials.create()`. Self,
+        signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+        otherwise (without an authenticator app, sign in again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -163,7 +171,9 @@ class MfaServiceServicer:
 
     def FinishPasskeyRegistration(self, request, context):
         """Finishes registering a passkey with the authenticator's response; the
-        new factor is active at once. Self.
+        new factor is active at once. Self, finishing a ceremony begun by
+        BeginPasskeyRegistration: that call asked for the recent sign-in or
+        code, and a ceremony lasts 5 minutes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

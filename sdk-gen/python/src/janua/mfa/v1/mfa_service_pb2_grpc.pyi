@@ -44,29 +44,39 @@ class MfaServiceStub:
     EnrollTotp: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollTotpRequest, _mfa_service_pb2.EnrollTotpResponse]
     """Starts TOTP enrollment: creates a pending TOTP factor and returns its
     secret, the only time the secret is shown. ConfirmTotp activates it.
-    Self.
+    Self, signed in less than 10 minutes ago: an older session gets
+    MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+    other app whose code could stand in).
     """
     ConfirmTotp: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmTotpRequest, _mfa_service_pb2.ConfirmTotpResponse]
-    """Activates a pending TOTP factor with a current code from the app; if
-    that turns MFA on, also returns the caller's new recovery codes. Self.
+    """Activates a pending TOTP factor with a current code from the app; that
+    code is then used and cannot answer a sign-in. If this turns MFA on, also
+    returns the caller's new recovery codes. Self, within 10 minutes of
+    EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
     """
     DeleteFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.DeleteFactorRequest, _mfa_service_pb2.DeleteFactorResponse]
     """Removes one of the caller's factors. Removing the last TOTP or passkey
-    factor turns MFA off and removes the recovery codes. Self.
+    factor turns MFA off and removes the recovery codes. Self, signed in
+    less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
     """
     UpdateFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.UpdateFactorRequest, _mfa_service_pb2.UpdateFactorResponse]
     """Renames one of the caller's factors (typically a passkey). Self."""
     RegenerateRecoveryCodes: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.RegenerateRecoveryCodesRequest, _mfa_service_pb2.RegenerateRecoveryCodesResponse]
     """Replaces the caller's recovery codes with new ones; the old ones stop
-    working. Self, with MFA on.
+    working. Self, with MFA on, signed in less than 10 minutes ago or giving
+    `totp_code` (MFA_REQUIRED otherwise).
     """
     BeginPasskeyRegistration: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.BeginPasskeyRegistrationRequest, _mfa_service_pb2.BeginPasskeyRegistrationResponse]
     """Starts registering a passkey for the caller: returns the WebAuthn
-    creation options to pass to `navigator.credentials.create()`. Self.
+    creation options to pass to `navigator.credentials.create()`. Self,
+    signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+    otherwise (without an authenticator app, sign in again).
     """
     FinishPasskeyRegistration: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.FinishPasskeyRegistrationRequest, _mfa_service_pb2.FinishPasskeyRegistrationResponse]
     """Finishes registering a passkey with the authenticator's response; the
-    new factor is active at once. Self.
+    new factor is active at once. Self, finishing a ceremony begun by
+    BeginPasskeyRegistration: that call asked for the recent sign-in or
+    code, and a ceremony lasts 5 minutes.
     """
     BeginPasskeyLogin: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.BeginPasskeyLoginRequest, _mfa_service_pb2.BeginPasskeyLoginResponse]
     """Starts a passwordless sign-in with a passkey: returns the WebAuthn
@@ -99,29 +109,39 @@ class MfaServiceAsyncStub(MfaServiceStub):
     EnrollTotp: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollTotpRequest, _mfa_service_pb2.EnrollTotpResponse]  # type: ignore[assignment]
     """Starts TOTP enrollment: creates a pending TOTP factor and returns its
     secret, the only time the secret is shown. ConfirmTotp activates it.
-    Self.
+    Self, signed in less than 10 minutes ago: an older session gets
+    MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+    other app whose code could stand in).
     """
     ConfirmTotp: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmTotpRequest, _mfa_service_pb2.ConfirmTotpResponse]  # type: ignore[assignment]
-    """Activates a pending TOTP factor with a current code from the app; if
-    that turns MFA on, also returns the caller's new recovery codes. Self.
+    """Activates a pending TOTP factor with a current code from the app; that
+    code is then used and cannot answer a sign-in. If this turns MFA on, also
+    returns the caller's new recovery codes. Self, within 10 minutes of
+    EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
     """
     DeleteFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.DeleteFactorRequest, _mfa_service_pb2.DeleteFactorResponse]  # type: ignore[assignment]
     """Removes one of the caller's factors. Removing the last TOTP or passkey
-    factor turns MFA off and removes the recovery codes. Self.
+    factor turns MFA off and removes the recovery codes. Self, signed in
+    less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
     """
     UpdateFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.UpdateFactorRequest, _mfa_service_pb2.UpdateFactorResponse]  # type: ignore[assignment]
     """Renames one of the caller's factors (typically a passkey). Self."""
     RegenerateRecoveryCodes: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.RegenerateRecoveryCodesRequest, _mfa_service_pb2.RegenerateRecoveryCodesResponse]  # type: ignore[assignment]
     """Replaces the caller's recovery codes with new ones; the old ones stop
-    working. Self, with MFA on.
+    working. Self, with MFA on, signed in less than 10 minutes ago or giving
+    `totp_code` (MFA_REQUIRED otherwise).
     """
     BeginPasskeyRegistration: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.BeginPasskeyRegistrationRequest, _mfa_service_pb2.BeginPasskeyRegistrationResponse]  # type: ignore[assignment]
     """Starts registering a passkey for the caller: returns the WebAuthn
-    creation options to pass to `navigator.credentials.create()`. Self.
+    creation options to pass to `navigator.credentials.create()`. Self,
+    signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+    otherwise (without an authenticator app, sign in again).
     """
     FinishPasskeyRegistration: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.FinishPasskeyRegistrationRequest, _mfa_service_pb2.FinishPasskeyRegistrationResponse]  # type: ignore[assignment]
     """Finishes registering a passkey with the authenticator's response; the
-    new factor is active at once. Self.
+    new factor is active at once. Self, finishing a ceremony begun by
+    BeginPasskeyRegistration: that call asked for the recent sign-in or
+    code, and a ceremony lasts 5 minutes.
     """
     BeginPasskeyLogin: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.BeginPasskeyLoginRequest, _mfa_service_pb2.BeginPasskeyLoginResponse]  # type: ignore[assignment]
     """Starts a passwordless sign-in with a passkey: returns the WebAuthn
@@ -163,7 +183,9 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_mfa_service_pb2.EnrollTotpResponse, _abc.Awaitable[_mfa_service_pb2.EnrollTotpResponse]]:
         """Starts TOTP enrollment: creates a pending TOTP factor and returns its
         secret, the only time the secret is shown. ConfirmTotp activates it.
-        Self.
+        Self, signed in less than 10 minutes ago: an older session gets
+        MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+        other app whose code could stand in).
         """
 
     @_abc_1.abstractmethod
@@ -172,8 +194,10 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _mfa_service_pb2.ConfirmTotpRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_mfa_service_pb2.ConfirmTotpResponse, _abc.Awaitable[_mfa_service_pb2.ConfirmTotpResponse]]:
-        """Activates a pending TOTP factor with a current code from the app; if
-        that turns MFA on, also returns the caller's new recovery codes. Self.
+        """Activates a pending TOTP factor with a current code from the app; that
+        code is then used and cannot answer a sign-in. If this turns MFA on, also
+        returns the caller's new recovery codes. Self, within 10 minutes of
+        EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
         """
 
     @_abc_1.abstractmethod
@@ -183,7 +207,8 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_mfa_service_pb2.DeleteFactorResponse, _abc.Awaitable[_mfa_service_pb2.DeleteFactorResponse]]:
         """Removes one of the caller's factors. Removing the last TOTP or passkey
-        factor turns MFA off and removes the recovery codes. Self.
+        factor turns MFA off and removes the recovery codes. Self, signed in
+        less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
         """
 
     @_abc_1.abstractmethod
@@ -201,7 +226,8 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_mfa_service_pb2.RegenerateRecoveryCodesResponse, _abc.Awaitable[_mfa_service_pb2.RegenerateRecoveryCodesResponse]]:
         """Replaces the caller's recovery codes with new ones; the old ones stop
-        working. Self, with MFA on.
+        working. Self, with MFA on, signed in less than 10 minutes ago or giving
+        `totp_code` (MFA_REQUIRED otherwise).
         """
 
     @_abc_1.abstractmethod
@@ -211,7 +237,9 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_mfa_service_pb2.BeginPasskeyRegistrationResponse, _abc.Awaitable[_mfa_service_pb2.BeginPasskeyRegistrationResponse]]:
         """Starts registering a passkey for the caller: returns the WebAuthn
-        creation options to pass to `navigator.credentials.create()`. Self.
+        creation options to pass to `navigator.credentials.create()`. Self,
+        signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+        otherwise (without an authenticator app, sign in again).
         """
 
     @_abc_1.abstractmethod
@@ -221,7 +249,9 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_mfa_service_pb2.FinishPasskeyRegistrationResponse, _abc.Awaitable[_mfa_service_pb2.FinishPasskeyRegistrationResponse]]:
         """Finishes registering a passkey with the authenticator's response; the
-        new factor is active at once. Self.
+        new factor is active at once. Self, finishing a ceremony begun by
+        BeginPasskeyRegistration: that call asked for the recent sign-in or
+        code, and a ceremony lasts 5 minutes.
         """
 
     @_abc_1.abstractmethod

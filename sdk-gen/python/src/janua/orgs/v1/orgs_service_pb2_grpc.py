@@ -214,9 +214,11 @@ class OrganizationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AddMember(self, request, context):
-        """Adds an existing user to an organization directly, without an
-        invitation. Org permission "members:write"; only an owner may add an
-        owner.
+        """Invites an existing user, by id, to join with a role: nobody becomes a
+        member without consent, so this mails the user an invitation (as
+        CreateInvitation does for their address) and the membership starts when
+        they accept it. Org permission "members:write"; only an owner may invite
+        an owner.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

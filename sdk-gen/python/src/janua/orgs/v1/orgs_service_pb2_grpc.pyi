@@ -58,9 +58,11 @@ class OrganizationServiceStub:
     ListMembers: _grpc.UnaryUnaryMultiCallable[_orgs_service_pb2.ListMembersRequest, _orgs_service_pb2.ListMembersResponse]
     """Lists an organization's members. Org permission "members:read"."""
     AddMember: _grpc.UnaryUnaryMultiCallable[_orgs_service_pb2.AddMemberRequest, _orgs_service_pb2.AddMemberResponse]
-    """Adds an existing user to an organization directly, without an
-    invitation. Org permission "members:write"; only an owner may add an
-    owner.
+    """Invites an existing user, by id, to join with a role: nobody becomes a
+    member without consent, so this mails the user an invitation (as
+    CreateInvitation does for their address) and the membership starts when
+    they accept it. Org permission "members:write"; only an owner may invite
+    an owner.
     """
     UpdateMember: _grpc.UnaryUnaryMultiCallable[_orgs_service_pb2.UpdateMemberRequest, _orgs_service_pb2.UpdateMemberResponse]
     """Changes a member's role. The last owner cannot be demoted. Org
@@ -168,9 +170,11 @@ class OrganizationServiceAsyncStub(OrganizationServiceStub):
     ListMembers: _aio.UnaryUnaryMultiCallable[_orgs_service_pb2.ListMembersRequest, _orgs_service_pb2.ListMembersResponse]  # type: ignore[assignment]
     """Lists an organization's members. Org permission "members:read"."""
     AddMember: _aio.UnaryUnaryMultiCallable[_orgs_service_pb2.AddMemberRequest, _orgs_service_pb2.AddMemberResponse]  # type: ignore[assignment]
-    """Adds an existing user to an organization directly, without an
-    invitation. Org permission "members:write"; only an owner may add an
-    owner.
+    """Invites an existing user, by id, to join with a role: nobody becomes a
+    member without consent, so this mails the user an invitation (as
+    CreateInvitation does for their address) and the membership starts when
+    they accept it. Org permission "members:write"; only an owner may invite
+    an owner.
     """
     UpdateMember: _aio.UnaryUnaryMultiCallable[_orgs_service_pb2.UpdateMemberRequest, _orgs_service_pb2.UpdateMemberResponse]  # type: ignore[assignment]
     """Changes a member's role. The last owner cannot be demoted. Org
@@ -317,9 +321,11 @@ class OrganizationServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _orgs_service_pb2.AddMemberRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_orgs_service_pb2.AddMemberResponse, _abc.Awaitable[_orgs_service_pb2.AddMemberResponse]]:
-        """Adds an existing user to an organization directly, without an
-        invitation. Org permission "members:write"; only an owner may add an
-        owner.
+        """Invites an existing user, by id, to join with a role: nobody becomes a
+        member without consent, so this mails the user an invitation (as
+        CreateInvitation does for their address) and the membership starts when
+        they accept it. Org permission "members:write"; only an owner may invite
+        an owner.
         """
 
     @_abc_1.abstractmethod

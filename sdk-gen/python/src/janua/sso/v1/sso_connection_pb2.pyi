@@ -104,7 +104,8 @@ class SsoConnection(_message.Message):
     @_builtins.property
     def domains(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Email domains (such as "example.com") whose users StartSso sends to this
-        connection. A domain belongs to at most one connection on the platform.
+        connection, once the organization has verified them (CreateDomain);
+        several organizations may declare a domain, only one can verify it.
         """
 
     @_builtins.property

@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from janua.auth.v1 import auth_pb2 as janua_dot_auth_dot_v1_dot_auth__pb2
 from janua.options.v1 import options_pb2 as janua_dot_options_dot_v1_dot_options__pb2
 from janua.sso.v1 import sso_connection_pb2 as janua_dot_sso_dot_v1_dot_sso__connection__pb2
 from janua.users.v1 import user_pb2 as janua_dot_users_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejanua/sso/v1/sso_service.proto\x12\x0cjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xca\x03\n\x1a\x43reateSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12\x17\n\x04name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x04name\x12:\n\x08protocol\x18\x03 \x01(\x0e\x32\x19.janua.sso.v1.SsoProtocolB\x03\xe0\x41\x02R\x08protocol\x12\x18\n\x07\x64omains\x18\x04 \x03(\tR\x07\x64omains\x12)\n\x10jit_provisioning\x18\x05 \x01(\x08R\x0fjitProvisioning\x12!\n\x0c\x64\x65\x66\x61ult_role\x18\x06 \x01(\tR\x0b\x64\x65\x66\x61ultRole\x12\x18\n\x07\x65nabled\x18\x07 \x01(\x08R\x07\x65nabled\x12K\n\x11\x61ttribute_mapping\x18\x08 \x01(\x0b\x32\x1e.janua.sso.v1.AttributeMappingR\x10\x61ttributeMapping\x12,\n\x04saml\x18\t \x01(\x0b\x32\x18.janua.sso.v1.SamlConfigR\x04saml\x12,\n\x04oidc\x18\n \x01(\x0b\x32\x18.janua.sso.v1.OidcConfigR\x04oidc\"Z\n\x1b\x43reateSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"q\n\x17GetSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\"W\n\x18GetSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"\x85\x01\n\x19ListSsoConnectionsRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x83\x01\n\x1aListSsoConnectionsResponse\x12=\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\x0b\x63onnections\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf8\x01\n\x1aUpdateSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\x12@\n\nconnection\x18\x03 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionB\x03\xe0\x41\x02R\nconnection\x12@\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"Z\n\x1bUpdateSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"t\n\x1a\x44\x65leteSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\"\x1d\n\x1b\x44\x65leteSsoConnectionResponse\"\xcb\x01\n\x0fStartSsoRequest\x12\x16\n\x05\x65mail\x18\x01 \x01(\tH\x00R\x05\x65mail\x12)\n\x0forganization_id\x18\x02 \x01(\tH\x00R\x0eorganizationId\x12%\n\rconnection_id\x18\x03 \x01(\tH\x00R\x0c\x63onnectionId\x12\x1c\n\x08provider\x18\x04 \x01(\tH\x00R\x08provider\x12&\n\x0credirect_uri\x18\x05 \x01(\tB\x03\xe0\x41\x02R\x0bredirectUriB\x08\n\x06target\"5\n\x10StartSsoResponse\x12!\n\x0credirect_url\x18\x01 \x01(\tR\x0bredirectUrl\"4\n\x16\x45xchangeSsoCodeRequest\x12\x1a\n\x04\x63ode\x18\x01 \x01(\tB\x06\xe0\x41\x02\xe0\x41\x04R\x04\x63ode\"u\n\x17\x45xchangeSsoCodeResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\x12\x30\n\x06tokens\x18\x02 \x01(\x0b\x32\x18.janua.auth.v1.TokenPairR\x06tokens2\x95\n\n\nSsoService\x12\xcb\x01\n\x13\x43reateSsoConnection\x12(.janua.sso.v1.CreateSsoConnectionRequest\x1a).janua.sso.v1.CreateSsoConnectionResponse\"_\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02H\"7/api/v1/organizations/{organization_id}/sso/connections:\x01*b\nconnection\x12\xcf\x01\n\x10GetSsoConnection\x12%.janua.sso.v1.GetSsoConnectionRequest\x1a&.janua.sso.v1.GetSsoConnectionResponse\"l\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02U\x12G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}b\nconnection\x12\xb9\x01\n\x12ListSsoConnections\x12\'.janua.sso.v1.ListSsoConnectionsRequest\x1a(.janua.sso.v1.ListSsoConnectionsResponse\"P\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02\x39\x12\x37/api/v1/organizations/{organization_id}/sso/connections\x12\xe4\x01\n\x13UpdateSsoConnection\x12(.janua.sso.v1.UpdateSsoConnectionRequest\x1a).janua.sso.v1.UpdateSsoConnectionResponse\"x\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02\x61\x32G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}:\nconnectionb\nconnection\x12\xcc\x01\n\x13\x44\x65leteSsoConnection\x12(.janua.sso.v1.DeleteSsoConnectionRequest\x1a).janua.sso.v1.DeleteSsoConnectionResponse\"`\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02I*G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}\x12m\n\x08StartSso\x12\x1d.janua.sso.v1.StartSsoRequest\x1a\x1e.janua.sso.v1.StartSsoResponse\"\"\xa2\xbb\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x16\"\x11/api/v1/sso/start:\x01*\x12\x85\x01\n\x0f\x45xchangeSsoCode\x12$.janua.sso.v1.ExchangeSsoCodeRequest\x1a%.janua.sso.v1.ExchangeSsoCodeResponse\"%\xa2\xbb\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x14/api/v1/sso/exchange:\x01*B>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejanua/sso/v1/sso_service.proto\x12\x0cjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xac\x03\n\x06\x44omain\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12,\n\x0forganization_id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\x12\x16\n\x06\x64omain\x18\x03 \x01(\tR\x06\x64omain\x12\x1f\n\x08verified\x18\x04 \x01(\x08\x42\x03\xe0\x41\x03R\x08verified\x12$\n\x0bverified_by\x18\x05 \x01(\tB\x03\xe0\x41\x03R\nverifiedBy\x12@\n\x0bverified_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nverifiedAt\x12=\n\x18verification_record_name\x18\x07 \x01(\tB\x03\xe0\x41\x03R\x16verificationRecordName\x12?\n\x19verification_record_value\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x17verificationRecordValue\x12>\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tcreatedAt\"`\n\x13\x43reateDomainRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12\x1b\n\x06\x64omain\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x06\x64omain\"D\n\x14\x43reateDomainResponse\x12,\n\x06\x64omain\x18\x01 \x01(\x0b\x32\x14.janua.sso.v1.DomainR\x06\x64omain\"B\n\x12ListDomainsRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\"E\n\x13ListDomainsResponse\x12.\n\x07\x64omains\x18\x01 \x03(\x0b\x32\x14.janua.sso.v1.DomainR\x07\x64omains\"e\n\x13VerifyDomainRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12 \n\tdomain_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x08\x64omainId\"D\n\x14VerifyDomainResponse\x12,\n\x06\x64omain\x18\x01 \x01(\x0b\x32\x14.janua.sso.v1.DomainR\x06\x64omain\"8\n\x14\x41pproveDomainRequest\x12 \n\tdomain_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x08\x64omainId\"E\n\x15\x41pproveDomainResponse\x12,\n\x06\x64omain\x18\x01 \x01(\x0b\x32\x14.janua.sso.v1.DomainR\x06\x64omain\"e\n\x13\x44\x65leteDomainRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12 \n\tdomain_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x08\x64omainId\"\x16\n\x14\x44\x65leteDomainResponse\"\xca\x03\n\x1a\x43reateSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12\x17\n\x04name\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x04name\x12:\n\x08protocol\x18\x03 \x01(\x0e\x32\x19.janua.sso.v1.SsoProtocolB\x03\xe0\x41\x02R\x08protocol\x12\x18\n\x07\x64omains\x18\x04 \x03(\tR\x07\x64omains\x12)\n\x10jit_provisioning\x18\x05 \x01(\x08R\x0fjitProvisioning\x12!\n\x0c\x64\x65\x66\x61ult_role\x18\x06 \x01(\tR\x0b\x64\x65\x66\x61ultRole\x12\x18\n\x07\x65nabled\x18\x07 \x01(\x08R\x07\x65nabled\x12K\n\x11\x61ttribute_mapping\x18\x08 \x01(\x0b\x32\x1e.janua.sso.v1.AttributeMappingR\x10\x61ttributeMapping\x12,\n\x04saml\x18\t \x01(\x0b\x32\x18.janua.sso.v1.SamlConfigR\x04saml\x12,\n\x04oidc\x18\n \x01(\x0b\x32\x18.janua.sso.v1.OidcConfigR\x04oidc\"Z\n\x1b\x43reateSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"q\n\x17GetSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\"W\n\x18GetSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"\x85\x01\n\x19ListSsoConnectionsRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x83\x01\n\x1aListSsoConnectionsResponse\x12=\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\x0b\x63onnections\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf8\x01\n\x1aUpdateSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\x12@\n\nconnection\x18\x03 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionB\x03\xe0\x41\x02R\nconnection\x12@\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\"Z\n\x1bUpdateSsoConnectionResponse\x12;\n\nconnection\x18\x01 \x01(\x0b\x32\x1b.janua.sso.v1.SsoConnectionR\nconnection\"t\n\x1a\x44\x65leteSsoConnectionRequest\x12,\n\x0forganization_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x0eorganizationId\x12(\n\rconnection_id\x18\x02 \x01(\tB\x03\xe0\x41\x02R\x0c\x63onnectionId\"\x1d\n\x1b\x44\x65leteSsoConnectionResponse\"\xcb\x01\n\x0fStartSsoRequest\x12\x16\n\x05\x65mail\x18\x01 \x01(\tH\x00R\x05\x65mail\x12)\n\x0forganization_id\x18\x02 \x01(\tH\x00R\x0eorganizationId\x12%\n\rconnection_id\x18\x03 \x01(\tH\x00R\x0c\x63onnectionId\x12\x1c\n\x08provider\x18\x04 \x01(\tH\x00R\x08provider\x12&\n\x0credirect_uri\x18\x05 \x01(\tB\x03\xe0\x41\x02R\x0bredirectUriB\x08\n\x06target\"5\n\x10StartSsoResponse\x12!\n\x0credirect_url\x18\x01 \x01(\tR\x0bredirectUrl\"4\n\x16\x45xchangeSsoCodeRequest\x12\x1a\n\x04\x63ode\x18\x01 \x01(\tB\x06\xe0\x41\x02\xe0\x41\x04R\x04\x63ode\"\xb7\x01\n\x17\x45xchangeSsoCodeResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\x12\x30\n\x06tokens\x18\x02 \x01(\x0b\x32\x18.janua.auth.v1.TokenPairR\x06tokens\x12@\n\rmfa_challenge\x18\x03 \x01(\x0b\x32\x1b.janua.auth.v1.MfaChallengeR\x0cmfaChallenge2\xe8\x10\n\nSsoService\x12\xcb\x01\n\x13\x43reateSsoConnection\x12(.janua.sso.v1.CreateSsoConnectionRequest\x1a).janua.sso.v1.CreateSsoConnectionResponse\"_\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02H\"7/api/v1/organizations/{organization_id}/sso/connections:\x01*b\nconnection\x12\xcf\x01\n\x10GetSsoConnection\x12%.janua.sso.v1.GetSsoConnectionRequest\x1a&.janua.sso.v1.GetSsoConnectionResponse\"l\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02U\x12G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}b\nconnection\x12\xb9\x01\n\x12ListSsoConnections\x12\'.janua.sso.v1.ListSsoConnectionsRequest\x1a(.janua.sso.v1.ListSsoConnectionsResponse\"P\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02\x39\x12\x37/api/v1/organizations/{organization_id}/sso/connections\x12\xe4\x01\n\x13UpdateSsoConnection\x12(.janua.sso.v1.UpdateSsoConnectionRequest\x1a).janua.sso.v1.UpdateSsoConnectionResponse\"x\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02\x61\x32G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}:\nconnectionb\nconnection\x12\xcc\x01\n\x13\x44\x65leteSsoConnection\x12(.janua.sso.v1.DeleteSsoConnectionRequest\x1a).janua.sso.v1.DeleteSsoConnectionResponse\"`\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02I*G/api/v1/organizations/{organization_id}/sso/connections/{connection_id}\x12m\n\x08StartSso\x12\x1d.janua.sso.v1.StartSsoRequest\x1a\x1e.janua.sso.v1.StartSsoResponse\"\"\xa2\xbb\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x16\"\x11/api/v1/sso/start:\x01*\x12\x85\x01\n\x0f\x45xchangeSsoCode\x12$.janua.sso.v1.ExchangeSsoCodeRequest\x1a%.janua.sso.v1.ExchangeSsoCodeResponse\"%\xa2\xbb\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x14/api/v1/sso/exchange:\x01*\x12\xaa\x01\n\x0c\x43reateDomain\x12!.janua.sso.v1.CreateDomainRequest\x1a\".janua.sso.v1.CreateDomainResponse\"S\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02<\"//api/v1/organizations/{organization_id}/domains:\x01*b\x06\x64omain\x12\x9c\x01\n\x0bListDomains\x12 .janua.sso.v1.ListDomainsRequest\x1a!.janua.sso.v1.ListDomainsResponse\"H\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02\x31\x12//api/v1/organizations/{organization_id}/domains\x12\xbd\x01\n\x0cVerifyDomain\x12!.janua.sso.v1.VerifyDomainRequest\x1a\".janua.sso.v1.VerifyDomainResponse\"f\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02O\"B/api/v1/organizations/{organization_id}/domains/{domain_id}/verify:\x01*b\x06\x64omain\x12\x96\x01\n\rApproveDomain\x12\".janua.sso.v1.ApproveDomainRequest\x1a#.janua.sso.v1.ApproveDomainResponse\"<\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02\x30\"#/api/v1/domains/{domain_id}/approve:\x01*b\x06\x64omain\x12\xab\x01\n\x0c\x44\x65leteDomain\x12!.janua.sso.v1.DeleteDomainRequest\x1a\".janua.sso.v1.DeleteDomainResponse\"T\xa2\xbb\x18\r\x08\x03\x12\tsso:write\x82\xd3\xe4\x93\x02=*;/api/v1/organizations/{organization_id}/domains/{domain_id}B>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,6 +40,38 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'janua.sso.v1.sso_service_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1'
+  _globals['_DOMAIN'].fields_by_name['id']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['id']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['organization_id']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['organization_id']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['verified']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['verified']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['verified_by']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['verified_by']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['verified_at']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['verified_at']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['verification_record_name']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['verification_record_name']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['verification_record_value']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['verification_record_value']._serialized_options = b'\340A\003'
+  _globals['_DOMAIN'].fields_by_name['created_at']._loaded_options = None
+  _globals['_DOMAIN'].fields_by_name['created_at']._serialized_options = b'\340A\003'
+  _globals['_CREATEDOMAINREQUEST'].fields_by_name['organization_id']._loaded_options = None
+  _globals['_CREATEDOMAINREQUEST'].fields_by_name['organization_id']._serialized_options = b'\340A\002'
+  _globals['_CREATEDOMAINREQUEST'].fields_by_name['domain']._loaded_options = None
+  _globals['_CREATEDOMAINREQUEST'].fields_by_name['domain']._serialized_options = b'\340A\002'
+  _globals['_LISTDOMAINSREQUEST'].fields_by_name['organization_id']._loaded_options = None
+  _globals['_LISTDOMAINSREQUEST'].fields_by_name['organization_id']._serialized_options = b'\340A\002'
+  _globals['_VERIFYDOMAINREQUEST'].fields_by_name['organization_id']._loaded_options = None
+  _globals['_VERIFYDOMAINREQUEST'].fields_by_name['organization_id']._serialized_options = b'\340A\002'
+  _globals['_VERIFYDOMAINREQUEST'].fields_by_name['domain_id']._loaded_options = None
+  _globals['_VERIFYDOMAINREQUEST'].fields_by_name['domain_id']._serialized_options = b'\340A\002'
+  _globals['_APPROVEDOMAINREQUEST'].fields_by_name['domain_id']._loaded_options = None
+  _globals['_APPROVEDOMAINREQUEST'].fields_by_name['domain_id']._serialized_options = b'\340A\002'
+  _globals['_DELETEDOMAINREQUEST'].fields_by_name['organization_id']._loaded_options = None
+  _globals['_DELETEDOMAINREQUEST'].fields_by_name['organization_id']._serialized_options = b'\340A\002'
+  _globals['_DELETEDOMAINREQUEST'].fields_by_name['domain_id']._loaded_options = None
+  _globals['_DELETEDOMAINREQUEST'].fields_by_name['domain_id']._serialized_options = b'\340A\002'
   _globals['_CREATESSOCONNECTIONREQUEST'].fields_by_name['organization_id']._loaded_options = None
   _globals['_CREATESSOCONNECTIONREQUEST'].fields_by_name['organization_id']._serialized_options = b'\340A\002'
   _globals['_CREATESSOCONNECTIONREQUEST'].fields_by_name['name']._loaded_options = None
@@ -81,34 +114,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SSOSERVICE'].methods_by_name['StartSso']._serialized_options = b'\242\273\030\002\010\001\202\323\344\223\002\026\"\021/api/v1/sso/start:\001*'
   _globals['_SSOSERVICE'].methods_by_name['ExchangeSsoCode']._loaded_options = None
   _globals['_SSOSERVICE'].methods_by_name['ExchangeSsoCode']._serialized_options = b'\242\273\030\002\010\001\202\323\344\223\002\031\"\024/api/v1/sso/exchange:\001*'
-  _globals['_CREATESSOCONNECTIONREQUEST']._serialized_start=266
-  _globals['_CREATESSOCONNECTIONREQUEST']._serialized_end=724
-  _globals['_CREATESSOCONNECTIONRESPONSE']._serialized_start=726
-  _globals['_CREATESSOCONNECTIONRESPONSE']._serialized_end=816
-  _globals['_GETSSOCONNECTIONREQUEST']._serialized_start=818
-  _globals['_GETSSOCONNECTIONREQUEST']._serialized_end=931
-  _globals['_GETSSOCONNECTIONRESPONSE']._serialized_start=933
-  _globals['_GETSSOCONNECTIONRESPONSE']._serialized_end=1020
-  _globals['_LISTSSOCONNECTIONSREQUEST']._serialized_start=1023
-  _globals['_LISTSSOCONNECTIONSREQUEST']._serialized_end=1156
-  _globals['_LISTSSOCONNECTIONSRESPONSE']._serialized_start=1159
-  _globals['_LISTSSOCONNECTIONSRESPONSE']._serialized_end=1290
-  _globals['_UPDATESSOCONNECTIONREQUEST']._serialized_start=1293
-  _globals['_UPDATESSOCONNECTIONREQUEST']._serialized_end=1541
-  _globals['_UPDATESSOCONNECTIONRESPONSE']._serialized_start=1543
-  _globals['_UPDATESSOCONNECTIONRESPONSE']._serialized_end=1633
-  _globals['_DELETESSOCONNECTIONREQUEST']._serialized_start=1635
-  _globals['_DELETESSOCONNECTIONREQUEST']._serialized_end=1751
-  _globals['_DELETESSOCONNECTIONRESPONSE']._serialized_start=1753
-  _globals['_DELETESSOCONNECTIONRESPONSE']._serialized_end=1782
-  _globals['_STARTSSOREQUEST']._serialized_start=1785
-  _globals['_STARTSSOREQUEST']._serialized_end=1988
-  _globals['_STARTSSORESPONSE']._serialized_start=1990
-  _globals['_STARTSSORESPONSE']._serialized_end=2043
-  _globals['_EXCHANGESSOCODEREQUEST']._serialized_start=2045
-  _globals['_EXCHANGESSOCODEREQUEST']._serialized_end=2097
-  _globals['_EXCHANGESSOCODERESPONSE']._serialized_start=2099
-  _globals['_EXCHANGESSOCODERESPONSE']._serialized_end=2216
-  _globals['_SSOSERVICE']._serialized_start=2219
-  _globals['_SSOSERVICE']._serialized_end=3520
+  _globals['_SSOSERVICE'].methods_by_name['CreateDomain']._loaded_options = None
+  _globals['_SSOSERVICE'].methods_by_name['CreateDomain']._serialized_options = b'\242\273\030\r\010\003\022\tsso:write\202\323\344\223\002<\"//api/v1/organizations/{organization_id}/domains:\001*b\006domain'
+  _globals['_SSOSERVICE'].methods_by_name['ListDomains']._loaded_options = None
+  _globals['_SSOSERVICE'].methods_by_name['ListDomains']._serialized_options = b'\242\273\030\r\010\003\022\tsso:write\202\323\344\223\0021\022//api/v1/organizations/{organization_id}/domains'
+  _globals['_SSOSERVICE'].methods_by_name['VerifyDomain']._loaded_options = None
+  _globals['_SSOSERVICE'].methods_by_name['VerifyDomain']._serialized_options = b'\242\273\030\r\010\003\022\tsso:write\202\323\344\223\002O\"B/api/v1/organizations/{organization_id}/domains/{domain_id}/verify:\001*b\006domain'
+  _globals['_SSOSERVICE'].methods_by_name['ApproveDomain']._loaded_options = None
+  _globals['_SSOSERVICE'].methods_by_name['ApproveDomain']._serialized_options = b'\242\273\030\002\010\005\202\323\344\223\0020\"#/api/v1/domains/{domain_id}/approve:\001*b\006domain'
+  _globals['_SSOSERVICE'].methods_by_name['DeleteDomain']._loaded_options = None
+  _globals['_SSOSERVICE'].methods_by_name['DeleteDomain']._serialized_options = b'\242\273\030\r\010\003\022\tsso:write\202\323\344\223\002=*;/api/v1/organizations/{organization_id}/domains/{domain_id}'
+  _globals['_DOMAIN']._serialized_start=299
+  _globals['_DOMAIN']._serialized_end=727
+  _globals['_CREATEDOMAINREQUEST']._serialized_start=729
+  _globals['_CREATEDOMAINREQUEST']._serialized_end=825
+  _globals['_CREATEDOMAINRESPONSE']._serialized_start=827
+  _globals['_CREATEDOMAINRESPONSE']._serialized_end=895
+  _globals['_LISTDOMAINSREQUEST']._serialized_start=897
+  _globals['_LISTDOMAINSREQUEST']._serialized_end=963
+  _globals['_LISTDOMAINSRESPONSE']._serialized_start=965
+  _globals['_LISTDOMAINSRESPONSE']._serialized_end=1034
+  _globals['_VERIFYDOMAINREQUEST']._serialized_start=1036
+  _globals['_VERIFYDOMAINREQUEST']._serialized_end=1137
+  _globals['_VERIFYDOMAINRESPONSE']._serialized_start=1139
+  _globals['_VERIFYDOMAINRESPONSE']._serialized_end=1207
+  _globals['_APPROVEDOMAINREQUEST']._serialized_start=1209
+  _globals['_APPROVEDOMAINREQUEST']._serialized_end=1265
+  _globals['_APPROVEDOMAINRESPONSE']._serialized_start=1267
+  _globals['_APPROVEDOMAINRESPONSE']._serialized_end=1336
+  _globals['_DELETEDOMAINREQUEST']._serialized_start=1338
+  _globals['_DELETEDOMAINREQUEST']._serialized_end=1439
+  _globals['_DELETEDOMAINRESPONSE']._serialized_start=1441
+  _globals['_DELETEDOMAINRESPONSE']._serialized_end=1463
+  _globals['_CREATESSOCONNECTIONREQUEST']._serialized_start=1466
+  _globals['_CREATESSOCONNECTIONREQUEST']._serialized_end=1924
+  _globals['_CREATESSOCONNECTIONRESPONSE']._serialized_start=1926
+  _globals['_CREATESSOCONNECTIONRESPONSE']._serialized_end=2016
+  _globals['_GETSSOCONNECTIONREQUEST']._serialized_start=2018
+  _globals['_GETSSOCONNECTIONREQUEST']._serialized_end=2131
+  _globals['_GETSSOCONNECTIONRESPONSE']._serialized_start=2133
+  _globals['_GETSSOCONNECTIONRESPONSE']._serialized_end=2220
+  _globals['_LISTSSOCONNECTIONSREQUEST']._serialized_start=2223
+  _globals['_LISTSSOCONNECTIONSREQUEST']._serialized_end=2356
+  _globals['_LISTSSOCONNECTIONSRESPONSE']._serialized_start=2359
+  _globals['_LISTSSOCONNECTIONSRESPONSE']._serialized_end=2490
+  _globals['_UPDATESSOCONNECTIONREQUEST']._serialized_start=2493
+  _globals['_UPDATESSOCONNECTIONREQUEST']._serialized_end=2741
+  _globals['_UPDATESSOCONNECTIONRESPONSE']._serialized_start=2743
+  _globals['_UPDATESSOCONNECTIONRESPONSE']._serialized_end=2833
+  _globals['_DELETESSOCONNECTIONREQUEST']._serialized_start=2835
+  _globals['_DELETESSOCONNECTIONREQUEST']._serialized_end=2951
+  _globals['_DELETESSOCONNECTIONRESPONSE']._serialized_start=2953
+  _globals['_DELETESSOCONNECTIONRESPONSE']._serialized_end=2982
+  _globals['_STARTSSOREQUEST']._serialized_start=2985
+  _globals['_STARTSSOREQUEST']._serialized_end=3188
+  _globals['_STARTSSORESPONSE']._serialized_start=3190
+  _globals['_STARTSSORESPONSE']._serialized_end=3243
+  _globals['_EXCHANGESSOCODEREQUEST']._serialized_start=3245
+  _globals['_EXCHANGESSOCODEREQUEST']._serialized_end=3297
+  _globals['_EXCHANGESSOCODERESPONSE']._serialized_start=3300
+  _globals['_EXCHANGESSOCODERESPONSE']._serialized_end=3483
+  _globals['_SSOSERVICE']._serialized_start=3486
+  _globals['_SSOSERVICE']._serialized_end=5638
 # @@protoc_insertion_point(module_scope)

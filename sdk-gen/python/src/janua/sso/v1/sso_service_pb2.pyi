@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from janua.auth.v1 import auth_pb2 as _auth_pb2
 from janua.sso.v1 import sso_connection_pb2 as _sso_connection_pb2
@@ -21,6 +22,299 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+@_typing.final
+class Domain(_message.Message):
+    """An email domain an organization claims, and how to prove it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    VERIFIED_FIELD_NUMBER: _builtins.int
+    VERIFIED_BY_FIELD_NUMBER: _builtins.int
+    VERIFIED_AT_FIELD_NUMBER: _builtins.int
+    VERIFICATION_RECORD_NAME_FIELD_NUMBER: _builtins.int
+    VERIFICATION_RECORD_VALUE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Unique id (UUIDv7), assigned by the server."""
+    organization_id: _builtins.str
+    """The organization that claims it."""
+    domain: _builtins.str
+    """The domain, lower case, such as "example.com"."""
+    verified: _builtins.bool
+    """Whether the organization proved it."""
+    verified_by: _builtins.str
+    """How it was proved: "dns" or "operator"; empty while pending."""
+    verification_record_name: _builtins.str
+    """The DNS name to publish a TXT record at: "_janua-challenge.<domain>"."""
+    verification_record_value: _builtins.str
+    """The TXT record's value: "janua-verification=<token>"."""
+    @_builtins.property
+    def verified_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was proved."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
+        """When the claim was made."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        organization_id: _builtins.str = ...,
+        domain: _builtins.str = ...,
+        verified: _builtins.bool = ...,
+        verified_by: _builtins.str = ...,
+        verified_at: _timestamp_pb2.Timestamp | None = ...,
+        verification_record_name: _builtins.str = ...,
+        verification_record_value: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "verified_at", b"verified_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "domain", b"domain", "id", b"id", "organization_id", b"organization_id", "verification_record_name", b"verification_record_name", "verification_record_value", b"verification_record_value", "verified", b"verified", "verified_at", b"verified_at", "verified_by", b"verified_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Domain: _TypeAlias = Domain  # noqa: Y015
+
+@_typing.final
+class CreateDomainRequest(_message.Message):
+    """Request for SsoService.CreateDomain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """Id of the organization."""
+    domain: _builtins.str
+    """The domain to claim, such as "example.com"."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+        domain: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain", "organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateDomainRequest: _TypeAlias = CreateDomainRequest  # noqa: Y015
+
+@_typing.final
+class CreateDomainResponse(_message.Message):
+    """Response of SsoService.CreateDomain; REST returns the bare `domain`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def domain(self) -> Global___Domain:
+        """The claim, pending until verified."""
+
+    def __init__(
+        self,
+        *,
+        domain: Global___Domain | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateDomainResponse: _TypeAlias = CreateDomainResponse  # noqa: Y015
+
+@_typing.final
+class ListDomainsRequest(_message.Message):
+    """Request for SsoService.ListDomains."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """Id of the organization."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDomainsRequest: _TypeAlias = ListDomainsRequest  # noqa: Y015
+
+@_typing.final
+class ListDomainsResponse(_message.Message):
+    """Response of SsoService.ListDomains."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOMAINS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def domains(self) -> _containers.RepeatedCompositeFieldContainer[Global___Domain]:
+        """Every domain the organization claims (at most 100), by name."""
+
+    def __init__(
+        self,
+        *,
+        domains: _abc.Iterable[Global___Domain] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domains", b"domains"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDomainsResponse: _TypeAlias = ListDomainsResponse  # noqa: Y015
+
+@_typing.final
+class VerifyDomainRequest(_message.Message):
+    """Request for SsoService.VerifyDomain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    DOMAIN_ID_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """Id of the organization."""
+    domain_id: _builtins.str
+    """Id of the domain."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+        domain_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain_id", b"domain_id", "organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyDomainRequest: _TypeAlias = VerifyDomainRequest  # noqa: Y015
+
+@_typing.final
+class VerifyDomainResponse(_message.Message):
+    """Response of SsoService.VerifyDomain; REST returns the bare `domain`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def domain(self) -> Global___Domain:
+        """The domain, verified."""
+
+    def __init__(
+        self,
+        *,
+        domain: Global___Domain | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___VerifyDomainResponse: _TypeAlias = VerifyDomainResponse  # noqa: Y015
+
+@_typing.final
+class ApproveDomainRequest(_message.Message):
+    """Request for SsoService.ApproveDomain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOMAIN_ID_FIELD_NUMBER: _builtins.int
+    domain_id: _builtins.str
+    """Id of the domain."""
+    def __init__(
+        self,
+        *,
+        domain_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain_id", b"domain_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveDomainRequest: _TypeAlias = ApproveDomainRequest  # noqa: Y015
+
+@_typing.final
+class ApproveDomainResponse(_message.Message):
+    """Response of SsoService.ApproveDomain; REST returns the bare `domain`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DOMAIN_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def domain(self) -> Global___Domain:
+        """The domain, verified by the operator."""
+
+    def __init__(
+        self,
+        *,
+        domain: Global___Domain | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain", b"domain"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveDomainResponse: _TypeAlias = ApproveDomainResponse  # noqa: Y015
+
+@_typing.final
+class DeleteDomainRequest(_message.Message):
+    """Request for SsoService.DeleteDomain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    DOMAIN_ID_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """Id of the organization."""
+    domain_id: _builtins.str
+    """Id of the domain."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+        domain_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["domain_id", b"domain_id", "organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteDomainRequest: _TypeAlias = DeleteDomainRequest  # noqa: Y015
+
+@_typing.final
+class DeleteDomainResponse(_message.Message):
+    """Response of SsoService.DeleteDomain: empty on success."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteDomainResponse: _TypeAlias = DeleteDomainResponse  # noqa: Y015
 
 @_typing.final
 class CreateSsoConnectionRequest(_message.Message):
@@ -54,7 +348,10 @@ class CreateSsoConnectionRequest(_message.Message):
     """Whether sign-in through the connection is allowed from the start."""
     @_builtins.property
     def domains(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Email domains routed to this connection by StartSso."""
+        """Email domains of the connection's users. Each routes StartSso and
+        vouches for addresses only once the organization verified it
+        (CreateDomain); public mail domains are refused.
+        """
 
     @_builtins.property
     def attribute_mapping(self) -> _sso_connection_pb2.AttributeMapping:
@@ -436,29 +733,39 @@ Global___ExchangeSsoCodeRequest: _TypeAlias = ExchangeSsoCodeRequest  # noqa: Y0
 
 @_typing.final
 class ExchangeSsoCodeResponse(_message.Message):
-    """Response of SsoService.ExchangeSsoCode."""
+    """Response of SsoService.ExchangeSsoCode: `user` and `tokens`, or
+    `mfa_challenge` alone.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     USER_FIELD_NUMBER: _builtins.int
     TOKENS_FIELD_NUMBER: _builtins.int
+    MFA_CHALLENGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def user(self) -> _user_pb2.User:
-        """The signed-in user."""
+        """The signed-in (or, for a link, the linked) user."""
 
     @_builtins.property
     def tokens(self) -> _auth_pb2.TokenPair:
-        """Tokens for the new session."""
+        """Tokens for the new session; unset for a link or a challenge."""
+
+    @_builtins.property
+    def mfa_challenge(self) -> _auth_pb2.MfaChallenge:
+        """Set instead of `user` and `tokens` when the account's second factor is
+        needed: answer it with MfaService.VerifyMfaChallenge.
+        """
 
     def __init__(
         self,
         *,
         user: _user_pb2.User | None = ...,
         tokens: _auth_pb2.TokenPair | None = ...,
+        mfa_challenge: _auth_pb2.MfaChallenge | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["tokens", b"tokens", "user", b"user"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mfa_challenge", b"mfa_challenge", "tokens", b"tokens", "user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["tokens", b"tokens", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mfa_challenge", b"mfa_challenge", "tokens", b"tokens", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

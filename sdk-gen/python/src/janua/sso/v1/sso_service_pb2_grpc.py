@@ -76,6 +76,31 @@ class SsoServiceStub:
                 request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeRequest.SerializeToString,
                 response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeResponse.FromString,
                 _registered_method=True)
+        self.CreateDomain = channel.unary_unary(
+                '/janua.sso.v1.SsoService/CreateDomain',
+                request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainRequest.SerializeToString,
+                response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainResponse.FromString,
+                _registered_method=True)
+        self.ListDomains = channel.unary_unary(
+                '/janua.sso.v1.SsoService/ListDomains',
+                request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsRequest.SerializeToString,
+                response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsResponse.FromString,
+                _registered_method=True)
+        self.VerifyDomain = channel.unary_unary(
+                '/janua.sso.v1.SsoService/VerifyDomain',
+                request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainRequest.SerializeToString,
+                response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainResponse.FromString,
+                _registered_method=True)
+        self.ApproveDomain = channel.unary_unary(
+                '/janua.sso.v1.SsoService/ApproveDomain',
+                request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainRequest.SerializeToString,
+                response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainResponse.FromString,
+                _registered_method=True)
+        self.DeleteDomain = channel.unary_unary(
+                '/janua.sso.v1.SsoService/DeleteDomain',
+                request_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainRequest.SerializeToString,
+                response_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainResponse.FromString,
+                _registered_method=True)
 
 
 class SsoServiceServicer:
@@ -128,9 +153,12 @@ class SsoServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StartSso(self, request, context):
-        """Starts an SSO sign-in: finds the connection (by email domain,
-        organization or id) or social provider and returns the URL to send the
-        browser to. Anyone.
+        """Starts an SSO sign-in: finds the connection (by an email domain the
+        organization verified, by organization or by id) or social provider and
+        returns the URL to send the browser to. Anyone. Called with a user's
+        access token, it links instead: the identity the IdP vouches for is
+        linked to the caller's account when that same session exchanges the code
+        ("connect your company SSO").
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,8 +166,54 @@ class SsoServiceServicer:
 
     def ExchangeSsoCode(self, request, context):
         """Exchanges the one-time code that the SSO sign-in appended to the app's
-        `redirect_uri` for a session. The holder of the code; it is single use
-        and short-lived.
+        `redirect_uri` for a session, or for an MFA challenge when the account has
+        a second factor and the platform does not trust the connection for it
+        (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+        single use and short-lived. A link (StartSso with an access token) must be
+        exchanged by the session that started it and returns only `user`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDomain(self, request, context):
+        """Claims an email domain for the organization. It routes StartSso and
+        vouches for addresses only once verified: publish the returned TXT record
+        and call VerifyDomain, or have a platform administrator approve it.
+        Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+        "sso:write".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDomains(self, request, context):
+        """Lists the domains the organization claims. Org permission "sso:write".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyDomain(self, request, context):
+        """Looks up the domain's TXT record now and marks the domain verified when
+        it holds the organization's token. Another organization's verification
+        of the same domain answers CONFLICT. Org permission "sso:write".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveDomain(self, request, context):
+        """Marks a domain verified without DNS: the operator's approval. Platform
+        administrators only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDomain(self, request, context):
+        """Withdraws the organization's claim on a domain. Org permission
+        "sso:write".
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -182,6 +256,31 @@ def add_SsoServiceServicer_to_server(servicer, server):
                     servicer.ExchangeSsoCode,
                     request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeRequest.FromString,
                     response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeResponse.SerializeToString,
+            ),
+            'CreateDomain': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDomain,
+                    request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainRequest.FromString,
+                    response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainResponse.SerializeToString,
+            ),
+            'ListDomains': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDomains,
+                    request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsRequest.FromString,
+                    response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsResponse.SerializeToString,
+            ),
+            'VerifyDomain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyDomain,
+                    request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainRequest.FromString,
+                    response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainResponse.SerializeToString,
+            ),
+            'ApproveDomain': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveDomain,
+                    request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainRequest.FromString,
+                    response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainResponse.SerializeToString,
+            ),
+            'DeleteDomain': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDomain,
+                    request_deserializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainRequest.FromString,
+                    response_serializer=janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -380,6 +479,141 @@ class SsoService:
             '/janua.sso.v1.SsoService/ExchangeSsoCode',
             janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeRequest.SerializeToString,
             janua_dot_sso_dot_v1_dot_sso__service__pb2.ExchangeSsoCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDomain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.sso.v1.SsoService/CreateDomain',
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainRequest.SerializeToString,
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.CreateDomainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDomains(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.sso.v1.SsoService/ListDomains',
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsRequest.SerializeToString,
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.ListDomainsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyDomain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.sso.v1.SsoService/VerifyDomain',
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainRequest.SerializeToString,
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.VerifyDomainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveDomain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.sso.v1.SsoService/ApproveDomain',
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainRequest.SerializeToString,
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.ApproveDomainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDomain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.sso.v1.SsoService/DeleteDomain',
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainRequest.SerializeToString,
+            janua_dot_sso_dot_v1_dot_sso__service__pb2.DeleteDomainResponse.FromString,
             options,
             channel_credentials,
             insecure,

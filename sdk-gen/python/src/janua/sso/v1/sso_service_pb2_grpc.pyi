@@ -58,14 +58,42 @@ class SsoServiceStub:
     by other means. Org permission "sso:write".
     """
     StartSso: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.StartSsoRequest, _sso_service_pb2.StartSsoResponse]
-    """Starts an SSO sign-in: finds the connection (by email domain,
-    organization or id) or social provider and returns the URL to send the
-    browser to. Anyone.
+    """Starts an SSO sign-in: finds the connection (by an email domain the
+    organization verified, by organization or by id) or social provider and
+    returns the URL to send the browser to. Anyone. Called with a user's
+    access token, it links instead: the identity the IdP vouches for is
+    linked to the caller's account when that same session exchanges the code
+    ("connect your company SSO").
     """
     ExchangeSsoCode: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.ExchangeSsoCodeRequest, _sso_service_pb2.ExchangeSsoCodeResponse]
     """Exchanges the one-time code that the SSO sign-in appended to the app's
-    `redirect_uri` for a session. The holder of the code; it is single use
-    and short-lived.
+    `redirect_uri` for a session, or for an MFA challenge when the account has
+    a second factor and the platform does not trust the connection for it
+    (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+    single use and short-lived. A link (StartSso with an access token) must be
+    exchanged by the session that started it and returns only `user`.
+    """
+    CreateDomain: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.CreateDomainRequest, _sso_service_pb2.CreateDomainResponse]
+    """Claims an email domain for the organization. It routes StartSso and
+    vouches for addresses only once verified: publish the returned TXT record
+    and call VerifyDomain, or have a platform administrator approve it.
+    Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+    "sso:write".
+    """
+    ListDomains: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.ListDomainsRequest, _sso_service_pb2.ListDomainsResponse]
+    """Lists the domains the organization claims. Org permission "sso:write"."""
+    VerifyDomain: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.VerifyDomainRequest, _sso_service_pb2.VerifyDomainResponse]
+    """Looks up the domain's TXT record now and marks the domain verified when
+    it holds the organization's token. Another organization's verification
+    of the same domain answers CONFLICT. Org permission "sso:write".
+    """
+    ApproveDomain: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.ApproveDomainRequest, _sso_service_pb2.ApproveDomainResponse]
+    """Marks a domain verified without DNS: the operator's approval. Platform
+    administrators only.
+    """
+    DeleteDomain: _grpc.UnaryUnaryMultiCallable[_sso_service_pb2.DeleteDomainRequest, _sso_service_pb2.DeleteDomainResponse]
+    """Withdraws the organization's claim on a domain. Org permission
+    "sso:write".
     """
 
 @_typing.type_check_only
@@ -98,14 +126,42 @@ class SsoServiceAsyncStub(SsoServiceStub):
     by other means. Org permission "sso:write".
     """
     StartSso: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.StartSsoRequest, _sso_service_pb2.StartSsoResponse]  # type: ignore[assignment]
-    """Starts an SSO sign-in: finds the connection (by email domain,
-    organization or id) or social provider and returns the URL to send the
-    browser to. Anyone.
+    """Starts an SSO sign-in: finds the connection (by an email domain the
+    organization verified, by organization or by id) or social provider and
+    returns the URL to send the browser to. Anyone. Called with a user's
+    access token, it links instead: the identity the IdP vouches for is
+    linked to the caller's account when that same session exchanges the code
+    ("connect your company SSO").
     """
     ExchangeSsoCode: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.ExchangeSsoCodeRequest, _sso_service_pb2.ExchangeSsoCodeResponse]  # type: ignore[assignment]
     """Exchanges the one-time code that the SSO sign-in appended to the app's
-    `redirect_uri` for a session. The holder of the code; it is single use
-    and short-lived.
+    `redirect_uri` for a session, or for an MFA challenge when the account has
+    a second factor and the platform does not trust the connection for it
+    (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+    single use and short-lived. A link (StartSso with an access token) must be
+    exchanged by the session that started it and returns only `user`.
+    """
+    CreateDomain: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.CreateDomainRequest, _sso_service_pb2.CreateDomainResponse]  # type: ignore[assignment]
+    """Claims an email domain for the organization. It routes StartSso and
+    vouches for addresses only once verified: publish the returned TXT record
+    and call VerifyDomain, or have a platform administrator approve it.
+    Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+    "sso:write".
+    """
+    ListDomains: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.ListDomainsRequest, _sso_service_pb2.ListDomainsResponse]  # type: ignore[assignment]
+    """Lists the domains the organization claims. Org permission "sso:write"."""
+    VerifyDomain: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.VerifyDomainRequest, _sso_service_pb2.VerifyDomainResponse]  # type: ignore[assignment]
+    """Looks up the domain's TXT record now and marks the domain verified when
+    it holds the organization's token. Another organization's verification
+    of the same domain answers CONFLICT. Org permission "sso:write".
+    """
+    ApproveDomain: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.ApproveDomainRequest, _sso_service_pb2.ApproveDomainResponse]  # type: ignore[assignment]
+    """Marks a domain verified without DNS: the operator's approval. Platform
+    administrators only.
+    """
+    DeleteDomain: _aio.UnaryUnaryMultiCallable[_sso_service_pb2.DeleteDomainRequest, _sso_service_pb2.DeleteDomainResponse]  # type: ignore[assignment]
+    """Withdraws the organization's claim on a domain. Org permission
+    "sso:write".
     """
 
 class SsoServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -171,9 +227,12 @@ class SsoServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _sso_service_pb2.StartSsoRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_sso_service_pb2.StartSsoResponse, _abc.Awaitable[_sso_service_pb2.StartSsoResponse]]:
-        """Starts an SSO sign-in: finds the connection (by email domain,
-        organization or id) or social provider and returns the URL to send the
-        browser to. Anyone.
+        """Starts an SSO sign-in: finds the connection (by an email domain the
+        organization verified, by organization or by id) or social provider and
+        returns the URL to send the browser to. Anyone. Called with a user's
+        access token, it links instead: the identity the IdP vouches for is
+        linked to the caller's account when that same session exchanges the code
+        ("connect your company SSO").
         """
 
     @_abc_1.abstractmethod
@@ -183,8 +242,63 @@ class SsoServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_sso_service_pb2.ExchangeSsoCodeResponse, _abc.Awaitable[_sso_service_pb2.ExchangeSsoCodeResponse]]:
         """Exchanges the one-time code that the SSO sign-in appended to the app's
-        `redirect_uri` for a session. The holder of the code; it is single use
-        and short-lived.
+        `redirect_uri` for a session, or for an MFA challenge when the account has
+        a second factor and the platform does not trust the connection for it
+        (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+        single use and short-lived. A link (StartSso with an access token) must be
+        exchanged by the session that started it and returns only `user`.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateDomain(
+        self,
+        request: _sso_service_pb2.CreateDomainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sso_service_pb2.CreateDomainResponse, _abc.Awaitable[_sso_service_pb2.CreateDomainResponse]]:
+        """Claims an email domain for the organization. It routes StartSso and
+        vouches for addresses only once verified: publish the returned TXT record
+        and call VerifyDomain, or have a platform administrator approve it.
+        Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+        "sso:write".
+        """
+
+    @_abc_1.abstractmethod
+    def ListDomains(
+        self,
+        request: _sso_service_pb2.ListDomainsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sso_service_pb2.ListDomainsResponse, _abc.Awaitable[_sso_service_pb2.ListDomainsResponse]]:
+        """Lists the domains the organization claims. Org permission "sso:write"."""
+
+    @_abc_1.abstractmethod
+    def VerifyDomain(
+        self,
+        request: _sso_service_pb2.VerifyDomainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sso_service_pb2.VerifyDomainResponse, _abc.Awaitable[_sso_service_pb2.VerifyDomainResponse]]:
+        """Looks up the domain's TXT record now and marks the domain verified when
+        it holds the organization's token. Another organization's verification
+        of the same domain answers CONFLICT. Org permission "sso:write".
+        """
+
+    @_abc_1.abstractmethod
+    def ApproveDomain(
+        self,
+        request: _sso_service_pb2.ApproveDomainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sso_service_pb2.ApproveDomainResponse, _abc.Awaitable[_sso_service_pb2.ApproveDomainResponse]]:
+        """Marks a domain verified without DNS: the operator's approval. Platform
+        administrators only.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteDomain(
+        self,
+        request: _sso_service_pb2.DeleteDomainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sso_service_pb2.DeleteDomainResponse, _abc.Awaitable[_sso_service_pb2.DeleteDomainResponse]]:
+        """Withdraws the organization's claim on a domain. Org permission
+        "sso:write".
         """
 
 def add_SsoServiceServicer_to_server(servicer: SsoServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

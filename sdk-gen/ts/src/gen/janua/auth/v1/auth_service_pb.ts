@@ -61,7 +61,8 @@ export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
  */
 export type RegisterResponse = Message<"janua.auth.v1.RegisterResponse"> & {
   /**
-   * The new user.
+   * The new user. Absent when the server hides whether an address is
+   * registered (see Register).
    *
    * @generated from field: janua.users.v1.User user = 1;
    */
@@ -69,7 +70,8 @@ export type RegisterResponse = Message<"janua.auth.v1.RegisterResponse"> & {
 
   /**
    * Tokens for a new session. Absent when the server requires a verified
-   * email before sign-in: the user follows the emailed link, then signs in.
+   * email before sign-in, or hides whether an address is registered: the
+   * user follows the emailed link, then signs in.
    *
    * @generated from field: janua.auth.v1.TokenPair tokens = 2;
    */
@@ -810,7 +812,13 @@ export const IntrospectTokenResponseSchema: GenMessage<IntrospectTokenResponse> 
 export const AuthService: GenService<{
   /**
    * Creates an account with a password. Anyone, while sign-up is open.
-   * Limited per client IP (30 per hour by default).
+   * Limited per client IP (30 per hour by default). An address that already
+   * has an account answers CONFLICT_ERROR, unless the server hides that
+   * (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+   * RegisterResponse (no `user`, no `tokens`), whether the address is new or
+   * not. A new address gets its account and a verification link; an
+   * existing address's owner gets a notice that someone tried to sign up.
+   * Either way the user continues from the mailbox, then signs in.
    *
    * @generated from rpc janua.auth.v1.AuthService.Register
    */

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/mfa/v1/mfa_service.proto.
  */
 export const file_janua_mfa_v1_mfa_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5qYW51YS9tZmEvdjEvbWZhX3NlcnZpY2UucHJvdG8SDGphbnVhLm1mYS52MSI7ChJMaXN0RmFjdG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiVQoTTGlzdEZhY3RvcnNSZXNwb25zZRIlCgdmYWN0b3JzGAEgAygLMhQuamFudWEubWZhLnYxLkZhY3RvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiEwoRRW5yb2xsVG90cFJlcXVlc3QiXAoSRW5yb2xsVG90cFJlc3BvbnNlEhEKCWZhY3Rvcl9pZBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEwoLb3RwYXV0aF91cmkYAyABKAkSDgoGcXJfcG5nGAQgASgMIkIKEkNvbmZpcm1Ub3RwUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIUCgRjb2RlGAIgASgJQgbgQQLgQQQiLQoTQ29uZmlybVRvdHBSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSJFChNEZWxldGVGYWN0b3JSZXF1ZXN0EhYKCWZhY3Rvcl9pZBgBIAEoCUID4EECEhYKCXRvdHBfY29kZRgCIAEoCUID4EEEIhYKFERlbGV0ZUZhY3RvclJlc3BvbnNlIkAKE1VwZGF0ZUZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISEQoEbmFtZRgCIAEoCUID4EECIjwKFFVwZGF0ZUZhY3RvclJlc3BvbnNlEiQKBmZhY3RvchgBIAEoCzIULmphbnVhLm1mYS52MS5GYWN0b3IiOAoeUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXF1ZXN0EhYKCXRvdHBfY29kZRgBIAEoCUID4EEEIjkKH1JlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiLwofQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJIk4KIEJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIUCgxvcHRpb25zX2pzb24YAiABKAkibAogRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISHwoPY3JlZGVudGlhbF9qc29uGAIgASgJQgbgQQLgQQQSDAoEbmFtZRgDIAEoCSJhCiFGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2USJAoGZmFjdG9yGAEgASgLMhQuamFudWEubWZhLnYxLkZhY3RvchIWCg5yZWNvdmVyeV9jb2RlcxgCIAMoCSIpChhCZWdpblBhc3NrZXlMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkiRwoZQmVnaW5QYXNza2V5TG9naW5SZXNwb25zZRIUCgxjaGFsbGVuZ2VfaWQYASABKAkSFAoMb3B0aW9uc19qc29uGAIgASgJIlcKGUZpbmlzaFBhc3NrZXlMb2dpblJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISHwoPY3JlZGVudGlhbF9qc29uGAIgASgJQgbgQQLgQQQiagoaRmluaXNoUGFzc2tleUxvZ2luUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULmphbnVhLnVzZXJzLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguamFudWEuYXV0aC52MS5Ub2tlblBhaXIinwEKGVZlcmlmeU1mYUNoYWxsZW5nZVJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISGAoJdG90cF9jb2RlGAIgASgJQgPgQQRIABIcCg1yZWNvdmVyeV9jb2RlGAMgASgJQgPgQQRIABIlChZwYXNza2V5X2Fzc2VydGlvbl9qc29uGAQgASgJQgPgQQRIAEIICgZhbnN3ZXIiagoaVmVyaWZ5TWZhQ2hhbGxlbmdlUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULmphbnVhLnVzZXJzLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguamFudWEuYXV0aC52MS5Ub2tlblBhaXIyhA0KCk1mYVNlcnZpY2USdQoLTGlzdEZhY3RvcnMSIC5qYW51YS5tZmEudjEuTGlzdEZhY3RvcnNSZXF1ZXN0GiEuamFudWEubWZhLnYxLkxpc3RGYWN0b3JzUmVzcG9uc2UiIaK7GAIIAoLT5JMCFRITL2FwaS92MS9tZmEvZmFjdG9ycxJ5CgpFbnJvbGxUb3RwEh8uamFudWEubWZhLnYxLkVucm9sbFRvdHBSZXF1ZXN0GiAuamFudWEubWZhLnYxLkVucm9sbFRvdHBSZXNwb25zZSIoorsYAggCgtPkkwIcOgEqIhcvYXBpL3YxL21mYS90b3RwL2Vucm9sbBJ9CgtDb25maXJtVG90cBIgLmphbnVhLm1mYS52MS5Db25maXJtVG90cFJlcXVlc3QaIS5qYW51YS5tZmEudjEuQ29uZmlybVRvdHBSZXNwb25zZSIporsYAggCgtPkkwIdOgEqIhgvYXBpL3YxL21mYS90b3RwL2NvbmZpcm0ShAEKDERlbGV0ZUZhY3RvchIhLmphbnVhLm1mYS52MS5EZWxldGVGYWN0b3JSZXF1ZXN0GiIuamFudWEubWZhLnYxLkRlbGV0ZUZhY3RvclJlc3BvbnNlIi2iuxgCCAKC0+STAiEqHy9hcGkvdjEvbWZhL2ZhY3RvcnMve2ZhY3Rvcl9pZH0SjwEKDFVwZGF0ZUZhY3RvchIhLmphbnVhLm1mYS52MS5VcGRhdGVGYWN0b3JSZXF1ZXN0GiIuamFudWEubWZhLnYxLlVwZGF0ZUZhY3RvclJlc3BvbnNlIjiiuxgCCAKC0+STAiw6ASpiBmZhY3RvcjIfL2FwaS92MS9tZmEvZmFjdG9ycy97ZmFjdG9yX2lkfRKuAQoXUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXMSLC5qYW51YS5tZmEudjEuUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXF1ZXN0Gi0uamFudWEubWZhLnYxLlJlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVzcG9uc2UiNqK7GAIIAoLT5JMCKjoBKiIlL2FwaS92MS9tZmEvcmVjb3ZlcnktY29kZXMvcmVnZW5lcmF0ZRKxAQoYQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uEi0uamFudWEubWZhLnYxLkJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QaLi5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2UiNqK7GAIIAoLT5JMCKjoBKiIlL2FwaS92MS9tZmEvcGFzc2tleXMvcmVnaXN0ZXIvb3B0aW9ucxKzAQoZRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvbhIuLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBovLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2UiNaK7GAIIAoLT5JMCKToBKiIkL2FwaS92MS9tZmEvcGFzc2tleXMvcmVnaXN0ZXIvdmVyaWZ5EpkBChFCZWdpblBhc3NrZXlMb2dpbhImLmphbnVhLm1mYS52MS5CZWdpblBhc3NrZXlMb2dpblJlcXVlc3QaJy5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5TG9naW5SZXNwb25zZSIzorsYAggBgtPkkwInOgEqIiIvYXBpL3YxL21mYS9wYXNza2V5cy9sb2dpbi9vcHRpb25zEpsBChJGaW5pc2hQYXNza2V5TG9naW4SJy5qYW51YS5tZmEudjEuRmluaXNoUGFzc2tleUxvZ2luUmVxdWVzdBooLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZSIyorsYAggBgtPkkwImOgEqIiEvYXBpL3YxL21mYS9wYXNza2V5cy9sb2dpbi92ZXJpZnkSlgEKElZlcmlmeU1mYUNoYWxsZW5nZRInLmphbnVhLm1mYS52MS5WZXJpZnlNZmFDaGFsbGVuZ2VSZXF1ZXN0GiguamFudWEubWZhLnYxLlZlcmlmeU1mYUNoYWxsZW5nZVJlc3BvbnNlIi2iuxgCCAGC0+STAiE6ASoiHC9hcGkvdjEvbWZhL2NoYWxsZW5nZS92ZXJpZnlCPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvbWZhL3YxO21mYXYxYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_janua_auth_v1_auth, file_janua_mfa_v1_factor, file_janua_options_v1_options, file_janua_users_v1_user]);
+  fileDesc("Ch5qYW51YS9tZmEvdjEvbWZhX3NlcnZpY2UucHJvdG8SDGphbnVhLm1mYS52MSI7ChJMaXN0RmFjdG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiVQoTTGlzdEZhY3RvcnNSZXNwb25zZRIlCgdmYWN0b3JzGAEgAygLMhQuamFudWEubWZhLnYxLkZhY3RvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiEwoRRW5yb2xsVG90cFJlcXVlc3QiXAoSRW5yb2xsVG90cFJlc3BvbnNlEhEKCWZhY3Rvcl9pZBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEwoLb3RwYXV0aF91cmkYAyABKAkSDgoGcXJfcG5nGAQgASgMIkIKEkNvbmZpcm1Ub3RwUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIUCgRjb2RlGAIgASgJQgbgQQLgQQQiLQoTQ29uZmlybVRvdHBSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSJFChNEZWxldGVGYWN0b3JSZXF1ZXN0EhYKCWZhY3Rvcl9pZBgBIAEoCUID4EECEhYKCXRvdHBfY29kZRgCIAEoCUID4EEEIhYKFERlbGV0ZUZhY3RvclJlc3BvbnNlIkAKE1VwZGF0ZUZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISEQoEbmFtZRgCIAEoCUID4EECIjwKFFVwZGF0ZUZhY3RvclJlc3BvbnNlEiQKBmZhY3RvchgBIAEoCzIULmphbnVhLm1mYS52MS5GYWN0b3IiOAoeUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXF1ZXN0EhYKCXRvdHBfY29kZRgBIAEoCUID4EEEIjkKH1JlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiRwofQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEhYKCXRvdHBfY29kZRgCIAEoCUID4EEEIk4KIEJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIUCgxvcHRpb25zX2pzb24YAiABKAkibAogRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISHwoPY3JlZGVudGlhbF9qc29uGAIgASgJQgbgQQLgQQQSDAoEbmFtZRgDIAEoCSJhCiFGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2USJAoGZmFjdG9yGAEgASgLMhQuamFudWEubWZhLnYxLkZhY3RvchIWCg5yZWNvdmVyeV9jb2RlcxgCIAMoCSIpChhCZWdpblBhc3NrZXlMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkiRwoZQmVnaW5QYXNza2V5TG9naW5SZXNwb25zZRIUCgxjaGFsbGVuZ2VfaWQYASABKAkSFAoMb3B0aW9uc19qc29uGAIgASgJIlcKGUZpbmlzaFBhc3NrZXlMb2dpblJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISHwoPY3JlZGVudGlhbF9qc29uGAIgASgJQgbgQQLgQQQiagoaRmluaXNoUGFzc2tleUxvZ2luUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULmphbnVhLnVzZXJzLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguamFudWEuYXV0aC52MS5Ub2tlblBhaXIinwEKGVZlcmlmeU1mYUNoYWxsZW5nZVJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISGAoJdG90cF9jb2RlGAIgASgJQgPgQQRIABIcCg1yZWNvdmVyeV9jb2RlGAMgASgJQgPgQQRIABIlChZwYXNza2V5X2Fzc2VydGlvbl9qc29uGAQgASgJQgPgQQRIAEIICgZhbnN3ZXIiagoaVmVyaWZ5TWZhQ2hhbGxlbmdlUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULmphbnVhLnVzZXJzLnYxLlVzZXISKAoGdG9rZW5zGAIgASgLMhguamFudWEuYXV0aC52MS5Ub2tlblBhaXIyhA0KCk1mYVNlcnZpY2USdQoLTGlzdEZhY3RvcnMSIC5qYW51YS5tZmEudjEuTGlzdEZhY3RvcnNSZXF1ZXN0GiEuamFudWEubWZhLnYxLkxpc3RGYWN0b3JzUmVzcG9uc2UiIaK7GAIIAoLT5JMCFRITL2FwaS92MS9tZmEvZmFjdG9ycxJ5CgpFbnJvbGxUb3RwEh8uamFudWEubWZhLnYxLkVucm9sbFRvdHBSZXF1ZXN0GiAuamFudWEubWZhLnYxLkVucm9sbFRvdHBSZXNwb25zZSIoorsYAggCgtPkkwIcOgEqIhcvYXBpL3YxL21mYS90b3RwL2Vucm9sbBJ9CgtDb25maXJtVG90cBIgLmphbnVhLm1mYS52MS5Db25maXJtVG90cFJlcXVlc3QaIS5qYW51YS5tZmEudjEuQ29uZmlybVRvdHBSZXNwb25zZSIporsYAggCgtPkkwIdOgEqIhgvYXBpL3YxL21mYS90b3RwL2NvbmZpcm0ShAEKDERlbGV0ZUZhY3RvchIhLmphbnVhLm1mYS52MS5EZWxldGVGYWN0b3JSZXF1ZXN0GiIuamFudWEubWZhLnYxLkRlbGV0ZUZhY3RvclJlc3BvbnNlIi2iuxgCCAKC0+STAiEqHy9hcGkvdjEvbWZhL2ZhY3RvcnMve2ZhY3Rvcl9pZH0SjwEKDFVwZGF0ZUZhY3RvchIhLmphbnVhLm1mYS52MS5VcGRhdGVGYWN0b3JSZXF1ZXN0GiIuamFudWEubWZhLnYxLlVwZGF0ZUZhY3RvclJlc3BvbnNlIjiiuxgCCAKC0+STAiw6ASpiBmZhY3RvcjIfL2FwaS92MS9tZmEvZmFjdG9ycy97ZmFjdG9yX2lkfRKuAQoXUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXMSLC5qYW51YS5tZmEudjEuUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXF1ZXN0Gi0uamFudWEubWZhLnYxLlJlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVzcG9uc2UiNqK7GAIIAoLT5JMCKjoBKiIlL2FwaS92MS9tZmEvcmVjb3ZlcnktY29kZXMvcmVnZW5lcmF0ZRKxAQoYQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uEi0uamFudWEubWZhLnYxLkJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QaLi5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2UiNqK7GAIIAoLT5JMCKjoBKiIlL2FwaS92MS9tZmEvcGFzc2tleXMvcmVnaXN0ZXIvb3B0aW9ucxKzAQoZRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvbhIuLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBovLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2UiNaK7GAIIAoLT5JMCKToBKiIkL2FwaS92MS9tZmEvcGFzc2tleXMvcmVnaXN0ZXIvdmVyaWZ5EpkBChFCZWdpblBhc3NrZXlMb2dpbhImLmphbnVhLm1mYS52MS5CZWdpblBhc3NrZXlMb2dpblJlcXVlc3QaJy5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5TG9naW5SZXNwb25zZSIzorsYAggBgtPkkwInOgEqIiIvYXBpL3YxL21mYS9wYXNza2V5cy9sb2dpbi9vcHRpb25zEpsBChJGaW5pc2hQYXNza2V5TG9naW4SJy5qYW51YS5tZmEudjEuRmluaXNoUGFzc2tleUxvZ2luUmVxdWVzdBooLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZSIyorsYAggBgtPkkwImOgEqIiEvYXBpL3YxL21mYS9wYXNza2V5cy9sb2dpbi92ZXJpZnkSlgEKElZlcmlmeU1mYUNoYWxsZW5nZRInLmphbnVhLm1mYS52MS5WZXJpZnlNZmFDaGFsbGVuZ2VSZXF1ZXN0GiguamFudWEubWZhLnYxLlZlcmlmeU1mYUNoYWxsZW5nZVJlc3BvbnNlIi2iuxgCCAGC0+STAiE6ASoiHC9hcGkvdjEvbWZhL2NoYWxsZW5nZS92ZXJpZnlCPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvbWZhL3YxO21mYXYxYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_janua_auth_v1_auth, file_janua_mfa_v1_factor, file_janua_options_v1_options, file_janua_users_v1_user]);
 
 /**
  * Request for MfaService.ListFactors.
@@ -205,8 +205,9 @@ export type DeleteFactorRequest = Message<"janua.mfa.v1.DeleteFactorRequest"> & 
 
   /**
    * A current code of the caller's authenticator app, needed when the
-   * caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise). Over
-   * REST, a query parameter.
+   * caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+   * Wrong codes count toward the account's brute-force limits. Over REST, a
+   * query parameter.
    *
    * @generated from field: string totp_code = 2;
    */
@@ -292,7 +293,9 @@ export const UpdateFactorResponseSchema: GenMessage<UpdateFactorResponse> = /*@_
 export type RegenerateRecoveryCodesRequest = Message<"janua.mfa.v1.RegenerateRecoveryCodesRequest"> & {
   /**
    * Optional proof that the caller holds a current second factor: a code
-   * from their TOTP app.
+   * from their TOTP app, needed when the caller signed in more than 10
+   * minutes ago (MFA_REQUIRED otherwise). Wrong codes count toward the
+   * account's brute-force limits.
    *
    * @generated from field: string totp_code = 1;
    */
@@ -339,6 +342,15 @@ export type BeginPasskeyRegistrationRequest = Message<"janua.mfa.v1.BeginPasskey
    * @generated from field: string name = 1;
    */
   name: string;
+
+  /**
+   * A current code of the caller's authenticator app, needed when the
+   * caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+   * Wrong codes count toward the account's brute-force limits.
+   *
+   * @generated from field: string totp_code = 2;
+   */
+  totpCode: string;
 };
 
 /**
@@ -660,7 +672,9 @@ export const MfaService: GenService<{
   /**
    * Starts TOTP enrollment: creates a pending TOTP factor and returns its
    * secret, the only time the secret is shown. ConfirmTotp activates it.
-   * Self.
+   * Self, signed in less than 10 minutes ago: an older session gets
+   * MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+   * other app whose code could stand in).
    *
    * @generated from rpc janua.mfa.v1.MfaService.EnrollTotp
    */
@@ -670,8 +684,10 @@ export const MfaService: GenService<{
     output: typeof EnrollTotpResponseSchema;
   },
   /**
-   * Activates a pending TOTP factor with a current code from the app; if
-   * that turns MFA on, also returns the caller's new recovery codes. Self.
+   * Activates a pending TOTP factor with a current code from the app; that
+   * code is then used and cannot answer a sign-in. If this turns MFA on, also
+   * returns the caller's new recovery codes. Self, within 10 minutes of
+   * EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
    *
    * @generated from rpc janua.mfa.v1.MfaService.ConfirmTotp
    */
@@ -682,7 +698,8 @@ export const MfaService: GenService<{
   },
   /**
    * Removes one of the caller's factors. Removing the last TOTP or passkey
-   * factor turns MFA off and removes the recovery codes. Self.
+   * factor turns MFA off and removes the recovery codes. Self, signed in
+   * less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
    *
    * @generated from rpc janua.mfa.v1.MfaService.DeleteFactor
    */
@@ -703,7 +720,8 @@ export const MfaService: GenService<{
   },
   /**
    * Replaces the caller's recovery codes with new ones; the old ones stop
-   * working. Self, with MFA on.
+   * working. Self, with MFA on, signed in less than 10 minutes ago or giving
+   * `totp_code` (MFA_REQUIRED otherwise).
    *
    * @generated from rpc janua.mfa.v1.MfaService.RegenerateRecoveryCodes
    */
@@ -714,7 +732,9 @@ export const MfaService: GenService<{
   },
   /**
    * Starts registering a passkey for the caller: returns the WebAuthn
-   * creation options to pass to `navigator.credentials.create()`. Self.
+   * creation options to pass to `navigator.credentials.create()`. Self,
+   * signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+   * otherwise (without an authenticator app, sign in again).
    *
    * @generated from rpc janua.mfa.v1.MfaService.BeginPasskeyRegistration
    */
@@ -725,7 +745,9 @@ export const MfaService: GenService<{
   },
   /**
    * Finishes registering a passkey with the authenticator's response; the
-   * new factor is active at once. Self.
+   * new factor is active at once. Self, finishing a ceremony begun by
+   * BeginPasskeyRegistration: that call asked for the recent sign-in or
+   * code, and a ceremony lasts 5 minutes.
    *
    * @generated from rpc janua.mfa.v1.MfaService.FinishPasskeyRegistration
    */

@@ -53,7 +53,8 @@ export type SsoConnection = Message<"janua.sso.v1.SsoConnection"> & {
 
   /**
    * Email domains (such as "example.com") whose users StartSso sends to this
-   * connection. A domain belongs to at most one connection on the platform.
+   * connection, once the organization has verified them (CreateDomain);
+   * several organizations may declare a domain, only one can verify it.
    *
    * @generated from field: repeated string domains = 5;
    */

@@ -6,9 +6,9 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { TokenPair } from "../../auth/v1/auth_pb.js";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { MfaChallenge, TokenPair } from "../../auth/v1/auth_pb.js";
 import { file_janua_auth_v1_auth } from "../../auth/v1/auth_pb.js";
 import { file_janua_options_v1_options } from "../../options/v1/options_pb.js";
 import type { AttributeMapping, OidcConfig, SamlConfig, SsoConnection, SsoProtocol } from "./sso_connection_pb.js";
@@ -21,7 +21,309 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/sso/v1/sso_service.proto.
  */
 export const file_janua_sso_v1_sso_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5qYW51YS9zc28vdjEvc3NvX3NlcnZpY2UucHJvdG8SDGphbnVhLnNzby52MSLcAgoaQ3JlYXRlU3NvQ29ubmVjdGlvblJlcXVlc3QSHAoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgPgQQISEQoEbmFtZRgCIAEoCUID4EECEjAKCHByb3RvY29sGAMgASgOMhkuamFudWEuc3NvLnYxLlNzb1Byb3RvY29sQgPgQQISDwoHZG9tYWlucxgEIAMoCRIYChBqaXRfcHJvdmlzaW9uaW5nGAUgASgIEhQKDGRlZmF1bHRfcm9sZRgGIAEoCRIPCgdlbmFibGVkGAcgASgIEjkKEWF0dHJpYnV0ZV9tYXBwaW5nGAggASgLMh4uamFudWEuc3NvLnYxLkF0dHJpYnV0ZU1hcHBpbmcSJgoEc2FtbBgJIAEoCzIYLmphbnVhLnNzby52MS5TYW1sQ29uZmlnEiYKBG9pZGMYCiABKAsyGC5qYW51YS5zc28udjEuT2lkY0NvbmZpZyJOChtDcmVhdGVTc29Db25uZWN0aW9uUmVzcG9uc2USLwoKY29ubmVjdGlvbhgBIAEoCzIbLmphbnVhLnNzby52MS5Tc29Db25uZWN0aW9uIlMKF0dldFNzb0Nvbm5lY3Rpb25SZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhoKDWNvbm5lY3Rpb25faWQYAiABKAlCA+BBAiJLChhHZXRTc29Db25uZWN0aW9uUmVzcG9uc2USLwoKY29ubmVjdGlvbhgBIAEoCzIbLmphbnVhLnNzby52MS5Tc29Db25uZWN0aW9uImAKGUxpc3RTc29Db25uZWN0aW9uc1JlcXVlc3QSHAoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgPgQQISEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiZwoaTGlzdFNzb0Nvbm5lY3Rpb25zUmVzcG9uc2USMAoLY29ubmVjdGlvbnMYASADKAsyGy5qYW51YS5zc28udjEuU3NvQ29ubmVjdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiwgEKGlVwZGF0ZVNzb0Nvbm5lY3Rpb25SZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhoKDWNvbm5lY3Rpb25faWQYAiABKAlCA+BBAhI0Cgpjb25uZWN0aW9uGAMgASgLMhsuamFudWEuc3NvLnYxLlNzb0Nvbm5lY3Rpb25CA+BBAhI0Cgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCA+BBAiJOChtVcGRhdGVTc29Db25uZWN0aW9uUmVzcG9uc2USLwoKY29ubmVjdGlvbhgBIAEoCzIbLmphbnVhLnNzby52MS5Tc29Db25uZWN0aW9uIlYKGkRlbGV0ZVNzb0Nvbm5lY3Rpb25SZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhoKDWNvbm5lY3Rpb25faWQYAiABKAlCA+BBAiIdChtEZWxldGVTc29Db25uZWN0aW9uUmVzcG9uc2UijwEKD1N0YXJ0U3NvUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEhkKD29yZ2FuaXphdGlvbl9pZBgCIAEoCUgAEhcKDWNvbm5lY3Rpb25faWQYAyABKAlIABISCghwcm92aWRlchgEIAEoCUgAEhkKDHJlZGlyZWN0X3VyaRgFIAEoCUID4EECQggKBnRhcmdldCIoChBTdGFydFNzb1Jlc3BvbnNlEhQKDHJlZGlyZWN0X3VybBgBIAEoCSIuChZFeGNoYW5nZVNzb0NvZGVSZXF1ZXN0EhQKBGNvZGUYASABKAlCBuBBAuBBBCJnChdFeGNoYW5nZVNzb0NvZGVSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuamFudWEudXNlcnMudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5qYW51YS5hdXRoLnYxLlRva2VuUGFpcjKVCgoKU3NvU2VydmljZRLLAQoTQ3JlYXRlU3NvQ29ubmVjdGlvbhIoLmphbnVhLnNzby52MS5DcmVhdGVTc29Db25uZWN0aW9uUmVxdWVzdBopLmphbnVhLnNzby52MS5DcmVhdGVTc29Db25uZWN0aW9uUmVzcG9uc2UiX6K7GA0IAxIJc3NvOndyaXRlgtPkkwJIOgEqYgpjb25uZWN0aW9uIjcvYXBpL3YxL29yZ2FuaXphdGlvbnMve29yZ2FuaXphdGlvbl9pZH0vc3NvL2Nvbm5lY3Rpb25zEs8BChBHZXRTc29Db25uZWN0aW9uEiUuamFudWEuc3NvLnYxLkdldFNzb0Nvbm5lY3Rpb25SZXF1ZXN0GiYuamFudWEuc3NvLnYxLkdldFNzb0Nvbm5lY3Rpb25SZXNwb25zZSJsorsYDQgDEglzc286d3JpdGWC0+STAlViCmNvbm5lY3Rpb24SRy9hcGkvdjEvb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9uX2lkfS9zc28vY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9ErkBChJMaXN0U3NvQ29ubmVjdGlvbnMSJy5qYW51YS5zc28udjEuTGlzdFNzb0Nvbm5lY3Rpb25zUmVxdWVzdBooLmphbnVhLnNzby52MS5MaXN0U3NvQ29ubmVjdGlvbnNSZXNwb25zZSJQorsYDQgDEglzc286d3JpdGWC0+STAjkSNy9hcGkvdjEvb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9uX2lkfS9zc28vY29ubmVjdGlvbnMS5AEKE1VwZGF0ZVNzb0Nvbm5lY3Rpb24SKC5qYW51YS5zc28udjEuVXBkYXRlU3NvQ29ubmVjdGlvblJlcXVlc3QaKS5qYW51YS5zc28udjEuVXBkYXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlIniiuxgNCAMSCXNzbzp3cml0ZYLT5JMCYToKY29ubmVjdGlvbmIKY29ubmVjdGlvbjJHL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L3Nzby9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0SzAEKE0RlbGV0ZVNzb0Nvbm5lY3Rpb24SKC5qYW51YS5zc28udjEuRGVsZXRlU3NvQ29ubmVjdGlvblJlcXVlc3QaKS5qYW51YS5zc28udjEuRGVsZXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlImCiuxgNCAMSCXNzbzp3cml0ZYLT5JMCSSpHL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L3Nzby9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0SbQoIU3RhcnRTc28SHS5qYW51YS5zc28udjEuU3RhcnRTc29SZXF1ZXN0Gh4uamFudWEuc3NvLnYxLlN0YXJ0U3NvUmVzcG9uc2UiIqK7GAIIAYLT5JMCFjoBKiIRL2FwaS92MS9zc28vc3RhcnQShQEKD0V4Y2hhbmdlU3NvQ29kZRIkLmphbnVhLnNzby52MS5FeGNoYW5nZVNzb0NvZGVSZXF1ZXN0GiUuamFudWEuc3NvLnYxLkV4Y2hhbmdlU3NvQ29kZVJlc3BvbnNlIiWiuxgCCAGC0+STAhk6ASoiFC9hcGkvdjEvc3NvL2V4Y2hhbmdlQj5aPGdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL3Nzby92MTtzc292MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_janua_auth_v1_auth, file_janua_options_v1_options, file_janua_sso_v1_sso_connection, file_janua_users_v1_user]);
+  fileDesc("Ch5qYW51YS9zc28vdjEvc3NvX3NlcnZpY2UucHJvdG8SDGphbnVhLnNzby52MSKyAgoGRG9tYWluEg8KAmlkGAEgASgJQgPgQQMSHAoPb3JnYW5pemF0aW9uX2lkGAIgASgJQgPgQQMSDgoGZG9tYWluGAMgASgJEhUKCHZlcmlmaWVkGAQgASgIQgPgQQMSGAoLdmVyaWZpZWRfYnkYBSABKAlCA+BBAxI0Cgt2ZXJpZmllZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIlChh2ZXJpZmljYXRpb25fcmVjb3JkX25hbWUYByABKAlCA+BBAxImChl2ZXJpZmljYXRpb25fcmVjb3JkX3ZhbHVlGAggASgJQgPgQQMSMwoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyJIChNDcmVhdGVEb21haW5SZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhMKBmRvbWFpbhgCIAEoCUID4EECIjwKFENyZWF0ZURvbWFpblJlc3BvbnNlEiQKBmRvbWFpbhgBIAEoCzIULmphbnVhLnNzby52MS5Eb21haW4iMgoSTGlzdERvbWFpbnNSZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECIjwKE0xpc3REb21haW5zUmVzcG9uc2USJQoHZG9tYWlucxgBIAMoCzIULmphbnVhLnNzby52MS5Eb21haW4iSwoTVmVyaWZ5RG9tYWluUmVxdWVzdBIcCg9vcmdhbml6YXRpb25faWQYASABKAlCA+BBAhIWCglkb21haW5faWQYAiABKAlCA+BBAiI8ChRWZXJpZnlEb21haW5SZXNwb25zZRIkCgZkb21haW4YASABKAsyFC5qYW51YS5zc28udjEuRG9tYWluIi4KFEFwcHJvdmVEb21haW5SZXF1ZXN0EhYKCWRvbWFpbl9pZBgBIAEoCUID4EECIj0KFUFwcHJvdmVEb21haW5SZXNwb25zZRIkCgZkb21haW4YASABKAsyFC5qYW51YS5zc28udjEuRG9tYWluIksKE0RlbGV0ZURvbWFpblJlcXVlc3QSHAoPb3JnYW5pemF0aW9uX2lkGAEgASgJQgPgQQISFgoJZG9tYWluX2lkGAIgASgJQgPgQQIiFgoURGVsZXRlRG9tYWluUmVzcG9uc2Ui3AIKGkNyZWF0ZVNzb0Nvbm5lY3Rpb25SZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhEKBG5hbWUYAiABKAlCA+BBAhIwCghwcm90b2NvbBgDIAEoDjIZLmphbnVhLnNzby52MS5Tc29Qcm90b2NvbEID4EECEg8KB2RvbWFpbnMYBCADKAkSGAoQaml0X3Byb3Zpc2lvbmluZxgFIAEoCBIUCgxkZWZhdWx0X3JvbGUYBiABKAkSDwoHZW5hYmxlZBgHIAEoCBI5ChFhdHRyaWJ1dGVfbWFwcGluZxgIIAEoCzIeLmphbnVhLnNzby52MS5BdHRyaWJ1dGVNYXBwaW5nEiYKBHNhbWwYCSABKAsyGC5qYW51YS5zc28udjEuU2FtbENvbmZpZxImCgRvaWRjGAogASgLMhguamFudWEuc3NvLnYxLk9pZGNDb25maWciTgobQ3JlYXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlEi8KCmNvbm5lY3Rpb24YASABKAsyGy5qYW51YS5zc28udjEuU3NvQ29ubmVjdGlvbiJTChdHZXRTc29Db25uZWN0aW9uUmVxdWVzdBIcCg9vcmdhbml6YXRpb25faWQYASABKAlCA+BBAhIaCg1jb25uZWN0aW9uX2lkGAIgASgJQgPgQQIiSwoYR2V0U3NvQ29ubmVjdGlvblJlc3BvbnNlEi8KCmNvbm5lY3Rpb24YASABKAsyGy5qYW51YS5zc28udjEuU3NvQ29ubmVjdGlvbiJgChlMaXN0U3NvQ29ubmVjdGlvbnNSZXF1ZXN0EhwKD29yZ2FuaXphdGlvbl9pZBgBIAEoCUID4EECEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImcKGkxpc3RTc29Db25uZWN0aW9uc1Jlc3BvbnNlEjAKC2Nvbm5lY3Rpb25zGAEgAygLMhsuamFudWEuc3NvLnYxLlNzb0Nvbm5lY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIsIBChpVcGRhdGVTc29Db25uZWN0aW9uUmVxdWVzdBIcCg9vcmdhbml6YXRpb25faWQYASABKAlCA+BBAhIaCg1jb25uZWN0aW9uX2lkGAIgASgJQgPgQQISNAoKY29ubmVjdGlvbhgDIAEoCzIbLmphbnVhLnNzby52MS5Tc29Db25uZWN0aW9uQgPgQQISNAoLdXBkYXRlX21hc2sYBCABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgPgQQIiTgobVXBkYXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlEi8KCmNvbm5lY3Rpb24YASABKAsyGy5qYW51YS5zc28udjEuU3NvQ29ubmVjdGlvbiJWChpEZWxldGVTc29Db25uZWN0aW9uUmVxdWVzdBIcCg9vcmdhbml6YXRpb25faWQYASABKAlCA+BBAhIaCg1jb25uZWN0aW9uX2lkGAIgASgJQgPgQQIiHQobRGVsZXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlIo8BCg9TdGFydFNzb1JlcXVlc3QSDwoFZW1haWwYASABKAlIABIZCg9vcmdhbml6YXRpb25faWQYAiABKAlIABIXCg1jb25uZWN0aW9uX2lkGAMgASgJSAASEgoIcHJvdmlkZXIYBCABKAlIABIZCgxyZWRpcmVjdF91cmkYBSABKAlCA+BBAkIICgZ0YXJnZXQiKAoQU3RhcnRTc29SZXNwb25zZRIUCgxyZWRpcmVjdF91cmwYASABKAkiLgoWRXhjaGFuZ2VTc29Db2RlUmVxdWVzdBIUCgRjb2RlGAEgASgJQgbgQQLgQQQimwEKF0V4Y2hhbmdlU3NvQ29kZVJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5qYW51YS51c2Vycy52MS5Vc2VyEigKBnRva2VucxgCIAEoCzIYLmphbnVhLmF1dGgudjEuVG9rZW5QYWlyEjIKDW1mYV9jaGFsbGVuZ2UYAyABKAsyGy5qYW51YS5hdXRoLnYxLk1mYUNoYWxsZW5nZTLoEAoKU3NvU2VydmljZRLLAQoTQ3JlYXRlU3NvQ29ubmVjdGlvbhIoLmphbnVhLnNzby52MS5DcmVhdGVTc29Db25uZWN0aW9uUmVxdWVzdBopLmphbnVhLnNzby52MS5DcmVhdGVTc29Db25uZWN0aW9uUmVzcG9uc2UiX6K7GA0IAxIJc3NvOndyaXRlgtPkkwJIOgEqYgpjb25uZWN0aW9uIjcvYXBpL3YxL29yZ2FuaXphdGlvbnMve29yZ2FuaXphdGlvbl9pZH0vc3NvL2Nvbm5lY3Rpb25zEs8BChBHZXRTc29Db25uZWN0aW9uEiUuamFudWEuc3NvLnYxLkdldFNzb0Nvbm5lY3Rpb25SZXF1ZXN0GiYuamFudWEuc3NvLnYxLkdldFNzb0Nvbm5lY3Rpb25SZXNwb25zZSJsorsYDQgDEglzc286d3JpdGWC0+STAlViCmNvbm5lY3Rpb24SRy9hcGkvdjEvb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9uX2lkfS9zc28vY29ubmVjdGlvbnMve2Nvbm5lY3Rpb25faWR9ErkBChJMaXN0U3NvQ29ubmVjdGlvbnMSJy5qYW51YS5zc28udjEuTGlzdFNzb0Nvbm5lY3Rpb25zUmVxdWVzdBooLmphbnVhLnNzby52MS5MaXN0U3NvQ29ubmVjdGlvbnNSZXNwb25zZSJQorsYDQgDEglzc286d3JpdGWC0+STAjkSNy9hcGkvdjEvb3JnYW5pemF0aW9ucy97b3JnYW5pemF0aW9uX2lkfS9zc28vY29ubmVjdGlvbnMS5AEKE1VwZGF0ZVNzb0Nvbm5lY3Rpb24SKC5qYW51YS5zc28udjEuVXBkYXRlU3NvQ29ubmVjdGlvblJlcXVlc3QaKS5qYW51YS5zc28udjEuVXBkYXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlIniiuxgNCAMSCXNzbzp3cml0ZYLT5JMCYToKY29ubmVjdGlvbmIKY29ubmVjdGlvbjJHL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L3Nzby9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0SzAEKE0RlbGV0ZVNzb0Nvbm5lY3Rpb24SKC5qYW51YS5zc28udjEuRGVsZXRlU3NvQ29ubmVjdGlvblJlcXVlc3QaKS5qYW51YS5zc28udjEuRGVsZXRlU3NvQ29ubmVjdGlvblJlc3BvbnNlImCiuxgNCAMSCXNzbzp3cml0ZYLT5JMCSSpHL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L3Nzby9jb25uZWN0aW9ucy97Y29ubmVjdGlvbl9pZH0SbQoIU3RhcnRTc28SHS5qYW51YS5zc28udjEuU3RhcnRTc29SZXF1ZXN0Gh4uamFudWEuc3NvLnYxLlN0YXJ0U3NvUmVzcG9uc2UiIqK7GAIIAYLT5JMCFjoBKiIRL2FwaS92MS9zc28vc3RhcnQShQEKD0V4Y2hhbmdlU3NvQ29kZRIkLmphbnVhLnNzby52MS5FeGNoYW5nZVNzb0NvZGVSZXF1ZXN0GiUuamFudWEuc3NvLnYxLkV4Y2hhbmdlU3NvQ29kZVJlc3BvbnNlIiWiuxgCCAGC0+STAhk6ASoiFC9hcGkvdjEvc3NvL2V4Y2hhbmdlEqoBCgxDcmVhdGVEb21haW4SIS5qYW51YS5zc28udjEuQ3JlYXRlRG9tYWluUmVxdWVzdBoiLmphbnVhLnNzby52MS5DcmVhdGVEb21haW5SZXNwb25zZSJTorsYDQgDEglzc286d3JpdGWC0+STAjw6ASpiBmRvbWFpbiIvL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L2RvbWFpbnMSnAEKC0xpc3REb21haW5zEiAuamFudWEuc3NvLnYxLkxpc3REb21haW5zUmVxdWVzdBohLmphbnVhLnNzby52MS5MaXN0RG9tYWluc1Jlc3BvbnNlIkiiuxgNCAMSCXNzbzp3cml0ZYLT5JMCMRIvL2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L2RvbWFpbnMSvQEKDFZlcmlmeURvbWFpbhIhLmphbnVhLnNzby52MS5WZXJpZnlEb21haW5SZXF1ZXN0GiIuamFudWEuc3NvLnYxLlZlcmlmeURvbWFpblJlc3BvbnNlImaiuxgNCAMSCXNzbzp3cml0ZYLT5JMCTzoBKmIGZG9tYWluIkIvYXBpL3YxL29yZ2FuaXphdGlvbnMve29yZ2FuaXphdGlvbl9pZH0vZG9tYWlucy97ZG9tYWluX2lkfS92ZXJpZnkSlgEKDUFwcHJvdmVEb21haW4SIi5qYW51YS5zc28udjEuQXBwcm92ZURvbWFpblJlcXVlc3QaIy5qYW51YS5zc28udjEuQXBwcm92ZURvbWFpblJlc3BvbnNlIjyiuxgCCAWC0+STAjA6ASpiBmRvbWFpbiIjL2FwaS92MS9kb21haW5zL3tkb21haW5faWR9L2FwcHJvdmUSqwEKDERlbGV0ZURvbWFpbhIhLmphbnVhLnNzby52MS5EZWxldGVEb21haW5SZXF1ZXN0GiIuamFudWEuc3NvLnYxLkRlbGV0ZURvbWFpblJlc3BvbnNlIlSiuxgNCAMSCXNzbzp3cml0ZYLT5JMCPSo7L2FwaS92MS9vcmdhbml6YXRpb25zL3tvcmdhbml6YXRpb25faWR9L2RvbWFpbnMve2RvbWFpbl9pZH1CPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvc3NvL3YxO3Nzb3YxYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_janua_auth_v1_auth, file_janua_options_v1_options, file_janua_sso_v1_sso_connection, file_janua_users_v1_user]);
+
+/**
+ * An email domain an organization claims, and how to prove it.
+ *
+ * @generated from message janua.sso.v1.Domain
+ */
+export type Domain = Message<"janua.sso.v1.Domain"> & {
+  /**
+   * Unique id (UUIDv7), assigned by the server.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The organization that claims it.
+   *
+   * @generated from field: string organization_id = 2;
+   */
+  organizationId: string;
+
+  /**
+   * The domain, lower case, such as "example.com".
+   *
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * Whether the organization proved it.
+   *
+   * @generated from field: bool verified = 4;
+   */
+  verified: boolean;
+
+  /**
+   * How it was proved: "dns" or "operator"; empty while pending.
+   *
+   * @generated from field: string verified_by = 5;
+   */
+  verifiedBy: string;
+
+  /**
+   * When it was proved.
+   *
+   * @generated from field: google.protobuf.Timestamp verified_at = 6;
+   */
+  verifiedAt?: Timestamp | undefined;
+
+  /**
+   * The DNS name to publish a TXT record at: "_janua-challenge.<domain>".
+   *
+   * @generated from field: string verification_record_name = 7;
+   */
+  verificationRecordName: string;
+
+  /**
+   * The TXT record's value: "janua-verification=<token>".
+   *
+   * @generated from field: string verification_record_value = 8;
+   */
+  verificationRecordValue: string;
+
+  /**
+   * When the claim was made.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 9;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message janua.sso.v1.Domain.
+ * Use `create(DomainSchema)` to create a new message.
+ */
+export const DomainSchema: GenMessage<Domain> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 0);
+
+/**
+ * Request for SsoService.CreateDomain.
+ *
+ * @generated from message janua.sso.v1.CreateDomainRequest
+ */
+export type CreateDomainRequest = Message<"janua.sso.v1.CreateDomainRequest"> & {
+  /**
+   * Id of the organization.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * The domain to claim, such as "example.com".
+   *
+   * @generated from field: string domain = 2;
+   */
+  domain: string;
+};
+
+/**
+ * Describes the message janua.sso.v1.CreateDomainRequest.
+ * Use `create(CreateDomainRequestSchema)` to create a new message.
+ */
+export const CreateDomainRequestSchema: GenMessage<CreateDomainRequest> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 1);
+
+/**
+ * Response of SsoService.CreateDomain; REST returns the bare `domain`.
+ *
+ * @generated from message janua.sso.v1.CreateDomainResponse
+ */
+export type CreateDomainResponse = Message<"janua.sso.v1.CreateDomainResponse"> & {
+  /**
+   * The claim, pending until verified.
+   *
+   * @generated from field: janua.sso.v1.Domain domain = 1;
+   */
+  domain?: Domain | undefined;
+};
+
+/**
+ * Describes the message janua.sso.v1.CreateDomainResponse.
+ * Use `create(CreateDomainResponseSchema)` to create a new message.
+ */
+export const CreateDomainResponseSchema: GenMessage<CreateDomainResponse> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 2);
+
+/**
+ * Request for SsoService.ListDomains.
+ *
+ * @generated from message janua.sso.v1.ListDomainsRequest
+ */
+export type ListDomainsRequest = Message<"janua.sso.v1.ListDomainsRequest"> & {
+  /**
+   * Id of the organization.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+};
+
+/**
+ * Describes the message janua.sso.v1.ListDomainsRequest.
+ * Use `create(ListDomainsRequestSchema)` to create a new message.
+ */
+export const ListDomainsRequestSchema: GenMessage<ListDomainsRequest> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 3);
+
+/**
+ * Response of SsoService.ListDomains.
+ *
+ * @generated from message janua.sso.v1.ListDomainsResponse
+ */
+export type ListDomainsResponse = Message<"janua.sso.v1.ListDomainsResponse"> & {
+  /**
+   * Every domain the organization claims (at most 100), by name.
+   *
+   * @generated from field: repeated janua.sso.v1.Domain domains = 1;
+   */
+  domains: Domain[];
+};
+
+/**
+ * Describes the message janua.sso.v1.ListDomainsResponse.
+ * Use `create(ListDomainsResponseSchema)` to create a new message.
+ */
+export const ListDomainsResponseSchema: GenMessage<ListDomainsResponse> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 4);
+
+/**
+ * Request for SsoService.VerifyDomain.
+ *
+ * @generated from message janua.sso.v1.VerifyDomainRequest
+ */
+export type VerifyDomainRequest = Message<"janua.sso.v1.VerifyDomainRequest"> & {
+  /**
+   * Id of the organization.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Id of the domain.
+   *
+   * @generated from field: string domain_id = 2;
+   */
+  domainId: string;
+};
+
+/**
+ * Describes the message janua.sso.v1.VerifyDomainRequest.
+ * Use `create(VerifyDomainRequestSchema)` to create a new message.
+ */
+export const VerifyDomainRequestSchema: GenMessage<VerifyDomainRequest> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 5);
+
+/**
+ * Response of SsoService.VerifyDomain; REST returns the bare `domain`.
+ *
+ * @generated from message janua.sso.v1.VerifyDomainResponse
+ */
+export type VerifyDomainResponse = Message<"janua.sso.v1.VerifyDomainResponse"> & {
+  /**
+   * The domain, verified.
+   *
+   * @generated from field: janua.sso.v1.Domain domain = 1;
+   */
+  domain?: Domain | undefined;
+};
+
+/**
+ * Describes the message janua.sso.v1.VerifyDomainResponse.
+ * Use `create(VerifyDomainResponseSchema)` to create a new message.
+ */
+export const VerifyDomainResponseSchema: GenMessage<VerifyDomainResponse> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 6);
+
+/**
+ * Request for SsoService.ApproveDomain.
+ *
+ * @generated from message janua.sso.v1.ApproveDomainRequest
+ */
+export type ApproveDomainRequest = Message<"janua.sso.v1.ApproveDomainRequest"> & {
+  /**
+   * Id of the domain.
+   *
+   * @generated from field: string domain_id = 1;
+   */
+  domainId: string;
+};
+
+/**
+ * Describes the message janua.sso.v1.ApproveDomainRequest.
+ * Use `create(ApproveDomainRequestSchema)` to create a new message.
+ */
+export const ApproveDomainRequestSchema: GenMessage<ApproveDomainRequest> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 7);
+
+/**
+ * Response of SsoService.ApproveDomain; REST returns the bare `domain`.
+ *
+ * @generated from message janua.sso.v1.ApproveDomainResponse
+ */
+export type ApproveDomainResponse = Message<"janua.sso.v1.ApproveDomainResponse"> & {
+  /**
+   * The domain, verified by the operator.
+   *
+   * @generated from field: janua.sso.v1.Domain domain = 1;
+   */
+  domain?: Domain | undefined;
+};
+
+/**
+ * Describes the message janua.sso.v1.ApproveDomainResponse.
+ * Use `create(ApproveDomainResponseSchema)` to create a new message.
+ */
+export const ApproveDomainResponseSchema: GenMessage<ApproveDomainResponse> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 8);
+
+/**
+ * Request for SsoService.DeleteDomain.
+ *
+ * @generated from message janua.sso.v1.DeleteDomainRequest
+ */
+export type DeleteDomainRequest = Message<"janua.sso.v1.DeleteDomainRequest"> & {
+  /**
+   * Id of the organization.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Id of the domain.
+   *
+   * @generated from field: string domain_id = 2;
+   */
+  domainId: string;
+};
+
+/**
+ * Describes the message janua.sso.v1.DeleteDomainRequest.
+ * Use `create(DeleteDomainRequestSchema)` to create a new message.
+ */
+export const DeleteDomainRequestSchema: GenMessage<DeleteDomainRequest> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 9);
+
+/**
+ * Response of SsoService.DeleteDomain: empty on success.
+ *
+ * @generated from message janua.sso.v1.DeleteDomainResponse
+ */
+export type DeleteDomainResponse = Message<"janua.sso.v1.DeleteDomainResponse"> & {
+};
+
+/**
+ * Describes the message janua.sso.v1.DeleteDomainResponse.
+ * Use `create(DeleteDomainResponseSchema)` to create a new message.
+ */
+export const DeleteDomainResponseSchema: GenMessage<DeleteDomainResponse> = /*@__PURE__*/
+  messageDesc(file_janua_sso_v1_sso_service, 10);
 
 /**
  * Request for SsoService.CreateSsoConnection: the fields of the new
@@ -52,7 +354,9 @@ export type CreateSsoConnectionRequest = Message<"janua.sso.v1.CreateSsoConnecti
   protocol: SsoProtocol;
 
   /**
-   * Email domains routed to this connection by StartSso.
+   * Email domains of the connection's users. Each routes StartSso and
+   * vouches for addresses only once the organization verified it
+   * (CreateDomain); public mail domains are refused.
    *
    * @generated from field: repeated string domains = 4;
    */
@@ -106,7 +410,7 @@ export type CreateSsoConnectionRequest = Message<"janua.sso.v1.CreateSsoConnecti
  * Use `create(CreateSsoConnectionRequestSchema)` to create a new message.
  */
 export const CreateSsoConnectionRequestSchema: GenMessage<CreateSsoConnectionRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 0);
+  messageDesc(file_janua_sso_v1_sso_service, 11);
 
 /**
  * Response of SsoService.CreateSsoConnection; REST returns the bare
@@ -128,7 +432,7 @@ export type CreateSsoConnectionResponse = Message<"janua.sso.v1.CreateSsoConnect
  * Use `create(CreateSsoConnectionResponseSchema)` to create a new message.
  */
 export const CreateSsoConnectionResponseSchema: GenMessage<CreateSsoConnectionResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 1);
+  messageDesc(file_janua_sso_v1_sso_service, 12);
 
 /**
  * Request for SsoService.GetSsoConnection.
@@ -156,7 +460,7 @@ export type GetSsoConnectionRequest = Message<"janua.sso.v1.GetSsoConnectionRequ
  * Use `create(GetSsoConnectionRequestSchema)` to create a new message.
  */
 export const GetSsoConnectionRequestSchema: GenMessage<GetSsoConnectionRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 2);
+  messageDesc(file_janua_sso_v1_sso_service, 13);
 
 /**
  * Response of SsoService.GetSsoConnection; REST returns the bare
@@ -178,7 +482,7 @@ export type GetSsoConnectionResponse = Message<"janua.sso.v1.GetSsoConnectionRes
  * Use `create(GetSsoConnectionResponseSchema)` to create a new message.
  */
 export const GetSsoConnectionResponseSchema: GenMessage<GetSsoConnectionResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 3);
+  messageDesc(file_janua_sso_v1_sso_service, 14);
 
 /**
  * Request for SsoService.ListSsoConnections.
@@ -216,7 +520,7 @@ export type ListSsoConnectionsRequest = Message<"janua.sso.v1.ListSsoConnections
  * Use `create(ListSsoConnectionsRequestSchema)` to create a new message.
  */
 export const ListSsoConnectionsRequestSchema: GenMessage<ListSsoConnectionsRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 4);
+  messageDesc(file_janua_sso_v1_sso_service, 15);
 
 /**
  * Response of SsoService.ListSsoConnections.
@@ -244,7 +548,7 @@ export type ListSsoConnectionsResponse = Message<"janua.sso.v1.ListSsoConnection
  * Use `create(ListSsoConnectionsResponseSchema)` to create a new message.
  */
 export const ListSsoConnectionsResponseSchema: GenMessage<ListSsoConnectionsResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 5);
+  messageDesc(file_janua_sso_v1_sso_service, 16);
 
 /**
  * Request for SsoService.UpdateSsoConnection (AIP-134). REST sends
@@ -288,7 +592,7 @@ export type UpdateSsoConnectionRequest = Message<"janua.sso.v1.UpdateSsoConnecti
  * Use `create(UpdateSsoConnectionRequestSchema)` to create a new message.
  */
 export const UpdateSsoConnectionRequestSchema: GenMessage<UpdateSsoConnectionRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 6);
+  messageDesc(file_janua_sso_v1_sso_service, 17);
 
 /**
  * Response of SsoService.UpdateSsoConnection; REST returns the bare
@@ -310,7 +614,7 @@ export type UpdateSsoConnectionResponse = Message<"janua.sso.v1.UpdateSsoConnect
  * Use `create(UpdateSsoConnectionResponseSchema)` to create a new message.
  */
 export const UpdateSsoConnectionResponseSchema: GenMessage<UpdateSsoConnectionResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 7);
+  messageDesc(file_janua_sso_v1_sso_service, 18);
 
 /**
  * Request for SsoService.DeleteSsoConnection.
@@ -338,7 +642,7 @@ export type DeleteSsoConnectionRequest = Message<"janua.sso.v1.DeleteSsoConnecti
  * Use `create(DeleteSsoConnectionRequestSchema)` to create a new message.
  */
 export const DeleteSsoConnectionRequestSchema: GenMessage<DeleteSsoConnectionRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 8);
+  messageDesc(file_janua_sso_v1_sso_service, 19);
 
 /**
  * Response of SsoService.DeleteSsoConnection: empty on success.
@@ -353,7 +657,7 @@ export type DeleteSsoConnectionResponse = Message<"janua.sso.v1.DeleteSsoConnect
  * Use `create(DeleteSsoConnectionResponseSchema)` to create a new message.
  */
 export const DeleteSsoConnectionResponseSchema: GenMessage<DeleteSsoConnectionResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 9);
+  messageDesc(file_janua_sso_v1_sso_service, 20);
 
 /**
  * Request for SsoService.StartSso: what to sign in through, and where to
@@ -417,7 +721,7 @@ export type StartSsoRequest = Message<"janua.sso.v1.StartSsoRequest"> & {
  * Use `create(StartSsoRequestSchema)` to create a new message.
  */
 export const StartSsoRequestSchema: GenMessage<StartSsoRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 10);
+  messageDesc(file_janua_sso_v1_sso_service, 21);
 
 /**
  * Response of SsoService.StartSso.
@@ -438,7 +742,7 @@ export type StartSsoResponse = Message<"janua.sso.v1.StartSsoResponse"> & {
  * Use `create(StartSsoResponseSchema)` to create a new message.
  */
 export const StartSsoResponseSchema: GenMessage<StartSsoResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 11);
+  messageDesc(file_janua_sso_v1_sso_service, 22);
 
 /**
  * Request for SsoService.ExchangeSsoCode.
@@ -459,27 +763,36 @@ export type ExchangeSsoCodeRequest = Message<"janua.sso.v1.ExchangeSsoCodeReques
  * Use `create(ExchangeSsoCodeRequestSchema)` to create a new message.
  */
 export const ExchangeSsoCodeRequestSchema: GenMessage<ExchangeSsoCodeRequest> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 12);
+  messageDesc(file_janua_sso_v1_sso_service, 23);
 
 /**
- * Response of SsoService.ExchangeSsoCode.
+ * Response of SsoService.ExchangeSsoCode: `user` and `tokens`, or
+ * `mfa_challenge` alone.
  *
  * @generated from message janua.sso.v1.ExchangeSsoCodeResponse
  */
 export type ExchangeSsoCodeResponse = Message<"janua.sso.v1.ExchangeSsoCodeResponse"> & {
   /**
-   * The signed-in user.
+   * The signed-in (or, for a link, the linked) user.
    *
    * @generated from field: janua.users.v1.User user = 1;
    */
   user?: User | undefined;
 
   /**
-   * Tokens for the new session.
+   * Tokens for the new session; unset for a link or a challenge.
    *
    * @generated from field: janua.auth.v1.TokenPair tokens = 2;
    */
   tokens?: TokenPair | undefined;
+
+  /**
+   * Set instead of `user` and `tokens` when the account's second factor is
+   * needed: answer it with MfaService.VerifyMfaChallenge.
+   *
+   * @generated from field: janua.auth.v1.MfaChallenge mfa_challenge = 3;
+   */
+  mfaChallenge?: MfaChallenge | undefined;
 };
 
 /**
@@ -487,7 +800,7 @@ export type ExchangeSsoCodeResponse = Message<"janua.sso.v1.ExchangeSsoCodeRespo
  * Use `create(ExchangeSsoCodeResponseSchema)` to create a new message.
  */
 export const ExchangeSsoCodeResponseSchema: GenMessage<ExchangeSsoCodeResponse> = /*@__PURE__*/
-  messageDesc(file_janua_sso_v1_sso_service, 13);
+  messageDesc(file_janua_sso_v1_sso_service, 24);
 
 /**
  * Enterprise single sign-on: an organization's SAML and OIDC connections,
@@ -556,9 +869,12 @@ export const SsoService: GenService<{
     output: typeof DeleteSsoConnectionResponseSchema;
   },
   /**
-   * Starts an SSO sign-in: finds the connection (by email domain,
-   * organization or id) or social provider and returns the URL to send the
-   * browser to. Anyone.
+   * Starts an SSO sign-in: finds the connection (by an email domain the
+   * organization verified, by organization or by id) or social provider and
+   * returns the URL to send the browser to. Anyone. Called with a user's
+   * access token, it links instead: the identity the IdP vouches for is
+   * linked to the caller's account when that same session exchanges the code
+   * ("connect your company SSO").
    *
    * @generated from rpc janua.sso.v1.SsoService.StartSso
    */
@@ -569,8 +885,11 @@ export const SsoService: GenService<{
   },
   /**
    * Exchanges the one-time code that the SSO sign-in appended to the app's
-   * `redirect_uri` for a session. The holder of the code; it is single use
-   * and short-lived.
+   * `redirect_uri` for a session, or for an MFA challenge when the account has
+   * a second factor and the platform does not trust the connection for it
+   * (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+   * single use and short-lived. A link (StartSso with an access token) must be
+   * exchanged by the session that started it and returns only `user`.
    *
    * @generated from rpc janua.sso.v1.SsoService.ExchangeSsoCode
    */
@@ -578,6 +897,64 @@ export const SsoService: GenService<{
     methodKind: "unary";
     input: typeof ExchangeSsoCodeRequestSchema;
     output: typeof ExchangeSsoCodeResponseSchema;
+  },
+  /**
+   * Claims an email domain for the organization. It routes StartSso and
+   * vouches for addresses only once verified: publish the returned TXT record
+   * and call VerifyDomain, or have a platform administrator approve it.
+   * Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+   * "sso:write".
+   *
+   * @generated from rpc janua.sso.v1.SsoService.CreateDomain
+   */
+  createDomain: {
+    methodKind: "unary";
+    input: typeof CreateDomainRequestSchema;
+    output: typeof CreateDomainResponseSchema;
+  },
+  /**
+   * Lists the domains the organization claims. Org permission "sso:write".
+   *
+   * @generated from rpc janua.sso.v1.SsoService.ListDomains
+   */
+  listDomains: {
+    methodKind: "unary";
+    input: typeof ListDomainsRequestSchema;
+    output: typeof ListDomainsResponseSchema;
+  },
+  /**
+   * Looks up the domain's TXT record now and marks the domain verified when
+   * it holds the organization's token. Another organization's verification
+   * of the same domain answers CONFLICT. Org permission "sso:write".
+   *
+   * @generated from rpc janua.sso.v1.SsoService.VerifyDomain
+   */
+  verifyDomain: {
+    methodKind: "unary";
+    input: typeof VerifyDomainRequestSchema;
+    output: typeof VerifyDomainResponseSchema;
+  },
+  /**
+   * Marks a domain verified without DNS: the operator's approval. Platform
+   * administrators only.
+   *
+   * @generated from rpc janua.sso.v1.SsoService.ApproveDomain
+   */
+  approveDomain: {
+    methodKind: "unary";
+    input: typeof ApproveDomainRequestSchema;
+    output: typeof ApproveDomainResponseSchema;
+  },
+  /**
+   * Withdraws the organization's claim on a domain. Org permission
+   * "sso:write".
+   *
+   * @generated from rpc janua.sso.v1.SsoService.DeleteDomain
+   */
+  deleteDomain: {
+    methodKind: "unary";
+    input: typeof DeleteDomainRequestSchema;
+    output: typeof DeleteDomainResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_janua_sso_v1_sso_service, 0);

@@ -57,11 +57,13 @@ class RegisterResponse {
         tokens: $pj.message($pj.field(json, 'tokens', 'tokens'), $janua_auth_v1_auth.TokenPair.fromJson),
       );
 
-  /// The new user.
+  /// The new user. Absent when the server hides whether an address is
+  /// registered (see Register).
   $janua_users_v1_user.User? user;
 
   /// Tokens for a new session. Absent when the server requires a verified
-  /// email before sign-in: the user follows the emailed link, then signs in.
+  /// email before sign-in, or hides whether an address is registered: the
+  /// user follows the emailed link, then signs in.
   $janua_auth_v1_auth.TokenPair? tokens;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
@@ -903,7 +905,13 @@ class AuthServiceClient {
   );
 
   /// Creates an account with a password. Anyone, while sign-up is open.
-  /// Limited per client IP (30 per hour by default).
+  /// Limited per client IP (30 per hour by default). An address that already
+  /// has an account answers CONFLICT_ERROR, unless the server hides that
+  /// (SIGNUP_EXISTING_EMAIL=notify): then every valid request answers an empty
+  /// RegisterResponse (no `user`, no `tokens`), whether the address is new or
+  /// not. A new address gets its account and a verification link; an
+  /// existing address's owner gets a notice that someone tried to sign up.
+  /// Either way the user continues from the mailbox, then signs in.
   Future<RegisterResponse> register(RegisterRequest request) =>
       _transport.call(_registerRoute, request.toJson(), RegisterResponse.fromJson);
 

@@ -211,8 +211,9 @@ class DeleteFactorRequest {
   String factorId;
 
   /// A current code of the caller's authenticator app, needed when the
-  /// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise). Over
-  /// REST, a query parameter.
+  /// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+  /// Wrong codes count toward the account's brute-force limits. Over REST, a
+  /// query parameter.
   String totpCode;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
@@ -313,7 +314,9 @@ class RegenerateRecoveryCodesRequest {
       );
 
   /// Optional proof that the caller holds a current second factor: a code
-  /// from their TOTP app.
+  /// from their TOTP app, needed when the caller signed in more than 10
+  /// minutes ago (MFA_REQUIRED otherwise). Wrong codes count toward the
+  /// account's brute-force limits.
   String totpCode;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
@@ -356,20 +359,28 @@ class RegenerateRecoveryCodesResponse {
 class BeginPasskeyRegistrationRequest {
   BeginPasskeyRegistrationRequest({
     this.name = '',
+    this.totpCode = '',
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory BeginPasskeyRegistrationRequest.fromJson(Map<String, Object?> json) => BeginPasskeyRegistrationRequest(
         name: $pj.string($pj.field(json, 'name', 'name')),
+        totpCode: $pj.string($pj.field(json, 'totpCode', 'totp_code')),
       );
 
   /// Name for the new passkey, at most 100 characters; may be empty.
   String name;
 
+  /// A current code of the caller's authenticator app, needed when the
+  /// caller signed in more than 10 minutes ago (MFA_REQUIRED otherwise).
+  /// Wrong codes count toward the account's brute-force limits.
+  String totpCode;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (name.isNotEmpty) json['name'] = name;
+    if (totpCode.isNotEmpty) json['totpCode'] = totpCode;
     return json;
   }
 
@@ -728,7 +739,9 @@ class MfaServiceClient {
 
   /// Starts TOTP enrollment: creates a pending TOTP factor and returns its
   /// secret, the only time the secret is shown. ConfirmTotp activates it.
-  /// Self.
+  /// Self, signed in less than 10 minutes ago: an older session gets
+  /// MFA_REQUIRED and must sign in again (a caller enrolling an app has no
+  /// other app whose code could stand in).
   Future<EnrollTotpResponse> enrollTotp(EnrollTotpRequest request) =>
       _transport.call(_enrollTotpRoute, request.toJson(), EnrollTotpResponse.fromJson);
 
@@ -742,8 +755,10 @@ class MfaServiceClient {
     tokensField: null,
   );
 
-  /// Activates a pending TOTP factor with a current code from the app; if
-  /// that turns MFA on, also returns the caller's new recovery codes. Self.
+  /// Activates a pending TOTP factor with a current code from the app; that
+  /// code is then used and cannot answer a sign-in. If this turns MFA on, also
+  /// returns the caller's new recovery codes. Self, within 10 minutes of
+  /// EnrollTotp or of signing in (MFA_REQUIRED otherwise: sign in again).
   Future<ConfirmTotpResponse> confirmTotp(ConfirmTotpRequest request) =>
       _transport.call(_confirmTotpRoute, request.toJson(), ConfirmTotpResponse.fromJson);
 
@@ -758,7 +773,8 @@ class MfaServiceClient {
   );
 
   /// Removes one of the caller's factors. Removing the last TOTP or passkey
-  /// factor turns MFA off and removes the recovery codes. Self.
+  /// factor turns MFA off and removes the recovery codes. Self, signed in
+  /// less than 10 minutes ago or giving `totp_code` (MFA_REQUIRED otherwise).
   Future<DeleteFactorResponse> deleteFactor(DeleteFactorRequest request) =>
       _transport.call(_deleteFactorRoute, request.toJson(), DeleteFactorResponse.fromJson);
 
@@ -787,7 +803,8 @@ class MfaServiceClient {
   );
 
   /// Replaces the caller's recovery codes with new ones; the old ones stop
-  /// working. Self, with MFA on.
+  /// working. Self, with MFA on, signed in less than 10 minutes ago or giving
+  /// `totp_code` (MFA_REQUIRED otherwise).
   Future<RegenerateRecoveryCodesResponse> regenerateRecoveryCodes(RegenerateRecoveryCodesRequest request) =>
       _transport.call(_regenerateRecoveryCodesRoute, request.toJson(), RegenerateRecoveryCodesResponse.fromJson);
 
@@ -802,7 +819,9 @@ class MfaServiceClient {
   );
 
   /// Starts registering a passkey for the caller: returns the WebAuthn
-  /// creation options to pass to `navigator.credentials.create()`. Self.
+  /// creation options to pass to `navigator.credentials.create()`. Self,
+  /// signed in less than 10 minutes ago or giving `totp_code`: MFA_REQUIRED
+  /// otherwise (without an authenticator app, sign in again).
   Future<BeginPasskeyRegistrationResponse> beginPasskeyRegistration(BeginPasskeyRegistrationRequest request) =>
       _transport.call(_beginPasskeyRegistrationRoute, request.toJson(), BeginPasskeyRegistrationResponse.fromJson);
 
@@ -817,7 +836,9 @@ class MfaServiceClient {
   );
 
   /// Finishes registering a passkey with the authenticator's response; the
-  /// new factor is active at once. Self.
+  /// new factor is active at once. Self, finishing a ceremony begun by
+  /// BeginPasskeyRegistration: that call asked for the recent sign-in or
+  /// code, and a ceremony lasts 5 minutes.
   Future<FinishPasskeyRegistrationResponse> finishPasskeyRegistration(FinishPasskeyRegistrationRequest request) =>
       _transport.call(_finishPasskeyRegistrationRoute, request.toJson(), FinishPasskeyRegistrationResponse.fromJson);
 

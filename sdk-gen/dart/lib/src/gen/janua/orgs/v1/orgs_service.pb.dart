@@ -409,24 +409,30 @@ class AddMemberRequest {
   String toString() => '${runtimeType}${toJson()}';
 }
 
-/// Response of OrganizationService.AddMember; REST returns the bare `member`.
+/// Response of OrganizationService.AddMember.
 class AddMemberResponse {
   AddMemberResponse({
     this.member,
+    this.invitation,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory AddMemberResponse.fromJson(Map<String, Object?> json) => AddMemberResponse(
         member: $pj.message($pj.field(json, 'member', 'member'), $janua_orgs_v1_organization.Member.fromJson),
+        invitation: $pj.message($pj.field(json, 'invitation', 'invitation'), $janua_orgs_v1_organization.Invitation.fromJson),
       );
 
-  /// The new membership.
+  /// Never set: the user becomes a member only by accepting `invitation`.
   $janua_orgs_v1_organization.Member? member;
+
+  /// The invitation mailed to the user.
+  $janua_orgs_v1_organization.Invitation? invitation;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (member != null) json['member'] = member!.toJson();
+    if (invitation != null) json['invitation'] = invitation!.toJson();
     return json;
   }
 
@@ -1550,14 +1556,16 @@ class OrganizationServiceClient {
     httpMethod: 'POST',
     path: '/api/v1/organizations/{organizationId}/members',
     body: '*',
-    responseBody: 'member',
+    responseBody: '',
     public: false,
     tokensField: null,
   );
 
-  /// Adds an existing user to an organization directly, without an
-  /// invitation. Org permission "members:write"; only an owner may add an
-  /// owner.
+  /// Invites an existing user, by id, to join with a role: nobody becomes a
+  /// member without consent, so this mails the user an invitation (as
+  /// CreateInvitation does for their address) and the membership starts when
+  /// they accept it. Org permission "members:write"; only an owner may invite
+  /// an owner.
   Future<AddMemberResponse> addMember(AddMemberRequest request) =>
       _transport.call(_addMemberRoute, request.toJson(), AddMemberResponse.fromJson);
 

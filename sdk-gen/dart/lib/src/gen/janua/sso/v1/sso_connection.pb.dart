@@ -88,7 +88,8 @@ class SsoConnection {
   SsoProtocol protocol;
 
   /// Email domains (such as "example.com") whose users StartSso sends to this
-  /// connection. A domain belongs to at most one connection on the platform.
+  /// connection, once the organization has verified them (CreateDomain);
+  /// several organizations may declare a domain, only one can verify it.
   List<String> domains;
 
   /// Create the user, and their membership in the organization, on their

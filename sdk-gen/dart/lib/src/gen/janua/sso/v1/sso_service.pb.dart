@@ -8,6 +8,340 @@ import '../../auth/v1/auth.pb.dart' as $janua_auth_v1_auth;
 import 'sso_connection.pb.dart' as $janua_sso_v1_sso_connection;
 import '../../users/v1/user.pb.dart' as $janua_users_v1_user;
 
+/// An email domain an organization claims, and how to prove it.
+class Domain {
+  Domain({
+    this.id = '',
+    this.organizationId = '',
+    this.domain = '',
+    this.verified = false,
+    this.verifiedBy = '',
+    this.verifiedAt,
+    this.verificationRecordName = '',
+    this.verificationRecordValue = '',
+    this.createdAt,
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory Domain.fromJson(Map<String, Object?> json) => Domain(
+        id: $pj.string($pj.field(json, 'id', 'id')),
+        organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
+        domain: $pj.string($pj.field(json, 'domain', 'domain')),
+        verified: $pj.boolean($pj.field(json, 'verified', 'verified')),
+        verifiedBy: $pj.string($pj.field(json, 'verifiedBy', 'verified_by')),
+        verifiedAt: $pj.timestamp($pj.field(json, 'verifiedAt', 'verified_at')),
+        verificationRecordName: $pj.string($pj.field(json, 'verificationRecordName', 'verification_record_name')),
+        verificationRecordValue: $pj.string($pj.field(json, 'verificationRecordValue', 'verification_record_value')),
+        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
+      );
+
+  /// Unique id (UUIDv7), assigned by the server.
+  String id;
+
+  /// The organization that claims it.
+  String organizationId;
+
+  /// The domain, lower case, such as "example.com".
+  String domain;
+
+  /// Whether the organization proved it.
+  bool verified;
+
+  /// How it was proved: "dns" or "operator"; empty while pending.
+  String verifiedBy;
+
+  /// When it was proved.
+  DateTime? verifiedAt;
+
+  /// The DNS name to publish a TXT record at: "_janua-challenge.<domain>".
+  String verificationRecordName;
+
+  /// The TXT record's value: "janua-verification=<token>".
+  String verificationRecordValue;
+
+  /// When the claim was made.
+  DateTime? createdAt;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (id.isNotEmpty) json['id'] = id;
+    if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
+    if (domain.isNotEmpty) json['domain'] = domain;
+    if (verified) json['verified'] = verified;
+    if (verifiedBy.isNotEmpty) json['verifiedBy'] = verifiedBy;
+    if (verifiedAt != null) json['verifiedAt'] = $pj.timestampOut(verifiedAt!);
+    if (verificationRecordName.isNotEmpty) json['verificationRecordName'] = verificationRecordName;
+    if (verificationRecordValue.isNotEmpty) json['verificationRecordValue'] = verificationRecordValue;
+    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for SsoService.CreateDomain.
+class CreateDomainRequest {
+  CreateDomainRequest({
+    this.organizationId = '',
+    this.domain = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory CreateDomainRequest.fromJson(Map<String, Object?> json) => CreateDomainRequest(
+        organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
+        domain: $pj.string($pj.field(json, 'domain', 'domain')),
+      );
+
+  /// Id of the organization.
+  String organizationId;
+
+  /// The domain to claim, such as "example.com".
+  String domain;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
+    if (domain.isNotEmpty) json['domain'] = domain;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of SsoService.CreateDomain; REST returns the bare `domain`.
+class CreateDomainResponse {
+  CreateDomainResponse({
+    this.domain,
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory CreateDomainResponse.fromJson(Map<String, Object?> json) => CreateDomainResponse(
+        domain: $pj.message($pj.field(json, 'domain', 'domain'), Domain.fromJson),
+      );
+
+  /// The claim, pending until verified.
+  Domain? domain;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (domain != null) json['domain'] = domain!.toJson();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for SsoService.ListDomains.
+class ListDomainsRequest {
+  ListDomainsRequest({
+    this.organizationId = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ListDomainsRequest.fromJson(Map<String, Object?> json) => ListDomainsRequest(
+        organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
+      );
+
+  /// Id of the organization.
+  String organizationId;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of SsoService.ListDomains.
+class ListDomainsResponse {
+  ListDomainsResponse({
+    List<Domain>? domains,
+  }) : domains = domains ?? <Domain>[];
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ListDomainsResponse.fromJson(Map<String, Object?> json) => ListDomainsResponse(
+        domains: $pj.list($pj.field(json, 'domains', 'domains'), (v) => $pj.message(v, Domain.fromJson)!),
+      );
+
+  /// Every domain the organization claims (at most 100), by name.
+  List<Domain> domains;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (domains.isNotEmpty) json['domains'] = domains.map((v) => v.toJson()).toList();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for SsoService.VerifyDomain.
+class VerifyDomainRequest {
+  VerifyDomainRequest({
+    this.organizationId = '',
+    this.domainId = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory VerifyDomainRequest.fromJson(Map<String, Object?> json) => VerifyDomainRequest(
+        organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
+        domainId: $pj.string($pj.field(json, 'domainId', 'domain_id')),
+      );
+
+  /// Id of the organization.
+  String organizationId;
+
+  /// Id of the domain.
+  String domainId;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
+    if (domainId.isNotEmpty) json['domainId'] = domainId;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of SsoService.VerifyDomain; REST returns the bare `domain`.
+class VerifyDomainResponse {
+  VerifyDomainResponse({
+    this.domain,
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory VerifyDomainResponse.fromJson(Map<String, Object?> json) => VerifyDomainResponse(
+        domain: $pj.message($pj.field(json, 'domain', 'domain'), Domain.fromJson),
+      );
+
+  /// The domain, verified.
+  Domain? domain;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (domain != null) json['domain'] = domain!.toJson();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for SsoService.ApproveDomain.
+class ApproveDomainRequest {
+  ApproveDomainRequest({
+    this.domainId = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ApproveDomainRequest.fromJson(Map<String, Object?> json) => ApproveDomainRequest(
+        domainId: $pj.string($pj.field(json, 'domainId', 'domain_id')),
+      );
+
+  /// Id of the domain.
+  String domainId;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (domainId.isNotEmpty) json['domainId'] = domainId;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of SsoService.ApproveDomain; REST returns the bare `domain`.
+class ApproveDomainResponse {
+  ApproveDomainResponse({
+    this.domain,
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ApproveDomainResponse.fromJson(Map<String, Object?> json) => ApproveDomainResponse(
+        domain: $pj.message($pj.field(json, 'domain', 'domain'), Domain.fromJson),
+      );
+
+  /// The domain, verified by the operator.
+  Domain? domain;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (domain != null) json['domain'] = domain!.toJson();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for SsoService.DeleteDomain.
+class DeleteDomainRequest {
+  DeleteDomainRequest({
+    this.organizationId = '',
+    this.domainId = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory DeleteDomainRequest.fromJson(Map<String, Object?> json) => DeleteDomainRequest(
+        organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
+        domainId: $pj.string($pj.field(json, 'domainId', 'domain_id')),
+      );
+
+  /// Id of the organization.
+  String organizationId;
+
+  /// Id of the domain.
+  String domainId;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
+    if (domainId.isNotEmpty) json['domainId'] = domainId;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of SsoService.DeleteDomain: empty on success.
+class DeleteDomainResponse {
+  DeleteDomainResponse();
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  // ignore: avoid_unused_constructor_parameters
+  factory DeleteDomainResponse.fromJson(Map<String, Object?> json) => DeleteDomainResponse();
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
 /// Request for SsoService.CreateSsoConnection: the fields of the new
 /// connection (see SsoConnection for each).
 class CreateSsoConnectionRequest {
@@ -47,7 +381,9 @@ class CreateSsoConnectionRequest {
   /// SAML or OIDC; decides which of `saml` and `oidc` is read.
   $janua_sso_v1_sso_connection.SsoProtocol protocol;
 
-  /// Email domains routed to this connection by StartSso.
+  /// Email domains of the connection's users. Each routes StartSso and
+  /// vouches for addresses only once the organization verified it
+  /// (CreateDomain); public mail domains are refused.
   List<String> domains;
 
   /// Create users and memberships on first SSO sign-in.
@@ -477,30 +813,38 @@ class ExchangeSsoCodeRequest {
   String toString() => '${runtimeType}${toJson()}';
 }
 
-/// Response of SsoService.ExchangeSsoCode.
+/// Response of SsoService.ExchangeSsoCode: `user` and `tokens`, or
+/// `mfa_challenge` alone.
 class ExchangeSsoCodeResponse {
   ExchangeSsoCodeResponse({
     this.user,
     this.tokens,
+    this.mfaChallenge,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory ExchangeSsoCodeResponse.fromJson(Map<String, Object?> json) => ExchangeSsoCodeResponse(
         user: $pj.message($pj.field(json, 'user', 'user'), $janua_users_v1_user.User.fromJson),
         tokens: $pj.message($pj.field(json, 'tokens', 'tokens'), $janua_auth_v1_auth.TokenPair.fromJson),
+        mfaChallenge: $pj.message($pj.field(json, 'mfaChallenge', 'mfa_challenge'), $janua_auth_v1_auth.MfaChallenge.fromJson),
       );
 
-  /// The signed-in user.
+  /// The signed-in (or, for a link, the linked) user.
   $janua_users_v1_user.User? user;
 
-  /// Tokens for the new session.
+  /// Tokens for the new session; unset for a link or a challenge.
   $janua_auth_v1_auth.TokenPair? tokens;
+
+  /// Set instead of `user` and `tokens` when the account's second factor is
+  /// needed: answer it with MfaService.VerifyMfaChallenge.
+  $janua_auth_v1_auth.MfaChallenge? mfaChallenge;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (user != null) json['user'] = user!.toJson();
     if (tokens != null) json['tokens'] = tokens!.toJson();
+    if (mfaChallenge != null) json['mfaChallenge'] = mfaChallenge!.toJson();
     return json;
   }
 
@@ -604,9 +948,12 @@ class SsoServiceClient {
     tokensField: null,
   );
 
-  /// Starts an SSO sign-in: finds the connection (by email domain,
-  /// organization or id) or social provider and returns the URL to send the
-  /// browser to. Anyone.
+  /// Starts an SSO sign-in: finds the connection (by an email domain the
+  /// organization verified, by organization or by id) or social provider and
+  /// returns the URL to send the browser to. Anyone. Called with a user's
+  /// access token, it links instead: the identity the IdP vouches for is
+  /// linked to the caller's account when that same session exchanges the code
+  /// ("connect your company SSO").
   Future<StartSsoResponse> startSso(StartSsoRequest request) =>
       _transport.call(_startSsoRoute, request.toJson(), StartSsoResponse.fromJson);
 
@@ -621,9 +968,90 @@ class SsoServiceClient {
   );
 
   /// Exchanges the one-time code that the SSO sign-in appended to the app's
-  /// `redirect_uri` for a session. The holder of the code; it is single use
-  /// and short-lived.
+  /// `redirect_uri` for a session, or for an MFA challenge when the account has
+  /// a second factor and the platform does not trust the connection for it
+  /// (finish with MfaService.VerifyMfaChallenge). The holder of the code; it is
+  /// single use and short-lived. A link (StartSso with an access token) must be
+  /// exchanged by the session that started it and returns only `user`.
   Future<ExchangeSsoCodeResponse> exchangeSsoCode(ExchangeSsoCodeRequest request) =>
       _transport.call(_exchangeSsoCodeRoute, request.toJson(), ExchangeSsoCodeResponse.fromJson);
+
+  static const _createDomainRoute = $rt.RestRoute(
+    rpc: '/janua.sso.v1.SsoService/CreateDomain',
+    httpMethod: 'POST',
+    path: '/api/v1/organizations/{organizationId}/domains',
+    body: '*',
+    responseBody: 'domain',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Claims an email domain for the organization. It routes StartSso and
+  /// vouches for addresses only once verified: publish the returned TXT record
+  /// and call VerifyDomain, or have a platform administrator approve it.
+  /// Public mail domains (gmail.com, ...) cannot be claimed. Org permission
+  /// "sso:write".
+  Future<CreateDomainResponse> createDomain(CreateDomainRequest request) =>
+      _transport.call(_createDomainRoute, request.toJson(), CreateDomainResponse.fromJson);
+
+  static const _listDomainsRoute = $rt.RestRoute(
+    rpc: '/janua.sso.v1.SsoService/ListDomains',
+    httpMethod: 'GET',
+    path: '/api/v1/organizations/{organizationId}/domains',
+    body: '',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Lists the domains the organization claims. Org permission "sso:write".
+  Future<ListDomainsResponse> listDomains(ListDomainsRequest request) =>
+      _transport.call(_listDomainsRoute, request.toJson(), ListDomainsResponse.fromJson);
+
+  static const _verifyDomainRoute = $rt.RestRoute(
+    rpc: '/janua.sso.v1.SsoService/VerifyDomain',
+    httpMethod: 'POST',
+    path: '/api/v1/organizations/{organizationId}/domains/{domainId}/verify',
+    body: '*',
+    responseBody: 'domain',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Looks up the domain's TXT record now and marks the domain verified when
+  /// it holds the organization's token. Another organization's verification
+  /// of the same domain answers CONFLICT. Org permission "sso:write".
+  Future<VerifyDomainResponse> verifyDomain(VerifyDomainRequest request) =>
+      _transport.call(_verifyDomainRoute, request.toJson(), VerifyDomainResponse.fromJson);
+
+  static const _approveDomainRoute = $rt.RestRoute(
+    rpc: '/janua.sso.v1.SsoService/ApproveDomain',
+    httpMethod: 'POST',
+    path: '/api/v1/domains/{domainId}/approve',
+    body: '*',
+    responseBody: 'domain',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Marks a domain verified without DNS: the operator's approval. Platform
+  /// administrators only.
+  Future<ApproveDomainResponse> approveDomain(ApproveDomainRequest request) =>
+      _transport.call(_approveDomainRoute, request.toJson(), ApproveDomainResponse.fromJson);
+
+  static const _deleteDomainRoute = $rt.RestRoute(
+    rpc: '/janua.sso.v1.SsoService/DeleteDomain',
+    httpMethod: 'DELETE',
+    path: '/api/v1/organizations/{organizationId}/domains/{domainId}',
+    body: '',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Withdraws the organization's claim on a domain. Org permission
+  /// "sso:write".
+  Future<DeleteDomainResponse> deleteDomain(DeleteDomainRequest request) =>
+      _transport.call(_deleteDomainRoute, request.toJson(), DeleteDomainResponse.fromJson);
 
 }
