@@ -48,6 +48,7 @@ use futures::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
 use crate::cache::{Cache, CacheResult, InProcessCache};
+use crate::client_address::limit_key;
 use crate::config::LoginLimits;
 use crate::error::Error;
 
@@ -472,12 +473,13 @@ impl AccountKeys {
     }
 }
 
+/// Per-IP keys count an IPv6 client by its /64: one host usually holds the whole network.
 fn ip_failures_key(ip: &str) -> String {
-    format!("bf:ip:{ip}:failures")
+    format!("bf:ip:{}:failures", limit_key(ip))
 }
 
 fn signup_key(ip: &str) -> String {
-    format!("signup:ip:{ip}")
+    format!("signup:ip:{}", limit_key(ip))
 }
 
 /// The wait before the next attempt after `failures` failures: none before `delay_after`,

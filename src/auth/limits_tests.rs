@@ -49,6 +49,7 @@ against_both_backends!(
     lock_expires_by_itself,
     ip_budget_refuses_after_max_failures_across_accounts,
     signups_beyond_the_hourly_budget_are_refused,
+    ipv6_clients_share_the_sign_up_budget_of_their_64,
     unlock_clears_lock_delay_and_failures,
     cache_keys_never_hold_the_email_in_clear,
 );
@@ -392,6 +393,24 @@ async fn ip_budget_refuses_after_max_failures_across_accounts(backend: Backend) 
     assert_about(retry, limits.ip_window);
     allowed(&guard, "fresh@example.com", Some(OTHER_IP)).await;
     allowed(&guard, "fresh@example.com", None).await;
+}
+
+async fn ipv6_clients_share_the_sign_up_budget_of_their_64(backend: Backend) {
+    let limits = LoginLimits {
+        signups_per_hour: 2,
+        ..default_limits()
+    };
+    let (guard, _) = guard(&backend, limits).await;
+
+    guard.check_signup(Some("2001:db8:1:2::1")).await.unwrap();
+    guard
+        .check_signup(Some("2001:db8:1:2:ffff::9"))
+        .await
+        .unwrap();
+
+    let error = guard.check_signup(Some("2001:db8:1:2::abcd")).await;
+    assert!(matches!(error, Err(Error::RateLimited { .. })), "{error:?}");
+    guard.check_signup(Some("2001:db8:1:3::1")).await.unwrap();
 }
 
 async fn signups_beyond_the_hourly_budget_are_refused(backend: Backend) {

@@ -382,7 +382,7 @@ async fn exchange_as(app: &TestApp, outcome: &Outcome, token: Option<&str>) -> (
 /// The one-time token of the newest mail to `to` whose subject mentions `topic`, waiting
 /// for it to be queued.
 async fn mailed_token(app: &TestApp, to: &str, topic: &str) -> String {
-    for _ in 0..100 {
+    for _ in 0..400 {
         let outbox = app.app.mail.read_outbox(to).await.unwrap();
         if let Some(mail) = outbox
             .iter()
