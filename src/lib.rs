@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod orgs;
 pub mod outbound;
 pub mod proto;
+pub mod rpc;
 pub mod server;
 pub mod sso;
 pub mod store;

@@ -197,7 +197,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
-        .merge(crate::sso::routes::router());
+        .merge(crate::sso::routes::router(app.sso.clone()));
     // With a listener of its own, /metrics is not on the API port at all.
     let fixed = if app.config.metrics.address.is_none() {
         fixed.merge(metrics_router())
