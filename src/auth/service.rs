@@ -14,6 +14,7 @@ use super::{
     credentials::{Email, NewPassword, presented_password},
     limits::{Attempt, BruteForceGuard},
     revocation::Revocations,
+    second_step_gate::{IssuedChallenge, SecondStepGate},
     signup::QuietSignup,
     store,
     tokens::{self, AccessGrant},
@@ -25,7 +26,6 @@ use crate::{
     crypto::{Keyring, PasswordHasher},
     error::Error,
     mail::Mailer,
-    mfa::{IssuedChallenge, SecondStep},
     store::{
         Db,
         entities::{refresh_token, session, user},
@@ -92,7 +92,7 @@ pub struct Authentication {
     pub(super) mail: Arc<Mailer>,
     pub(super) revocations: Arc<Revocations>,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) second_step: Arc<SecondStep>,
+    pub(super) second_step: Arc<dyn SecondStepGate>,
     pub(super) settings: AuthSettings,
 }
 
@@ -119,7 +119,7 @@ impl Authentication {
         mail: Arc<Mailer>,
         revocations: Arc<Revocations>,
         clock: Arc<dyn Clock>,
-        second_step: Arc<SecondStep>,
+        second_step: Arc<dyn SecondStepGate>,
         settings: AuthSettings,
     ) -> Self {
         Self {

@@ -13,7 +13,7 @@ mod step_up;
 pub mod store;
 mod totp;
 
-pub use challenge::{Challenges, IssuedChallenge};
+pub use challenge::Challenges;
 pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
 pub use relying_party::RelyingParty;
 pub use second_step::SecondStep;

@@ -304,8 +304,8 @@ pub async fn delete_role(db: &impl ConnectionTrait, id: &str) -> Result<(), DbEr
     Ok(())
 }
 
-/// Renames a role wherever the organization names it: memberships, invitations, API keys,
-/// SSO connections.
+/// Renames a role wherever this capability names it: memberships, invitations, API keys.
+/// (Other capabilities follow through `RoleReferences`.)
 pub async fn rename_role_references(
     db: &impl ConnectionTrait,
     organization_id: &str,
@@ -331,60 +331,11 @@ pub async fn rename_role_references(
         .filter(api_key::Column::Role.eq(from))
         .exec(db)
         .await?;
-    rename_sso_role_references(db, organization_id, from, to).await
-}
-
-/// SSO connections name roles as their default and in their group mapping (JSON).
-async fn rename_sso_role_references(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    from: &str,
-    to: &str,
-) -> Result<(), DbErr> {
-    for row in crate::sso::store::connection_rows_of(db, organization_id).await? {
-        let mut changed = row.clone();
-        if changed.default_role == from {
-            changed.default_role = to.to_owned();
-        }
-        if let Some(groups) = changed
-            .attribute_mapping
-            .get_mut("group_roles")
-            .and_then(serde_json::Value::as_object_mut)
-        {
-            for role in groups.values_mut() {
-                if role.as_str() == Some(from) {
-                    *role = serde_json::Value::from(to);
-                }
-            }
-        }
-        if changed != row {
-            changed.into_active_model().reset_all().update(db).await?;
-        }
-    }
     Ok(())
 }
 
-/// Whether an SSO connection of the organization hands out the role.
-async fn sso_role_in_use(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    name: &str,
-) -> Result<bool, DbErr> {
-    Ok(crate::sso::store::connection_rows_of(db, organization_id)
-        .await?
-        .iter()
-        .any(|row| {
-            row.default_role == name
-                || row
-                    .attribute_mapping
-                    .get("group_roles")
-                    .and_then(serde_json::Value::as_object)
-                    .is_some_and(|groups| groups.values().any(|r| r.as_str() == Some(name)))
-        }))
-}
-
-/// Whether any membership, pending invitation, live API key or SSO connection of the
-/// organization holds the role.
+/// Whether any membership, pending invitation or live API key of the organization holds the
+/// role. (Other capabilities answer through `RoleReferences`.)
 pub async fn role_in_use(
     db: &impl ConnectionTrait,
     organization_id: &str,
@@ -409,5 +360,5 @@ pub async fn role_in_use(
         )
         .count(db)
         .await?;
-    Ok(invitations + keys > 0 || sso_role_in_use(db, organization_id, name).await?)
+    Ok(invitations + keys > 0)
 }

@@ -16,7 +16,7 @@ use crate::{
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
     server::metrics::Metrics,
-    sso::{Sso, SsoSettings},
+    sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
     users::Users,
 };
@@ -112,6 +112,7 @@ impl App {
             clock.clone(),
             mail.clone(),
             revocations.clone(),
+            Arc::new(ConnectionRoles),
             config.app_url.clone(),
         ));
         let sso = Arc::new(Sso::new(
