@@ -2,6 +2,7 @@
 //! each capability lives in its own module, shared pieces once.
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod cache;
 pub mod client_address;

@@ -6,7 +6,7 @@ use std::{path::Path, sync::Arc};
 use prost_reflect::DescriptorPool;
 
 use crate::{
-    audit::AuditLog,
+    audit_log::AuditLog,
     auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},

@@ -37,7 +37,7 @@ use tower_http::{
 pub use app::{App, Migrations, open_keyring};
 
 use crate::{
-    audit::grpc::AuditGrpc,
+    audit_log::grpc::AuditGrpc,
     auth::{Authenticator, grpc::AuthGrpc},
     mfa::grpc::MfaGrpc,
     orgs::grpc::OrganizationGrpc,
