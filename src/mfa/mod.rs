@@ -10,7 +10,7 @@ pub(crate) mod relying_party;
 mod second_step;
 mod service;
 mod step_up;
-pub mod store;
+mod store;
 mod totp;
 
 pub use challenge::Challenges;

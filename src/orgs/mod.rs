@@ -13,7 +13,7 @@ mod role_references;
 pub mod roles;
 pub mod scope;
 mod service;
-pub mod store;
+mod store;
 
 pub use members::Member;
 pub use role_admin::{RoleChanges, RoleView};

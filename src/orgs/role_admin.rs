@@ -13,8 +13,8 @@ use super::{
 };
 use crate::{
     audit,
-    auth::Caller,
     error::Error,
+    principal::Caller,
     store::{Page, entities::role},
 };
 

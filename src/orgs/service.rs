@@ -15,13 +15,15 @@ use super::{
 };
 use crate::{
     audit::{self, AuditEvent, ClientInfo},
-    auth::{Caller, Principal, Requirement, Revocations, store as sessions},
     clock::Clock,
     error::Error,
     mail::Mailer,
+    principal::{Caller, Principal, Requirement},
+    revocation::Revocations,
     store::{
         Cursor, Db,
         entities::{membership, organization},
+        sessions,
     },
 };
 

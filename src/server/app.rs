@@ -7,7 +7,7 @@ use prost_reflect::DescriptorPool;
 
 use crate::{
     audit_log::AuditLog,
-    auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
+    auth::{AuthSettings, Authentication, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},
     config::Config,
@@ -15,6 +15,7 @@ use crate::{
     mail::Mailer,
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
+    revocation::Revocations,
     server::metrics::Metrics,
     sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
