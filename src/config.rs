@@ -271,6 +271,20 @@ fn list(raw: Option<&str>) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+/// HTTPS, or HTTP to this machine (127.0.0.0/8, ::1, localhost).
+pub fn is_secure_or_loopback(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host_str().is_some(),
+        "http" => match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
 fn parse_url(name: &'static str, raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw).map_err(|e| problem(name, format!("{raw:?} is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -471,7 +485,7 @@ fn social_endpoints(vars: &Vars) -> Result<SocialEndpoints, ConfigError> {
     // Sign-in answers from these must not cross the network in clear.
     let url = |name: &'static str, default: &str| -> Result<Url, ConfigError> {
         let url = parse_url(name, vars.get(name).unwrap_or(default))?;
-        if !crate::sso::oidc::is_secure_or_loopback(&url) {
+        if !is_secure_or_loopback(&url) {
             return Err(problem(
                 name,
                 "must be https (http only for loopback hosts)",

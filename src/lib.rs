@@ -2,11 +2,13 @@
 //! each capability lives in its own module, shared pieces once.
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod cache;
 pub mod client_address;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
 pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
@@ -16,9 +18,13 @@ pub mod metadata;
 pub mod mfa;
 pub mod orgs;
 pub mod outbound;
+pub mod principal;
 pub mod proto;
+pub mod revocation;
+pub mod rpc;
 pub mod server;
 pub mod sso;
 pub mod store;
 pub mod update_mask;
+pub mod user_message;
 pub mod users;

@@ -1,14 +1,8 @@
-//! The audit log: every security event (sign-in, failure, lock, password change, MFA change,
-//! role change, key creation, SSO login) is written here with actor, IP and user agent.
-//! Writing an event never carries secrets: no passwords, tokens or keys in `metadata`.
-//! Reading it (AuditService) is `query`, with its queries in `store`.
-
-mod convert;
-pub mod grpc;
-mod query;
-mod store;
-
-pub use query::{AuditLog, EventFilter};
+//! The audit log's writing side: every security event (sign-in, failure, lock, password
+//! change, MFA change, role change, key creation, SSO login) is written here with actor, IP
+//! and user agent. Writing an event never carries secrets: no passwords, tokens or keys in
+//! `metadata`. Every capability writes through `record`, so this module depends on none of
+//! them; reading the log (AuditService) is the `audit_log` capability.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};

@@ -5,17 +5,13 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{
-    Caller, Principal,
-    service::{Authentication, LoginOutcome, Registration, SignedIn, TokenPair},
-};
+use super::service::{Authentication, LoginOutcome, Registration, SignedIn, TokenPair};
 use crate::{
-    audit::ClientInfo,
-    client_address::ClientAddress,
-    error::Error,
+    metadata::timestamp,
     proto::janua::auth::v1::{self as pb, auth_service_server::AuthService},
+    rpc::{caller, client_info, principal},
     store::Page,
-    users::convert::{timestamp, user_to_proto},
+    user_message::user_to_proto,
 };
 
 pub struct AuthGrpc {
@@ -25,44 +21,6 @@ pub struct AuthGrpc {
 impl AuthGrpc {
     pub fn new(auth: Arc<Authentication>) -> Self {
         Self { auth }
-    }
-}
-
-/// What the access layer attached to a request (the caller, its requirement); absent only
-/// when no credential was verified.
-pub fn attached<E: Clone + Send + Sync + 'static, T>(request: &Request<T>) -> Result<E, Status> {
-    request
-        .extensions()
-        .get::<E>()
-        .cloned()
-        .ok_or_else(|| Error::Token("missing bearer token".into()).into())
-}
-
-/// The verified user the access layer attached.
-pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
-    attached(request)
-}
-
-/// The verified caller (a user or an API key) the access layer attached.
-pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
-    attached(request)
-}
-
-/// Where the request came from, for sessions and the audit log: the client address the
-/// server's edge attached (the peer, or what trusted proxies forwarded).
-pub fn client_info<T>(request: &Request<T>) -> ClientInfo {
-    let ip = request
-        .extensions()
-        .get::<ClientAddress>()
-        .map(|ClientAddress(ip)| ip.to_string());
-    let user_agent = request
-        .metadata()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(512).collect());
-    ClientInfo {
-        ip_address: ip,
-        user_agent,
     }
 }
 

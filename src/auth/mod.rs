@@ -1,22 +1,21 @@
 //! Authentication: accounts, sign-in, tokens, sessions, recovery and brute-force defence
-//! (AuthService), and turning access tokens into a `Principal` for every RPC.
+//! (AuthService), and turning a request's credential into its `Caller` (`Authenticator`).
+//! The caller's types live in `principal`, the credential values in `credentials`, the
+//! session queries in `store::sessions`; whether a sign-in needs a second step is asked of
+//! a `SecondStepGate` that the MFA capability provides.
 
-pub(crate) mod credentials;
+mod authenticator;
+mod grant;
 pub mod grpc;
 pub mod limits;
 mod organization_scope;
-mod principal;
 mod recovery;
-mod revocation;
 mod second_factor;
+mod second_step_gate;
 mod service;
 mod signup;
-pub(crate) mod store;
-pub(crate) mod tokens;
 
-pub use principal::{
-    AccessClaims, ApiKeyPrincipal, Audience, Authenticator, Caller, Principal, Requirement,
-};
-pub use revocation::Revocations;
+pub use authenticator::Authenticator;
 pub use second_factor::FactorAttempt;
+pub use second_step_gate::{IssuedChallenge, SecondStepGate};
 pub use service::{AuthSettings, Authentication, Introspection, LoginOutcome, SignedIn, TokenPair};

@@ -2,12 +2,13 @@
 //! and issues tokens carrying `org_id`, `org_role` and the role's permissions; refreshing
 //! keeps the scope and re-reads the role, so a role change shows in the next token.
 
-use super::{Principal, service::Authentication, store};
+use super::service::Authentication;
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
     orgs::{self, roles::Permissions},
-    users::store as users,
+    principal::Principal,
+    store::{memberships, sessions, users},
 };
 
 use super::service::TokenPair;
@@ -24,11 +25,11 @@ impl Authentication {
         if organization_id.trim().is_empty() {
             return Err(Error::invalid("organization_id", "is required"));
         }
-        orgs::store::find_membership(&self.db, organization_id, &caller.user_id)
+        memberships::find_membership(&self.db, organization_id, &caller.user_id)
             .await?
             .ok_or(Error::NotFound("organization"))?;
         let now = self.clock.now();
-        let session = store::find_session(&self.db, &caller.session_id)
+        let session = sessions::find_session(&self.db, &caller.session_id)
             .await?
             .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
             .ok_or_else(|| Error::Token("the session has ended".into()))?;
@@ -37,7 +38,7 @@ impl Authentication {
             .filter(|u| u.status == "active")
             .ok_or_else(|| Error::Token("the account is not active".into()))?;
         let txn = crate::store::begin_write(&self.db).await?;
-        store::rescope_session(&txn, &session.id, organization_id).await?;
+        sessions::rescope_session(&txn, &session.id, organization_id).await?;
         let refresh = self.new_refresh_token(&txn, &session.id, now).await?;
         let event = AuditEvent::new(
             "session.organization_switched",
@@ -67,7 +68,7 @@ impl Authentication {
         user_id: &str,
         organization_id: &str,
     ) -> Result<(String, Permissions), Error> {
-        let membership = orgs::store::find_membership(&self.db, organization_id, user_id)
+        let membership = memberships::find_membership(&self.db, organization_id, user_id)
             .await?
             .ok_or_else(|| {
                 Error::Token("no longer a member of the session's organization".into())

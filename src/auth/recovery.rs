@@ -11,18 +11,19 @@ use sea_orm::ConnectionTrait;
 use url::Url;
 
 use super::{
-    Principal,
-    credentials::{Email, NewPassword, presented_password},
     service::{Authentication, LoginOutcome},
     signup::after_answer,
-    store, tokens,
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
+    credentials::{Email, NewPassword, presented_password, tokens},
     error::Error,
     mail::Mail,
-    store::entities::{one_time_token, user},
-    users::store as users,
+    principal::Principal,
+    store::{
+        entities::{one_time_token, user},
+        second_factors, sessions, users,
+    },
 };
 
 /// One kind of one-time token: its purpose, lifetime and the app page its link opens.
@@ -98,7 +99,7 @@ impl Authentication {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         users::set_password_hash(&txn, &account.id, &hash, now).await?;
-        let revoked = store::revoke_user_sessions(
+        let revoked = sessions::revoke_user_sessions(
             &txn,
             &account.id,
             Some(&principal.session_id),
@@ -136,14 +137,14 @@ impl Authentication {
         let hash = tokens::digest(token);
         let now = self.clock.now();
         // Read first, so a password the policy refuses does not burn the link.
-        let link = store::find_live_one_time_token(&self.db, &hash, PASSWORD_RESET.name, now)
+        let link = sessions::find_live_one_time_token(&self.db, &hash, PASSWORD_RESET.name, now)
             .await?
             .ok_or_else(invalid_token)?;
         let account = self.linked_account(&link).await?;
         let new = NewPassword::parse("new_password", new, &account.email_normalized)?;
         let password_hash = self.passwords.hash(new.secret()).await?;
         let txn = crate::store::begin_write(&self.db).await?;
-        store::consume_one_time_token(&txn, &hash, PASSWORD_RESET.name, now)
+        sessions::consume_one_time_token(&txn, &hash, PASSWORD_RESET.name, now)
             .await?
             .ok_or_else(invalid_token)?;
         users::set_password_hash(&txn, &account.id, &password_hash, now).await?;
@@ -153,7 +154,7 @@ impl Authentication {
             self.revoke_other_credentials(&txn, &account.id).await?;
         }
         let revoked =
-            store::revoke_user_sessions(&txn, &account.id, None, now, "password_reset").await?;
+            sessions::revoke_user_sessions(&txn, &account.id, None, now, "password_reset").await?;
         let event = AuditEvent::new("user.password_reset", Actor::User(account.id.clone()))
             .target("user", &account.id)
             .client(client.clone());
@@ -173,9 +174,9 @@ impl Authentication {
         db: &impl ConnectionTrait,
         user_id: &str,
     ) -> Result<(), Error> {
-        let passkeys = crate::mfa::store::delete_passkeys(db, user_id).await?;
-        if !crate::mfa::store::refresh_mfa_enabled(db, user_id).await? {
-            crate::mfa::store::delete_recovery_codes(db, user_id).await?;
+        let passkeys = second_factors::delete_passkeys(db, user_id).await?;
+        if !second_factors::refresh_mfa_enabled(db, user_id).await? {
+            second_factors::delete_recovery_codes(db, user_id).await?;
         }
         let links = crate::store::linked_identities::delete_all(db, user_id).await?;
         let event = AuditEvent::new("user.credentials_revoked", Actor::User(user_id.to_owned()))
@@ -202,7 +203,7 @@ impl Authentication {
     pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        let link = store::consume_one_time_token(
+        let link = sessions::consume_one_time_token(
             &txn,
             &tokens::digest(token),
             EMAIL_VERIFICATION.name,
@@ -276,7 +277,7 @@ impl Authentication {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let link =
-            store::consume_one_time_token(&txn, &tokens::digest(token), MAGIC_LINK.name, now)
+            sessions::consume_one_time_token(&txn, &tokens::digest(token), MAGIC_LINK.name, now)
                 .await?
                 .ok_or_else(invalid_token)?;
         let mut account = self.linked_account(&link).await?;
@@ -351,7 +352,7 @@ impl Authentication {
             expires_at: now + purpose.ttl,
             used_at: None,
         };
-        store::insert_one_time_token(db, row).await?;
+        sessions::insert_one_time_token(db, row).await?;
         let mut link = match base {
             Some(base) => base,
             None => self

@@ -7,7 +7,7 @@ use super::{limits::Attempt, service::Authentication};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
-    users::store as users,
+    store::users,
 };
 
 /// A second-factor answer counted against its account's limits, awaiting its check. Settle it

@@ -1,6 +1,6 @@
 //! The authentication capability: sign-up, sign-in, refresh-token rotation with reuse
-//! detection, sessions, and introspection. Rules live here; queries in `store` and
-//! `users::store`; transport in `grpc`. Each multi-row change is one transaction.
+//! detection, sessions, and introspection. Rules live here; queries in `store::sessions` and
+//! `store::users`; transport in `grpc`. Each multi-row change is one transaction.
 
 use std::{sync::Arc, time::Duration};
 
@@ -10,27 +10,26 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::{
-    AccessClaims, Caller, Principal,
-    credentials::{Email, NewPassword, presented_password},
+    grant::{self, AccessGrant},
     limits::{Attempt, BruteForceGuard},
-    revocation::Revocations,
+    second_step_gate::{IssuedChallenge, SecondStepGate},
     signup::QuietSignup,
-    store,
-    tokens::{self, AccessGrant},
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     clock::Clock,
     config::SignupExistingEmail,
+    credentials::{self, Email, NewPassword, presented_password, tokens},
     crypto::{Keyring, PasswordHasher},
     error::Error,
     mail::Mailer,
-    mfa::{IssuedChallenge, SecondStep},
+    principal::{AccessClaims, Caller, Principal},
+    revocation::Revocations,
     store::{
         Db,
         entities::{refresh_token, session, user},
+        sessions, users,
     },
-    users::store as users,
 };
 
 /// Lifetimes and links (from the configuration).
@@ -92,7 +91,7 @@ pub struct Authentication {
     pub(super) mail: Arc<Mailer>,
     pub(super) revocations: Arc<Revocations>,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) second_step: Arc<SecondStep>,
+    pub(super) second_step: Arc<dyn SecondStepGate>,
     pub(super) settings: AuthSettings,
 }
 
@@ -119,7 +118,7 @@ impl Authentication {
         mail: Arc<Mailer>,
         revocations: Arc<Revocations>,
         clock: Arc<dyn Clock>,
-        second_step: Arc<SecondStep>,
+        second_step: Arc<dyn SecondStepGate>,
         settings: AuthSettings,
     ) -> Self {
         Self {
@@ -379,10 +378,10 @@ impl Authentication {
             return Err(Error::invalid("refresh_token", "is required"));
         }
         let hash = tokens::digest(refresh_token);
-        let row = store::find_refresh_token(&self.db, &hash)
+        let row = sessions::find_refresh_token(&self.db, &hash)
             .await?
             .ok_or_else(invalid)?;
-        let session = store::find_session(&self.db, &row.session_id)
+        let session = sessions::find_session(&self.db, &row.session_id)
             .await?
             .ok_or_else(invalid)?;
         if row.used_at.is_some() {
@@ -397,12 +396,12 @@ impl Authentication {
             .filter(|u| u.status == "active")
             .ok_or_else(invalid)?;
         let txn = crate::store::begin_write(&self.db).await?;
-        if !store::mark_refresh_token_used(&txn, &hash, now).await? {
+        if !sessions::mark_refresh_token_used(&txn, &hash, now).await? {
             drop(txn);
             return Err(self.refresh_reused(&session, client).await);
         }
         let next = self.new_refresh_token(&txn, &session.id, now).await?;
-        store::touch_session(
+        sessions::touch_session(
             &txn,
             &session.id,
             now,
@@ -425,7 +424,8 @@ impl Authentication {
     async fn refresh_reused(&self, session: &session::Model, client: &ClientInfo) -> Error {
         let now = self.clock.now();
         let revoked =
-            match store::revoke_session(&self.db, &session.id, now, "refresh_token_reuse").await {
+            match sessions::revoke_session(&self.db, &session.id, now, "refresh_token_reuse").await
+            {
                 Ok(revoked) => revoked,
                 Err(err) => return err.into(),
             };
@@ -453,9 +453,9 @@ impl Authentication {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let revoked = if all_sessions {
-            store::revoke_user_sessions(&txn, &principal.user_id, None, now, "logout").await?
+            sessions::revoke_user_sessions(&txn, &principal.user_id, None, now, "logout").await?
         } else {
-            store::revoke_session(&txn, &principal.session_id, now, "logout").await?
+            sessions::revoke_session(&txn, &principal.session_id, now, "logout").await?
         };
         let event = AuditEvent::new("session.logout", Actor::User(principal.user_id.clone()))
             .target("session", &principal.session_id)
@@ -480,7 +480,7 @@ impl Authentication {
         page: crate::store::Page,
     ) -> Result<(Vec<session::Model>, String), Error> {
         let now = self.clock.now();
-        let mut rows = store::list_live_sessions(
+        let mut rows = sessions::list_live_sessions(
             &self.db,
             &principal.user_id,
             now,
@@ -499,13 +499,13 @@ impl Authentication {
         session_id: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let session = store::find_session(&self.db, session_id)
+        let session = sessions::find_session(&self.db, session_id)
             .await?
             .filter(|s| s.user_id == principal.user_id)
             .ok_or(Error::NotFound("session"))?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        let revoked = store::revoke_session(&txn, &session.id, now, "revoked_by_user").await?;
+        let revoked = sessions::revoke_session(&txn, &session.id, now, "revoked_by_user").await?;
         let event = AuditEvent::new("session.revoked", Actor::User(principal.user_id.clone()))
             .target("session", &session.id)
             .client(client.clone());
@@ -567,7 +567,7 @@ impl Authentication {
         }
         let password = NewPassword::parse(
             "ADMIN_BOOTSTRAP_PASSWORD",
-            super::credentials::expose(password),
+            credentials::expose(password),
             email.normalized(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -614,7 +614,7 @@ impl Authentication {
             revoked_reason: None,
         };
         let id = session.id.clone();
-        store::insert_session(db, session).await?;
+        sessions::insert_session(db, session).await?;
         let refresh = self.new_refresh_token(db, &id, now).await?;
         let event = AuditEvent::new(new.action, Actor::User(new.user.id.clone()))
             .target("user", &new.user.id)
@@ -637,7 +637,7 @@ impl Authentication {
             expires_at: now + self.settings.refresh_token_ttl,
             used_at: None,
         };
-        store::insert_refresh_token(db, row).await?;
+        sessions::insert_refresh_token(db, row).await?;
         Ok(token)
     }
 
@@ -669,7 +669,7 @@ impl Authentication {
             amr: amr.iter().map(|m| (*m).to_owned()).collect(),
         };
         let ttl = self.settings.access_token_ttl;
-        let claims = tokens::access_claims(self.keyring.issuer(), grant, now, ttl);
+        let claims = grant::access_claims(self.keyring.issuer(), grant, now, ttl);
         Ok(TokenPair {
             access_token: self.keyring.sign(&claims).await?,
             refresh_token,

@@ -14,13 +14,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::SqlErr;
 use tracing::Instrument;
 
-use super::{credentials::Email, service::Authentication};
+use super::service::Authentication;
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
+    credentials::Email,
     error::Error,
     mail::Mail,
-    store::entities::user,
-    users::store as users,
+    store::{entities::user, users},
 };
 
 /// Runs `work` on its own task, so the answer neither waits for it nor shows what it found;

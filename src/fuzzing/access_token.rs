@@ -14,16 +14,19 @@ use tokio::runtime::Runtime;
 
 use super::mode;
 use crate::{
-    auth::{self, Authenticator, Caller, Revocations, credentials::Email},
+    auth::Authenticator,
     cache::InProcessCache,
     clock::{Clock, SystemClock},
+    credentials::Email,
     crypto::{FieldCipher, FieldKey, Keyring, SigningAlgorithm},
     error::Error,
+    principal::Caller,
+    revocation::Revocations,
     store::{
         self,
         entities::{session, user},
+        sessions, users,
     },
-    users,
 };
 
 const ISSUER: &str = "https://id.fuzz.example";
@@ -76,11 +79,9 @@ impl AccessTokenHarness {
             let email = Email::parse("email", "fuzz@example.com").expect("an email");
             let user = user::Model {
                 id: USER_ID.into(),
-                ..users::store::new_account(&email, now)
+                ..users::new_account(&email, now)
             };
-            users::store::insert(&db, user)
-                .await
-                .expect("the reference user");
+            users::insert(&db, user).await.expect("the reference user");
             let session = session::Model {
                 id: SESSION_ID.into(),
                 user_id: USER_ID.into(),
@@ -94,7 +95,7 @@ impl AccessTokenHarness {
                 revoked_at: None,
                 revoked_reason: None,
             };
-            auth::store::insert_session(&db, session)
+            sessions::insert_session(&db, session)
                 .await
                 .expect("the reference session");
             let cache = Arc::new(InProcessCache::new("fuzz:"));

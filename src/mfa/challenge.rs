@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{cache::Cache, error::Error};
+use crate::{auth::IssuedChallenge, cache::Cache, error::Error};
 
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
 const MAX_FAILURES: i64 = 5;
@@ -38,16 +38,6 @@ pub struct ChallengeState {
 /// The place of an answer among a challenge's answers (1 to five), taken before it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnswerNumber(i64);
-
-/// A challenge as the client sees it.
-#[derive(Debug, Clone)]
-pub struct IssuedChallenge {
-    pub id: String,
-    pub methods: Vec<String>,
-    pub expires_at: DateTime<Utc>,
-    /// PublicKeyCredentialRequestOptionsJSON when "passkey" is a method.
-    pub passkey_options_json: Option<String>,
-}
 
 fn key(id: &str) -> String {
     format!("mfa:challenge:{id}")

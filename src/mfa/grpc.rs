@@ -7,13 +7,14 @@ use tonic::{Request, Response, Status};
 
 use super::{Answer, FactorView, Mfa, service::RECOVERY_CODES_ID};
 use crate::{
-    auth::grpc::{client_info, principal, signed_in},
+    auth::grpc::signed_in,
     error::Error,
     metadata::timestamp,
     proto::janua::mfa::v1::{
         self as pb, mfa_service_server::MfaService,
         verify_mfa_challenge_request::Answer as PbAnswer,
     },
+    rpc::{client_info, principal},
 };
 
 pub struct MfaGrpc {

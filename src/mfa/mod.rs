@@ -10,10 +10,10 @@ pub(crate) mod relying_party;
 mod second_step;
 mod service;
 mod step_up;
-pub mod store;
+mod store;
 mod totp;
 
-pub use challenge::{Challenges, IssuedChallenge};
+pub use challenge::Challenges;
 pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
 pub use relying_party::RelyingParty;
 pub use second_step::SecondStep;

@@ -22,8 +22,8 @@ use super::{
 };
 use crate::{
     audit::{self, ClientInfo},
-    auth::Principal,
     error::Error,
+    principal::Principal,
     store::entities::mfa_factor,
 };
 

@@ -1,19 +1,24 @@
-//! Whether a sign-in needs a second step, and the challenge that asks for it. Called by the
-//! authentication capability after the first factor (password, magic link) succeeded. A user
-//! with passkeys gets WebAuthn request options for them with the challenge; the ceremony's
-//! state lives in the challenge, so the same five minutes and single use apply.
+//! Whether a sign-in needs a second step, and the challenge that asks for it: the
+//! `auth::SecondStepGate` the authentication capability asks after the first factor
+//! (password, magic link) succeeded, wired in at start-up. A user with passkeys gets
+//! WebAuthn request options for them with the challenge; the ceremony's state lives in the
+//! challenge, so the same five minutes and single use apply.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    challenge::{self, ChallengeState, Challenges, IssuedChallenge},
+    challenge::{self, ChallengeState, Challenges},
     passkeys::passkey_of,
     relying_party::RelyingParty,
     store,
 };
-use crate::{error::Error, store::Db};
+use crate::{
+    auth::{IssuedChallenge, SecondStepGate},
+    error::Error,
+    store::Db,
+};
 
 pub struct SecondStep {
     db: Db,
@@ -34,10 +39,11 @@ impl SecondStep {
             relying_party,
         }
     }
+}
 
-    /// A challenge when the user has an active second factor; None when the first factor
-    /// is enough.
-    pub async fn challenge_if_enrolled(
+#[async_trait::async_trait]
+impl SecondStepGate for SecondStep {
+    async fn challenge_if_enrolled(
         &self,
         user_id: &str,
         amr: &[&str],

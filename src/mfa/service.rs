@@ -15,12 +15,12 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Authentication, Principal},
+    auth::Authentication,
     clock::Clock,
     crypto::FieldCipher,
     error::Error,
-    store::{Db, entities::mfa_factor},
-    users::store as users,
+    principal::Principal,
+    store::{Db, entities::mfa_factor, users},
 };
 
 /// The id under which the recovery codes appear among the factors.

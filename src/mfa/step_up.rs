@@ -10,8 +10,9 @@ use chrono::Duration;
 use super::service::Mfa;
 use crate::{
     audit::{self, ClientInfo},
-    auth::{Principal, store as sessions},
     error::Error,
+    principal::Principal,
+    store::sessions,
 };
 
 /// How recent a sign-in must be to change factors without a code.

@@ -1,4 +1,6 @@
-//! Queries on second factors and recovery codes. Every query is scoped by the user id.
+//! Queries on second factors and recovery codes that only this capability makes (those a
+//! password reset needs too live in `store::second_factors`, re-exported here). Every query
+//! is scoped by the user id.
 //! Updates set only the columns they change (never a whole row from a model read earlier), and
 //! a factor's last accepted TOTP step or passkey counter only ever moves forward, by a
 //! conditional update, so a used code stays used whatever runs beside it.
@@ -11,13 +13,11 @@ use sea_orm::{
 
 use crate::store::entities::{
     mfa_factor::{self, Column, Entity as Factor},
-    recovery_code, user,
+    recovery_code,
 };
-
-pub const TOTP: &str = "totp";
-pub const PASSKEY: &str = "passkey";
-pub const ACTIVE: &str = "active";
-pub const PENDING: &str = "pending";
+pub use crate::store::second_factors::{
+    ACTIVE, PASSKEY, PENDING, TOTP, delete_recovery_codes, refresh_mfa_enabled,
+};
 
 pub async fn factors_of(
     db: &impl ConnectionTrait,
@@ -185,22 +185,6 @@ pub async fn claim_totp_step(
     Ok(claimed.rows_affected == 1)
 }
 
-/// Keeps `users.mfa_enabled` equal to "has an active TOTP or passkey".
-pub async fn refresh_mfa_enabled(db: &impl ConnectionTrait, user_id: &str) -> Result<bool, DbErr> {
-    let enabled = Factor::find()
-        .filter(Column::UserId.eq(user_id))
-        .filter(Column::Status.eq(ACTIVE))
-        .count(db)
-        .await?
-        > 0;
-    user::Entity::update_many()
-        .col_expr(user::Column::MfaEnabled, Expr::value(enabled))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(enabled)
-}
-
 /// Replaces every recovery code of the user with these digests.
 pub async fn replace_recovery_codes(
     db: &impl ConnectionTrait,
@@ -220,14 +204,6 @@ pub async fn replace_recovery_codes(
         .into_active_model()
     });
     recovery_code::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
-}
-
-pub async fn delete_recovery_codes(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
-    recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
     Ok(())
 }
 
@@ -269,15 +245,4 @@ pub async fn consume_recovery_code(
         .exec(db)
         .await?;
     Ok(used.rows_affected == 1)
-}
-
-/// Removes every passkey of the user (a password reset that revokes other credentials);
-/// how many.
-pub async fn delete_passkeys(db: &impl ConnectionTrait, user_id: &str) -> Result<u64, DbErr> {
-    let deleted = Factor::delete_many()
-        .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(PASSKEY))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
 }

@@ -12,8 +12,9 @@ use serde_json::json;
 use super::{scope::OrgScope, service::Organizations};
 use crate::{
     audit,
-    auth::{ApiKeyPrincipal, tokens},
+    credentials::tokens,
     error::Error,
+    principal::ApiKeyPrincipal,
     store::{
         Cursor,
         entities::api_key::{self, Column, Entity as ApiKey},

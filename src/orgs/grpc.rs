@@ -14,12 +14,10 @@ use super::{
     },
 };
 use crate::{
-    auth::{
-        Requirement,
-        grpc::{attached, caller, client_info, principal},
-    },
     metadata,
+    principal::Requirement,
     proto::janua::orgs::v1::{self as pb, organization_service_server::OrganizationService},
+    rpc::{attached, caller, client_info, principal},
     store::{Cursor, Page},
     update_mask,
 };

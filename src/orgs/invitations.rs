@@ -14,17 +14,18 @@ use serde_json::json;
 use super::{members::Member, scope::OrgScope, service::Organizations, store};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Principal, credentials::Email, tokens},
+    credentials::{Email, tokens},
     error::Error,
     mail::Mail,
+    principal::Principal,
     store::{
         Cursor,
         entities::{
             invitation::{self, Column, Entity as Invitation},
             membership, organization,
         },
+        users,
     },
-    users::store as users,
 };
 
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);

@@ -14,13 +14,13 @@ use super::{
 };
 use crate::{
     audit::{self, AuditEvent, ClientInfo},
-    auth::{Caller, Principal, store as sessions},
     error::Error,
+    principal::{Caller, Principal},
     store::{
         Cursor,
         entities::{invitation, membership, user},
+        sessions, users,
     },
-    users::store as users,
 };
 
 /// A membership with the user it belongs to.

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::{
     audit,
-    auth::Caller,
     error::Error,
+    principal::Caller,
     store::{Page, entities::role},
 };
 
@@ -167,6 +167,9 @@ impl Organizations {
             }
             store::rename_role_references(&txn, scope.organization_id(), &previous_name, &row.name)
                 .await?;
+            self.role_references
+                .rename_role(&txn, scope.organization_id(), &previous_name, &row.name)
+                .await?;
         }
         let row = store::update_role(&txn, row).await?;
         let event = scope
@@ -183,7 +186,12 @@ impl Organizations {
         let row = self.custom_role(scope, role_id).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        if store::role_in_use(&txn, scope.organization_id(), &row.name).await? {
+        if store::role_in_use(&txn, scope.organization_id(), &row.name).await?
+            || self
+                .role_references
+                .role_in_use(&txn, scope.organization_id(), &row.name)
+                .await?
+        {
             return Err(Error::Conflict(
                 "the role is held by a member, a pending invitation or an API key".into(),
             ));

@@ -13,10 +13,9 @@ use super::{
 };
 use crate::{
     audit::{Actor, AuditEvent, ClientInfo},
-    auth::Caller,
     error::Error,
-    store::entities::organization,
-    users::store as users,
+    principal::Caller,
+    store::{entities::organization, users},
 };
 
 /// A caller cleared to act in one organization.

@@ -8,19 +8,22 @@ use sea_orm::{DbErr, SqlErr};
 use url::Url;
 
 use super::{
+    role_references::RoleReferences,
     roles,
     scope::{self, OrgScope},
     store,
 };
 use crate::{
     audit::{self, AuditEvent, ClientInfo},
-    auth::{Caller, Principal, Requirement, Revocations, store as sessions},
     clock::Clock,
     error::Error,
     mail::Mailer,
+    principal::{Caller, Principal, Requirement},
+    revocation::Revocations,
     store::{
         Cursor, Db,
         entities::{membership, organization},
+        sessions,
     },
 };
 
@@ -29,6 +32,8 @@ pub struct Organizations {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) mail: Arc<Mailer>,
     pub(super) revocations: Arc<Revocations>,
+    /// Where else the organization's roles are named (SSO connections).
+    pub(super) role_references: Arc<dyn RoleReferences>,
     /// Where invitation links point (`JANUA_APP_URL`).
     pub(super) app_url: Url,
 }
@@ -47,6 +52,7 @@ impl Organizations {
         clock: Arc<dyn Clock>,
         mail: Arc<Mailer>,
         revocations: Arc<Revocations>,
+        role_references: Arc<dyn RoleReferences>,
         app_url: Url,
     ) -> Self {
         Self {
@@ -54,6 +60,7 @@ impl Organizations {
             clock,
             mail,
             revocations,
+            role_references,
             app_url,
         }
     }

@@ -1,5 +1,7 @@
-//! Queries on organizations, memberships and custom roles. Every query that reads an
-//! organization's data takes the organization id it is scoped to; none decides a rule.
+//! Queries on organizations, memberships and custom roles that only this capability makes
+//! (those others need too live in `store::memberships` and `store::organizations`, and are
+//! re-exported here). Every query that reads an organization's data takes the organization
+//! id it is scoped to; none decides a rule.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
@@ -11,27 +13,10 @@ use crate::store::entities::{
     membership, organization, role,
     user::{self, Entity as User},
 };
-
-pub async fn find_organization(
-    db: &impl ConnectionTrait,
-    id: &str,
-) -> Result<Option<organization::Model>, DbErr> {
-    organization::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await
-}
-
-/// Reads the organization row for update, so concurrent membership changes of one
-/// organization (the last-owner rule) run one after the other. SQLite, which has no row
-/// locks, serializes writers anyway.
-pub async fn lock_organization(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
-    let mut select = organization::Entity::find_by_id(id.to_owned());
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?;
-    Ok(())
-}
+pub use crate::store::{
+    memberships::{find_membership, insert_membership},
+    organizations::{find_organization, find_role_by_name, lock_organization},
+};
 
 pub async fn slug_taken(db: &impl ConnectionTrait, slug: &str) -> Result<bool, DbErr> {
     Ok(organization::Entity::find()
@@ -91,16 +76,6 @@ pub async fn list_organizations(
         .await
 }
 
-pub async fn find_membership(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    user_id: &str,
-) -> Result<Option<membership::Model>, DbErr> {
-    membership::Entity::find_by_id((organization_id.to_owned(), user_id.to_owned()))
-        .one(db)
-        .await
-}
-
 /// A membership with its user, for showing a member.
 pub async fn find_member(
     db: &impl ConnectionTrait,
@@ -112,14 +87,6 @@ pub async fn find_member(
         .one(db)
         .await?;
     Ok(found.and_then(|(m, u)| u.map(|u| (m, u))))
-}
-
-pub async fn insert_membership(
-    db: &impl ConnectionTrait,
-    model: membership::Model,
-) -> Result<(), DbErr> {
-    model.into_active_model().reset_all().insert(db).await?;
-    Ok(())
 }
 
 pub async fn set_member_role(
@@ -185,77 +152,6 @@ pub async fn count_role_holders(
         .await
 }
 
-/// Every membership of a user (to leave all organizations).
-pub async fn memberships_of(
-    db: &impl ConnectionTrait,
-    user_id: &str,
-) -> Result<Vec<membership::Model>, DbErr> {
-    membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .all(db)
-        .await
-}
-
-/// Organizations where the user is the only owner (two queries, whatever their number).
-pub async fn organizations_solely_owned_by(
-    db: &impl ConnectionTrait,
-    user_id: &str,
-) -> Result<Vec<String>, DbErr> {
-    let owned: Vec<String> = memberships_of(db, user_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.role == super::roles::OWNER)
-        .map(|m| m.organization_id)
-        .collect();
-    if owned.is_empty() {
-        return Ok(owned);
-    }
-    let owners: Vec<(String, i64)> = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::OrganizationId)
-        .column_as(membership::Column::UserId.count(), "owners")
-        .filter(membership::Column::OrganizationId.is_in(owned))
-        .filter(membership::Column::Role.eq(super::roles::OWNER))
-        .group_by(membership::Column::OrganizationId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(owners
-        .into_iter()
-        .filter(|(_, count)| *count == 1)
-        .map(|(organization_id, _)| organization_id)
-        .collect())
-}
-
-pub async fn delete_memberships_of(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
-    membership::Entity::delete_many()
-        .filter(membership::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// The subquery of member ids of an organization, for filtering users.
-pub fn member_ids(organization_id: &str) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(membership::Column::UserId)
-        .from(membership::Entity)
-        .and_where(membership::Column::OrganizationId.eq(organization_id))
-        .to_owned()
-}
-
-pub async fn find_role_by_name(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    name: &str,
-) -> Result<Option<role::Model>, DbErr> {
-    role::Entity::find()
-        .filter(role::Column::OrganizationId.eq(organization_id))
-        .filter(role::Column::Name.eq(name))
-        .one(db)
-        .await
-}
-
 pub async fn find_role(
     db: &impl ConnectionTrait,
     organization_id: &str,
@@ -304,8 +200,8 @@ pub async fn delete_role(db: &impl ConnectionTrait, id: &str) -> Result<(), DbEr
     Ok(())
 }
 
-/// Renames a role wherever the organization names it: memberships, invitations, API keys,
-/// SSO connections.
+/// Renames a role wherever this capability names it: memberships, invitations, API keys.
+/// (Other capabilities follow through `RoleReferences`.)
 pub async fn rename_role_references(
     db: &impl ConnectionTrait,
     organization_id: &str,
@@ -331,60 +227,11 @@ pub async fn rename_role_references(
         .filter(api_key::Column::Role.eq(from))
         .exec(db)
         .await?;
-    rename_sso_role_references(db, organization_id, from, to).await
-}
-
-/// SSO connections name roles as their default and in their group mapping (JSON).
-async fn rename_sso_role_references(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    from: &str,
-    to: &str,
-) -> Result<(), DbErr> {
-    for row in crate::sso::store::connection_rows_of(db, organization_id).await? {
-        let mut changed = row.clone();
-        if changed.default_role == from {
-            changed.default_role = to.to_owned();
-        }
-        if let Some(groups) = changed
-            .attribute_mapping
-            .get_mut("group_roles")
-            .and_then(serde_json::Value::as_object_mut)
-        {
-            for role in groups.values_mut() {
-                if role.as_str() == Some(from) {
-                    *role = serde_json::Value::from(to);
-                }
-            }
-        }
-        if changed != row {
-            changed.into_active_model().reset_all().update(db).await?;
-        }
-    }
     Ok(())
 }
 
-/// Whether an SSO connection of the organization hands out the role.
-async fn sso_role_in_use(
-    db: &impl ConnectionTrait,
-    organization_id: &str,
-    name: &str,
-) -> Result<bool, DbErr> {
-    Ok(crate::sso::store::connection_rows_of(db, organization_id)
-        .await?
-        .iter()
-        .any(|row| {
-            row.default_role == name
-                || row
-                    .attribute_mapping
-                    .get("group_roles")
-                    .and_then(serde_json::Value::as_object)
-                    .is_some_and(|groups| groups.values().any(|r| r.as_str() == Some(name)))
-        }))
-}
-
-/// Whether any membership, pending invitation, live API key or SSO connection of the
-/// organization holds the role.
+/// Whether any membership, pending invitation or live API key of the organization holds the
+/// role. (Other capabilities answer through `RoleReferences`.)
 pub async fn role_in_use(
     db: &impl ConnectionTrait,
     organization_id: &str,
@@ -409,5 +256,5 @@ pub async fn role_in_use(
         )
         .count(db)
         .await?;
-    Ok(invitations + keys > 0 || sso_role_in_use(db, organization_id, name).await?)
+    Ok(invitations + keys > 0)
 }

@@ -20,8 +20,9 @@ use prost_reflect::{DescriptorPool, Value};
 use tonic::Status;
 
 use crate::{
-    auth::{Audience, Authenticator, Caller, Requirement},
+    auth::Authenticator,
     error::Error,
+    principal::{Audience, Caller, Requirement},
     proto::janua::options::v1::Audience as ProtoAudience,
 };
 

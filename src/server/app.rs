@@ -6,8 +6,8 @@ use std::{path::Path, sync::Arc};
 use prost_reflect::DescriptorPool;
 
 use crate::{
-    audit::AuditLog,
-    auth::{AuthSettings, Authentication, Revocations, limits::BruteForceGuard},
+    audit_log::AuditLog,
+    auth::{AuthSettings, Authentication, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::{Clock, SystemClock},
     config::Config,
@@ -15,8 +15,9 @@ use crate::{
     mail::Mailer,
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
+    revocation::Revocations,
     server::metrics::Metrics,
-    sso::{Sso, SsoSettings},
+    sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
     users::Users,
 };
@@ -112,6 +113,7 @@ impl App {
             clock.clone(),
             mail.clone(),
             revocations.clone(),
+            Arc::new(ConnectionRoles),
             config.app_url.clone(),
         ));
         let sso = Arc::new(Sso::new(

@@ -37,7 +37,7 @@ use tower_http::{
 pub use app::{App, Migrations, open_keyring};
 
 use crate::{
-    audit::grpc::AuditGrpc,
+    audit_log::grpc::AuditGrpc,
     auth::{Authenticator, grpc::AuthGrpc},
     mfa::grpc::MfaGrpc,
     orgs::grpc::OrganizationGrpc,
@@ -197,7 +197,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
-        .merge(crate::sso::routes::router());
+        .merge(crate::sso::routes::router(app.sso.clone()));
     // With a listener of its own, /metrics is not on the API port at all.
     let fixed = if app.config.metrics.address.is_none() {
         fixed.merge(metrics_router())

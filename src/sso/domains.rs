@@ -10,9 +10,10 @@ use serde_json::json;
 use super::{Sso, domain_store, email_domain};
 use crate::{
     audit::{self, Actor, AuditEvent},
-    auth::{Principal, tokens::new_opaque_token},
+    credentials::tokens::new_opaque_token,
     error::{Error, SsoFailure},
     orgs::OrgScope,
+    principal::Principal,
     store::entities::organization_domain::Model as Domain,
 };
 

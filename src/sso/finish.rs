@@ -18,13 +18,11 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{
-        LoginOutcome, Principal,
-        tokens::{digest, new_opaque_token},
-    },
+    auth::LoginOutcome,
+    credentials::tokens::{digest, new_opaque_token},
     error::{Error, SsoFailure},
-    store::entities::user,
-    users::store as users,
+    principal::Principal,
+    store::{entities::user, users},
 };
 
 /// How long the app has to exchange the code it received.

@@ -13,15 +13,16 @@ use super::{
     start::StartTarget,
 };
 use crate::{
-    auth::grpc::{client_info, login_outcome, principal},
+    auth::grpc::login_outcome,
     error::Error,
     orgs::{OrgScope, Organizations, grpc::org_scope},
     proto::janua::sso::v1::{
         self as pb, sso_service_server::SsoService, start_sso_request::Target,
     },
+    rpc::{client_info, principal},
     store::Page,
     update_mask,
-    users::convert::user_to_proto,
+    user_message::user_to_proto,
 };
 
 pub struct SsoGrpc {

@@ -23,11 +23,13 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::credentials::Email,
+    credentials::Email,
     error::{Error, SsoFailure},
-    orgs::{roles, store as orgs},
-    store::entities::{linked_identity, membership, user},
-    users::store as users,
+    orgs::roles,
+    store::{
+        entities::{linked_identity, membership, user},
+        memberships, organizations, users,
+    },
 };
 
 /// Memberships through which an organization's connection may link an account by email.
@@ -238,7 +240,7 @@ impl Sso {
         joined_via: &str,
     ) -> Result<(), Error> {
         let organization_id = &connection.organization_id;
-        if orgs::find_membership(db, organization_id, &account.id)
+        if memberships::find_membership(db, organization_id, &account.id)
             .await?
             .is_some()
         {
@@ -255,7 +257,7 @@ impl Sso {
             .unwrap_or(&connection.default_role)
             .to_owned();
         let defined = roles::built_in(&role).is_some()
-            || orgs::find_role_by_name(db, organization_id, &role)
+            || organizations::find_role_by_name(db, organization_id, &role)
                 .await?
                 .is_some();
         if !defined {
@@ -267,7 +269,7 @@ impl Sso {
             ));
         }
         let now = self.clock.now();
-        orgs::insert_membership(
+        memberships::insert_membership(
             db,
             membership::Model {
                 organization_id: organization_id.clone(),
@@ -298,7 +300,7 @@ async fn ensure_may_link(
 ) -> Result<(), Error> {
     let allowed = match connection {
         Some(connection) if domain_verified && !existing.is_admin => {
-            orgs::find_membership(db, &connection.organization_id, &existing.id)
+            memberships::find_membership(db, &connection.organization_id, &existing.id)
                 .await?
                 .is_some_and(|m| {
                     LINKABLE_MEMBERSHIPS.contains(&m.joined_via.as_str()) && m.role != roles::OWNER

@@ -24,6 +24,7 @@ pub mod identity;
 mod linking;
 pub mod oidc;
 pub mod pending;
+mod role_references;
 pub mod routes;
 pub mod saml;
 mod service;
@@ -33,6 +34,7 @@ pub mod store;
 pub use connection::{AttributeMapping, Connection};
 pub use connections::ConnectionDraft;
 pub use finish::Exchanged;
+pub use role_references::ConnectionRoles;
 pub use service::{Sso, SsoSettings};
 pub use start::StartTarget;
 

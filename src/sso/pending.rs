@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::{
-    auth::tokens::{digest, new_opaque_token},
     cache::Cache,
+    credentials::tokens::{digest, new_opaque_token},
     error::Error,
 };
 

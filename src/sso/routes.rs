@@ -21,13 +21,11 @@ use super::{
     pending::{LinkTarget, SignInSource},
     saml,
 };
-use crate::{
-    audit::ClientInfo, client_address::ClientAddress, error::Error, server::App,
-    server::gateway::reply,
-};
+use crate::{audit::ClientInfo, client_address::ClientAddress, error::Error, rpc::reply};
 
-/// The SSO routes, merged into the server's router.
-pub fn router() -> Router<Arc<App>> {
+/// The SSO routes, with the SSO capability as their state, for the server to merge into its
+/// router (whatever that router's own state).
+pub fn router<S: Clone + Send + Sync + 'static>(sso: Arc<Sso>) -> Router<S> {
     Router::new()
         .route(
             "/api/v1/sso/oidc/{connection_id}/callback",
@@ -42,11 +40,12 @@ pub fn router() -> Router<Arc<App>> {
             get(saml_metadata),
         )
         .route("/api/v1/sso/saml/{connection_id}/acs", post(saml_acs))
+        .with_state(sso)
 }
 
 /// `GET /api/v1/sso/saml/{connection_id}/metadata`: the SP metadata for the IdP.
-async fn saml_metadata(State(app): State<Arc<App>>, Path(connection_id): Path<String>) -> Response {
-    match saml::metadata(&app.sso, &connection_id).await {
+async fn saml_metadata(State(sso): State<Arc<Sso>>, Path(connection_id): Path<String>) -> Response {
+    match saml::metadata(&sso, &connection_id).await {
         Ok(xml) => (
             [(http::header::CONTENT_TYPE, "application/samlmetadata+xml")],
             xml,
@@ -67,7 +66,7 @@ struct AcsForm {
 
 /// `POST /api/v1/sso/saml/{connection_id}/acs`: the IdP's response, through the browser.
 async fn saml_acs(
-    State(app): State<Arc<App>>,
+    State(sso): State<Arc<Sso>>,
     Path(connection_id): Path<String>,
     headers: HeaderMap,
     address: Option<Extension<ClientAddress>>,
@@ -75,24 +74,19 @@ async fn saml_acs(
 ) -> Response {
     let client = browser_client(&headers, address.map(|Extension(a)| a));
     let source = SignInSource::Connection(connection_id.clone());
-    let (redirect, link_to, verified) = saml::acs(
-        &app.sso,
-        &connection_id,
-        &form.saml_response,
-        &form.relay_state,
-    )
-    .await;
+    let (redirect, link_to, verified) =
+        saml::acs(&sso, &connection_id, &form.saml_response, &form.relay_state).await;
     let finishing = Finishing {
         source: Some(&source),
         redirect_uri: redirect.as_ref(),
         link_to: link_to.as_ref(),
     };
-    conclude(&app.sso, finishing, verified, &client).await
+    conclude(&sso, finishing, verified, &client).await
 }
 
 /// `GET /api/v1/sso/oidc/{connection_id}/callback?code&state` (or `?error=`).
 async fn oidc_callback(
-    State(app): State<Arc<App>>,
+    State(sso): State<Arc<Sso>>,
     Path(connection_id): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
@@ -100,7 +94,7 @@ async fn oidc_callback(
 ) -> Response {
     let source = SignInSource::Connection(connection_id);
     callback(
-        &app.sso,
+        &sso,
         source,
         &query,
         &browser_client(&headers, address.map(|Extension(a)| a)),
@@ -110,7 +104,7 @@ async fn oidc_callback(
 
 /// `GET /api/v1/sso/social/{provider}/callback?code&state` (or `?error=`).
 async fn social_callback(
-    State(app): State<Arc<App>>,
+    State(sso): State<Arc<Sso>>,
     Path(provider): Path<String>,
     Query(query): Query<oidc::CallbackQuery>,
     headers: HeaderMap,
@@ -118,7 +112,7 @@ async fn social_callback(
 ) -> Response {
     let source = SignInSource::Social(provider);
     callback(
-        &app.sso,
+        &sso,
         source,
         &query,
         &browser_client(&headers, address.map(|Extension(a)| a)),

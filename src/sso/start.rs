@@ -11,7 +11,7 @@ use super::{
     saml, store,
 };
 use crate::{
-    auth::{credentials::Email, tokens::new_opaque_token},
+    credentials::{Email, tokens::new_opaque_token},
     error::{Error, SsoFailure},
 };
 

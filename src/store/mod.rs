@@ -1,6 +1,8 @@
 //! The database: connecting (SQLite or PostgreSQL by URL), migrating, health and pool
 //! statistics, and the SeaORM entities. Queries live beside the capability that owns them,
-//! except those several capabilities need (`linked_identities`); nothing here decides a rule.
+//! except those on tables several capabilities share: `users`, `sessions` (with refresh and
+//! one-time tokens), `memberships`, `organizations` (the lookups others need),
+//! `second_factors` and `linked_identities`. Nothing here decides a rule.
 
 use std::time::Duration;
 
@@ -13,8 +15,13 @@ use sea_orm::{
 
 pub mod entities;
 pub mod linked_identities;
+pub mod memberships;
+pub mod organizations;
 mod page;
+pub mod second_factors;
+pub mod sessions;
 mod sqlite_file;
+pub mod users;
 
 pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;

@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{NewUser, UserChanges, UserFilter, UserStatus, Users, convert::user_to_proto};
+use super::{NewUser, UserChanges, UserFilter, UserStatus, Users};
 use crate::{
-    auth::grpc::{client_info, principal},
     error::Error,
     metadata,
     proto::janua::users::v1::{self as pb, user_service_server::UserService},
+    rpc::{client_info, principal},
     store::Cursor,
     update_mask,
+    user_message::user_to_proto,
 };
 
 /// The `User` fields UpdateUser knows; `Users::update` decides which the caller may change.

@@ -9,13 +9,16 @@
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use super::{UserStatus, service::Users, store};
+use super::{UserStatus, service::Users};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Principal, store as sessions},
     error::Error,
-    orgs::{roles, store as orgs},
-    store::entities::{membership, user},
+    orgs::roles,
+    principal::Principal,
+    store::{
+        entities::{membership, user},
+        memberships, organizations, sessions, users,
+    },
 };
 
 const MAX_REASON_CHARS: usize = 500;
@@ -34,7 +37,7 @@ impl Users {
         let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;
         let freed_key = format!("deleted:{}", account.id);
-        if !store::mark_deleted(&txn, &account.id, &freed_key, now).await? {
+        if !users::mark_deleted(&txn, &account.id, &freed_key, now).await? {
             return Err(Error::NotFound("user"));
         }
         let memberships = leave_every_organization(&txn, &account.id).await?;
@@ -82,7 +85,7 @@ impl Users {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Active, UserStatus::Suspended);
-        if !store::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !users::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
             drop(txn);
             // Another request suspended or deleted the user meanwhile: show it as it is now.
             return self.visible_user(caller, user_id, true, false).await;
@@ -119,7 +122,7 @@ impl Users {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Suspended, UserStatus::Active);
-        if !store::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !users::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
             drop(txn);
             return self.visible_user(caller, user_id, true, false).await;
         }
@@ -156,17 +159,17 @@ async fn leave_every_organization(
     db: &impl ConnectionTrait,
     user_id: &str,
 ) -> Result<Vec<membership::Model>, Error> {
-    let memberships = orgs::memberships_of(db, user_id).await?;
+    let memberships = memberships::memberships_of(db, user_id).await?;
     for owned in memberships.iter().filter(|m| m.role == roles::OWNER) {
-        orgs::lock_organization(db, &owned.organization_id).await?;
+        organizations::lock_organization(db, &owned.organization_id).await?;
     }
-    let sole = orgs::organizations_solely_owned_by(db, user_id).await?;
+    let sole = memberships::organizations_solely_held(db, user_id, roles::OWNER).await?;
     if !sole.is_empty() {
         return Err(Error::Conflict(format!(
             "the user is the last owner of {} organization(s); transfer ownership or delete them first",
             sole.len()
         )));
     }
-    orgs::delete_memberships_of(db, user_id).await?;
+    memberships::delete_memberships_of(db, user_id).await?;
     Ok(memberships)
 }

@@ -1,14 +1,12 @@
 //! Users: the directory of accounts (UserService). `service` holds reading, listing and
 //! creating, `profile` the UpdateUser rules, `lifecycle` suspension, reactivation, deletion
-//! and unlocking; `store` the queries (shared with the authentication capability) and
-//! `convert` the proto conversion.
+//! and unlocking. The queries on `users` live in `store::users` (every capability reads
+//! accounts) and the `User` message in `user_message` (every service returns users).
 
-pub mod convert;
 pub mod grpc;
 mod lifecycle;
 mod profile;
 mod service;
-pub mod store;
 
 pub use profile::UserChanges;
 pub use service::{NewUser, UserFilter, UserStatus, Users};

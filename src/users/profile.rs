@@ -7,15 +7,13 @@
 
 use serde_json::json;
 
-use super::{
-    service::{Users, conflict_on_duplicate, email_taken, parse_display_name},
-    store,
-};
+use super::service::{Users, conflict_on_duplicate, email_taken, parse_display_name};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{Principal, credentials::Email},
+    credentials::Email,
     error::Error,
-    store::entities::user,
+    principal::Principal,
+    store::{entities::user, users},
 };
 
 /// The fields to change, as named by the mask; None leaves one as it is.
@@ -74,7 +72,7 @@ impl Users {
         let now = self.clock.now();
         after.updated_at = now;
         let txn = crate::store::begin_write(&self.db).await?;
-        if !store::update_live(&txn, &before, &after)
+        if !users::update_live(&txn, &before, &after)
             .await
             .map_err(conflict_on_duplicate)?
         {
@@ -83,7 +81,7 @@ impl Users {
         if after.email_normalized != before.email_normalized {
             // Links mailed to the old address (verification, reset, magic link) must not
             // verify or open the account under its new address.
-            store::spend_one_time_tokens(&txn, &before.id, now).await?;
+            users::spend_one_time_tokens(&txn, &before.id, now).await?;
         }
         let event = AuditEvent::new("user.updated", Actor::User(caller.user_id.clone()))
             .target("user", &before.id)
@@ -111,7 +109,7 @@ impl Users {
         if let Some(email) = changes.email {
             let email = Email::parse("user.email", &email)?;
             if email.normalized() != before.email_normalized {
-                if store::find_by_email(&self.db, email.normalized())
+                if users::find_by_email(&self.db, email.normalized())
                     .await?
                     .is_some()
                 {

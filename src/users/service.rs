@@ -10,43 +10,27 @@ use std::sync::Arc;
 use sea_orm::{ConnectionTrait, DbErr, SqlErr};
 use serde_json::json;
 
-use super::store::{self, UserQuery};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{
-        Principal, Revocations,
-        credentials::{Email, NewPassword},
-        limits::BruteForceGuard,
-    },
+    auth::limits::BruteForceGuard,
     clock::Clock,
+    credentials::{Email, NewPassword},
     crypto::PasswordHasher,
     error::Error,
     orgs::{self, roles},
+    principal::Principal,
+    revocation::Revocations,
     store::{
         Cursor, Db,
         entities::{membership, user},
+        memberships, organizations,
+        users::{self, UserQuery},
     },
 };
 
+pub use crate::store::users::UserStatus;
+
 const MAX_DISPLAY_NAME_CHARS: usize = 200;
-
-/// The stored status of a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserStatus {
-    Active,
-    Suspended,
-    Deleted,
-}
-
-impl UserStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Deleted => "deleted",
-        }
-    }
-}
 
 /// ListUsers filters; None = no filter.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +108,7 @@ impl Users {
             statuses,
         };
         let mut rows =
-            store::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;
+            users::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;
         let next = cursor.next_token(&mut rows, |u| u.id.clone());
         Ok((rows, next))
     }
@@ -145,7 +129,7 @@ impl Users {
         };
         let display_name = parse_display_name("display_name", &new.display_name)?;
         let membership = self.new_membership(&new.organization_id, &new.role).await?;
-        if store::find_by_email(&self.db, email.normalized())
+        if users::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
         {
@@ -162,11 +146,11 @@ impl Users {
             email_verified: new.email_verified,
             is_admin: new.is_admin,
             metadata: new.metadata,
-            ..store::new_account(&email, now)
+            ..users::new_account(&email, now)
         };
         let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;
-        let account = store::insert(&txn, account)
+        let account = users::insert(&txn, account)
             .await
             .map_err(conflict_on_duplicate)?;
         let created = AuditEvent::new("user.created", actor.clone())
@@ -208,12 +192,12 @@ impl Users {
             }
             return Ok(None);
         }
-        let organization = orgs::store::find_organization(&self.db, organization_id)
+        let organization = organizations::find_organization(&self.db, organization_id)
             .await?
             .ok_or(Error::NotFound("organization"))?;
         let role = if role.is_empty() { roles::MEMBER } else { role };
         if roles::built_in(role).is_none()
-            && orgs::store::find_role_by_name(&self.db, &organization.id, role)
+            && organizations::find_role_by_name(&self.db, &organization.id, role)
                 .await?
                 .is_none()
         {
@@ -234,7 +218,7 @@ impl Users {
         if !admin && user_id != caller.user_id {
             return Err(Error::NotFound("user"));
         }
-        store::find_by_id(&self.db, user_id)
+        users::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted.as_str())
             .ok_or(Error::NotFound("user"))
@@ -270,7 +254,7 @@ async fn add_to_organization(
         created_at: now,
         joined_via: "added".into(),
     };
-    Ok(orgs::store::insert_membership(db, membership).await?)
+    Ok(memberships::insert_membership(db, membership).await?)
 }
 
 /// A display name as stored: trimmed, at most 200 characters, may be empty.

@@ -8,8 +8,8 @@ use std::{
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use janua::{
-    auth::AccessClaims,
     config::Config,
+    principal::AccessClaims,
     server::{self, App, Migrations},
 };
 use tokio::sync::oneshot;

@@ -21,6 +21,7 @@ mod helpers;
 mod jwks;
 mod mail;
 mod mfa;
+mod module_graph;
 mod orgs;
 mod passkeys;
 mod probes;

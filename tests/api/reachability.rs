@@ -23,7 +23,7 @@ fn janua_rpcs(pool: &DescriptorPool) -> Vec<Rpc> {
         .flat_map(|s| s.methods().collect::<Vec<_>>())
         .map(|m| {
             let path = format!("/{}/{}", m.parent_service().full_name(), m.name());
-            let public = requirements[&path].audience == janua::auth::Audience::Public;
+            let public = requirements[&path].audience == janua::principal::Audience::Public;
             Rpc { path, public }
         })
         .collect();

@@ -13,7 +13,8 @@ use webauthn_rs::prelude::{
 use super::{CeremonyStarted, is_active_passkey, passkey_of, to_json, user_handle};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
-    auth::{SignedIn, credentials::Email},
+    auth::SignedIn,
+    credentials::Email,
     error::Error,
     mfa::{
         challenge::ChallengeState,
@@ -21,8 +22,7 @@ use crate::{
         service::Mfa,
         store,
     },
-    store::entities::mfa_factor,
-    users::store as users,
+    store::{entities::mfa_factor, users},
 };
 
 /// A passwordless sign-in's state in the cache, between its options and its answer.

@@ -7,11 +7,11 @@
 //! calling the very same tonic service stack in-process (auth and metrics layers included)
 //! keeps one code path for every transport and gives a route to any annotated RPC.
 //!
-//! It must never hold business rules: it binds, calls, and renders. One request timeout
+//! It must never hold business rules: it binds, calls, and renders (errors through
+//! `rpc::reply`, shared with the plain HTTP routes). One request timeout
 //! covers it all, from reading the body to the RPC's answer.
 
 pub(crate) mod json;
-pub(crate) mod reply;
 pub mod route;
 
 use std::{sync::Arc, time::Duration};
@@ -28,7 +28,7 @@ use tokio::time::{Instant, timeout_at};
 use tonic::Status;
 use tower::ServiceExt;
 
-use crate::client_address::ClientAddress;
+use crate::{client_address::ClientAddress, rpc::reply};
 
 pub use reply::{from_status as status_response, http_status};
 pub use route::RouteTable;

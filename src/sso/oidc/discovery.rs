@@ -6,13 +6,16 @@
 //! document served for another issuer would let that issuer's tokens in. The one exception is
 //! Microsoft's multi-tenant endpoint, whose document names `{tenantid}`; see [`IssuerPolicy`].
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::{Oidc, http};
-use crate::error::{Error, SsoFailure};
+use crate::{
+    config::is_secure_or_loopback,
+    error::{Error, SsoFailure},
+};
 
 /// How long a discovery document is reused.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
@@ -62,20 +65,6 @@ pub fn validate_issuer(raw: &str) -> Result<String, Error> {
         return Err(bad("must be an https URL (http only for loopback hosts)"));
     }
     Ok(trimmed.to_owned())
-}
-
-/// HTTPS, or HTTP to this machine (127.0.0.0/8, ::1, localhost).
-pub fn is_secure_or_loopback(url: &Url) -> bool {
-    match url.scheme() {
-        "https" => url.host_str().is_some(),
-        "http" => match url.host() {
-            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-            None => false,
-        },
-        _ => false,
-    }
 }
 
 /// Where `issuer`'s discovery document lives.

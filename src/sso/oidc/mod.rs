@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 pub use authorize::random_secret;
-pub use discovery::{IssuerPolicy, ProviderMetadata, is_secure_or_loopback, validate_issuer};
+pub use discovery::{IssuerPolicy, ProviderMetadata, validate_issuer};
 pub use sign_in::{CallbackQuery, check_settings, finish_callback, start, start_social};
 pub use social::{Social, SocialProvider};
 

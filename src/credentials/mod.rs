@@ -1,6 +1,10 @@
-//! The credentials a person types, parsed at the boundary: `Email` (trimmed; compared
-//! case-insensitively) and `NewPassword` (NIST 800-63B: 10 to 128 characters, no composition
-//! rules, not a common password, not the email itself). A value of these types is valid.
+//! Credential values every capability shares, below all of them. The credentials a person
+//! types, parsed at the boundary: `Email` (trimmed; compared case-insensitively) and
+//! `NewPassword` (NIST 800-63B: 10 to 128 characters, no composition rules, not a common
+//! password, not the email itself); a value of these types is valid. And the opaque tokens
+//! Janua hands out (`tokens`). Nothing here reads the database or decides who may sign in.
+
+pub mod tokens;
 
 use std::{collections::HashSet, fmt, sync::LazyLock};
 

@@ -1,7 +1,12 @@
-//! User rows as the contract's `User` message.
+//! User rows as the contract's `User` message: the one conversion every service that answers
+//! with a user shares (AuthService, UserService, MfaService, SsoService). It knows no rule
+//! about who may see a user.
 
-pub use crate::metadata::timestamp;
-use crate::{metadata::json_to_struct, proto::janua::users::v1 as pb, store::entities::user};
+use crate::{
+    metadata::{json_to_struct, timestamp},
+    proto::janua::users::v1 as pb,
+    store::entities::user,
+};
 
 pub fn user_to_proto(model: &user::Model) -> pb::User {
     let status = match model.status.as_str() {

@@ -1,5 +1,5 @@
-//! HTTP answers of the gateway: the one place a gRPC `Status` becomes an HTTP status and the
-//! JSON error body of DESIGN.md:
+//! HTTP error answers, for the REST gateway and the plain HTTP routes alike: the one place a
+//! gRPC `Status` becomes an HTTP status and the JSON error body of DESIGN.md:
 //! `{"error": {"code", "message", "status", "request_id", "details": [...]}}`.
 
 use axum::{

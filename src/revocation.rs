@@ -35,7 +35,12 @@ use std::{
     time::Duration,
 };
 
-use crate::{auth::store, cache::Cache, clock::Clock, error::Error, store::Db};
+use crate::{
+    cache::Cache,
+    clock::Clock,
+    error::Error,
+    store::{Db, sessions},
+};
 
 /// How often a node probes the cache for a lost sentinel, and retries a pending repair.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_millis(500);
@@ -126,7 +131,7 @@ impl Revocations {
                 }
             }
         }
-        let session = store::find_session(&self.db, session_id).await?;
+        let session = sessions::find_session(&self.db, session_id).await?;
         Ok(session.is_none_or(|s| s.revoked_at.is_some()))
     }
 
@@ -168,7 +173,7 @@ impl Revocations {
             return Err(err.into());
         }
         let since = self.clock.now() - self.marker_ttl;
-        let revoked = store::sessions_revoked_since(&self.db, since).await?;
+        let revoked = sessions::sessions_revoked_since(&self.db, since).await?;
         for id in &revoked {
             self.cache.set(&marker(id), b"1", self.marker_ttl).await?;
         }

@@ -1,6 +1,6 @@
-//! Queries on `users`, and the row a new account starts as. Lookups go through
-//! `email_normalized` (unique index) or the id; lists are keyset-paged by id. Nothing here
-//! decides who may see or change a user.
+//! Queries on `users`, shared by every capability that reads or changes accounts, and the
+//! row a new account starts as. Lookups go through `email_normalized` (unique index) or the
+//! id; lists are keyset-paged by id. Nothing here decides who may see or change a user.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,15 +9,32 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
-use super::UserStatus;
-use crate::{
-    auth::credentials::Email,
-    orgs::store as orgs,
-    store::entities::{
+use super::{
+    entities::{
         one_time_token,
         user::{self, Column, Entity as User},
     },
+    memberships,
 };
+use crate::credentials::Email;
+
+/// The stored status of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl UserStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
+        }
+    }
+}
 
 const DELETED: &str = UserStatus::Deleted.as_str();
 
@@ -135,7 +152,7 @@ pub async fn list(
 ) -> Result<Vec<user::Model>, DbErr> {
     let mut select = User::find().filter(Column::Status.is_in(query.statuses.iter().copied()));
     if let Some(organization_id) = query.organization_id {
-        select = select.filter(Column::Id.in_subquery(orgs::member_ids(organization_id)));
+        select = select.filter(Column::Id.in_subquery(memberships::member_ids(organization_id)));
     }
     if let Some(prefix) = query.email_prefix {
         let pattern = || LikeExpr::new(format!("{}%", escape_like(prefix))).escape('\\');

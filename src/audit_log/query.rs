@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use super::store::{self, EventQuery};
 use crate::{
     audit::ClientInfo,
-    auth::Caller,
     error::Error,
     orgs::scope,
+    principal::Caller,
     store::{Cursor, Db, entities::audit_event},
 };
 

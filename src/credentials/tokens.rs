@@ -1,12 +1,10 @@
-//! Token material: opaque 256-bit random tokens (refresh and one-time tokens) that are only
-//! ever stored as their SHA-256, and the claims of access tokens.
+//! Opaque tokens: 256-bit random values (refresh tokens, one-time tokens, API-key secrets,
+//! invitation and verification tokens, SSO states and codes) that are shown once and only
+//! ever stored as their SHA-256.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-
-use super::AccessClaims;
 
 /// A fresh opaque token: 32 random bytes, base64url. Shown once; store `digest(token)`.
 pub fn new_opaque_token() -> String {
@@ -26,41 +24,6 @@ pub fn digest(token: &str) -> String {
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     out
-}
-
-/// What an access token says about its session.
-pub struct AccessGrant<'a> {
-    pub user_id: &'a str,
-    pub session_id: &'a str,
-    pub email: &'a str,
-    pub organization_id: Option<&'a str>,
-    pub organization_role: Option<&'a str>,
-    pub permissions: Vec<String>,
-    pub amr: Vec<String>,
-}
-
-/// The claims of an access token issued now for `grant`.
-pub fn access_claims(
-    issuer: &str,
-    grant: AccessGrant<'_>,
-    now: DateTime<Utc>,
-    ttl: std::time::Duration,
-) -> AccessClaims {
-    let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
-    AccessClaims {
-        iss: issuer.to_owned(),
-        sub: grant.user_id.to_owned(),
-        aud: issuer.to_owned(),
-        exp: now.timestamp().saturating_add(ttl),
-        iat: now.timestamp(),
-        jti: uuid::Uuid::now_v7().to_string(),
-        sid: grant.session_id.to_owned(),
-        email: Some(grant.email.to_owned()),
-        org_id: grant.organization_id.map(str::to_owned),
-        org_role: grant.organization_role.map(str::to_owned),
-        amr: grant.amr,
-        permissions: grant.permissions,
-    }
 }
 
 #[cfg(test)]

@@ -1,20 +1,12 @@
 //! The caller of an RPC as the domain sees it (a signed-in user, or an API key acting for
 //! an organization), the access-token claims it comes from, and the requirement each RPC
-//! declares in the contract (`janua.options.v1.access`).
-
-use std::sync::Arc;
+//! declares in the contract (`janua.options.v1.access`). Plain values shared by the server's
+//! access layer and every capability; turning a credential into a caller is
+//! `auth::Authenticator`'s job, not this module's.
 
 use serde::{Deserialize, Serialize};
 
-use super::revocation::Revocations;
-use crate::{
-    audit::Actor,
-    clock::Clock,
-    crypto::Keyring,
-    error::Error,
-    orgs::api_keys::{self, API_KEY_PREFIX},
-    store::Db,
-};
+use crate::audit::Actor;
 
 /// Claims of a Janua access token (DESIGN.md "Security rules").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,42 +111,4 @@ pub struct Requirement {
     pub audience: Audience,
     /// For `Audience::Organization`: the permission the caller's role must grant.
     pub permission: Option<String>,
-}
-
-/// Turns a credential into a caller: an access token with a valid signature and a session
-/// not revoked, or an API key that is neither revoked nor expired.
-pub struct Authenticator {
-    keyring: Arc<Keyring>,
-    revocations: Arc<Revocations>,
-    db: Db,
-    clock: Arc<dyn Clock>,
-}
-
-impl Authenticator {
-    pub fn new(
-        keyring: Arc<Keyring>,
-        revocations: Arc<Revocations>,
-        db: Db,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self {
-            keyring,
-            revocations,
-            db,
-            clock,
-        }
-    }
-
-    /// An API key (recognized by its `janua_sk_` prefix) or an access token.
-    pub async fn authenticate(&self, credential: &str) -> Result<Caller, Error> {
-        if credential.starts_with(API_KEY_PREFIX) {
-            let key = api_keys::authenticate(&self.db, credential, self.clock.now()).await?;
-            return Ok(Caller::ApiKey(key));
-        }
-        let claims: AccessClaims = self.keyring.verify(credential).await?;
-        if self.revocations.is_revoked(&claims.sid).await? {
-            return Err(Error::Token("session revoked".into()));
-        }
-        Ok(Caller::User(claims.into()))
-    }
 }

@@ -10,9 +10,9 @@ use super::{
     query::{AuditLog, EventFilter},
 };
 use crate::{
-    auth::grpc::{caller, client_info},
     metadata::parse_timestamp,
     proto::janua::audit::v1::{self as pb, audit_service_server::AuditService},
+    rpc::{caller, client_info},
     store::Cursor,
 };
 
