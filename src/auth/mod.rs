@@ -4,6 +4,7 @@
 //! session queries in `store::sessions`; whether a sign-in needs a second step is asked of
 //! a `SecondStepGate` that the MFA capability provides.
 
+mod admin;
 mod authenticator;
 mod grant;
 pub mod grpc;
@@ -13,6 +14,7 @@ mod recovery;
 mod second_factor;
 mod second_step_gate;
 mod service;
+mod sessions;
 mod signup;
 
 pub use authenticator::Authenticator;
