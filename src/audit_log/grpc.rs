@@ -12,7 +12,7 @@ use super::{
 use crate::{
     metadata::parse_timestamp,
     proto::janua::audit::v1::{self as pb, audit_service_server::AuditService},
-    rpc::{caller, client_info},
+    rpc::{self, client_info},
     store::Cursor,
 };
 
@@ -38,7 +38,8 @@ impl AuditService for AuditGrpc {
         &self,
         request: Request<pb::ListAuditEventsRequest>,
     ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
-        let (caller, client) = (caller(&request)?, client_info(&request));
+        let ((user, admin), client) = (rpc::user(&request)?, client_info(&request));
+        let requirement = rpc::requirement(&request)?;
         let body = request.into_inner();
         let filter = EventFilter {
             organization_id: given(&body.organization_id),
@@ -52,7 +53,16 @@ impl AuditService for AuditGrpc {
             filter.organization_id, filter.actor_id, filter.action, filter.start, filter.end
         );
         let cursor = Cursor::parse(body.page_size, &body.page_token, &fingerprint)?;
-        let (rows, next_page_token) = self.log.list(&caller, &filter, &cursor, client).await?;
+        let (rows, next_page_token) = self
+            .log
+            .list(
+                (&user, admin.as_ref()),
+                requirement.permission.as_deref(),
+                &filter,
+                &cursor,
+                client,
+            )
+            .await?;
         Ok(Response::new(pb::ListAuditEventsResponse {
             audit_events: rows.iter().map(event_to_proto).collect(),
             next_page_token,

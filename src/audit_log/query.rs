@@ -1,7 +1,8 @@
 //! Reading the audit log (AuditService): who may read which events, and paging through
-//! them newest first. With an organization, the caller needs "audit:read" there (a
-//! non-member gets NOT_FOUND, as for an organization that does not exist); without one,
-//! every event (platform-wide ones included) is for platform administrators only.
+//! them newest first. With an organization, the caller needs the permission the RPC declares
+//! ("audit:read") there (a non-member gets NOT_FOUND, as for an organization that does not
+//! exist); without one, every event (platform-wide ones included) needs an administrator's
+//! proof from the access layer.
 
 use chrono::{DateTime, Utc};
 
@@ -10,7 +11,7 @@ use crate::{
     audit::ClientInfo,
     error::Error,
     orgs::scope,
-    principal::Caller,
+    principal::{AdminPrincipal, Caller, Principal},
     store::{Cursor, Db, entities::audit_event},
 };
 
@@ -34,14 +35,17 @@ impl AuditLog {
     }
 
     /// One page of the events matching `filter` that the caller may read, newest first.
+    /// `reader` is who asks: the user and, for an administrator, the proof; `permission` is
+    /// what the RPC declares a reader needs in a named organization.
     pub async fn list(
         &self,
-        caller: &Caller,
+        reader: (&Principal, Option<&AdminPrincipal>),
+        permission: Option<&str>,
         filter: &EventFilter,
         cursor: &Cursor,
         client: ClientInfo,
     ) -> Result<(Vec<audit_event::Model>, String), Error> {
-        self.authorize(caller, filter, client).await?;
+        self.authorize(reader, permission, filter, client).await?;
         if let (Some(start), Some(end)) = (filter.start, filter.end)
             && end <= start
         {
@@ -63,26 +67,17 @@ impl AuditLog {
 
     async fn authorize(
         &self,
-        caller: &Caller,
+        (user, admin): (&Principal, Option<&AdminPrincipal>),
+        permission: Option<&str>,
         filter: &EventFilter,
         client: ClientInfo,
     ) -> Result<(), Error> {
         if let Some(organization_id) = &filter.organization_id {
-            scope::authorize(
-                &self.db,
-                caller,
-                organization_id,
-                Some("audit:read"),
-                client,
-            )
-            .await?;
+            let caller = Caller::User(user.clone());
+            scope::authorize(&self.db, &caller, organization_id, permission, client).await?;
             return Ok(());
         }
-        let admin = match caller.user() {
-            Some(user) => scope::is_platform_admin(&self.db, &user.user_id).await?,
-            None => false,
-        };
-        if admin {
+        if admin.is_some() {
             Ok(())
         } else {
             Err(Error::Authorization(

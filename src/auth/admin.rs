@@ -1,5 +1,6 @@
-//! The platform administrator: the check other capabilities ask, and the bootstrap account
-//! created at start-up while the platform has no live administrator.
+//! The bootstrap platform administrator, created at start-up while the platform has no live
+//! administrator. (Whether a caller is an administrator is `principal::AdminPrincipal`'s
+//! check, made by the access layer.)
 
 use secrecy::SecretString;
 
@@ -7,26 +8,10 @@ use super::service::Authentication;
 use crate::{
     audit::{self, Actor, AuditEvent},
     credentials::{self, Email, NewPassword},
-    error::Error,
-    principal::Principal,
     store::{entities::user, users},
 };
 
 impl Authentication {
-    /// The caller must be a platform administrator.
-    pub async fn require_admin(&self, caller: &Principal) -> Result<(), Error> {
-        let admin = users::find_by_id(&self.db, &caller.user_id)
-            .await?
-            .is_some_and(|u| u.is_admin && u.status == "active");
-        if admin {
-            Ok(())
-        } else {
-            Err(Error::Authorization(
-                "this operation is for platform administrators".into(),
-            ))
-        }
-    }
-
     /// Creates the configured platform administrator (verified, active) when the platform
     /// has no administrator yet.
     pub async fn bootstrap_admin(

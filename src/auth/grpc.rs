@@ -9,7 +9,7 @@ use super::service::{Authentication, LoginOutcome, Registration, SignedIn, Token
 use crate::{
     metadata::timestamp,
     proto::janua::auth::v1::{self as pb, auth_service_server::AuthService},
-    rpc::{caller, client_info, principal},
+    rpc::{client_info, principal, service},
     store::Page,
     user_message::user_to_proto,
 };
@@ -277,7 +277,7 @@ impl AuthService for AuthGrpc {
         &self,
         request: Request<pb::IntrospectTokenRequest>,
     ) -> Reply<pb::IntrospectTokenResponse> {
-        let caller = caller(&request)?;
+        let caller = service(&request)?;
         let answer = self
             .auth
             .introspect(&caller, &request.into_inner().token)

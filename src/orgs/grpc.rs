@@ -15,9 +15,8 @@ use super::{
 };
 use crate::{
     metadata,
-    principal::Requirement,
     proto::janua::orgs::v1::{self as pb, organization_service_server::OrganizationService},
-    rpc::{attached, caller, client_info, principal},
+    rpc::{self, caller, client_info, principal},
     store::{Cursor, Page},
     update_mask,
 };
@@ -47,7 +46,7 @@ pub(crate) async fn org_scope<T>(
     request: &Request<T>,
     organization_id: &str,
 ) -> Result<OrgScope, Status> {
-    let requirement: Requirement = attached(request)?;
+    let requirement = rpc::requirement(request)?;
     Ok(orgs
         .authorize(
             &caller(request)?,
@@ -94,14 +93,17 @@ impl OrganizationService for OrganizationGrpc {
         &self,
         request: Request<pb::ListOrganizationsRequest>,
     ) -> Reply<pb::ListOrganizationsResponse> {
-        let caller = principal(&request)?;
+        let (caller, admin) = rpc::user(&request)?;
         let body = request.into_inner();
         let cursor = Cursor::parse(
             body.page_size,
             &body.page_token,
             &format!("all={}", body.all),
         )?;
-        let (rows, next_page_token) = self.orgs.list(&caller, body.all, &cursor).await?;
+        let (rows, next_page_token) = self
+            .orgs
+            .list(&caller, admin.as_ref(), body.all, &cursor)
+            .await?;
         Ok(Response::new(pb::ListOrganizationsResponse {
             organizations: rows.iter().map(organization_to_proto).collect(),
             next_page_token,
@@ -397,10 +399,12 @@ impl OrganizationService for OrganizationGrpc {
         let scope = self
             .scope(&request, &request.get_ref().organization_id)
             .await?;
+        let requirement = rpc::requirement(&request)?;
+        let others = requirement.other_user_permission.as_deref();
         let body = request.into_inner();
         let allowed = self
             .orgs
-            .check_permission(&scope, &body.permission, &body.user_id)
+            .check_permission(&scope, &body.permission, &body.user_id, others)
             .await?;
         Ok(Response::new(pb::CheckPermissionResponse { allowed }))
     }

@@ -207,12 +207,14 @@ impl Organizations {
     }
 
     /// Whether the caller (empty `user_id`) or a member holds `permission`. Checking someone
-    /// else needs "members:read"; a user who is not a member holds nothing.
+    /// else needs `others_permission` (the RPC's declared `other_user_permission`; None: not
+    /// allowed); a user who is not a member holds nothing.
     pub async fn check_permission(
         &self,
         scope: &OrgScope,
         permission: &str,
         user_id: &str,
+        others_permission: Option<&str>,
     ) -> Result<bool, Error> {
         if !roles::is_permission(permission) {
             return Err(Error::invalid(
@@ -227,10 +229,15 @@ impl Organizations {
         if is_caller {
             return Ok(scope.permissions.grants(permission));
         }
-        if !scope.permissions.grants("members:read") {
+        let Some(needed) = others_permission else {
             return Err(Error::Authorization(
-                "checking another member needs the permission \"members:read\"".into(),
+                "this RPC does not check other members".into(),
             ));
+        };
+        if !scope.permissions.grants(needed) {
+            return Err(Error::Authorization(format!(
+                "checking another member needs the permission \"{needed}\""
+            )));
         }
         let Some(membership) =
             store::find_membership(&self.db, scope.organization_id(), user_id).await?

@@ -14,8 +14,8 @@ use super::{
 use crate::{
     audit::{Actor, AuditEvent, ClientInfo},
     error::Error,
-    principal::Caller,
-    store::{entities::organization, users},
+    principal::{AdminPrincipal, Caller},
+    store::entities::organization,
 };
 
 /// A caller cleared to act in one organization.
@@ -78,7 +78,7 @@ pub async fn authorize(
         Caller::User(user) => {
             match store::find_membership(db, &organization.id, &user.user_id).await? {
                 Some(membership) => Some(membership.role),
-                None if is_platform_admin(db, &user.user_id).await? => None,
+                None if AdminPrincipal::verify(db, user).await?.is_some() => None,
                 None => return Err(not_found()),
             }
         }
@@ -131,11 +131,4 @@ pub fn stored_permissions(value: &serde_json::Value) -> Permissions {
         })
         .unwrap_or_default();
     Permissions::Listed(listed)
-}
-
-/// An active platform administrator.
-pub async fn is_platform_admin(db: &impl ConnectionTrait, user_id: &str) -> Result<bool, Error> {
-    Ok(users::find_by_id(db, user_id)
-        .await?
-        .is_some_and(|u| u.is_admin && u.status == "active"))
 }

@@ -18,7 +18,7 @@ use crate::{
     clock::Clock,
     error::Error,
     mail::Mailer,
-    principal::{Caller, Principal, Requirement},
+    principal::{AdminPrincipal, Caller, Principal, Requirement},
     revocation::Revocations,
     store::{
         Cursor, Db,
@@ -133,14 +133,15 @@ impl Organizations {
         Ok(organization)
     }
 
-    /// The caller's organizations, or with `all` every one (platform administrators).
+    /// The caller's organizations, or with `all` every one (an administrator's proof).
     pub async fn list(
         &self,
         caller: &Principal,
+        admin: Option<&AdminPrincipal>,
         all: bool,
         cursor: &Cursor,
     ) -> Result<(Vec<organization::Model>, String), Error> {
-        if all && !scope::is_platform_admin(&self.db, &caller.user_id).await? {
+        if all && admin.is_none() {
             return Err(Error::Authorization(
                 "listing every organization is for platform administrators".into(),
             ));

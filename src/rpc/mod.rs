@@ -12,7 +12,7 @@ use crate::{
     audit::ClientInfo,
     client_address::ClientAddress,
     error::Error,
-    principal::{Caller, Principal},
+    principal::{AdminPrincipal, Caller, Principal, Proof, Requirement, ServiceCaller},
 };
 
 /// What the access layer attached to a request (the caller, its requirement); absent only
@@ -33,6 +33,46 @@ pub fn principal<T>(request: &Request<T>) -> Result<Principal, Status> {
 /// The verified caller (a user or an API key) the access layer attached.
 pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
     attached(request)
+}
+
+/// The requirement the RPC declares in the contract, as the access layer attached it.
+pub fn requirement<T>(request: &Request<T>) -> Result<Requirement, Status> {
+    attached(request)
+}
+
+/// What the access layer proved about the caller.
+pub fn proof<T>(request: &Request<T>) -> Result<Proof, Status> {
+    attached(request)
+}
+
+/// The administrator's proof of an AUDIENCE_ADMIN RPC. Any other proof is refused (the RPC
+/// would be declared for someone else: fail closed).
+pub fn admin<T>(request: &Request<T>) -> Result<AdminPrincipal, Status> {
+    match proof(request)? {
+        Proof::Admin(admin) => Ok(admin),
+        _ => Err(not_proved()),
+    }
+}
+
+/// The user of an AUDIENCE_USER RPC, with the administrator's proof when the RPC lets
+/// administrators act beyond self and the caller is one.
+pub fn user<T>(request: &Request<T>) -> Result<(Principal, Option<AdminPrincipal>), Status> {
+    match proof(request)? {
+        Proof::User { user, admin } => Ok((user, admin)),
+        _ => Err(not_proved()),
+    }
+}
+
+/// The caller of an AUDIENCE_SERVICE RPC: an API key or a platform administrator.
+pub fn service<T>(request: &Request<T>) -> Result<ServiceCaller, Status> {
+    match proof(request)? {
+        Proof::Service(service) => Ok(service),
+        _ => Err(not_proved()),
+    }
+}
+
+fn not_proved() -> Status {
+    Error::Authorization("the access declared for this RPC does not admit the caller".into()).into()
 }
 
 /// Where the request came from, for sessions and the audit log: the client address the

@@ -176,7 +176,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         app.db.clone(),
         app.clock.clone(),
     ));
-    let access = AccessControl::from_pool(&app.descriptors, authenticator)?;
+    let access = AccessControl::from_pool(&app.descriptors, authenticator, app.db.clone())?;
     let grpc = grpc_stack(&app, access)?;
     let routes = RouteTable::from_pool(&app.descriptors)?;
     let edge = Edge {

@@ -13,7 +13,7 @@ use crate::{
     credentials::tokens::new_opaque_token,
     error::{Error, SsoFailure},
     orgs::OrgScope,
-    principal::Principal,
+    principal::AdminPrincipal,
     store::entities::organization_domain::Model as Domain,
 };
 
@@ -113,15 +113,14 @@ impl Sso {
     }
 
     /// A platform administrator vouches for a domain without DNS (the operator's approval).
-    pub async fn approve_domain(&self, caller: &Principal, id: &str) -> Result<Domain, Error> {
-        self.auth.require_admin(caller).await?;
+    pub async fn approve_domain(&self, admin: &AdminPrincipal, id: &str) -> Result<Domain, Error> {
         let domain = domain_store::find_any(&self.db, id)
             .await?
             .ok_or(Error::NotFound("domain"))?;
         if domain.verified_at.is_some() {
             return Ok(domain);
         }
-        self.mark_verified(domain, "operator", Actor::User(caller.user_id.clone()))
+        self.mark_verified(domain, "operator", Actor::User(admin.user_id().to_owned()))
             .await
     }
 

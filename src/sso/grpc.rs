@@ -19,7 +19,7 @@ use crate::{
     proto::janua::sso::v1::{
         self as pb, sso_service_server::SsoService, start_sso_request::Target,
     },
-    rpc::{client_info, principal},
+    rpc::{self, client_info, principal},
     store::Page,
     update_mask,
     user_message::user_to_proto,
@@ -227,10 +227,10 @@ impl SsoService for SsoGrpc {
         &self,
         request: Request<pb::ApproveDomainRequest>,
     ) -> Reply<pb::ApproveDomainResponse> {
-        let caller = principal(&request)?;
+        let admin = rpc::admin(&request)?;
         let domain = self
             .sso
-            .approve_domain(&caller, &request.get_ref().domain_id)
+            .approve_domain(&admin, &request.get_ref().domain_id)
             .await?;
         Ok(Response::new(pb::ApproveDomainResponse {
             domain: Some(domain_to_proto(&domain)),

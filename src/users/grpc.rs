@@ -10,7 +10,7 @@ use crate::{
     error::Error,
     metadata,
     proto::janua::users::v1::{self as pb, user_service_server::UserService},
-    rpc::{client_info, principal},
+    rpc::{self, client_info},
     store::Cursor,
     update_mask,
     user_message::user_to_proto,
@@ -73,10 +73,10 @@ fn changes(user: pb::User, mask: Option<prost_types::FieldMask>) -> Result<UserC
 #[tonic::async_trait]
 impl UserService for UserGrpc {
     async fn get_user(&self, request: Request<pb::GetUserRequest>) -> Reply<pb::GetUserResponse> {
-        let caller = principal(&request)?;
+        let (caller, admin) = rpc::user(&request)?;
         let user = self
             .users
-            .get(&caller, &request.into_inner().user_id)
+            .get(&caller, admin.as_ref(), &request.into_inner().user_id)
             .await?;
         Ok(Response::new(pb::GetUserResponse {
             user: Some(user_to_proto(&user)),
@@ -87,7 +87,7 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::ListUsersRequest>,
     ) -> Reply<pb::ListUsersResponse> {
-        let caller = principal(&request)?;
+        let admin = rpc::admin(&request)?;
         let body = request.into_inner();
         let filter = UserFilter {
             organization_id: given(&body.organization_id),
@@ -99,7 +99,7 @@ impl UserService for UserGrpc {
             filter.organization_id, filter.email_prefix, body.status
         );
         let cursor = Cursor::parse(body.page_size, &body.page_token, &fingerprint)?;
-        let (rows, next_page_token) = self.users.list(&caller, &filter, &cursor).await?;
+        let (rows, next_page_token) = self.users.list(&admin, &filter, &cursor).await?;
         Ok(Response::new(pb::ListUsersResponse {
             users: rows.iter().map(user_to_proto).collect(),
             next_page_token,
@@ -110,7 +110,7 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::CreateUserRequest>,
     ) -> Reply<pb::CreateUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         let body = request.into_inner();
         let new = NewUser {
             metadata: metadata::parse("metadata", body.metadata)?,
@@ -122,7 +122,7 @@ impl UserService for UserGrpc {
             organization_id: body.organization_id,
             role: body.role,
         };
-        let user = self.users.create(&caller, new, &client).await?;
+        let user = self.users.create(&admin, new, &client).await?;
         Ok(Response::new(pb::CreateUserResponse {
             user: Some(user_to_proto(&user)),
         }))
@@ -132,12 +132,12 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::UpdateUserRequest>,
     ) -> Reply<pb::UpdateUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let ((caller, admin), client) = (rpc::user(&request)?, client_info(&request));
         let body = request.into_inner();
         let changes = changes(body.user.unwrap_or_default(), body.update_mask)?;
         let user = self
             .users
-            .update(&caller, &body.user_id, changes, &client)
+            .update(&caller, admin.as_ref(), &body.user_id, changes, &client)
             .await?;
         Ok(Response::new(pb::UpdateUserResponse {
             user: Some(user_to_proto(&user)),
@@ -148,9 +148,14 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::DeleteUserRequest>,
     ) -> Reply<pb::DeleteUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let ((caller, admin), client) = (rpc::user(&request)?, client_info(&request));
         self.users
-            .delete(&caller, &request.into_inner().user_id, &client)
+            .delete(
+                &caller,
+                admin.as_ref(),
+                &request.into_inner().user_id,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::DeleteUserResponse {}))
     }
@@ -159,11 +164,11 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::SuspendUserRequest>,
     ) -> Reply<pb::SuspendUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         let body = request.into_inner();
         let user = self
             .users
-            .suspend(&caller, &body.user_id, &body.reason, &client)
+            .suspend(&admin, &body.user_id, &body.reason, &client)
             .await?;
         Ok(Response::new(pb::SuspendUserResponse {
             user: Some(user_to_proto(&user)),
@@ -174,10 +179,10 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::ReactivateUserRequest>,
     ) -> Reply<pb::ReactivateUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         let user = self
             .users
-            .reactivate(&caller, &request.into_inner().user_id, &client)
+            .reactivate(&admin, &request.into_inner().user_id, &client)
             .await?;
         Ok(Response::new(pb::ReactivateUserResponse {
             user: Some(user_to_proto(&user)),
@@ -188,9 +193,9 @@ impl UserService for UserGrpc {
         &self,
         request: Request<pb::UnlockUserRequest>,
     ) -> Reply<pb::UnlockUserResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
+        let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         self.users
-            .unlock(&caller, &request.into_inner().user_id, &client)
+            .unlock(&admin, &request.into_inner().user_id, &client)
             .await?;
         Ok(Response::new(pb::UnlockUserResponse {}))
     }

@@ -14,7 +14,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
     orgs::roles,
-    principal::Principal,
+    principal::{AdminPrincipal, Principal},
     store::{
         entities::{membership, user},
         memberships, organizations, sessions, users,
@@ -28,10 +28,11 @@ impl Users {
     pub async fn delete(
         &self,
         caller: &Principal,
+        admin: Option<&AdminPrincipal>,
         user_id: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let admin = self.is_admin(caller).await?;
+        let admin = admin.is_some();
         let account = self.visible_user(caller, user_id, admin, false).await?;
         let now = self.clock.now();
         let actor = Actor::User(caller.user_id.clone());
@@ -65,12 +66,12 @@ impl Users {
     /// ends at once. A suspended user is returned as is; otherwise the user as stored now.
     pub async fn suspend(
         &self,
-        caller: &Principal,
+        admin: &AdminPrincipal,
         user_id: &str,
         reason: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
-        self.require_admin(caller).await?;
+        let caller = admin.user();
         if user_id == caller.user_id {
             return Err(Error::invalid("user_id", "you cannot suspend yourself"));
         }
@@ -110,11 +111,11 @@ impl Users {
     /// returned as is.
     pub async fn reactivate(
         &self,
-        caller: &Principal,
+        admin: &AdminPrincipal,
         user_id: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
-        self.require_admin(caller).await?;
+        let caller = admin.user();
         let account = self.visible_user(caller, user_id, true, false).await?;
         if account.status == UserStatus::Active.as_str() {
             return Ok(account);
@@ -137,11 +138,11 @@ impl Users {
     /// Lifts a brute-force lock and forgets the account's failures (administrators only).
     pub async fn unlock(
         &self,
-        caller: &Principal,
+        admin: &AdminPrincipal,
         user_id: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        self.require_admin(caller).await?;
+        let caller = admin.user();
         let account = self.visible_user(caller, user_id, true, false).await?;
         self.guard.unlock(&account.email_normalized).await?;
         let event = AuditEvent::new("user.unlocked", Actor::User(caller.user_id.clone()))

@@ -12,7 +12,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     credentials::Email,
     error::Error,
-    principal::Principal,
+    principal::{AdminPrincipal, Principal},
     store::{entities::user, users},
 };
 
@@ -46,11 +46,12 @@ impl Users {
     pub async fn update(
         &self,
         caller: &Principal,
+        admin: Option<&AdminPrincipal>,
         user_id: &str,
         changes: UserChanges,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
-        let admin = self.is_admin(caller).await?;
+        let admin = admin.is_some();
         let before = self.visible_user(caller, user_id, admin, false).await?;
         if let (false, Some(path)) = (admin, changes.admin_only_paths().first()) {
             return Err(Error::invalid(

@@ -1,9 +1,10 @@
 //! The user directory (UserService): reading, listing and creating accounts. Profile
 //! changes live in `profile`, the lifecycle (delete, suspend, reactivate, unlock) in
-//! `lifecycle`, as further `impl Users` blocks. Who may do what is decided here, from the
-//! caller's `Principal` and the database (the access layer only checked that a user
-//! called): a user sees and changes only themselves, and another user's id answers
-//! NOT_FOUND exactly like an unknown one; platform administrators may act on anyone.
+//! `lifecycle`, as further `impl Users` blocks. Who may do what follows from the proofs the
+//! access layer made: a user (`Principal`) sees and changes only themselves, and another
+//! user's id answers NOT_FOUND exactly like an unknown one; with an `AdminPrincipal` (a
+//! verified platform administrator) the caller may act on anyone. No administrator check
+//! is made here.
 
 use std::sync::Arc;
 
@@ -17,8 +18,8 @@ use crate::{
     credentials::{Email, NewPassword},
     crypto::PasswordHasher,
     error::Error,
-    orgs::{self, roles},
-    principal::Principal,
+    orgs::roles,
+    principal::{AdminPrincipal, Principal},
     revocation::Revocations,
     store::{
         Cursor, Db,
@@ -84,19 +85,23 @@ impl Users {
 
     /// One user: the caller themselves, or anyone (deleted users too) for a platform
     /// administrator. Anyone else's id is NOT_FOUND.
-    pub async fn get(&self, caller: &Principal, user_id: &str) -> Result<user::Model, Error> {
-        let admin = self.is_admin(caller).await?;
+    pub async fn get(
+        &self,
+        caller: &Principal,
+        admin: Option<&AdminPrincipal>,
+        user_id: &str,
+    ) -> Result<user::Model, Error> {
+        let admin = admin.is_some();
         self.visible_user(caller, user_id, admin, true).await
     }
 
     /// Users across the platform, oldest first. Platform administrators only.
     pub async fn list(
         &self,
-        caller: &Principal,
+        _admin: &AdminPrincipal,
         filter: &UserFilter,
         cursor: &Cursor,
     ) -> Result<(Vec<user::Model>, String), Error> {
-        self.require_admin(caller).await?;
         let statuses: &[&str] = match filter.status {
             Some(status) => &[status.as_str()],
             None => &[UserStatus::Active.as_str(), UserStatus::Suspended.as_str()],
@@ -117,11 +122,11 @@ impl Users {
     /// administrators only.
     pub async fn create(
         &self,
-        caller: &Principal,
+        admin: &AdminPrincipal,
         new: NewUser,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
-        self.require_admin(caller).await?;
+        let caller = admin.user();
         let email = Email::parse("email", &new.email)?;
         let password = match new.password.as_str() {
             "" => None,
@@ -222,21 +227,6 @@ impl Users {
             .await?
             .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted.as_str())
             .ok_or(Error::NotFound("user"))
-    }
-
-    /// Whether the caller is an active platform administrator.
-    pub(super) async fn is_admin(&self, caller: &Principal) -> Result<bool, Error> {
-        orgs::scope::is_platform_admin(&self.db, &caller.user_id).await
-    }
-
-    pub(super) async fn require_admin(&self, caller: &Principal) -> Result<(), Error> {
-        if self.is_admin(caller).await? {
-            Ok(())
-        } else {
-            Err(Error::Authorization(
-                "this operation is for platform administrators".into(),
-            ))
-        }
     }
 }
 

@@ -201,9 +201,10 @@ const file_janua_audit_v1_audit_service_proto_rawDesc = "" +
 	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\x80\x01\n" +
 	"\x17ListAuditEventsResponse\x12=\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x1a.janua.audit.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x97\x01\n" +
-	"\fAuditService\x12\x86\x01\n" +
-	"\x0fListAuditEvents\x12&.janua.audit.v1.ListAuditEventsRequest\x1a'.janua.audit.v1.ListAuditEventsResponse\"\"\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/audit-eventsBBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3"
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa5\x01\n" +
+	"\fAuditService\x12\x94\x01\n" +
+	"\x0fListAuditEvents\x12&.janua.audit.v1.ListAuditEventsRequest\x1a'.janua.audit.v1.ListAuditEventsResponse\"0\xa2\xbb\x18\x10\b\x02\x12\n" +
+	"audit:read\x18\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/audit-eventsBBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3"
 
 var (
 	file_janua_audit_v1_audit_service_proto_rawDescOnce sync.Once

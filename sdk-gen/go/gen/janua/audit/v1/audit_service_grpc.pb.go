@@ -33,7 +33,8 @@ type AuditServiceClient interface {
 	// administrator. Without one (platform-wide events included): platform
 	// administrators only. The access option is AUDIENCE_USER, not
 	// AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-	// here; the permission check happens in the domain.
+	// here: its permission applies where one is named, and
+	// `admin_beyond_self` lets administrators read without one.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 }
 
@@ -66,7 +67,8 @@ type AuditServiceServer interface {
 	// administrator. Without one (platform-wide events included): platform
 	// administrators only. The access option is AUDIENCE_USER, not
 	// AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-	// here; the permission check happens in the domain.
+	// here: its permission applies where one is named, and
+	// `admin_beyond_self` lets administrators read without one.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }

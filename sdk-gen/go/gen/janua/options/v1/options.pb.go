@@ -32,17 +32,19 @@ const (
 	// possession (password, one-time token, challenge) where it needs one.
 	Audience_AUDIENCE_PUBLIC Audience = 1
 	// Any signed-in user (a user's access token; an API key is not a user).
-	// The RPC acts on the caller ("self") unless the caller is a platform
-	// administrator naming another user.
+	// The RPC acts on the caller ("self"); with `admin_beyond_self`, a
+	// platform administrator may also name another user or platform-wide data.
 	Audience_AUDIENCE_USER Audience = 2
 	// A member of the request's `organization_id`, or an API key issued by
 	// that organization, whose role grants `Access.permission`; a platform
 	// administrator holds every permission in every organization. Callers from
 	// other organizations get NOT_FOUND, never a hint that it exists.
 	Audience_AUDIENCE_ORGANIZATION Audience = 3
-	// A backend service: an API key, or a platform administrator's token.
+	// A backend service: an API key, or a platform administrator's token
+	// (checked by the access layer; another user gets AUTHORIZATION_ERROR).
 	Audience_AUDIENCE_SERVICE Audience = 4
-	// A platform administrator (a user with `is_admin`).
+	// A platform administrator: an active user with `is_admin`, checked by the
+	// access layer (others get AUTHORIZATION_ERROR); an API key is refused.
 	Audience_AUDIENCE_ADMIN Audience = 5
 )
 
@@ -94,8 +96,11 @@ func (Audience) EnumDescriptor() ([]byte, []int) {
 }
 
 // Who may call an RPC. The server's access layer reads it from the compiled
-// descriptor set and checks it before the request reaches the service.
-// Every Janua RPC declares it: the server refuses to start otherwise.
+// descriptor set, checks it before the request reaches the service, and hands
+// the service a proof of what it checked (a user, a verified platform
+// administrator, a service, or a caller to be scoped to an organization).
+// Every Janua RPC declares it: the server refuses to start otherwise, and no
+// requirement is checked anywhere but from this declaration.
 type Access struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The kind of caller the RPC admits.
@@ -103,10 +108,25 @@ type Access struct {
 	// For AUDIENCE_ORGANIZATION: the permission the caller's role in the
 	// request's `organization_id` must grant, such as "members:write". Empty
 	// means any member of the organization, or any API key issued by it.
+	// For AUDIENCE_USER: the permission the caller needs in the organization
+	// the request's `organization_id` names, when it names one (an optional
+	// filter); a request naming none needs `admin_beyond_self`'s administrator.
 	// Ignored for every other audience.
-	Permission    string `protobuf:"bytes,2,opt,name=permission,proto3" json:"permission,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Permission string `protobuf:"bytes,2,opt,name=permission,proto3" json:"permission,omitempty"`
+	// For AUDIENCE_USER: a platform administrator may act beyond the caller
+	// (on another user, on every organization, on platform-wide data). The
+	// access layer checks whether the caller is an active platform
+	// administrator and hands the RPC an administrator's proof with the
+	// user's; for anyone else the RPC acts on the caller only. Ignored for
+	// every other audience.
+	AdminBeyondSelf bool `protobuf:"varint,3,opt,name=admin_beyond_self,json=adminBeyondSelf,proto3" json:"admin_beyond_self,omitempty"`
+	// For AUDIENCE_ORGANIZATION: the further permission needed when the
+	// request's `user_id` names a member other than the caller, such as
+	// "members:read". Empty: no such request. Ignored for every other
+	// audience.
+	OtherUserPermission string `protobuf:"bytes,4,opt,name=other_user_permission,json=otherUserPermission,proto3" json:"other_user_permission,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Access) Reset() {
@@ -153,6 +173,20 @@ func (x *Access) GetPermission() string {
 	return ""
 }
 
+func (x *Access) GetAdminBeyondSelf() bool {
+	if x != nil {
+		return x.AdminBeyondSelf
+	}
+	return false
+}
+
+func (x *Access) GetOtherUserPermission() string {
+	if x != nil {
+		return x.OtherUserPermission
+	}
+	return ""
+}
+
 var file_janua_options_v1_options_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
@@ -177,12 +211,14 @@ var File_janua_options_v1_options_proto protoreflect.FileDescriptor
 
 const file_janua_options_v1_options_proto_rawDesc = "" +
 	"\n" +
-	"\x1ejanua/options/v1/options.proto\x12\x10janua.options.v1\x1a google/protobuf/descriptor.proto\"`\n" +
+	"\x1ejanua/options/v1/options.proto\x12\x10janua.options.v1\x1a google/protobuf/descriptor.proto\"\xc0\x01\n" +
 	"\x06Access\x126\n" +
 	"\baudience\x18\x01 \x01(\x0e2\x1a.janua.options.v1.AudienceR\baudience\x12\x1e\n" +
 	"\n" +
 	"permission\x18\x02 \x01(\tR\n" +
-	"permission*\x91\x01\n" +
+	"permission\x12*\n" +
+	"\x11admin_beyond_self\x18\x03 \x01(\bR\x0fadminBeyondSelf\x122\n" +
+	"\x15other_user_permission\x18\x04 \x01(\tR\x13otherUserPermission*\x91\x01\n" +
 	"\bAudience\x12\x18\n" +
 	"\x14AUDIENCE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fAUDIENCE_PUBLIC\x10\x01\x12\x11\n" +

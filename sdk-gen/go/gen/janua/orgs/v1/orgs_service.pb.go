@@ -2757,11 +2757,11 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12!\n" +
 	"\n" +
 	"api_key_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bapiKeyId\"\x16\n" +
-	"\x14RevokeApiKeyResponse2\xb1!\n" +
+	"\x14RevokeApiKeyResponse2\xc1!\n" +
 	"\x13OrganizationService\x12\x9f\x01\n" +
 	"\x12CreateOrganization\x12(.janua.orgs.v1.CreateOrganizationRequest\x1a).janua.orgs.v1.CreateOrganizationResponse\"4\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02(:\x01*b\forganization\"\x15/api/v1/organizations\x12\xaf\x01\n" +
-	"\x0fGetOrganization\x12%.janua.orgs.v1.GetOrganizationRequest\x1a&.janua.orgs.v1.GetOrganizationResponse\"M\xa2\xbb\x18\f\b\x03\x12\borg:read\x82\xd3\xe4\x93\x027b\forganization\x12'/api/v1/organizations/{organization_id}\x12\x8b\x01\n" +
-	"\x11ListOrganizations\x12'.janua.orgs.v1.ListOrganizationsRequest\x1a(.janua.orgs.v1.ListOrganizationsResponse\"#\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/organizations\x12\xc8\x01\n" +
+	"\x0fGetOrganization\x12%.janua.orgs.v1.GetOrganizationRequest\x1a&.janua.orgs.v1.GetOrganizationResponse\"M\xa2\xbb\x18\f\b\x03\x12\borg:read\x82\xd3\xe4\x93\x027b\forganization\x12'/api/v1/organizations/{organization_id}\x12\x8d\x01\n" +
+	"\x11ListOrganizations\x12'.janua.orgs.v1.ListOrganizationsRequest\x1a(.janua.orgs.v1.ListOrganizationsResponse\"%\xa2\xbb\x18\x04\b\x02\x18\x01\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/organizations\x12\xc8\x01\n" +
 	"\x12UpdateOrganization\x12(.janua.orgs.v1.UpdateOrganizationRequest\x1a).janua.orgs.v1.UpdateOrganizationResponse\"]\xa2\xbb\x18\x0e\b\x03\x12\n" +
 	"org:update\x82\xd3\xe4\x93\x02E:\forganizationb\forganization2'/api/v1/organizations/{organization_id}\x12\xac\x01\n" +
 	"\x12DeleteOrganization\x12(.janua.orgs.v1.DeleteOrganizationRequest\x1a).janua.orgs.v1.DeleteOrganizationResponse\"A\xa2\xbb\x18\x0e\b\x03\x12\n" +
@@ -2786,8 +2786,8 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"\n" +
 	"UpdateRole\x12 .janua.orgs.v1.UpdateRoleRequest\x1a!.janua.orgs.v1.UpdateRoleResponse\"^\xa2\xbb\x18\x0f\b\x03\x12\vroles:write\x82\xd3\xe4\x93\x02E:\x04roleb\x04role27/api/v1/organizations/{organization_id}/roles/{role_id}\x12\xa5\x01\n" +
 	"\n" +
-	"DeleteRole\x12 .janua.orgs.v1.DeleteRoleRequest\x1a!.janua.orgs.v1.DeleteRoleResponse\"R\xa2\xbb\x18\x0f\b\x03\x12\vroles:write\x82\xd3\xe4\x93\x029*7/api/v1/organizations/{organization_id}/roles/{role_id}\x12\xab\x01\n" +
-	"\x0fCheckPermission\x12%.janua.orgs.v1.CheckPermissionRequest\x1a&.janua.orgs.v1.CheckPermissionResponse\"I\xa2\xbb\x18\x02\b\x03\x82\xd3\xe4\x93\x02=:\x01*\"8/api/v1/organizations/{organization_id}/check-permission\x12\xaa\x01\n" +
+	"DeleteRole\x12 .janua.orgs.v1.DeleteRoleRequest\x1a!.janua.orgs.v1.DeleteRoleResponse\"R\xa2\xbb\x18\x0f\b\x03\x12\vroles:write\x82\xd3\xe4\x93\x029*7/api/v1/organizations/{organization_id}/roles/{role_id}\x12\xb9\x01\n" +
+	"\x0fCheckPermission\x12%.janua.orgs.v1.CheckPermissionRequest\x1a&.janua.orgs.v1.CheckPermissionResponse\"W\xa2\xbb\x18\x10\b\x03\"\fmembers:read\x82\xd3\xe4\x93\x02=:\x01*\"8/api/v1/organizations/{organization_id}/check-permission\x12\xaa\x01\n" +
 	"\fCreateApiKey\x12\".janua.orgs.v1.CreateApiKeyRequest\x1a#.janua.orgs.v1.CreateApiKeyResponse\"Q\xa2\xbb\x18\x12\b\x03\x12\x0eapi_keys:write\x82\xd3\xe4\x93\x025:\x01*\"0/api/v1/organizations/{organization_id}/api-keys\x12\xa4\x01\n" +
 	"\vListApiKeys\x12!.janua.orgs.v1.ListApiKeysRequest\x1a\".janua.orgs.v1.ListApiKeysResponse\"N\xa2\xbb\x18\x12\b\x03\x12\x0eapi_keys:write\x82\xd3\xe4\x93\x022\x120/api/v1/organizations/{organization_id}/api-keys\x12\xb4\x01\n" +
 	"\fRevokeApiKey\x12\".janua.orgs.v1.RevokeApiKeyRequest\x1a#.janua.orgs.v1.RevokeApiKeyResponse\"[\xa2\xbb\x18\x12\b\x03\x12\x0eapi_keys:write\x82\xd3\xe4\x93\x02?*=/api/v1/organizations/{organization_id}/api-keys/{api_key_id}B@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1;orgsv1b\x06proto3"

@@ -938,16 +938,16 @@ const file_janua_users_v1_users_service_proto_rawDesc = "" +
 	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\"1\n" +
 	"\x11UnlockUserRequest\x12\x1c\n" +
 	"\auser_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06userId\"\x14\n" +
-	"\x12UnlockUserResponse2\xaa\b\n" +
-	"\vUserService\x12w\n" +
-	"\aGetUser\x12\x1e.janua.users.v1.GetUserRequest\x1a\x1f.janua.users.v1.GetUserResponse\"+\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1fb\x04user\x12\x17/api/v1/users/{user_id}\x12m\n" +
+	"\x12UnlockUserResponse2\xb0\b\n" +
+	"\vUserService\x12y\n" +
+	"\aGetUser\x12\x1e.janua.users.v1.GetUserRequest\x1a\x1f.janua.users.v1.GetUserResponse\"-\xa2\xbb\x18\x04\b\x02\x18\x01\x82\xd3\xe4\x93\x02\x1fb\x04user\x12\x17/api/v1/users/{user_id}\x12m\n" +
 	"\tListUsers\x12 .janua.users.v1.ListUsersRequest\x1a!.janua.users.v1.ListUsersResponse\"\x1b\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/users\x12y\n" +
 	"\n" +
-	"CreateUser\x12!.janua.users.v1.CreateUserRequest\x1a\".janua.users.v1.CreateUserResponse\"$\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x02\x18:\x01*b\x04user\"\r/api/v1/users\x12\x86\x01\n" +
+	"CreateUser\x12!.janua.users.v1.CreateUserRequest\x1a\".janua.users.v1.CreateUserResponse\"$\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x02\x18:\x01*b\x04user\"\r/api/v1/users\x12\x88\x01\n" +
 	"\n" +
-	"UpdateUser\x12!.janua.users.v1.UpdateUserRequest\x1a\".janua.users.v1.UpdateUserResponse\"1\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02%:\x04userb\x04user2\x17/api/v1/users/{user_id}\x12z\n" +
+	"UpdateUser\x12!.janua.users.v1.UpdateUserRequest\x1a\".janua.users.v1.UpdateUserResponse\"3\xa2\xbb\x18\x04\b\x02\x18\x01\x82\xd3\xe4\x93\x02%:\x04userb\x04user2\x17/api/v1/users/{user_id}\x12|\n" +
 	"\n" +
-	"DeleteUser\x12!.janua.users.v1.DeleteUserRequest\x1a\".janua.users.v1.DeleteUserResponse\"%\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/users/{user_id}\x12\x8e\x01\n" +
+	"DeleteUser\x12!.janua.users.v1.DeleteUserRequest\x1a\".janua.users.v1.DeleteUserResponse\"'\xa2\xbb\x18\x04\b\x02\x18\x01\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/users/{user_id}\x12\x8e\x01\n" +
 	"\vSuspendUser\x12\".janua.users.v1.SuspendUserRequest\x1a#.janua.users.v1.SuspendUserResponse\"6\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x02*:\x01*b\x04user\"\x1f/api/v1/users/{user_id}/suspend\x12\x9a\x01\n" +
 	"\x0eReactivateUser\x12%.janua.users.v1.ReactivateUserRequest\x1a&.janua.users.v1.ReactivateUserResponse\"9\xa2\xbb\x18\x02\b\x05\x82\xd3\xe4\x93\x02-:\x01*b\x04user\"\"/api/v1/users/{user_id}/reactivate\x12\x84\x01\n" +
 	"\n" +

@@ -28,7 +28,7 @@ from janua.audit.v1 import audit_event_pb2 as janua_dot_audit_dot_v1_dot_audit__
 from janua.options.v1 import options_pb2 as janua_dot_options_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"janua/audit/v1/audit_service.proto\x12\x0ejanua.audit.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a janua/audit/v1/audit_event.proto\x1a\x1ejanua/options/v1/options.proto\"\xa2\x02\n\x16ListAuditEventsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12\x19\n\x08\x61\x63tor_id\x18\x04 \x01(\tR\x07\x61\x63torId\x12\x16\n\x06\x61\x63tion\x18\x05 \x01(\tR\x06\x61\x63tion\x12\x39\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"\x80\x01\n\x17ListAuditEventsResponse\x12=\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1a.janua.audit.v1.AuditEventR\x0b\x61uditEvents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x97\x01\n\x0c\x41uditService\x12\x86\x01\n\x0fListAuditEvents\x12&.janua.audit.v1.ListAuditEventsRequest\x1a\'.janua.audit.v1.ListAuditEventsResponse\"\"\xa2\xbb\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/audit-eventsBBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"janua/audit/v1/audit_service.proto\x12\x0ejanua.audit.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a janua/audit/v1/audit_event.proto\x1a\x1ejanua/options/v1/options.proto\"\xa2\x02\n\x16ListAuditEventsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12\x19\n\x08\x61\x63tor_id\x18\x04 \x01(\tR\x07\x61\x63torId\x12\x16\n\x06\x61\x63tion\x18\x05 \x01(\tR\x06\x61\x63tion\x12\x39\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"\x80\x01\n\x17ListAuditEventsResponse\x12=\n\x0c\x61udit_events\x18\x01 \x03(\x0b\x32\x1a.janua.audit.v1.AuditEventR\x0b\x61uditEvents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xa5\x01\n\x0c\x41uditService\x12\x94\x01\n\x0fListAuditEvents\x12&.janua.audit.v1.ListAuditEventsRequest\x1a\'.janua.audit.v1.ListAuditEventsResponse\"0\xa2\xbb\x18\x10\x08\x02\x12\naudit:read\x18\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/audit-eventsBBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,11 +37,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1'
   _globals['_AUDITSERVICE'].methods_by_name['ListAuditEvents']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['ListAuditEvents']._serialized_options = b'\242\273\030\002\010\002\202\323\344\223\002\026\022\024/api/v1/audit-events'
+  _globals['_AUDITSERVICE'].methods_by_name['ListAuditEvents']._serialized_options = b'\242\273\030\020\010\002\022\naudit:read\030\001\202\323\344\223\002\026\022\024/api/v1/audit-events'
   _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=184
   _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=474
   _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=477
   _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=605
   _globals['_AUDITSERVICE']._serialized_start=608
-  _globals['_AUDITSERVICE']._serialized_end=759
+  _globals['_AUDITSERVICE']._serialized_end=773
 # @@protoc_insertion_point(module_scope)

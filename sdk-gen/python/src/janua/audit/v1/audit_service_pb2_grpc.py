@@ -52,7 +52,8 @@ class AuditServiceServicer:
         administrator. Without one (platform-wide events included): platform
         administrators only. The access option is AUDIENCE_USER, not
         AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-        here; the permission check happens in the domain.
+        here: its permission applies where one is named, and
+        `admin_beyond_self` lets administrators read without one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -39,7 +39,8 @@ class AuditServiceStub:
     administrator. Without one (platform-wide events included): platform
     administrators only. The access option is AUDIENCE_USER, not
     AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-    here; the permission check happens in the domain.
+    here: its permission applies where one is named, and
+    `admin_beyond_self` lets administrators read without one.
     """
 
 @_typing.type_check_only
@@ -53,7 +54,8 @@ class AuditServiceAsyncStub(AuditServiceStub):
     administrator. Without one (platform-wide events included): platform
     administrators only. The access option is AUDIENCE_USER, not
     AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-    here; the permission check happens in the domain.
+    here: its permission applies where one is named, and
+    `admin_beyond_self` lets administrators read without one.
     """
 
 class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -70,7 +72,8 @@ class AuditServiceServicer(metaclass=_abc_1.ABCMeta):
         administrator. Without one (platform-wide events included): platform
         administrators only. The access option is AUDIENCE_USER, not
         AUDIENCE_ORGANIZATION, because `organization_id` is an optional filter
-        here; the permission check happens in the domain.
+        here: its permission applies where one is named, and
+        `admin_beyond_self` lets administrators read without one.
         """
 
 def add_AuditServiceServicer_to_server(servicer: AuditServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejanua/options/v1/options.proto\x12\x10janua.options.v1\x1a google/protobuf/descriptor.proto\"`\n\x06\x41\x63\x63\x65ss\x12\x36\n\x08\x61udience\x18\x01 \x01(\x0e\x32\x1a.janua.options.v1.AudienceR\x08\x61udience\x12\x1e\n\npermission\x18\x02 \x01(\tR\npermission*\x91\x01\n\x08\x41udience\x12\x18\n\x14\x41UDIENCE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41UDIENCE_PUBLIC\x10\x01\x12\x11\n\rAUDIENCE_USER\x10\x02\x12\x19\n\x15\x41UDIENCE_ORGANIZATION\x10\x03\x12\x14\n\x10\x41UDIENCE_SERVICE\x10\x04\x12\x12\n\x0e\x41UDIENCE_ADMIN\x10\x05:R\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xb4\x87\x03 \x01(\x0b\x32\x18.janua.options.v1.AccessR\x06\x61\x63\x63\x65ssBFZDgithub.com/janua-dev/janua/sdk-gen/go/gen/janua/options/v1;optionsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ejanua/options/v1/options.proto\x12\x10janua.options.v1\x1a google/protobuf/descriptor.proto\"\xc0\x01\n\x06\x41\x63\x63\x65ss\x12\x36\n\x08\x61udience\x18\x01 \x01(\x0e\x32\x1a.janua.options.v1.AudienceR\x08\x61udience\x12\x1e\n\npermission\x18\x02 \x01(\tR\npermission\x12*\n\x11\x61\x64min_beyond_self\x18\x03 \x01(\x08R\x0f\x61\x64minBeyondSelf\x12\x32\n\x15other_user_permission\x18\x04 \x01(\tR\x13otherUserPermission*\x91\x01\n\x08\x41udience\x12\x18\n\x14\x41UDIENCE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41UDIENCE_PUBLIC\x10\x01\x12\x11\n\rAUDIENCE_USER\x10\x02\x12\x19\n\x15\x41UDIENCE_ORGANIZATION\x10\x03\x12\x14\n\x10\x41UDIENCE_SERVICE\x10\x04\x12\x12\n\x0e\x41UDIENCE_ADMIN\x10\x05:R\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xb4\x87\x03 \x01(\x0b\x32\x18.janua.options.v1.AccessR\x06\x61\x63\x63\x65ssBFZDgithub.com/janua-dev/janua/sdk-gen/go/gen/janua/options/v1;optionsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'janua.options.v1.options_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZDgithub.com/janua-dev/janua/sdk-gen/go/gen/janua/options/v1;optionsv1'
-  _globals['_AUDIENCE']._serialized_start=185
-  _globals['_AUDIENCE']._serialized_end=330
-  _globals['_ACCESS']._serialized_start=86
-  _globals['_ACCESS']._serialized_end=182
+  _globals['_AUDIENCE']._serialized_start=282
+  _globals['_AUDIENCE']._serialized_end=427
+  _globals['_ACCESS']._serialized_start=87
+  _globals['_ACCESS']._serialized_end=279
 # @@protoc_insertion_point(module_scope)

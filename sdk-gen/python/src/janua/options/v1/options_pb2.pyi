@@ -33,8 +33,8 @@ class _AudienceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Audience.Val
     """
     AUDIENCE_USER: _Audience.ValueType  # 2
     """Any signed-in user (a user's access token; an API key is not a user).
-    The RPC acts on the caller ("self") unless the caller is a platform
-    administrator naming another user.
+    The RPC acts on the caller ("self"); with `admin_beyond_self`, a
+    platform administrator may also name another user or platform-wide data.
     """
     AUDIENCE_ORGANIZATION: _Audience.ValueType  # 3
     """A member of the request's `organization_id`, or an API key issued by
@@ -43,9 +43,13 @@ class _AudienceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Audience.Val
     other organizations get NOT_FOUND, never a hint that it exists.
     """
     AUDIENCE_SERVICE: _Audience.ValueType  # 4
-    """A backend service: an API key, or a platform administrator's token."""
+    """A backend service: an API key, or a platform administrator's token
+    (checked by the access layer; another user gets AUTHORIZATION_ERROR).
+    """
     AUDIENCE_ADMIN: _Audience.ValueType  # 5
-    """A platform administrator (a user with `is_admin`)."""
+    """A platform administrator: an active user with `is_admin`, checked by the
+    access layer (others get AUTHORIZATION_ERROR); an API key is refused.
+    """
 
 class Audience(_Audience, metaclass=_AudienceEnumTypeWrapper):
     """The kinds of caller an RPC can admit."""
@@ -58,8 +62,8 @@ possession (password, one-time token, challenge) where it needs one.
 """
 AUDIENCE_USER: Audience.ValueType  # 2
 """Any signed-in user (a user's access token; an API key is not a user).
-The RPC acts on the caller ("self") unless the caller is a platform
-administrator naming another user.
+The RPC acts on the caller ("self"); with `admin_beyond_self`, a
+platform administrator may also name another user or platform-wide data.
 """
 AUDIENCE_ORGANIZATION: Audience.ValueType  # 3
 """A member of the request's `organization_id`, or an API key issued by
@@ -68,39 +72,67 @@ administrator holds every permission in every organization. Callers from
 other organizations get NOT_FOUND, never a hint that it exists.
 """
 AUDIENCE_SERVICE: Audience.ValueType  # 4
-"""A backend service: an API key, or a platform administrator's token."""
+"""A backend service: an API key, or a platform administrator's token
+(checked by the access layer; another user gets AUTHORIZATION_ERROR).
+"""
 AUDIENCE_ADMIN: Audience.ValueType  # 5
-"""A platform administrator (a user with `is_admin`)."""
+"""A platform administrator: an active user with `is_admin`, checked by the
+access layer (others get AUTHORIZATION_ERROR); an API key is refused.
+"""
 Global___Audience: _TypeAlias = Audience  # noqa: Y015
 
 @_typing.final
 class Access(_message.Message):
     """Who may call an RPC. The server's access layer reads it from the compiled
-    descriptor set and checks it before the request reaches the service.
-    Every Janua RPC declares it: the server refuses to start otherwise.
+    descriptor set, checks it before the request reaches the service, and hands
+    the service a proof of what it checked (a user, a verified platform
+    administrator, a service, or a caller to be scoped to an organization).
+    Every Janua RPC declares it: the server refuses to start otherwise, and no
+    requirement is checked anywhere but from this declaration.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     AUDIENCE_FIELD_NUMBER: _builtins.int
     PERMISSION_FIELD_NUMBER: _builtins.int
+    ADMIN_BEYOND_SELF_FIELD_NUMBER: _builtins.int
+    OTHER_USER_PERMISSION_FIELD_NUMBER: _builtins.int
     audience: Global___Audience.ValueType
     """The kind of caller the RPC admits."""
     permission: _builtins.str
     """For AUDIENCE_ORGANIZATION: the permission the caller's role in the
     request's `organization_id` must grant, such as "members:write". Empty
     means any member of the organization, or any API key issued by it.
+    For AUDIENCE_USER: the permission the caller needs in the organization
+    the request's `organization_id` names, when it names one (an optional
+    filter); a request naming none needs `admin_beyond_self`'s administrator.
     Ignored for every other audience.
+    """
+    admin_beyond_self: _builtins.bool
+    """For AUDIENCE_USER: a platform administrator may act beyond the caller
+    (on another user, on every organization, on platform-wide data). The
+    access layer checks whether the caller is an active platform
+    administrator and hands the RPC an administrator's proof with the
+    user's; for anyone else the RPC acts on the caller only. Ignored for
+    every other audience.
+    """
+    other_user_permission: _builtins.str
+    """For AUDIENCE_ORGANIZATION: the further permission needed when the
+    request's `user_id` names a member other than the caller, such as
+    "members:read". Empty: no such request. Ignored for every other
+    audience.
     """
     def __init__(
         self,
         *,
         audience: Global___Audience.ValueType = ...,
         permission: _builtins.str = ...,
+        admin_beyond_self: _builtins.bool = ...,
+        other_user_permission: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audience", b"audience", "permission", b"permission"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admin_beyond_self", b"admin_beyond_self", "audience", b"audience", "other_user_permission", b"other_user_permission", "permission", b"permission"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

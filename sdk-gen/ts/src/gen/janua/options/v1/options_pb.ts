@@ -12,12 +12,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/options/v1/options.proto.
  */
 export const file_janua_options_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Ch5qYW51YS9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SEGphbnVhLm9wdGlvbnMudjEiSgoGQWNjZXNzEiwKCGF1ZGllbmNlGAEgASgOMhouamFudWEub3B0aW9ucy52MS5BdWRpZW5jZRISCgpwZXJtaXNzaW9uGAIgASgJKpEBCghBdWRpZW5jZRIYChRBVURJRU5DRV9VTlNQRUNJRklFRBAAEhMKD0FVRElFTkNFX1BVQkxJQxABEhEKDUFVRElFTkNFX1VTRVIQAhIZChVBVURJRU5DRV9PUkdBTklaQVRJT04QAxIUChBBVURJRU5DRV9TRVJWSUNFEAQSEgoOQVVESUVOQ0VfQURNSU4QBTpSCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi0hwMgASgLMhguamFudWEub3B0aW9ucy52MS5BY2Nlc3NSBmFjY2Vzc0JGWkRnaXRodWIuY29tL2phbnVhLWRldi9qYW51YS9zZGstZ2VuL2dvL2dlbi9qYW51YS9vcHRpb25zL3YxO29wdGlvbnN2MWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Ch5qYW51YS9vcHRpb25zL3YxL29wdGlvbnMucHJvdG8SEGphbnVhLm9wdGlvbnMudjEihAEKBkFjY2VzcxIsCghhdWRpZW5jZRgBIAEoDjIaLmphbnVhLm9wdGlvbnMudjEuQXVkaWVuY2USEgoKcGVybWlzc2lvbhgCIAEoCRIZChFhZG1pbl9iZXlvbmRfc2VsZhgDIAEoCBIdChVvdGhlcl91c2VyX3Blcm1pc3Npb24YBCABKAkqkQEKCEF1ZGllbmNlEhgKFEFVRElFTkNFX1VOU1BFQ0lGSUVEEAASEwoPQVVESUVOQ0VfUFVCTElDEAESEQoNQVVESUVOQ0VfVVNFUhACEhkKFUFVRElFTkNFX09SR0FOSVpBVElPThADEhQKEEFVRElFTkNFX1NFUlZJQ0UQBBISCg5BVURJRU5DRV9BRE1JThAFOlIKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLSHAyABKAsyGC5qYW51YS5vcHRpb25zLnYxLkFjY2Vzc1IGYWNjZXNzQkZaRGdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL29wdGlvbnMvdjE7b3B0aW9uc3YxYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Who may call an RPC. The server's access layer reads it from the compiled
- * descriptor set and checks it before the request reaches the service.
- * Every Janua RPC declares it: the server refuses to start otherwise.
+ * descriptor set, checks it before the request reaches the service, and hands
+ * the service a proof of what it checked (a user, a verified platform
+ * administrator, a service, or a caller to be scoped to an organization).
+ * Every Janua RPC declares it: the server refuses to start otherwise, and no
+ * requirement is checked anywhere but from this declaration.
  *
  * @generated from message janua.options.v1.Access
  */
@@ -33,11 +36,36 @@ export type Access = Message<"janua.options.v1.Access"> & {
    * For AUDIENCE_ORGANIZATION: the permission the caller's role in the
    * request's `organization_id` must grant, such as "members:write". Empty
    * means any member of the organization, or any API key issued by it.
+   * For AUDIENCE_USER: the permission the caller needs in the organization
+   * the request's `organization_id` names, when it names one (an optional
+   * filter); a request naming none needs `admin_beyond_self`'s administrator.
    * Ignored for every other audience.
    *
    * @generated from field: string permission = 2;
    */
   permission: string;
+
+  /**
+   * For AUDIENCE_USER: a platform administrator may act beyond the caller
+   * (on another user, on every organization, on platform-wide data). The
+   * access layer checks whether the caller is an active platform
+   * administrator and hands the RPC an administrator's proof with the
+   * user's; for anyone else the RPC acts on the caller only. Ignored for
+   * every other audience.
+   *
+   * @generated from field: bool admin_beyond_self = 3;
+   */
+  adminBeyondSelf: boolean;
+
+  /**
+   * For AUDIENCE_ORGANIZATION: the further permission needed when the
+   * request's `user_id` names a member other than the caller, such as
+   * "members:read". Empty: no such request. Ignored for every other
+   * audience.
+   *
+   * @generated from field: string other_user_permission = 4;
+   */
+  otherUserPermission: string;
 };
 
 /**
@@ -70,8 +98,8 @@ export enum Audience {
 
   /**
    * Any signed-in user (a user's access token; an API key is not a user).
-   * The RPC acts on the caller ("self") unless the caller is a platform
-   * administrator naming another user.
+   * The RPC acts on the caller ("self"); with `admin_beyond_self`, a
+   * platform administrator may also name another user or platform-wide data.
    *
    * @generated from enum value: AUDIENCE_USER = 2;
    */
@@ -88,14 +116,16 @@ export enum Audience {
   ORGANIZATION = 3,
 
   /**
-   * A backend service: an API key, or a platform administrator's token.
+   * A backend service: an API key, or a platform administrator's token
+   * (checked by the access layer; another user gets AUTHORIZATION_ERROR).
    *
    * @generated from enum value: AUDIENCE_SERVICE = 4;
    */
   SERVICE = 4,
 
   /**
-   * A platform administrator (a user with `is_admin`).
+   * A platform administrator: an active user with `is_admin`, checked by the
+   * access layer (others get AUTHORIZATION_ERROR); an API key is refused.
    *
    * @generated from enum value: AUDIENCE_ADMIN = 5;
    */

@@ -12,17 +12,19 @@ enum Audience {
   /// possession (password, one-time token, challenge) where it needs one.
   public(1, 'AUDIENCE_PUBLIC'),
   /// Any signed-in user (a user's access token; an API key is not a user).
-  /// The RPC acts on the caller ("self") unless the caller is a platform
-  /// administrator naming another user.
+  /// The RPC acts on the caller ("self"); with `admin_beyond_self`, a
+  /// platform administrator may also name another user or platform-wide data.
   user(2, 'AUDIENCE_USER'),
   /// A member of the request's `organization_id`, or an API key issued by
   /// that organization, whose role grants `Access.permission`; a platform
   /// administrator holds every permission in every organization. Callers from
   /// other organizations get NOT_FOUND, never a hint that it exists.
   organization(3, 'AUDIENCE_ORGANIZATION'),
-  /// A backend service: an API key, or a platform administrator's token.
+  /// A backend service: an API key, or a platform administrator's token
+  /// (checked by the access layer; another user gets AUTHORIZATION_ERROR).
   service(4, 'AUDIENCE_SERVICE'),
-  /// A platform administrator (a user with `is_admin`).
+  /// A platform administrator: an active user with `is_admin`, checked by the
+  /// access layer (others get AUTHORIZATION_ERROR); an API key is refused.
   admin(5, 'AUDIENCE_ADMIN');
 
   const Audience(this.value, this.protoName);
@@ -45,18 +47,25 @@ enum Audience {
 }
 
 /// Who may call an RPC. The server's access layer reads it from the compiled
-/// descriptor set and checks it before the request reaches the service.
-/// Every Janua RPC declares it: the server refuses to start otherwise.
+/// descriptor set, checks it before the request reaches the service, and hands
+/// the service a proof of what it checked (a user, a verified platform
+/// administrator, a service, or a caller to be scoped to an organization).
+/// Every Janua RPC declares it: the server refuses to start otherwise, and no
+/// requirement is checked anywhere but from this declaration.
 class Access {
   Access({
     this.audience = Audience.unspecified,
     this.permission = '',
+    this.adminBeyondSelf = false,
+    this.otherUserPermission = '',
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory Access.fromJson(Map<String, Object?> json) => Access(
         audience: Audience.fromJson($pj.field(json, 'audience', 'audience')),
         permission: $pj.string($pj.field(json, 'permission', 'permission')),
+        adminBeyondSelf: $pj.boolean($pj.field(json, 'adminBeyondSelf', 'admin_beyond_self')),
+        otherUserPermission: $pj.string($pj.field(json, 'otherUserPermission', 'other_user_permission')),
       );
 
   /// The kind of caller the RPC admits.
@@ -65,14 +74,33 @@ class Access {
   /// For AUDIENCE_ORGANIZATION: the permission the caller's role in the
   /// request's `organization_id` must grant, such as "members:write". Empty
   /// means any member of the organization, or any API key issued by it.
+  /// For AUDIENCE_USER: the permission the caller needs in the organization
+  /// the request's `organization_id` names, when it names one (an optional
+  /// filter); a request naming none needs `admin_beyond_self`'s administrator.
   /// Ignored for every other audience.
   String permission;
+
+  /// For AUDIENCE_USER: a platform administrator may act beyond the caller
+  /// (on another user, on every organization, on platform-wide data). The
+  /// access layer checks whether the caller is an active platform
+  /// administrator and hands the RPC an administrator's proof with the
+  /// user's; for anyone else the RPC acts on the caller only. Ignored for
+  /// every other audience.
+  bool adminBeyondSelf;
+
+  /// For AUDIENCE_ORGANIZATION: the further permission needed when the
+  /// request's `user_id` names a member other than the caller, such as
+  /// "members:read". Empty: no such request. Ignored for every other
+  /// audience.
+  String otherUserPermission;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (audience.value != 0) json['audience'] = audience.toJson();
     if (permission.isNotEmpty) json['permission'] = permission;
+    if (adminBeyondSelf) json['adminBeyondSelf'] = adminBeyondSelf;
+    if (otherUserPermission.isNotEmpty) json['otherUserPermission'] = otherUserPermission;
     return json;
   }
 

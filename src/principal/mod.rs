@@ -1,10 +1,16 @@
 //! The caller of an RPC as the domain sees it (a signed-in user, or an API key acting for
-//! an organization), the access-token claims it comes from, and the requirement each RPC
-//! declares in the contract (`janua.options.v1.access`). Plain values shared by the server's
-//! access layer and every capability; turning a credential into a caller is
-//! `auth::Authenticator`'s job, not this module's.
+//! an organization), the access-token claims it comes from, the requirement each RPC
+//! declares in the contract (`janua.options.v1.access`), and the proof the access layer
+//! hands the RPC once the requirement is met (`Proof`; for administrators `AdminPrincipal`,
+//! which only `admin` can make). Values shared by the server's access layer and every
+//! capability; turning a credential into a caller is `auth::Authenticator`'s job, not this
+//! module's.
+
+pub mod admin;
 
 use serde::{Deserialize, Serialize};
+
+pub use admin::AdminPrincipal;
 
 use crate::audit::Actor;
 
@@ -105,10 +111,68 @@ pub enum Audience {
 }
 
 /// The requirement of one RPC. Placed in the request's extensions by the access layer so the
-/// domain can finish the check that needs data (organization membership, admin flag).
+/// organization scope (`orgs::scope::authorize`) can finish the check that needs the
+/// request's organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     pub audience: Audience,
-    /// For `Audience::Organization`: the permission the caller's role must grant.
+    /// For `Audience::Organization`: the permission the caller's role must grant. For
+    /// `Audience::User`: the permission needed in the organization the request names, if any.
     pub permission: Option<String>,
+    /// For `Audience::User`: a platform administrator may act beyond self.
+    pub admin_beyond_self: bool,
+    /// For `Audience::Organization`: the permission needed to name another member.
+    pub other_user_permission: Option<String>,
+}
+
+impl Requirement {
+    /// The kind of proof this requirement yields: exactly one for every declaration.
+    pub fn proof_kind(&self) -> ProofKind {
+        match self.audience {
+            Audience::Public => ProofKind::Public,
+            Audience::User if self.admin_beyond_self => ProofKind::UserOrAdmin,
+            Audience::User => ProofKind::User,
+            Audience::Organization => ProofKind::Organization,
+            Audience::Service => ProofKind::Service,
+            Audience::Admin => ProofKind::Admin,
+        }
+    }
+}
+
+/// The kinds of `Proof`, one per way an RPC can be declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofKind {
+    Public,
+    User,
+    UserOrAdmin,
+    Organization,
+    Service,
+    Admin,
+}
+
+/// What the access layer proved about the caller of an RPC, from the RPC's declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// Anyone; the RPC proves possession (password, one-time token) itself.
+    Public,
+    /// A signed-in user; `admin` is the administrator's proof when the RPC lets
+    /// administrators act beyond self (`ProofKind::UserOrAdmin`) and the caller is one.
+    User {
+        user: Principal,
+        admin: Option<AdminPrincipal>,
+    },
+    /// A verified caller still to be scoped to the request's organization: only
+    /// `orgs::scope::authorize` turns it into an `OrgScope`.
+    Organization(Caller),
+    /// A backend service: an API key, or a platform administrator.
+    Service(ServiceCaller),
+    /// A verified, active platform administrator.
+    Admin(AdminPrincipal),
+}
+
+/// The caller of a service RPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceCaller {
+    ApiKey(ApiKeyPrincipal),
+    Admin(AdminPrincipal),
 }
