@@ -16,7 +16,7 @@ use super::{
 use crate::{
     metadata,
     proto::janua::orgs::v1::{self as pb, organization_service_server::OrganizationService},
-    rpc::{self, caller, client_info, principal},
+    rpc::{self, client_info, principal},
     store::{Cursor, Page},
     update_mask,
 };
@@ -39,8 +39,8 @@ impl OrganizationGrpc {
     }
 }
 
-/// The caller of an organization RPC, cleared for the permission the RPC declares in the
-/// contract (attached by the access layer) in `organization_id`.
+/// The caller of an organization RPC (the access layer's `Proof::Organization`), cleared for
+/// the permission the RPC declares in the contract in `organization_id`.
 pub(crate) async fn org_scope<T>(
     orgs: &Organizations,
     request: &Request<T>,
@@ -49,7 +49,7 @@ pub(crate) async fn org_scope<T>(
     let requirement = rpc::requirement(request)?;
     Ok(orgs
         .authorize(
-            &caller(request)?,
+            &rpc::organization_caller(request)?,
             &requirement,
             organization_id,
             client_info(request),

@@ -63,6 +63,15 @@ pub fn user<T>(request: &Request<T>) -> Result<(Principal, Option<AdminPrincipal
     }
 }
 
+/// The caller of an AUDIENCE_ORGANIZATION RPC, still to be scoped to the request's
+/// organization (`orgs::scope::authorize`).
+pub fn organization_caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+    match proof(request)? {
+        Proof::Organization(caller) => Ok(caller),
+        _ => Err(not_proved()),
+    }
+}
+
 /// The caller of an AUDIENCE_SERVICE RPC: an API key or a platform administrator.
 pub fn service<T>(request: &Request<T>) -> Result<ServiceCaller, Status> {
     match proof(request)? {
