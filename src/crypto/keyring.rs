@@ -8,7 +8,7 @@
 
 use std::{
     sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use anyhow::Context;
@@ -43,14 +43,15 @@ struct LoadedKey {
 }
 
 struct Snapshot {
-    /// None until the table has been read once.
-    loaded_at: Option<Instant>,
+    /// When it was read, by the keyring's clock; None until the table has been read once.
+    loaded_at: Option<DateTime<Utc>>,
     keys: Vec<Arc<LoadedKey>>,
 }
 
 impl Snapshot {
-    fn younger_than(&self, age: Duration) -> bool {
-        self.loaded_at.is_some_and(|at| at.elapsed() < age)
+    fn younger_than(&self, age: Duration, now: DateTime<Utc>) -> bool {
+        self.loaded_at
+            .is_some_and(|at| (now - at).to_std().is_ok_and(|elapsed| elapsed < age))
     }
 }
 
@@ -234,7 +235,7 @@ impl Keyring {
 
     async fn fresh_snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
         let snapshot = self.current();
-        if snapshot.younger_than(SNAPSHOT_MAX_AGE) {
+        if snapshot.younger_than(SNAPSHOT_MAX_AGE, self.clock.now()) {
             return Ok(snapshot);
         }
         // One reload at a time; others keep using the snapshot they have.
@@ -248,7 +249,7 @@ impl Keyring {
     async fn reload_for_unknown_kid(&self) -> anyhow::Result<Arc<Snapshot>> {
         let _guard = self.reload_lock.lock().await;
         let snapshot = self.current();
-        if snapshot.younger_than(UNKNOWN_KID_RELOAD_GAP) {
+        if snapshot.younger_than(UNKNOWN_KID_RELOAD_GAP, self.clock.now()) {
             return Ok(snapshot);
         }
         self.load_into_snapshot().await
@@ -273,7 +274,7 @@ impl Keyring {
             keys.push(key);
         }
         let snapshot = Arc::new(Snapshot {
-            loaded_at: Some(Instant::now()),
+            loaded_at: Some(self.clock.now()),
             keys,
         });
         match self.snapshot.write() {
