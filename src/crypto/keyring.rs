@@ -163,10 +163,14 @@ impl Keyring {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY.as_secs();
-        jsonwebtoken::decode::<C>(token, &key.pair.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|err| Error::Token(token_problem(&err).into()))
+        // `exp` is checked below against the keyring's clock, not the system's.
+        validation.validate_exp = false;
+        let claims =
+            jsonwebtoken::decode::<serde_json::Value>(token, &key.pair.decoding, &validation)
+                .map_err(|err| Error::Token(token_problem(&err).into()))?
+                .claims;
+        check_expiry(&claims, self.clock.now())?;
+        serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
     }
 
     /// The public keys of every key not yet retired.
@@ -302,6 +306,20 @@ impl Keyring {
 /// Binds a sealed private key to its key id.
 fn seal_context(kid: &str) -> String {
     format!("signing_key:{kid}")
+}
+
+/// `exp` (whole seconds, required) against `now`, allowing [`LEEWAY`] of clock skew.
+fn check_expiry(claims: &serde_json::Value, now: DateTime<Utc>) -> Result<(), Error> {
+    let exp = claims
+        .get("exp")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| Error::Token("invalid token".into()))?;
+    let exp = i128::from(exp);
+    let oldest_allowed = i128::from(now.timestamp()) - i128::from(LEEWAY.as_secs());
+    if exp < oldest_allowed {
+        return Err(Error::Token("token expired".into()));
+    }
+    Ok(())
 }
 
 fn token_problem(err: &jsonwebtoken::errors::Error) -> &'static str {
