@@ -179,7 +179,7 @@ async fn serve(config: Config, no_migrate: bool) -> anyhow::Result<()> {
     } else {
         Migrations::Apply
     };
-    let app = Arc::new(App::start(config, migrations).await?);
+    let app = Arc::new(App::start(config, migrations, Arc::new(SystemClock)).await?);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("binding {}:{}", address.0, address.1))?;

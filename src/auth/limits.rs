@@ -49,6 +49,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cache::{Cache, CacheResult, InProcessCache};
 use crate::client_address::limit_key;
+use crate::clock::Clock;
 use crate::config::LoginLimits;
 use crate::error::Error;
 
@@ -119,10 +120,11 @@ struct Reserved {
 }
 
 impl BruteForceGuard {
-    pub fn new(cache: Arc<dyn Cache>, limits: LoginLimits) -> Self {
+    /// A guard over `cache`; this node's fallback counters expire by `clock`.
+    pub fn new(cache: Arc<dyn Cache>, limits: LoginLimits, clock: Arc<dyn Clock>) -> Self {
         Self {
             shared: cache,
-            local: Arc::new(InProcessCache::new(LOCAL_PREFIX)),
+            local: Arc::new(InProcessCache::with_clock(LOCAL_PREFIX, clock)),
             limits,
         }
     }

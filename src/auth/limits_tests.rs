@@ -7,10 +7,9 @@
     reason = "a test should stop at the first failed step"
 )]
 
-use std::time::Instant;
-
 use super::*;
 use crate::cache::test_support::{Backend, SwitchableCache, against_both_backends, random_prefix};
+use crate::clock::SystemClock;
 
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
@@ -20,7 +19,10 @@ const OTHER_IP: &str = "198.51.100.9";
 /// A cache under a fresh random prefix, and a guard over it.
 async fn guard(backend: &Backend, limits: LoginLimits) -> (BruteForceGuard, Arc<dyn Cache>) {
     let cache = backend.open_isolated().await;
-    (BruteForceGuard::new(Arc::clone(&cache), limits), cache)
+    (
+        BruteForceGuard::new(Arc::clone(&cache), limits, backend.clock()),
+        cache,
+    )
 }
 
 /// The documented defaults.
@@ -365,14 +367,11 @@ async fn lock_expires_by_itself(backend: Backend) {
     assert!(failure.locked);
     refused_with(guard.reserve_attempt(ALICE, None).await, "ACCOUNT_LOCKED");
 
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let attempt = loop {
-        if let Ok(attempt) = guard.reserve_attempt(ALICE, None).await {
-            break attempt;
-        }
-        assert!(Instant::now() < deadline, "the lock did not expire");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    backend.pass(Duration::from_millis(1100)).await;
+    let attempt = guard
+        .reserve_attempt(ALICE, None)
+        .await
+        .expect("the lock expired by itself");
 
     let failure = guard.attempt_failed(attempt).await.unwrap();
     assert_eq!(failure.failures, 1);
@@ -488,8 +487,16 @@ async fn guards_sharing_one_redis_see_the_same_counts() {
         return;
     };
     let prefix = random_prefix();
-    let node_a = BruteForceGuard::new(backend.open(&prefix).await, default_limits());
-    let node_b = BruteForceGuard::new(backend.open(&prefix).await, default_limits());
+    let node_a = BruteForceGuard::new(
+        backend.open(&prefix).await,
+        default_limits(),
+        Arc::new(SystemClock),
+    );
+    let node_b = BruteForceGuard::new(
+        backend.open(&prefix).await,
+        default_limits(),
+        Arc::new(SystemClock),
+    );
 
     fail_times(&node_a, ALICE, 4).await;
     let fifth = node_a.reserve_attempt(ALICE, Some(IP)).await.unwrap();
@@ -560,7 +567,7 @@ async fn an_unavailable_cache_falls_back_to_this_nodes_counters() {
         signups_per_hour: 2,
         ..default_limits()
     };
-    let guard = BruteForceGuard::new(cache.clone(), limits);
+    let guard = BruteForceGuard::new(cache.clone(), limits, Arc::new(SystemClock));
     cache.set_down(true);
 
     fail_times(&guard, ALICE, 2).await;
@@ -587,7 +594,7 @@ async fn an_unavailable_cache_falls_back_to_this_nodes_counters() {
 #[tokio::test]
 async fn an_attempt_is_settled_on_the_counters_that_counted_it() {
     let cache = Arc::new(SwitchableCache::new());
-    let guard = BruteForceGuard::new(cache.clone(), default_limits());
+    let guard = BruteForceGuard::new(cache.clone(), default_limits(), Arc::new(SystemClock));
     cache.set_down(true);
     let counted_here = guard.reserve_attempt(ALICE, Some(IP)).await.unwrap();
     cache.set_down(false);
@@ -611,8 +618,8 @@ async fn an_attempt_is_settled_on_the_counters_that_counted_it() {
 #[tokio::test]
 async fn limits_are_shared_again_once_the_cache_returns() {
     let cache = Arc::new(SwitchableCache::new());
-    let node_a = BruteForceGuard::new(cache.clone(), default_limits());
-    let node_b = BruteForceGuard::new(cache.clone(), default_limits());
+    let node_a = BruteForceGuard::new(cache.clone(), default_limits(), Arc::new(SystemClock));
+    let node_b = BruteForceGuard::new(cache.clone(), default_limits(), Arc::new(SystemClock));
     cache.set_down(true);
     fail_times(&node_a, ALICE, 4).await;
     let fifth = node_a.reserve_attempt(ALICE, None).await.unwrap();

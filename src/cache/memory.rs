@@ -6,19 +6,33 @@
 //! nodes share state — that is what Redis is for.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Cache, CacheError, CacheResult, ttl_millis};
+use crate::clock::{Clock, SystemClock};
+
+/// A point in time as the cache's clock reads it.
+type Instant = DateTime<Utc>;
 
 /// Writes between sweeps never drop below this, so small maps are not rescanned constantly.
 const MIN_WRITES_BETWEEN_SWEEPS: usize = 1024;
 
-/// A [`Cache`] held in this process's memory.
-#[derive(Debug)]
+/// A [`Cache`] held in this process's memory; entries expire by its [`Clock`].
 pub struct InProcessCache {
     key_prefix: String,
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
+}
+
+impl std::fmt::Debug for InProcessCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessCache")
+            .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -48,11 +62,18 @@ impl Entry {
 }
 
 impl InProcessCache {
-    /// An empty cache whose keys are namespaced by `key_prefix`.
+    /// An empty cache whose keys are namespaced by `key_prefix`, on the system clock.
     #[must_use]
     pub fn new(key_prefix: &str) -> Self {
+        Self::with_clock(key_prefix, Arc::new(SystemClock))
+    }
+
+    /// An empty cache whose entries expire by `clock`.
+    #[must_use]
+    pub fn with_clock(key_prefix: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             key_prefix: key_prefix.to_owned(),
+            clock,
             state: Mutex::new(State::default()),
         }
     }
@@ -142,15 +163,15 @@ fn parse_counter(value: &[u8]) -> CacheResult<i64> {
 }
 
 fn expiry(now: Instant, ttl: Duration) -> Instant {
-    let ttl = Duration::from_millis(ttl_millis(ttl));
-    // Ten years always fits in an Instant; the fallback only guards the arithmetic.
-    now.checked_add(ttl).unwrap_or(now)
+    let ttl = TimeDelta::milliseconds(i64::try_from(ttl_millis(ttl)).unwrap_or(i64::MAX));
+    // Ten years always fits; the fallback only guards the arithmetic.
+    now.checked_add_signed(ttl).unwrap_or(now)
 }
 
 #[async_trait::async_trait]
 impl Cache for InProcessCache {
     async fn get(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let key = self.full_key(key);
         Ok(self
             .lock()
@@ -159,7 +180,7 @@ impl Cache for InProcessCache {
     }
 
     async fn get_many(&self, keys: &[&str]) -> CacheResult<Vec<Option<Vec<u8>>>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut state = self.lock();
         Ok(keys
             .iter()
@@ -171,30 +192,30 @@ impl Cache for InProcessCache {
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<()> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let entry = Entry::new(value.to_vec(), now, ttl);
         self.lock().insert(self.full_key(key), entry, now);
         Ok(())
     }
 
     async fn increment(&self, key: &str, ttl: Duration) -> CacheResult<i64> {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.lock().increment(self.full_key(key), ttl, now)
     }
 
     async fn decrement(&self, key: &str) -> CacheResult<i64> {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.lock().decrement(&self.full_key(key), now)
     }
 
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> CacheResult<bool> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let entry = Entry::new(value.to_vec(), now, ttl);
         Ok(self.lock().insert_if_absent(self.full_key(key), entry, now))
     }
 
     async fn take(&self, key: &str) -> CacheResult<Option<Vec<u8>>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let removed = self.lock().entries.remove(&self.full_key(key));
         Ok(removed
             .filter(|entry| entry.is_live(now))
@@ -202,18 +223,18 @@ impl Cache for InProcessCache {
     }
 
     async fn delete(&self, key: &str) -> CacheResult<bool> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let removed = self.lock().entries.remove(&self.full_key(key));
         Ok(removed.is_some_and(|entry| entry.is_live(now)))
     }
 
     async fn ttl(&self, key: &str) -> CacheResult<Option<Duration>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let key = self.full_key(key);
         Ok(self
             .lock()
             .live_entry(&key, now)
-            .map(|entry| entry.expires_at.saturating_duration_since(now)))
+            .map(|entry| (entry.expires_at - now).to_std().unwrap_or_default()))
     }
 
     async fn ping(&self) -> CacheResult<()> {
@@ -233,10 +254,12 @@ mod sweep_tests {
     )]
 
     use super::*;
+    use crate::clock::ManualClock;
 
     #[tokio::test]
     async fn expired_entries_are_swept_as_writes_accumulate() {
-        let cache = InProcessCache::new("test:");
+        let clock = Arc::new(ManualClock::new());
+        let cache = InProcessCache::with_clock("test:", clock.clone());
         for index in 0..MIN_WRITES_BETWEEN_SWEEPS {
             let key = format!("short-{index}");
             cache
@@ -244,7 +267,7 @@ mod sweep_tests {
                 .await
                 .unwrap();
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        clock.advance(Duration::from_millis(20));
 
         for index in 0..MIN_WRITES_BETWEEN_SWEEPS {
             let key = format!("long-{index}");

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::clock::Clock;
+
 pub use memory::InProcessCache;
 pub use redis::RedisCache;
 
@@ -75,14 +77,19 @@ pub trait Cache: Send + Sync + 'static {
 
 /// Opens the configured cache: in-process when `redis_url` is `None`, Redis otherwise.
 ///
-/// `key_prefix` (e.g. `"janua:"`) namespaces every key.
+/// `key_prefix` (e.g. `"janua:"`) namespaces every key. The in-process cache expires entries
+/// by `clock`; Redis expires them on its own clock.
 ///
 /// # Errors
 /// When the Redis URL is invalid or Redis cannot be reached at start-up; the message names
 /// `REDIS_URL` but never repeats it (it can hold a password).
-pub async fn connect(redis_url: Option<&str>, key_prefix: &str) -> anyhow::Result<Arc<dyn Cache>> {
+pub async fn connect(
+    redis_url: Option<&str>,
+    key_prefix: &str,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<dyn Cache>> {
     match redis_url {
-        None => Ok(Arc::new(InProcessCache::new(key_prefix))),
+        None => Ok(Arc::new(InProcessCache::with_clock(key_prefix, clock))),
         Some(url) => {
             let cache = RedisCache::connect(url, key_prefix)
                 .await

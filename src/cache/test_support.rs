@@ -8,15 +8,37 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{Cache, CacheError, CacheResult, InProcessCache, connect};
+use crate::clock::{Clock as _, ManualClock, SystemClock};
 
 /// Which implementation a behaviour runs against.
 #[derive(Clone)]
 pub(crate) enum Backend {
-    InProcess,
-    Redis { url: String },
+    /// In-process caches on one manual clock, so time passes without sleeping.
+    InProcess {
+        clock: Arc<ManualClock>,
+    },
+    Redis {
+        url: String,
+    },
 }
 
 impl Backend {
+    /// The in-process backend, on a fresh manual clock.
+    pub(crate) fn in_process() -> Self {
+        Self::InProcess {
+            clock: Arc::new(ManualClock::new()),
+        }
+    }
+
+    /// Lets `duration` pass for the caches this backend opened: the in-process backend moves
+    /// its clock; Redis expires keys on its own clock, so there the test really waits.
+    pub(crate) async fn pass(&self, duration: Duration) {
+        match self {
+            Self::InProcess { clock } => clock.advance(duration),
+            Self::Redis { .. } => tokio::time::sleep(duration).await,
+        }
+    }
+
     /// The Redis backend, or `None` (after saying so) when `REDIS_URL` is unset.
     pub(crate) fn redis_from_env(test_name: &str) -> Option<Self> {
         match std::env::var("REDIS_URL") {
@@ -28,12 +50,31 @@ impl Backend {
         }
     }
 
+    /// The clock this backend's in-process caches (and a guard's fallback counters) use.
+    pub(crate) fn clock(&self) -> Arc<dyn crate::clock::Clock> {
+        match self {
+            Self::InProcess { clock } => clock.clone(),
+            Self::Redis { .. } => Arc::new(SystemClock),
+        }
+    }
+
+    /// "Now" as this backend's caches count it (the wall clock for Redis).
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Self::InProcess { clock } => clock.now(),
+            Self::Redis { .. } => chrono::Utc::now(),
+        }
+    }
+
     pub(crate) async fn open(&self, key_prefix: &str) -> Arc<dyn Cache> {
-        let url = match self {
-            Self::InProcess => None,
-            Self::Redis { url } => Some(url.as_str()),
-        };
-        connect(url, key_prefix).await.expect("cache connects")
+        match self {
+            Self::InProcess { clock } => {
+                Arc::new(InProcessCache::with_clock(key_prefix, clock.clone()))
+            }
+            Self::Redis { url } => connect(Some(url), key_prefix, Arc::new(SystemClock))
+                .await
+                .expect("cache connects"),
+        }
     }
 
     /// A cache under a fresh random prefix.
@@ -43,7 +84,7 @@ impl Backend {
 
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            Self::InProcess => "in_process",
+            Self::InProcess { .. } => "in_process",
             Self::Redis { .. } => "redis",
         }
     }
@@ -60,7 +101,7 @@ macro_rules! against_both_backends_impl {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $behaviour() {
-                    super::$behaviour(super::Backend::InProcess).await;
+                    super::$behaviour(super::Backend::in_process()).await;
                 }
             )*
         }

@@ -14,6 +14,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::clock::SystemClock;
+
 use super::{
     CacheError, connect,
     test_support::{Backend, against_both_backends},
@@ -71,7 +73,7 @@ async fn get_many_returns_values_in_order(backend: Backend) {
     cache.set("{slot}:a", b"first", LONG_TTL).await.unwrap();
     cache.set("{slot}:c", b"third", LONG_TTL).await.unwrap();
     cache.set("{slot}:gone", b"v", SHORT_TTL).await.unwrap();
-    tokio::time::sleep(SHORT_TTL * 2).await;
+    backend.pass(SHORT_TTL * 2).await;
 
     let values = cache
         .get_many(&["{slot}:a", "{slot}:b", "{slot}:c", "{slot}:gone"])
@@ -92,7 +94,7 @@ async fn value_expires_after_ttl(backend: Backend) {
     cache.set("short", b"v", SHORT_TTL).await.unwrap();
     assert_eq!(cache.get("short").await.unwrap(), Some(b"v".to_vec()));
 
-    tokio::time::sleep(SHORT_TTL * 2).await;
+    backend.pass(SHORT_TTL * 2).await;
     assert_eq!(cache.get("short").await.unwrap(), None);
     assert_eq!(cache.ttl("short").await.unwrap(), None);
 }
@@ -112,7 +114,7 @@ async fn zero_ttl_is_treated_as_one_millisecond(backend: Backend) {
         1
     );
 
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    backend.pass(Duration::from_millis(50)).await;
     assert_eq!(cache.get("zero").await.unwrap(), None);
     assert_eq!(cache.get("zero-nx").await.unwrap(), None);
     assert_eq!(cache.get("zero-count").await.unwrap(), None);
@@ -125,22 +127,23 @@ async fn increment_counts_and_expires_from_first_increment(backend: Backend) {
     let tolerance = Duration::from_millis(5);
 
     assert_eq!(cache.increment("failures", window).await.unwrap(), 1);
-    let after_first = Instant::now();
-    tokio::time::sleep(SHORT_TTL).await;
+    let after_first = backend.now();
+    backend.pass(SHORT_TTL).await;
     assert_eq!(cache.increment("failures", window).await.unwrap(), 2);
     assert_eq!(cache.get("failures").await.unwrap(), Some(b"2".to_vec()));
 
     // The expiry is at most `window` after the first increment returned; an extended one
     // would be a full `window` after the second.
-    let before_ttl = Instant::now();
+    let before_ttl = backend.now();
     let remaining = cache.ttl("failures").await.unwrap().unwrap();
-    let latest_first_expiry = window.saturating_sub(before_ttl - after_first) + tolerance;
+    let elapsed = (before_ttl - after_first).to_std().unwrap();
+    let latest_first_expiry = window.saturating_sub(elapsed) + tolerance;
     assert!(
         remaining <= latest_first_expiry,
         "the second increment extended the expiry: {remaining:?} > {latest_first_expiry:?}"
     );
 
-    tokio::time::sleep(window).await;
+    backend.pass(window).await;
     assert_eq!(cache.increment("failures", window).await.unwrap(), 1);
 }
 
@@ -191,7 +194,7 @@ async fn decrement_keeps_the_expiry_of_the_counter(backend: Backend) {
 
     let remaining = cache.ttl("attempts").await.unwrap().unwrap();
     assert!(remaining <= SHORT_TTL, "{remaining:?}");
-    tokio::time::sleep(SHORT_TTL * 2).await;
+    backend.pass(SHORT_TTL * 2).await;
     assert_eq!(cache.get("attempts").await.unwrap(), None);
     assert_eq!(cache.decrement("attempts").await.unwrap(), 0);
     assert_eq!(cache.get("attempts").await.unwrap(), None);
@@ -239,7 +242,7 @@ async fn set_if_absent_stores_once(backend: Backend) {
     );
     assert_eq!(cache.get("nonce").await.unwrap(), Some(b"first".to_vec()));
 
-    tokio::time::sleep(SHORT_TTL * 2).await;
+    backend.pass(SHORT_TTL * 2).await;
     assert!(
         cache
             .set_if_absent("nonce", b"third", SHORT_TTL)
@@ -261,7 +264,7 @@ async fn take_returns_value_once(backend: Backend) {
     assert_eq!(cache.get("ceremony").await.unwrap(), None);
 
     cache.set("expired", b"v", SHORT_TTL).await.unwrap();
-    tokio::time::sleep(SHORT_TTL * 2).await;
+    backend.pass(SHORT_TTL * 2).await;
     assert_eq!(cache.take("expired").await.unwrap(), None);
 }
 
@@ -323,7 +326,7 @@ async fn ping_answers_and_backend_is_named(backend: Backend) {
 
 #[tokio::test]
 async fn connect_with_invalid_url_names_redis_url() {
-    let error = connect(Some("not a url"), "test:")
+    let error = connect(Some("not a url"), "test:", Arc::new(SystemClock))
         .await
         .err()
         .expect("an invalid URL is refused");
@@ -335,7 +338,7 @@ async fn connect_with_invalid_url_names_redis_url() {
 async fn connect_to_unreachable_redis_fails_quickly() {
     let started = Instant::now();
     // Port 1 on loopback: nothing listens, the connection is refused at once.
-    let outcome = connect(Some("redis://127.0.0.1:1"), "test:").await;
+    let outcome = connect(Some("redis://127.0.0.1:1"), "test:", Arc::new(SystemClock)).await;
 
     assert!(outcome.is_err());
     assert!(started.elapsed() < Duration::from_secs(10));

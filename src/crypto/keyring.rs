@@ -8,7 +8,7 @@
 
 use std::{
     sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use anyhow::Context;
@@ -43,14 +43,15 @@ struct LoadedKey {
 }
 
 struct Snapshot {
-    /// None until the table has been read once.
-    loaded_at: Option<Instant>,
+    /// When it was read, by the keyring's clock; None until the table has been read once.
+    loaded_at: Option<DateTime<Utc>>,
     keys: Vec<Arc<LoadedKey>>,
 }
 
 impl Snapshot {
-    fn younger_than(&self, age: Duration) -> bool {
-        self.loaded_at.is_some_and(|at| at.elapsed() < age)
+    fn younger_than(&self, age: Duration, now: DateTime<Utc>) -> bool {
+        self.loaded_at
+            .is_some_and(|at| (now - at).to_std().is_ok_and(|elapsed| elapsed < age))
     }
 }
 
@@ -162,10 +163,14 @@ impl Keyring {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY.as_secs();
-        jsonwebtoken::decode::<C>(token, &key.pair.decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|err| Error::Token(token_problem(&err).into()))
+        // `exp` is checked below against the keyring's clock, not the system's.
+        validation.validate_exp = false;
+        let claims =
+            jsonwebtoken::decode::<serde_json::Value>(token, &key.pair.decoding, &validation)
+                .map_err(|err| Error::Token(token_problem(&err).into()))?
+                .claims;
+        check_expiry(&claims, self.clock.now())?;
+        serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
     }
 
     /// The public keys of every key not yet retired.
@@ -234,7 +239,7 @@ impl Keyring {
 
     async fn fresh_snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
         let snapshot = self.current();
-        if snapshot.younger_than(SNAPSHOT_MAX_AGE) {
+        if snapshot.younger_than(SNAPSHOT_MAX_AGE, self.clock.now()) {
             return Ok(snapshot);
         }
         // One reload at a time; others keep using the snapshot they have.
@@ -248,7 +253,7 @@ impl Keyring {
     async fn reload_for_unknown_kid(&self) -> anyhow::Result<Arc<Snapshot>> {
         let _guard = self.reload_lock.lock().await;
         let snapshot = self.current();
-        if snapshot.younger_than(UNKNOWN_KID_RELOAD_GAP) {
+        if snapshot.younger_than(UNKNOWN_KID_RELOAD_GAP, self.clock.now()) {
             return Ok(snapshot);
         }
         self.load_into_snapshot().await
@@ -273,7 +278,7 @@ impl Keyring {
             keys.push(key);
         }
         let snapshot = Arc::new(Snapshot {
-            loaded_at: Some(Instant::now()),
+            loaded_at: Some(self.clock.now()),
             keys,
         });
         match self.snapshot.write() {
@@ -301,6 +306,20 @@ impl Keyring {
 /// Binds a sealed private key to its key id.
 fn seal_context(kid: &str) -> String {
     format!("signing_key:{kid}")
+}
+
+/// `exp` (whole seconds, required) against `now`, allowing [`LEEWAY`] of clock skew.
+fn check_expiry(claims: &serde_json::Value, now: DateTime<Utc>) -> Result<(), Error> {
+    let exp = claims
+        .get("exp")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| Error::Token("invalid token".into()))?;
+    let exp = i128::from(exp);
+    let oldest_allowed = i128::from(now.timestamp()) - i128::from(LEEWAY.as_secs());
+    if exp < oldest_allowed {
+        return Err(Error::Token("token expired".into()));
+    }
+    Ok(())
 }
 
 fn token_problem(err: &jsonwebtoken::errors::Error) -> &'static str {

@@ -9,7 +9,7 @@ use crate::{
     audit_log::AuditLog,
     auth::{AuthSettings, Authentication, limits::BruteForceGuard},
     cache::{self, Cache},
-    clock::{Clock, SystemClock},
+    clock::Clock,
     config::Config,
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
@@ -53,17 +53,27 @@ pub enum Migrations {
 
 impl App {
     /// Connects the database and cache, migrates, makes sure a signing key exists, and
-    /// creates the bootstrap administrator when configured.
-    pub async fn start(config: Config, migrations: Migrations) -> anyhow::Result<Self> {
+    /// creates the bootstrap administrator when configured. `clock` is the one source of
+    /// "now" for everything the app holds (`janua serve` passes the system clock; tests a
+    /// manual one).
+    pub async fn start(
+        config: Config,
+        migrations: Migrations,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let db = store::connect(&config.database_url).await?;
         if migrations == Migrations::Apply {
             store::migrate(&db).await?;
         }
-        let cache = cache::connect(config.redis_url.as_deref(), &config.redis_key_prefix).await?;
+        let cache = cache::connect(
+            config.redis_url.as_deref(),
+            &config.redis_key_prefix,
+            clock.clone(),
+        )
+        .await?;
         let field_key = field_key(&config)?;
         let cipher = FieldCipher::new(&field_key);
         let relying_party = relying_party(&config, &field_key, cache.clone())?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let keyring = Arc::new(keyring(&config, db.clone(), cipher.clone(), clock.clone()));
         keyring.ensure_signing_key().await?;
         let mail = Arc::new(Mailer::from_config(
@@ -83,7 +93,8 @@ impl App {
         ));
         // One guard for the node: its per-node fallback counters are shared by sign-in and
         // the administrator's unlock.
-        let limits = BruteForceGuard::new(cache.clone(), config.login_limits.clone());
+        let limits =
+            BruteForceGuard::new(cache.clone(), config.login_limits.clone(), clock.clone());
         let challenges = Arc::new(Challenges::new(cache.clone()));
         let second_step = Arc::new(SecondStep::new(
             db.clone(),

@@ -8,6 +8,7 @@ use std::{
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use janua::{
+    clock::{Clock, ManualClock},
     config::Config,
     principal::AccessClaims,
     server::{self, App, Migrations},
@@ -22,6 +23,9 @@ use tonic::{
 pub struct TestApp {
     pub addr: SocketAddr,
     pub app: Arc<App>,
+    /// The server's clock: `app.clock.advance(...)` moves "now" for token and challenge
+    /// expiry, the keyring's reload age and the in-process cache's TTLs (limits, locks).
+    pub clock: Arc<ManualClock>,
     /// Environment for running the `janua` binary against the same database.
     pub env: Vec<(String, String)>,
     pub http: reqwest::Client,
@@ -127,7 +131,12 @@ impl TestApp {
             env.push(("JANUA_ISSUER".into(), format!("http://{addr}")));
         }
         let config = Config::from_vars(env.clone()).unwrap();
-        let app = Arc::new(App::start(config, Migrations::Apply).await.unwrap());
+        let clock = Arc::new(ManualClock::new());
+        let app = Arc::new(
+            App::start(config, Migrations::Apply, clock.clone())
+                .await
+                .unwrap(),
+        );
         let (shutdown, stopped) = oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
@@ -140,6 +149,7 @@ impl TestApp {
         Self {
             addr,
             app,
+            clock,
             env,
             http: reqwest::Client::builder()
                 .user_agent("janua-tests/1.0")
@@ -155,6 +165,20 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Whether this app's cache is Redis, which expires keys on its own clock.
+    pub fn uses_redis(&self) -> bool {
+        self.env.iter().any(|(name, _)| name == "REDIS_URL")
+    }
+
+    /// Lets `duration` pass for the server: moves its clock, and on Redis (which expires
+    /// limits and locks on its own clock) also waits it out for real.
+    pub async fn pass_time(&self, duration: Duration) {
+        self.clock.advance(duration);
+        if self.uses_redis() {
+            tokio::time::sleep(duration).await;
+        }
+    }
+
     pub async fn channel(&self) -> Channel {
         Channel::from_shared(self.url(""))
             .unwrap()
@@ -165,7 +189,7 @@ impl TestApp {
 
     /// An access token signed by the server's keyring, as sign-in will issue.
     pub async fn access_token(&self) -> String {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let claims = AccessClaims {
             iss: self.app.keyring.issuer().to_owned(),
             sub: uuid::Uuid::now_v7().to_string(),

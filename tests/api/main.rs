@@ -15,6 +15,7 @@ mod auth;
 mod config;
 mod domains;
 mod enumeration;
+mod expiry;
 mod faults;
 mod gateway;
 mod helpers;

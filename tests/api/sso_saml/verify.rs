@@ -32,6 +32,7 @@ impl Sp {
             cache::connect(
                 std::env::var("REDIS_URL").ok().as_deref(),
                 &format!("test:{}:", uuid::Uuid::now_v7().simple()),
+                Arc::new(SystemClock),
             )
             .await
             .unwrap(),
