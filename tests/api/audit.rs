@@ -14,13 +14,8 @@ use tonic::{Code, transport::Channel};
 
 use super::{
     auth::{PASSWORD, admin_app, login, rest, unique_email},
-    helpers::TestApp,
     users::{admin_creates, admin_session, authed, create_organization, id_of, user_session},
 };
-
-async fn audit_client(app: &TestApp) -> AuditServiceClient<Channel> {
-    AuditServiceClient::new(app.channel().await)
-}
 
 /// Every event matching `request` (all pages), as the gRPC client sees them.
 async fn all_events(
@@ -93,7 +88,7 @@ async fn user_changes_appear_in_the_audit_log_for_admins() {
         assert_eq!(status, 200, "{method} {route}: {body}");
     }
 
-    let mut grpc = audit_client(&app).await;
+    let mut grpc = app.audit_client().await;
     for action in [
         "user.created",
         "member.added",
@@ -135,7 +130,7 @@ async fn audit_events_filter_by_action_actor_and_time() {
     for _ in 0..3 {
         assert_eq!(login(&app, &email, PASSWORD).await.0, 200);
     }
-    let mut grpc = audit_client(&app).await;
+    let mut grpc = app.audit_client().await;
 
     let logins = all_events(&mut grpc, &admin, by_action("user.login")).await;
     assert!(logins.iter().all(|e| e.action == "user.login"));
@@ -247,7 +242,7 @@ async fn audit_pages_come_newest_first_without_duplicates() {
         .await;
         assert_eq!(status, 200);
     }
-    let mut grpc = audit_client(&app).await;
+    let mut grpc = app.audit_client().await;
     let before = all_events(&mut grpc, &admin, ListAuditEventsRequest::default()).await;
     assert!(
         before.windows(2).any(|w| when(&w[0]) == when(&w[1])),

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use janua::proto::janua::auth::v1::{
-    GetCurrentUserRequest, LoginRequest, auth_service_client::AuthServiceClient,
-};
+use janua::proto::janua::auth::v1::{GetCurrentUserRequest, LoginRequest};
 use sea_orm::{FromQueryResult, JsonValue, Statement};
 use serde_json::{Value, json};
 use tonic::Request;
@@ -129,7 +127,7 @@ async fn register_login_and_me_over_grpc_and_rest() {
     assert_eq!(registered["tokens"]["token_type"], "Bearer");
     assert_eq!(registered["tokens"]["expires_in"], 900);
 
-    let mut grpc = AuthServiceClient::new(app.channel().await);
+    let mut grpc = app.auth_client().await;
     let login = grpc
         .login(LoginRequest {
             email: email.to_uppercase(),

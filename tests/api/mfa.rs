@@ -5,8 +5,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use janua::proto::janua::mfa::v1::{
-    VerifyMfaChallengeRequest, mfa_service_client::MfaServiceClient,
-    verify_mfa_challenge_request::Answer,
+    VerifyMfaChallengeRequest, verify_mfa_challenge_request::Answer,
 };
 use serde_json::{Value, json};
 use tonic::Request;
@@ -150,7 +149,7 @@ async fn totp_codes_from_pyotp_sign_in_once_and_stale_or_replayed_codes_fail() {
     );
 
     // Over gRPC: the same code again is a replay; a code two steps old is stale.
-    let mut mfa = MfaServiceClient::new(app.channel().await);
+    let mut mfa = app.mfa_client().await;
     for stale in [code, pyotp_code(&python, &user.uri, now() - 60).await] {
         let id = challenge(&app, &user.email).await;
         let refused = mfa

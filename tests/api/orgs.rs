@@ -4,11 +4,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use janua::proto::janua::{
-    auth::v1::{IntrospectTokenRequest, auth_service_client::AuthServiceClient},
-    orgs::v1::{
-        AcceptInvitationRequest, CreateOrganizationRequest, ListMembersRequest,
-        organization_service_client::OrganizationServiceClient,
-    },
+    auth::v1::IntrospectTokenRequest,
+    orgs::v1::{AcceptInvitationRequest, CreateOrganizationRequest, ListMembersRequest},
 };
 use serde_json::{Value, json};
 use tonic::Request;
@@ -150,7 +147,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
     };
     let app = TestApp::spawn_with(&sink.vars()).await;
     let owner = new_user(&app, "owner").await;
-    let mut orgs = OrganizationServiceClient::new(app.channel().await);
+    let mut orgs = app.orgs_client().await;
 
     // Create over gRPC: the slug comes from the name, the creator is the owner.
     let created = orgs
@@ -1017,7 +1014,7 @@ async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocatio
         "the secret is shown once"
     );
 
-    let mut auth = AuthServiceClient::new(app.channel().await);
+    let mut auth = app.auth_client().await;
     let answer = auth
         .introspect_token(with_token(
             IntrospectTokenRequest {

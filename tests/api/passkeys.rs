@@ -8,17 +8,16 @@ mod login;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use janua::proto::janua::{
-    auth::v1::{GetCurrentUserRequest, auth_service_client::AuthServiceClient},
+    auth::v1::GetCurrentUserRequest,
     mfa::v1::{
         BeginPasskeyRegistrationRequest, FactorStatus, FactorType,
         FinishPasskeyRegistrationRequest, ListFactorsRequest, UpdateFactorRequest,
-        VerifyMfaChallengeRequest, mfa_service_client::MfaServiceClient,
-        verify_mfa_challenge_request::Answer,
+        VerifyMfaChallengeRequest, verify_mfa_challenge_request::Answer,
     },
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 use tonic_types::StatusExt;
 
 use self::authenticator::Authenticator;
@@ -38,10 +37,6 @@ pub async fn passkey_app() -> TestApp {
         ("WEBAUTHN_ORIGINS", ORIGIN),
     ])
     .await
-}
-
-pub async fn mfa_client(app: &TestApp) -> MfaServiceClient<Channel> {
-    MfaServiceClient::new(app.channel().await)
 }
 
 /// BeginPasskeyRegistration over REST: (challenge id, options JSON).
@@ -130,7 +125,7 @@ async fn registering_a_passkey_over_grpc_turns_mfa_on_and_lists_it_by_name() {
     let registered = register(&app, &unique_email("grpc-passkey")).await;
     let (token, user_id) = (access(&registered), id_of(&registered["user"]));
     assert_eq!(registered["user"]["mfa_enabled"], false);
-    let mut mfa = mfa_client(&app).await;
+    let mut mfa = app.mfa_client().await;
     let mut authenticator = Authenticator::new(ORIGIN);
 
     let begun = mfa
@@ -174,7 +169,9 @@ async fn registering_a_passkey_over_grpc_turns_mfa_on_and_lists_it_by_name() {
     assert_eq!(finished.recovery_codes.len(), 10);
     assert_eq!(audited(&app, "mfa.passkey_registered", &user_id).await, 1);
 
-    let me = AuthServiceClient::new(app.channel().await)
+    let me = app
+        .auth_client()
+        .await
         .get_current_user(authed(GetCurrentUserRequest {}, &token))
         .await
         .unwrap()
@@ -247,7 +244,7 @@ async fn password_login_of_a_passkey_user_is_completed_by_an_assertion() {
     // An assertion made on another site does not answer it; the challenge stays open.
     let mut phished = authenticator.clone();
     phished.origin = "https://evil.example".into();
-    let mut mfa = mfa_client(&app).await;
+    let mut mfa = app.mfa_client().await;
     let refused = mfa
         .verify_mfa_challenge(VerifyMfaChallengeRequest {
             challenge_id: challenge_id.clone(),

@@ -18,7 +18,7 @@ use super::{
     auth::{PASSWORD, access, login, register, rest, unique_email},
     helpers::{TestApp, python_with},
     mfa::{answer, challenge, enrolled_user, now, pyotp_code},
-    passkeys::{mfa_client, passkey_app},
+    passkeys::passkey_app,
     users::{authed, error_code},
 };
 
@@ -320,7 +320,8 @@ async fn adding_a_factor_needs_a_recent_sign_in() {
     ] {
         assert_eq!((status, error_code(&body)), (401, "MFA_REQUIRED"), "{body}");
     }
-    let refused = mfa_client(&app)
+    let refused = app
+        .mfa_client()
         .await
         .enroll_totp(authed(EnrollTotpRequest {}, &token))
         .await

@@ -3,12 +3,13 @@
 //! redirect allow-list and routing, and ExchangeSsoCode's refusals. (The SAML and OIDC
 //! sign-ins themselves are in their own modules, against real peers.)
 
+use janua::proto::janua::sso::v1::ListSsoConnectionsRequest;
 use serde_json::{Value, json};
 
 use super::{
-    auth::rest,
     helpers::TestApp,
     orgs::{add_member, new_organization, new_user, reason},
+    users::authed,
 };
 
 const APP_CALLBACK: &str = "http://127.0.0.1:9/app/callback";
@@ -36,19 +37,19 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
     let org = new_organization(&app, &owner, "Acme").await;
     let base = format!("/api/v1/organizations/{org}/sso/connections");
     let domain = unique_domain("acme");
-    let (status, saml) = rest(
-        &app,
-        "POST",
-        &base,
-        Some(&owner.token),
-        json!({
-            "name": "Okta", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain.to_uppercase()],
-            "jit_provisioning": true, "enabled": true,
-            "attribute_mapping": {"group_roles": {"eng": "viewer"}},
-            "saml": {"idp_metadata_xml": idp_metadata()}
-        }),
-    )
-    .await;
+    let (status, saml) = app
+        .rest(
+            "POST",
+            &base,
+            Some(&owner.token),
+            json!({
+                "name": "Okta", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain.to_uppercase()],
+                "jit_provisioning": true, "enabled": true,
+                "attribute_mapping": {"group_roles": {"eng": "viewer"}},
+                "saml": {"idp_metadata_xml": idp_metadata()}
+            }),
+        )
+        .await;
     assert_eq!(status, 200, "{saml}");
     let id = saml["id"].as_str().unwrap().to_owned();
     assert_eq!(saml["domains"], json!([domain]), "domains are lower-cased");
@@ -65,18 +66,18 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
     );
     assert_eq!(saml["sp_entity_id"], saml["metadata_url"]);
 
-    let (status, oidc) = rest(
-        &app,
-        "POST",
-        &base,
-        Some(&owner.token),
-        json!({
-            "name": "Entra", "protocol": "SSO_PROTOCOL_OIDC", "enabled": false,
-            "oidc": {"issuer": "http://127.0.0.1:9/tenant", "client_id": "janua",
-                     "client_secret": "s3cr3t-client-secret"}
-        }),
-    )
-    .await;
+    let (status, oidc) = app
+        .rest(
+            "POST",
+            &base,
+            Some(&owner.token),
+            json!({
+                "name": "Entra", "protocol": "SSO_PROTOCOL_OIDC", "enabled": false,
+                "oidc": {"issuer": "http://127.0.0.1:9/tenant", "client_id": "janua",
+                         "client_secret": "s3cr3t-client-secret"}
+            }),
+        )
+        .await;
     assert_eq!(status, 200, "{oidc}");
     let oidc_id = oidc["id"].as_str().unwrap().to_owned();
     assert!(!oidc.to_string().contains("s3cr3t"), "{oidc}");
@@ -85,65 +86,82 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
         format!("{issuer}/api/v1/sso/oidc/{oidc_id}/callback")
     );
 
-    let (status, listed) = rest(&app, "GET", &base, Some(&owner.token), Value::Null).await;
+    let (status, listed) = app
+        .rest("GET", &base, Some(&owner.token), Value::Null)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(listed["connections"].as_array().unwrap().len(), 2);
     assert!(!listed.to_string().contains("s3cr3t"));
+    let listed_over_grpc = app
+        .sso_client()
+        .await
+        .list_sso_connections(authed(
+            ListSsoConnectionsRequest {
+                organization_id: org.clone(),
+                ..Default::default()
+            },
+            &owner.token,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed_over_grpc.connections.len(), 2);
+    assert!(!format!("{listed_over_grpc:?}").contains("s3cr3t"));
 
-    let (status, updated) = rest(
-        &app,
-        "PATCH",
-        &format!("{base}/{oidc_id}?update_mask=name,oidc.client_id"),
-        Some(&owner.token),
-        json!({"name": "Entra ID", "oidc": {"client_id": "janua-2"}}),
-    )
-    .await;
+    let (status, updated) = app
+        .rest(
+            "PATCH",
+            &format!("{base}/{oidc_id}?update_mask=name,oidc.client_id"),
+            Some(&owner.token),
+            json!({"name": "Entra ID", "oidc": {"client_id": "janua-2"}}),
+        )
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["name"], "Entra ID");
     assert_eq!(updated["oidc"]["client_id"], "janua-2");
     assert_eq!(updated["oidc"]["issuer"], "http://127.0.0.1:9/tenant");
 
-    let (status, body) = rest(
-        &app,
-        "PATCH",
-        &format!("{base}/{oidc_id}?update_mask=saml.allow_idp_initiated"),
-        Some(&owner.token),
-        json!({"saml": {"allow_idp_initiated": true}}),
-    )
-    .await;
+    let (status, body) = app
+        .rest(
+            "PATCH",
+            &format!("{base}/{oidc_id}?update_mask=saml.allow_idp_initiated"),
+            Some(&owner.token),
+            json!({"saml": {"allow_idp_initiated": true}}),
+        )
+        .await;
     assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"), "{body}");
 
     // Another organization may declare the domain too (a declaration claims nothing until
     // verified, so it blocks nobody), but cannot see the connection.
     let stranger = new_user(&app, "stranger").await;
     let other = new_organization(&app, &stranger, "Other").await;
-    let (status, body) = rest(
-        &app,
-        "POST",
-        &format!("/api/v1/organizations/{other}/sso/connections"),
-        Some(&stranger.token),
-        json!({"name": "Mine", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain],
+    let (status, body) = app
+        .rest(
+            "POST",
+            &format!("/api/v1/organizations/{other}/sso/connections"),
+            Some(&stranger.token),
+            json!({"name": "Mine", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain],
                "saml": {"idp_metadata_xml": idp_metadata()}}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = rest(
-        &app,
-        "GET",
-        &format!("{base}/{id}"),
-        Some(&stranger.token),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = app
+        .rest(
+            "GET",
+            &format!("{base}/{id}"),
+            Some(&stranger.token),
+            Value::Null,
+        )
+        .await;
     assert_eq!((status, reason(&body)), (404, "NOT_FOUND_ERROR"));
-    let (status, body) = rest(
-        &app,
-        "GET",
-        &format!("/api/v1/organizations/{other}/sso/connections/{id}"),
-        Some(&stranger.token),
-        Value::Null,
-    )
-    .await;
+    let (status, body) = app
+        .rest(
+            "GET",
+            &format!("/api/v1/organizations/{other}/sso/connections/{id}"),
+            Some(&stranger.token),
+            Value::Null,
+        )
+        .await;
     assert_eq!(
         (status, reason(&body)),
         (404, "NOT_FOUND_ERROR"),
@@ -153,26 +171,28 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
     // A member without sso:write is refused.
     let member = new_user(&app, "member").await;
     add_member(&app, &owner, &org, &member, "member").await;
-    let (status, body) = rest(&app, "GET", &base, Some(&member.token), Value::Null).await;
+    let (status, body) = app
+        .rest("GET", &base, Some(&member.token), Value::Null)
+        .await;
     assert_eq!((status, reason(&body)), (403, "AUTHORIZATION_ERROR"));
 
-    let (status, _) = rest(
-        &app,
-        "DELETE",
-        &format!("{base}/{id}"),
-        Some(&owner.token),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = app
+        .rest(
+            "DELETE",
+            &format!("{base}/{id}"),
+            Some(&owner.token),
+            Value::Null,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = rest(
-        &app,
-        "GET",
-        &format!("{base}/{id}"),
-        Some(&owner.token),
-        Value::Null,
-    )
-    .await;
+    let (status, _) = app
+        .rest(
+            "GET",
+            &format!("{base}/{id}"),
+            Some(&owner.token),
+            Value::Null,
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -232,14 +252,18 @@ async fn bad_connections_are_refused_and_change_nothing() {
         ),
     ];
     for (body, expected, status_expected) in cases {
-        let (status, answer) = rest(&app, "POST", &base, Some(&admin.token), body.clone()).await;
+        let (status, answer) = app
+            .rest("POST", &base, Some(&admin.token), body.clone())
+            .await;
         assert_eq!(
             (status, reason(&answer)),
             (status_expected, expected),
             "{body}: {answer}"
         );
     }
-    let (_, listed) = rest(&app, "GET", &base, Some(&owner.token), Value::Null).await;
+    let (_, listed) = app
+        .rest("GET", &base, Some(&owner.token), Value::Null)
+        .await;
     assert_eq!(listed["connections"], json!([]), "nothing was stored");
 }
 
@@ -248,48 +272,50 @@ async fn roles_used_by_a_connection_are_renamed_with_it_and_cannot_be_deleted() 
     let app = sso_app().await;
     let owner = new_user(&app, "owner").await;
     let org = new_organization(&app, &owner, "Roles").await;
-    let (status, role) = rest(
-        &app,
-        "POST",
-        &format!("/api/v1/organizations/{org}/roles"),
-        Some(&owner.token),
-        json!({"name": "engineer", "permissions": ["deploys:write"]}),
-    )
-    .await;
+    let (status, role) = app
+        .rest(
+            "POST",
+            &format!("/api/v1/organizations/{org}/roles"),
+            Some(&owner.token),
+            json!({"name": "engineer", "permissions": ["deploys:write"]}),
+        )
+        .await;
     assert_eq!(status, 200, "{role}");
     let role_id = role["id"].as_str().unwrap();
     let base = format!("/api/v1/organizations/{org}/sso/connections");
-    let (status, connection) = rest(
-        &app,
-        "POST",
-        &base,
-        Some(&owner.token),
-        json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML", "default_role": "engineer",
+    let (status, connection) = app
+        .rest(
+            "POST",
+            &base,
+            Some(&owner.token),
+            json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML", "default_role": "engineer",
                "attribute_mapping": {"group_roles": {"eng": "engineer"}},
                "saml": {"idp_metadata_xml": idp_metadata()}}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{connection}");
     let roles = format!("/api/v1/organizations/{org}/roles/{role_id}");
-    let (status, body) = rest(&app, "DELETE", &roles, Some(&owner.token), Value::Null).await;
+    let (status, body) = app
+        .rest("DELETE", &roles, Some(&owner.token), Value::Null)
+        .await;
     assert_eq!((status, reason(&body)), (409, "CONFLICT_ERROR"), "{body}");
-    let (status, body) = rest(
-        &app,
-        "PATCH",
-        &format!("{roles}?update_mask=name"),
-        Some(&owner.token),
-        json!({"name": "developer"}),
-    )
-    .await;
+    let (status, body) = app
+        .rest(
+            "PATCH",
+            &format!("{roles}?update_mask=name"),
+            Some(&owner.token),
+            json!({"name": "developer"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (_, renamed) = rest(
-        &app,
-        "GET",
-        &format!("{base}/{}", connection["id"].as_str().unwrap()),
-        Some(&owner.token),
-        Value::Null,
-    )
-    .await;
+    let (_, renamed) = app
+        .rest(
+            "GET",
+            &format!("{base}/{}", connection["id"].as_str().unwrap()),
+            Some(&owner.token),
+            Value::Null,
+        )
+        .await;
     assert_eq!(renamed["default_role"], "developer");
     assert_eq!(
         renamed["attribute_mapping"]["group_roles"]["eng"],
@@ -303,9 +329,7 @@ async fn start_sso_refuses_open_redirects_and_unknown_targets() {
     let owner = new_user(&app, "owner").await;
     let org = new_organization(&app, &owner, "Routing").await;
     let domain = unique_domain("routing");
-    let (status, connection) = rest(
-        &app,
-        "POST",
+    let (status, connection) = app.rest("POST",
         &format!("/api/v1/organizations/{org}/sso/connections"),
         Some(&owner.token),
         json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML", "domains": [domain], "enabled": false,
@@ -314,7 +338,7 @@ async fn start_sso_refuses_open_redirects_and_unknown_targets() {
     .await;
     assert_eq!(status, 200, "{connection}");
     crate::domains::mark_domain_verified(&app, &org, &domain).await;
-    let start = |body: Value| rest(&app, "POST", "/api/v1/sso/start", None, body);
+    let start = |body: Value| app.rest("POST", "/api/v1/sso/start", None, body);
     for evil in [
         "https://evil.example/callback",
         "http://127.0.0.1:9/app/callback/../../evil",
@@ -349,14 +373,9 @@ async fn start_sso_refuses_open_redirects_and_unknown_targets() {
 async fn exchange_sso_code_refuses_unknown_codes() {
     let app = sso_app().await;
     for code in ["", "not-a-code", &"A".repeat(43)] {
-        let (status, body) = rest(
-            &app,
-            "POST",
-            "/api/v1/sso/exchange",
-            None,
-            json!({"code": code}),
-        )
-        .await;
+        let (status, body) = app
+            .rest("POST", "/api/v1/sso/exchange", None, json!({"code": code}))
+            .await;
         let expected = if code.is_empty() {
             (400, "VALIDATION_ERROR")
         } else {

@@ -6,7 +6,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use bytes::{BufMut, BytesMut};
-use janua::proto::janua::auth::v1::{RegisterRequest, auth_service_client::AuthServiceClient};
+use janua::proto::janua::auth::v1::RegisterRequest;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tokio::{
@@ -36,7 +36,7 @@ async fn register_with(app: &TestApp, email: &str, headers: &[(&str, &str)]) -> 
 
 /// Registers over native gRPC with an `x-forwarded-for` header.
 async fn register_over_grpc(app: &TestApp, email: &str, forwarded_for: &str) {
-    let mut client = AuthServiceClient::new(app.channel().await);
+    let mut client = app.auth_client().await;
     let mut request = tonic::Request::new(RegisterRequest {
         email: email.into(),
         password: PASSWORD.into(),

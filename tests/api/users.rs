@@ -8,12 +8,9 @@ mod pages;
 
 use std::collections::HashMap;
 
-use janua::proto::janua::users::v1::{
-    CreateUserRequest, GetUserRequest, UpdateUserRequest, User,
-    user_service_client::UserServiceClient,
-};
+use janua::proto::janua::users::v1::{CreateUserRequest, GetUserRequest, UpdateUserRequest, User};
 use serde_json::{Value, json};
-use tonic::{Code, Request, transport::Channel};
+use tonic::{Code, Request};
 
 use super::{
     auth::{
@@ -47,10 +44,6 @@ pub fn authed<T>(message: T, token: &str) -> Request<T> {
         .metadata_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     request
-}
-
-pub async fn users_client(app: &TestApp) -> UserServiceClient<Channel> {
-    UserServiceClient::new(app.channel().await)
 }
 
 /// Creates an organization over REST as `token`'s user (its owner); returns its id.
@@ -103,7 +96,7 @@ async fn admins_create_users_with_or_without_a_password() {
     );
     assert_eq!(login(&app, &with_password, PASSWORD).await.0, 200);
 
-    let mut grpc = users_client(&app).await;
+    let mut grpc = app.users_client().await;
     let without = unique_email("nopass");
     let metadata = janua::metadata::json_to_struct(&json!({"plan": "pro"}));
     let created = grpc
@@ -221,7 +214,7 @@ async fn users_see_themselves_and_admins_see_everyone() {
     let (admin, _) = admin_session(&app).await;
     let (ada, ada_id) = user_session(&app, &unique_email("ada")).await;
     let (_, bob_id) = user_session(&app, &unique_email("bob")).await;
-    let mut grpc = users_client(&app).await;
+    let mut grpc = app.users_client().await;
     let get = |id: &str, token: &str| authed(GetUserRequest { user_id: id.into() }, token);
 
     let me = grpc
@@ -260,7 +253,7 @@ async fn users_change_their_profile_but_not_administrator_fields() {
     let app = admin_app().await;
     let (ada, ada_id) = user_session(&app, &unique_email("ada")).await;
     let (_, bob_id) = user_session(&app, &unique_email("bob")).await;
-    let mut grpc = users_client(&app).await;
+    let mut grpc = app.users_client().await;
     let update = |id: &str, user: User, paths: &[&str]| {
         authed(
             UpdateUserRequest {

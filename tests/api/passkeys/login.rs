@@ -6,9 +6,7 @@
 use janua::proto::janua::mfa::v1::{BeginPasskeyLoginRequest, FinishPasskeyLoginRequest};
 use serde_json::{Value, json};
 
-use super::{
-    account_with_passkey, amr, audited, authenticator::Authenticator, mfa_client, passkey_app,
-};
+use super::{account_with_passkey, amr, audited, authenticator::Authenticator, passkey_app};
 use crate::{
     auth::{access, register, rest, unique_email},
     helpers::TestApp,
@@ -81,7 +79,7 @@ async fn discoverable_sign_in_over_rest_opens_a_session_with_hwk() {
 async fn email_first_sign_in_over_grpc_offers_the_users_passkeys() {
     let app = passkey_app().await;
     let (email, _, user_id, mut authenticator) = account_with_passkey(&app).await;
-    let mut mfa = mfa_client(&app).await;
+    let mut mfa = app.mfa_client().await;
 
     let begun = mfa
         .begin_passkey_login(BeginPasskeyLoginRequest {

@@ -11,7 +11,6 @@ use tonic::{Code, transport::Channel};
 
 use super::{
     admin_creates, admin_session, authed, create_organization, error_code, id_of, user_session,
-    users_client,
 };
 use crate::{
     auth::{admin_app, rest, unique_email},
@@ -33,7 +32,7 @@ async fn only_admins_list_and_create_users() {
     )
     .await;
     assert_eq!((status, error_code(&body)), (403, "AUTHORIZATION_ERROR"));
-    let mut grpc = users_client(&app).await;
+    let mut grpc = app.users_client().await;
     let refused = grpc
         .list_users(authed(ListUsersRequest::default(), &token))
         .await
@@ -194,7 +193,7 @@ const LATE_USERS: usize = 40;
 async fn list_users_returns_every_user_once_while_users_come_and_go() {
     let app = admin_app().await;
     let (admin, admin_id) = admin_session(&app).await;
-    let mut grpc = users_client(&app).await;
+    let mut grpc = app.users_client().await;
     let mut existing = vec![admin_id.clone()];
     for n in 0..60 {
         let user = admin_creates(
@@ -207,7 +206,7 @@ async fn list_users_returns_every_user_once_while_users_come_and_go() {
     }
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let creator = {
-        let mut grpc = users_client(&app).await;
+        let mut grpc = app.users_client().await;
         let admin = admin.clone();
         tokio::spawn(async move {
             // Bounded, or the pages would chase the creator forever.
