@@ -14,7 +14,7 @@ use tonic::{Code, transport::Channel};
 
 use super::{
     auth::{PASSWORD, admin_app, login, rest, unique_email},
-    users::{admin_creates, admin_session, authed, create_organization, id_of, user_session},
+    users::{admin_creates, authed, create_organization, id_of},
 };
 
 /// Every event matching `request` (all pages), as the gRPC client sees them.
@@ -62,8 +62,8 @@ fn when(event: &AuditEvent) -> (i64, i32) {
 #[tokio::test]
 async fn user_changes_appear_in_the_audit_log_for_admins() {
     let app = admin_app().await;
-    let (admin, admin_id) = admin_session(&app).await;
-    let (owner, _) = user_session(&app, &unique_email("owner")).await;
+    let (admin, admin_id) = app.admin_session().await;
+    let (owner, _) = app.user_session(&unique_email("owner")).await;
     let organization = create_organization(&app, &owner, "Audited").await;
     let user = admin_creates(
         &app,
@@ -124,9 +124,9 @@ async fn user_changes_appear_in_the_audit_log_for_admins() {
 #[tokio::test]
 async fn audit_events_filter_by_action_actor_and_time() {
     let app = admin_app().await;
-    let (admin, admin_id) = admin_session(&app).await;
+    let (admin, admin_id) = app.admin_session().await;
     let email = unique_email("actor");
-    let (_, user_id) = user_session(&app, &email).await;
+    let (_, user_id) = app.user_session(&email).await;
     for _ in 0..3 {
         assert_eq!(login(&app, &email, PASSWORD).await.0, 200);
     }
@@ -216,8 +216,8 @@ async fn audit_events_filter_by_action_actor_and_time() {
 #[tokio::test]
 async fn audit_pages_come_newest_first_without_duplicates() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (owner, _) = user_session(&app, &unique_email("owner")).await;
+    let (admin, _) = app.admin_session().await;
+    let (owner, _) = app.user_session(&unique_email("owner")).await;
     let organization = create_organization(&app, &owner, "Busy").await;
     // Each creation into an organization writes two events at the same instant, so page
     // boundaries fall between events that share a time and only the id tells them apart.
@@ -325,12 +325,12 @@ async fn audit_pages_come_newest_first_without_duplicates() {
 #[tokio::test]
 async fn organization_audit_access_follows_the_audit_read_permission() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (owner, owner_id) = user_session(&app, &unique_email("owner")).await;
+    let (admin, _) = app.admin_session().await;
+    let (owner, owner_id) = app.user_session(&unique_email("owner")).await;
     let (member_email, org_admin_email) = (unique_email("member"), unique_email("orgadmin"));
-    let (member, member_id) = user_session(&app, &member_email).await;
-    let (org_admin, org_admin_id) = user_session(&app, &org_admin_email).await;
-    let (outsider, _) = user_session(&app, &unique_email("outsider")).await;
+    let (member, member_id) = app.user_session(&member_email).await;
+    let (org_admin, org_admin_id) = app.user_session(&org_admin_email).await;
+    let (outsider, _) = app.user_session(&unique_email("outsider")).await;
     let organization = create_organization(&app, &owner, "Watched").await;
     for (user_id, email, token, role) in [
         (&member_id, &member_email, &member, "member"),

@@ -10,12 +10,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::{
-    auth::rest,
-    helpers::TestApp,
-    orgs::{User, new_organization, new_user, reason},
-    users::admin_session,
-};
+use crate::{auth::rest, fixtures::User, helpers::TestApp, orgs::reason};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/dns_txt.py");
 
@@ -100,8 +95,8 @@ pub fn unique_domain(tag: &str) -> String {
 #[tokio::test]
 async fn public_mail_domains_can_never_be_claimed_or_declared() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Squatter").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Squatter").await;
     for public in ["gmail.com", "Outlook.com", "mail.yahoo.com"] {
         let (status, body) = claim_domain(&app, &owner, &org, public).await;
         assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"), "{body}");
@@ -122,10 +117,10 @@ async fn public_mail_domains_can_never_be_claimed_or_declared() {
 async fn a_domain_is_verified_by_its_txt_record_and_for_one_organization_only() {
     let dns = DnsStandIn::start().await;
     let app = TestApp::spawn_with(&[dns.var()]).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Acme").await;
-    let rival = new_user(&app, "rival").await;
-    let rival_org = new_organization(&app, &rival, "Rival").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Acme").await;
+    let rival = app.signed_in_user("rival").await;
+    let rival_org = app.organization_of(&rival, "Rival").await;
     let domain = unique_domain("acme");
 
     // Both may claim it: a claim blocks nobody.
@@ -185,9 +180,9 @@ async fn operators_approve_domains_and_only_verified_domains_route_start_sso() {
         ("SSO_ALLOWED_REDIRECT_URIS", "https://app.example.test/cb"),
     ])
     .await;
-    let (admin_token, _) = admin_session(&app).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Acme").await;
+    let (admin_token, _) = app.admin_session().await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Acme").await;
     let domain = unique_domain("route");
     let (status, body) = rest(
         &app,

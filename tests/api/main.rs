@@ -17,6 +17,7 @@ mod domains;
 mod enumeration;
 mod expiry;
 mod faults;
+mod fixtures;
 mod gateway;
 mod helpers;
 mod jwks;

@@ -11,61 +11,11 @@ use serde_json::{Value, json};
 use tonic::Request;
 
 use super::{
-    auth::{register, rest},
+    auth::rest,
+    fixtures::User,
     helpers::TestApp,
     smtp::{SmtpSink, link_token},
 };
-
-/// A registered user.
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub token: String,
-}
-
-pub async fn new_user(app: &TestApp, tag: &str) -> User {
-    let email = format!("{tag}-{}@example.test", uuid::Uuid::now_v7().simple());
-    let body = register(app, &email).await;
-    User {
-        id: body["user"]["id"].as_str().unwrap().to_owned(),
-        email,
-        token: body["tokens"]["access_token"].as_str().unwrap().to_owned(),
-    }
-}
-
-/// Creates an organization over REST and returns its id.
-pub async fn new_organization(app: &TestApp, owner: &User, name: &str) -> String {
-    let (status, body) = rest(
-        app,
-        "POST",
-        "/api/v1/organizations",
-        Some(&owner.token),
-        json!({"name": name}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["id"].as_str().unwrap().to_owned()
-}
-
-/// AddMember (an invitation to the user, mailed) and the user's acceptance with the
-/// mailed token, read from the outbox (no SMTP server is configured).
-pub async fn add_member(app: &TestApp, by: &User, org: &str, user: &User, role: &str) {
-    let (status, body) = rest(
-        app,
-        "POST",
-        &format!("/api/v1/organizations/{org}/members"),
-        Some(&by.token),
-        json!({"user_id": user.id, "role": role}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["invitation"]["status"], "INVITATION_STATUS_PENDING",
-        "{body}"
-    );
-    assert!(body.get("member").is_none_or(Value::is_null), "{body}");
-    accept_mailed_invitation(app, user).await;
-}
 
 /// The user accepts the newest invitation mailed to them (from the outbox).
 pub async fn accept_mailed_invitation(app: &TestApp, user: &User) -> Value {
@@ -146,7 +96,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
         return;
     };
     let app = TestApp::spawn_with(&sink.vars()).await;
-    let owner = new_user(&app, "owner").await;
+    let owner = app.signed_in_user("owner").await;
     let mut orgs = app.orgs_client().await;
 
     // Create over gRPC: the slug comes from the name, the creator is the owner.
@@ -185,7 +135,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
     assert_eq!((status, reason(&body)), (409, "CONFLICT_ERROR"));
 
     // Invite by email over REST; the link arrives through SMTP.
-    let invitee = new_user(&app, "invitee").await;
+    let invitee = app.signed_in_user("invitee").await;
     verify_email(&app, &sink, &invitee).await;
     let (status, invitation) = rest(
         &app,
@@ -202,7 +152,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
     let token = link_token(&mail.text);
 
     // Someone else holding the link cannot use it; the invitee accepts over gRPC, once.
-    let stranger = new_user(&app, "stranger").await;
+    let stranger = app.signed_in_user("stranger").await;
     let (status, body) = rest(
         &app,
         "POST",
@@ -336,7 +286,7 @@ async fn organization_lifecycle_over_grpc_and_rest_with_an_emailed_invitation() 
 
     // Remove a member; delete the organization.
     // AddMember by id only invites: the third user joins by accepting the mailed link.
-    let third = new_user(&app, "third").await;
+    let third = app.signed_in_user("third").await;
     let (status, body) = rest(
         &app,
         "POST",
@@ -405,9 +355,9 @@ async fn an_invitation_needs_a_matching_email_and_can_be_revoked_or_resent() {
         return;
     };
     let app = TestApp::spawn_with(&sink.vars()).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Initech").await;
-    let invitee = new_user(&app, "unverified").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Initech").await;
+    let invitee = app.signed_in_user("unverified").await;
     let invitations = format!("/api/v1/organizations/{org}/invitations");
     let (status, first) = rest(
         &app,
@@ -500,20 +450,21 @@ enum Expect {
 #[tokio::test]
 async fn every_organization_rpc_allows_and_denies_each_kind_of_caller() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Matrix").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Matrix").await;
     let mut callers: Vec<(&str, String)> = Vec::new();
     for role in ["admin", "member", "viewer"] {
-        let user = new_user(&app, role).await;
-        add_member(&app, &owner, &org, &user, role).await;
+        let user = app.signed_in_user(role).await;
+        app.member_of(&owner, &org, &user, role).await;
         callers.push((role, user.token));
     }
-    let outsider = new_user(&app, "outsider").await;
+    let outsider = app.signed_in_user("outsider").await;
     callers.push(("non-member", outsider.token.clone()));
-    let other_owner = new_user(&app, "other").await;
-    let other_org = new_organization(&app, &other_owner, "Elsewhere").await;
-    let other_admin = new_user(&app, "other-admin").await;
-    add_member(&app, &other_owner, &other_org, &other_admin, "admin").await;
+    let other_owner = app.signed_in_user("other").await;
+    let other_org = app.organization_of(&other_owner, "Elsewhere").await;
+    let other_admin = app.signed_in_user("other-admin").await;
+    app.member_of(&other_owner, &other_org, &other_admin, "admin")
+        .await;
     callers.push(("other organization's admin", other_admin.token));
     callers.push((
         "key with permission",
@@ -750,8 +701,8 @@ async fn every_organization_rpc_allows_and_denies_each_kind_of_caller() {
 #[tokio::test]
 async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_switched_token() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Books Ltd").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Books Ltd").await;
     let (status, role) = rest(
         &app,
         "POST",
@@ -762,10 +713,10 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
     .await;
     assert_eq!(status, 200, "{role}");
     assert_eq!(role["built_in"], false);
-    let accountant = new_user(&app, "accountant").await;
-    add_member(&app, &owner, &org, &accountant, "accountant").await;
-    let viewer = new_user(&app, "viewer").await;
-    add_member(&app, &owner, &org, &viewer, "viewer").await;
+    let accountant = app.signed_in_user("accountant").await;
+    app.member_of(&owner, &org, &accountant, "accountant").await;
+    let viewer = app.signed_in_user("viewer").await;
+    app.member_of(&owner, &org, &viewer, "viewer").await;
 
     // A backend service asks about members with an API key.
     let (key, _) = new_api_key(&app, &owner, &org, "member").await;
@@ -843,7 +794,7 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
         &app,
         "POST",
         "/api/v1/auth/switch-organization",
-        Some(&new_user(&app, "x").await.token),
+        Some(&app.signed_in_user("x").await.token),
         json!({"organization_id": org}),
     )
     .await;
@@ -872,10 +823,10 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
 #[tokio::test]
 async fn roles_cannot_be_escalated_and_built_ins_cannot_change() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Guarded").await;
-    let admin = new_user(&app, "admin").await;
-    add_member(&app, &owner, &org, &admin, "admin").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Guarded").await;
+    let admin = app.signed_in_user("admin").await;
+    app.member_of(&owner, &org, &admin, "admin").await;
     let roles = format!("/api/v1/organizations/{org}/roles");
     let (status, body) = rest(
         &app,
@@ -956,8 +907,8 @@ async fn roles_cannot_be_escalated_and_built_ins_cannot_change() {
     assert_eq!(names, ["owner", "admin", "member", "viewer", "billing"]);
     // A role in use cannot be deleted; renaming follows the members holding it.
     let billing = listed["roles"][4]["id"].as_str().unwrap().to_owned();
-    let member = new_user(&app, "member").await;
-    add_member(&app, &owner, &org, &member, "billing").await;
+    let member = app.signed_in_user("member").await;
+    app.member_of(&owner, &org, &member, "billing").await;
     let (status, _) = rest(
         &app,
         "DELETE",
@@ -996,8 +947,8 @@ async fn roles_cannot_be_escalated_and_built_ins_cannot_change() {
 #[tokio::test]
 async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocation() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Services").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Services").await;
     let (secret, key) = new_api_key(&app, &owner, &org, "viewer").await;
     assert!(secret.starts_with("janua_sk_") && secret.len() > 40);
     assert!(secret.starts_with(key["prefix"].as_str().unwrap()));
@@ -1090,10 +1041,10 @@ async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocatio
 #[tokio::test]
 async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
     let app = TestApp::spawn().await;
-    let first = new_user(&app, "first").await;
-    let org = new_organization(&app, &first, "Duo").await;
-    let second = new_user(&app, "second").await;
-    add_member(&app, &first, &org, &second, "owner").await;
+    let first = app.signed_in_user("first").await;
+    let org = app.organization_of(&first, "Duo").await;
+    let second = app.signed_in_user("second").await;
+    app.member_of(&first, &org, &second, "owner").await;
     let demote = |by: &User, whom: &User| {
         let path = format!("/api/v1/organizations/{org}/members/{}", whom.id);
         let (app, token) = (&app, by.token.clone());

@@ -6,11 +6,7 @@
 use janua::proto::janua::sso::v1::ListSsoConnectionsRequest;
 use serde_json::{Value, json};
 
-use super::{
-    helpers::TestApp,
-    orgs::{add_member, new_organization, new_user, reason},
-    users::authed,
-};
+use super::{helpers::TestApp, orgs::reason, users::authed};
 
 const APP_CALLBACK: &str = "http://127.0.0.1:9/app/callback";
 
@@ -33,8 +29,8 @@ pub async fn sso_app() -> TestApp {
 #[tokio::test]
 async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
     let app = sso_app().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Acme").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Acme").await;
     let base = format!("/api/v1/organizations/{org}/sso/connections");
     let domain = unique_domain("acme");
     let (status, saml) = app
@@ -133,8 +129,8 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
 
     // Another organization may declare the domain too (a declaration claims nothing until
     // verified, so it blocks nobody), but cannot see the connection.
-    let stranger = new_user(&app, "stranger").await;
-    let other = new_organization(&app, &stranger, "Other").await;
+    let stranger = app.signed_in_user("stranger").await;
+    let other = app.organization_of(&stranger, "Other").await;
     let (status, body) = app
         .rest(
             "POST",
@@ -169,8 +165,8 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
     );
 
     // A member without sso:write is refused.
-    let member = new_user(&app, "member").await;
-    add_member(&app, &owner, &org, &member, "member").await;
+    let member = app.signed_in_user("member").await;
+    app.member_of(&owner, &org, &member, "member").await;
     let (status, body) = app
         .rest("GET", &base, Some(&member.token), Value::Null)
         .await;
@@ -199,10 +195,10 @@ async fn connections_are_managed_with_sso_write_and_never_show_secrets() {
 #[tokio::test]
 async fn bad_connections_are_refused_and_change_nothing() {
     let app = sso_app().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Strict").await;
-    let admin = new_user(&app, "admin").await;
-    add_member(&app, &owner, &org, &admin, "admin").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Strict").await;
+    let admin = app.signed_in_user("admin").await;
+    app.member_of(&owner, &org, &admin, "admin").await;
     let base = format!("/api/v1/organizations/{org}/sso/connections");
     let saml = |extra: Value| {
         let mut body = json!({"name": "IdP", "protocol": "SSO_PROTOCOL_SAML",
@@ -270,8 +266,8 @@ async fn bad_connections_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn roles_used_by_a_connection_are_renamed_with_it_and_cannot_be_deleted() {
     let app = sso_app().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Roles").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Roles").await;
     let (status, role) = app
         .rest(
             "POST",
@@ -326,8 +322,8 @@ async fn roles_used_by_a_connection_are_renamed_with_it_and_cannot_be_deleted() 
 #[tokio::test]
 async fn start_sso_refuses_open_redirects_and_unknown_targets() {
     let app = sso_app().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Routing").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Routing").await;
     let domain = unique_domain("routing");
     let (status, connection) = app.rest("POST",
         &format!("/api/v1/organizations/{org}/sso/connections"),

@@ -13,8 +13,8 @@ use self::provider::{
 };
 use crate::{
     auth::{PASSWORD, login, register, rest},
+    fixtures::User,
     helpers::TestApp,
-    orgs::{User, new_organization, new_user},
 };
 
 async fn sso_app(extra: &[(&str, &str)]) -> TestApp {
@@ -29,8 +29,8 @@ async fn oidc_connection(
     provider: &Provider,
     domain: &str,
 ) -> (User, String, String) {
-    let owner = new_user(app, "owner").await;
-    let org = new_organization(app, &owner, "Acme").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Acme").await;
     let (status, body) = rest(
         app,
         "POST",
@@ -236,8 +236,8 @@ async fn userinfo_fills_what_the_id_token_lacks_and_post_authentication_works() 
 #[tokio::test]
 async fn issuers_must_be_https_or_loopback() {
     let app = sso_app(&[]).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Acme").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Acme").await;
     for issuer in [
         "http://idp.example.com",
         "not a url",

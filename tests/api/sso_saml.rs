@@ -18,11 +18,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use self::idp::{IdpAnswer, SamlIdp};
-use super::{
-    auth::rest,
-    helpers::TestApp,
-    orgs::{User, new_organization, new_user},
-};
+use super::{auth::rest, fixtures::User, helpers::TestApp};
 
 const APP_CALLBACK: &str = "https://app.example/callback";
 const EMAIL_ATTRIBUTE: &str = "urn:oid:1.2.840.113549.1.9.1.1";
@@ -49,8 +45,8 @@ impl Saml {
     async fn start(options: Options) -> Option<Self> {
         let idp = SamlIdp::start().await?;
         let app = TestApp::spawn_with(&[("SSO_ALLOWED_REDIRECT_URIS", APP_CALLBACK)]).await;
-        let owner = new_user(&app, "owner").await;
-        let org = new_organization(&app, &owner, "Acme").await;
+        let owner = app.signed_in_user("owner").await;
+        let org = app.organization_of(&owner, "Acme").await;
         let domain = format!("{}.example", uuid::Uuid::now_v7().simple());
         let saml = if options.metadata_by_url {
             json!({"idp_metadata_url": idp.metadata_url(), "allow_idp_initiated": options.allow_idp_initiated})

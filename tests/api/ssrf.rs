@@ -22,11 +22,7 @@ use tokio::{
     net::TcpListener,
 };
 
-use super::{
-    auth::rest,
-    helpers::TestApp,
-    orgs::{User, new_organization, new_user, reason},
-};
+use super::{auth::rest, fixtures::User, helpers::TestApp, orgs::reason};
 
 const APP_CALLBACK: &str = "http://127.0.0.1:9/app/callback";
 /// Set for the test binary re-run inside a network namespace.
@@ -51,8 +47,8 @@ struct Owner {
 
 impl Owner {
     async fn on(app: TestApp) -> Self {
-        let user = new_user(&app, "owner").await;
-        let org = new_organization(&app, &user, "Acme").await;
+        let user = app.signed_in_user("owner").await;
+        let org = app.organization_of(&user, "Acme").await;
         Self { app, user, org }
     }
 

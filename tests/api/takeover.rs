@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use crate::{
     auth::{ADMIN_EMAIL, PASSWORD, rest},
     domains::mark_domain_verified,
+    fixtures::User,
     helpers::TestApp,
-    orgs::{User, accept_mailed_invitation, add_member, new_organization, new_user, reason},
+    orgs::{accept_mailed_invitation, reason},
     sso_oidc_flow::provider::{
         APP_REDIRECT, CLIENT_ID, CLIENT_SECRET, Outcome, Provider, authorize, exchange, follow,
         jwt_claims, sign_in,
@@ -82,9 +83,9 @@ async fn a_stranger_cannot_add_a_victim_and_sign_in_as_them_or_as_the_platform_a
         return;
     };
     let app = app_with(&[]).await;
-    let victim = new_user(&app, "victim").await;
-    let attacker = new_user(&app, "attacker").await;
-    let org = new_organization(&app, &attacker, "Evil").await;
+    let victim = app.signed_in_user("victim").await;
+    let attacker = app.signed_in_user("attacker").await;
+    let org = app.organization_of(&attacker, "Evil").await;
 
     // AddMember by id (ids leak: audit events, invited_by) only invites: neither the victim
     // nor the platform administrator becomes a member without accepting.
@@ -128,9 +129,9 @@ async fn an_organization_admin_cannot_take_over_its_owner_even_with_a_verified_d
     let app = app_with(&[]).await;
     let domain = crate::domains::unique_domain("corp");
     let owner = user_in(&app, "owner", &domain).await;
-    let org = new_organization(&app, &owner, "Corp").await;
+    let org = app.organization_of(&owner, "Corp").await;
     let admin = user_in(&app, "admin", &domain).await;
-    add_member(&app, &owner, &org, &admin, "admin").await;
+    app.member_of(&owner, &org, &admin, "admin").await;
     mark_domain_verified(&app, &org, &domain).await;
 
     let connection = connection(&app, &admin, &org, &idp, &[&domain]).await;
@@ -154,10 +155,10 @@ async fn an_invited_member_is_linked_through_a_verified_domain_and_still_asked_f
     let app = app_with(&[]).await;
     let domain = crate::domains::unique_domain("corp");
     let owner = user_in(&app, "owner", &domain).await;
-    let org = new_organization(&app, &owner, "Corp").await;
+    let org = app.organization_of(&owner, "Corp").await;
     let member = user_in(&app, "member", &domain).await;
     let connection = connection(&app, &owner, &org, &idp, &[&domain]).await;
-    add_member(&app, &owner, &org, &member, "member").await;
+    app.member_of(&owner, &org, &member, "member").await;
 
     // Before the organization proves the domain, the connection links nobody.
     let outcome = sign_in(
@@ -224,8 +225,8 @@ async fn a_platform_admin_is_never_signed_in_through_an_organization_connection(
         return;
     };
     let app = app_with(&[]).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Corp").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Corp").await;
     let connection = connection(&app, &owner, &org, &idp, &[]).await;
     let (status, admin) = crate::auth::login(&app, ADMIN_EMAIL, crate::auth::ADMIN_PASSWORD).await;
     assert_eq!(status, 200, "{admin}");
@@ -244,8 +245,8 @@ async fn jit_from_an_unproven_domain_leaves_the_address_unverified_and_a_reset_d
         return;
     };
     let app = app_with(&[]).await;
-    let attacker = new_user(&app, "attacker").await;
-    let org = new_organization(&app, &attacker, "Evil").await;
+    let attacker = app.signed_in_user("attacker").await;
+    let org = app.organization_of(&attacker, "Evil").await;
     let connection = connection(&app, &attacker, &org, &idp, &[]).await;
     let email = crate::auth::unique_email("future-victim");
 
@@ -282,11 +283,11 @@ async fn a_signed_in_user_links_their_company_identity_and_only_their_session_fi
         return;
     };
     let app = app_with(&[]).await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Corp").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Corp").await;
     let connection = connection(&app, &owner, &org, &idp, &[]).await;
-    let user = new_user(&app, "linker").await;
-    let other = new_user(&app, "other").await;
+    let user = app.signed_in_user("linker").await;
+    let other = app.signed_in_user("other").await;
     let corporate = crate::auth::unique_email("at-work");
 
     // A link code is useless to anyone but the session that asked for it.
@@ -327,9 +328,9 @@ async fn a_signed_in_user_links_their_company_identity_and_only_their_session_fi
 #[tokio::test]
 async fn accepting_a_mailed_invitation_verifies_the_address() {
     let app = TestApp::spawn().await;
-    let owner = new_user(&app, "owner").await;
-    let org = new_organization(&app, &owner, "Corp").await;
-    let invitee = new_user(&app, "invitee").await;
+    let owner = app.signed_in_user("owner").await;
+    let org = app.organization_of(&owner, "Corp").await;
+    let invitee = app.signed_in_user("invitee").await;
     let (status, body) = rest(
         &app,
         "POST",

@@ -13,26 +13,10 @@ use serde_json::{Value, json};
 use tonic::{Code, Request};
 
 use super::{
-    auth::{
-        ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, access, admin_app, login, register, rest,
-        unique_email,
-    },
+    auth::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, admin_app, login, rest, unique_email},
     helpers::TestApp,
     smtp::{SmtpSink, link_token},
 };
-
-/// Signs the bootstrap administrator in over REST; returns (access token, user id).
-pub async fn admin_session(app: &TestApp) -> (String, String) {
-    let (status, body) = login(app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(status, 200, "{body}");
-    (access(&body), id_of(&body["user"]))
-}
-
-/// Registers over REST; returns (access token, user id).
-pub async fn user_session(app: &TestApp, email: &str) -> (String, String) {
-    let body = register(app, email).await;
-    (access(&body), id_of(&body["user"]))
-}
 
 pub fn id_of(value: &Value) -> String {
     value["id"].as_str().unwrap().to_owned()
@@ -81,7 +65,7 @@ fn field_of(status: &tonic::Status) -> String {
 #[tokio::test]
 async fn admins_create_users_with_or_without_a_password() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
+    let (admin, _) = app.admin_session().await;
     let with_password = unique_email("Created");
     let user = admin_creates(
         &app,
@@ -146,8 +130,8 @@ async fn admins_create_users_with_or_without_a_password() {
 #[tokio::test]
 async fn admins_create_users_into_an_organization_with_a_role() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (owner, _) = user_session(&app, &unique_email("owner")).await;
+    let (admin, _) = app.admin_session().await;
+    let (owner, _) = app.user_session(&unique_email("owner")).await;
     let organization = create_organization(&app, &owner, "Acme").await;
     let as_admin = admin_creates(
         &app,
@@ -211,9 +195,9 @@ async fn admins_create_users_into_an_organization_with_a_role() {
 #[tokio::test]
 async fn users_see_themselves_and_admins_see_everyone() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (ada, ada_id) = user_session(&app, &unique_email("ada")).await;
-    let (_, bob_id) = user_session(&app, &unique_email("bob")).await;
+    let (admin, _) = app.admin_session().await;
+    let (ada, ada_id) = app.user_session(&unique_email("ada")).await;
+    let (_, bob_id) = app.user_session(&unique_email("bob")).await;
     let mut grpc = app.users_client().await;
     let get = |id: &str, token: &str| authed(GetUserRequest { user_id: id.into() }, token);
 
@@ -251,8 +235,8 @@ async fn users_see_themselves_and_admins_see_everyone() {
 #[tokio::test]
 async fn users_change_their_profile_but_not_administrator_fields() {
     let app = admin_app().await;
-    let (ada, ada_id) = user_session(&app, &unique_email("ada")).await;
-    let (_, bob_id) = user_session(&app, &unique_email("bob")).await;
+    let (ada, ada_id) = app.user_session(&unique_email("ada")).await;
+    let (_, bob_id) = app.user_session(&unique_email("bob")).await;
     let mut grpc = app.users_client().await;
     let update = |id: &str, user: User, paths: &[&str]| {
         authed(
@@ -345,7 +329,7 @@ async fn users_change_their_profile_but_not_administrator_fields() {
 #[tokio::test]
 async fn rest_update_mask_accepts_snake_case_paths() {
     let app = TestApp::spawn().await;
-    let (ada, ada_id) = user_session(&app, &unique_email("ada")).await;
+    let (ada, ada_id) = app.user_session(&unique_email("ada")).await;
     let (status, body) = rest(
         &app,
         "PATCH",
@@ -360,7 +344,7 @@ async fn rest_update_mask_accepts_snake_case_paths() {
 #[tokio::test]
 async fn admins_change_emails_and_the_new_address_is_unverified() {
     let app = admin_app().await;
-    let (admin, admin_id) = admin_session(&app).await;
+    let (admin, admin_id) = app.admin_session().await;
     let old = unique_email("old");
     let user = admin_creates(
         &app,
@@ -428,9 +412,9 @@ async fn links_mailed_to_the_old_address_die_with_an_email_change() {
         ("ADMIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),
     ]);
     let app = TestApp::spawn_with(&vars).await;
-    let (admin, _) = admin_session(&app).await;
+    let (admin, _) = app.admin_session().await;
     let old = unique_email("moving");
-    let (_, id) = user_session(&app, &old).await;
+    let (_, id) = app.user_session(&old).await;
     let verification = link_token(&sink.wait_for(&old).await.text);
     let (status, _) = rest(
         &app,

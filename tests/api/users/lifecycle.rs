@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{admin_creates, admin_session, create_organization, error_code, id_of, user_session};
+use super::{admin_creates, create_organization, error_code, id_of};
 use crate::{
     auth::{
         ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, access, admin_app, login, me_status, register, rest,
@@ -16,7 +16,7 @@ use crate::{
 #[tokio::test]
 async fn suspension_ends_sessions_at_once_and_reactivation_restores_sign_in() {
     let app = admin_app().await;
-    let (admin, admin_id) = admin_session(&app).await;
+    let (admin, admin_id) = app.admin_session().await;
     let email = unique_email("suspend");
     let registered = register(&app, &email).await;
     let (token, id) = (access(&registered), id_of(&registered["user"]));
@@ -95,10 +95,10 @@ async fn suspension_ends_sessions_at_once_and_reactivation_restores_sign_in() {
 #[tokio::test]
 async fn deleted_users_lose_their_sessions_and_free_their_email() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
+    let (admin, _) = app.admin_session().await;
     let email = unique_email("gone");
-    let (token, id) = user_session(&app, &email).await;
-    let (_, other) = user_session(&app, &unique_email("other")).await;
+    let (token, id) = app.user_session(&email).await;
+    let (_, other) = app.user_session(&unique_email("other")).await;
     let (status, body) = rest(
         &app,
         "DELETE",
@@ -178,10 +178,10 @@ async fn deleted_users_lose_their_sessions_and_free_their_email() {
 #[tokio::test]
 async fn the_last_owner_of_an_organization_cannot_be_deleted() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (owner, owner_id) = user_session(&app, &unique_email("owner")).await;
+    let (admin, _) = app.admin_session().await;
+    let (owner, owner_id) = app.user_session(&unique_email("owner")).await;
     let heir_email = unique_email("heir");
-    let (heir, heir_id) = user_session(&app, &heir_email).await;
+    let (heir, heir_id) = app.user_session(&heir_email).await;
     let organization = create_organization(&app, &owner, "Solo").await;
     let delete_owner = format!("/api/v1/users/{owner_id}");
     let (status, body) = rest(&app, "DELETE", &delete_owner, Some(&admin), Value::Null).await;
@@ -236,9 +236,9 @@ async fn unlock_user_lifts_a_brute_force_lock() {
         ("LOGIN_LOCK_SECONDS", "600"),
     ])
     .await;
-    let (admin, _) = admin_session(&app).await;
+    let (admin, _) = app.admin_session().await;
     let email = unique_email("locked");
-    let (token, id) = user_session(&app, &email).await;
+    let (token, id) = app.user_session(&email).await;
     for _ in 0..3 {
         assert_eq!(login(&app, &email, "wrong wrong wrong").await.0, 401);
     }
@@ -258,7 +258,7 @@ async fn unlock_user_lifts_a_brute_force_lock() {
 #[tokio::test]
 async fn a_deleted_bootstrap_admin_is_not_recreated_while_another_admin_lives() {
     let app = admin_app().await;
-    let (root, root_id) = admin_session(&app).await;
+    let (root, root_id) = app.admin_session().await;
     let email = unique_email("second-admin");
     admin_creates(
         &app,

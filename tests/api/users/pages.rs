@@ -9,9 +9,7 @@ use janua::proto::janua::users::v1::{
 use serde_json::{Value, json};
 use tonic::{Code, transport::Channel};
 
-use super::{
-    admin_creates, admin_session, authed, create_organization, error_code, id_of, user_session,
-};
+use super::{admin_creates, authed, create_organization, error_code, id_of};
 use crate::{
     auth::{admin_app, rest, unique_email},
     helpers::TestApp,
@@ -20,7 +18,7 @@ use crate::{
 #[tokio::test]
 async fn only_admins_list_and_create_users() {
     let app = admin_app().await;
-    let (token, _) = user_session(&app, &unique_email("plain")).await;
+    let (token, _) = app.user_session(&unique_email("plain")).await;
     let (status, body) = rest(&app, "GET", "/api/v1/users", Some(&token), Value::Null).await;
     assert_eq!((status, error_code(&body)), (403, "AUTHORIZATION_ERROR"));
     let (status, body) = rest(
@@ -54,8 +52,8 @@ async fn only_admins_list_and_create_users() {
 #[tokio::test]
 async fn list_users_filters_by_organization_email_prefix_and_status() {
     let app = admin_app().await;
-    let (admin, _) = admin_session(&app).await;
-    let (owner, owner_id) = user_session(&app, &unique_email("owner")).await;
+    let (admin, _) = app.admin_session().await;
+    let (owner, owner_id) = app.user_session(&unique_email("owner")).await;
     let organization = create_organization(&app, &owner, "Filters").await;
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let underscore = admin_creates(
@@ -192,7 +190,7 @@ const LATE_USERS: usize = 40;
 #[tokio::test]
 async fn list_users_returns_every_user_once_while_users_come_and_go() {
     let app = admin_app().await;
-    let (admin, admin_id) = admin_session(&app).await;
+    let (admin, admin_id) = app.admin_session().await;
     let mut grpc = app.users_client().await;
     let mut existing = vec![admin_id.clone()];
     for n in 0..60 {
