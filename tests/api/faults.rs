@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{
     auth::PASSWORD,
-    helpers::{JanuaProcess, TestApp},
+    helpers::{JanuaProcess, TestApp, jwt_claims},
 };
 
 /// One node as its clients see it: a base URL.
@@ -176,12 +176,7 @@ pub fn node_env(
 
 /// A claim of an access token, read without verifying it (the servers verify).
 pub fn claim(token: &str, name: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice::<Value>(&json).unwrap()[name].clone()
+    jwt_claims(token)[name].clone()
 }
 
 /// The session (`sid`) of an access token.

@@ -344,6 +344,19 @@ pub fn random_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// The claims of a JWT, read without verifying it (the token came from Janua in the test,
+/// and the server verifies it on every call).
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// The `amr` claim (how the user authenticated) of an access token.
+pub fn amr(access_token: &str) -> Value {
+    jwt_claims(access_token)["amr"].clone()
+}
+
 /// Passes message bytes through untouched, for calling any method of the descriptor set.
 #[derive(Clone, Default)]
 pub struct RawCodec;

@@ -12,7 +12,7 @@ use tonic::Request;
 
 use super::{
     auth::{PASSWORD, access, dump_database, login, register, rest, unique_email},
-    helpers::{TestApp, python_with},
+    helpers::{TestApp, amr, python_with},
 };
 
 /// pyotp's code for the `otpauth://` URI at a Unix time.
@@ -33,14 +33,6 @@ pub async fn pyotp_code(python: &str, uri: &str, at: i64) -> String {
 
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
-}
-
-fn amr(tokens: &Value) -> Value {
-    let token = tokens["access_token"].as_str().unwrap();
-    let payload = URL_SAFE_NO_PAD
-        .decode(token.split('.').nth(1).unwrap())
-        .unwrap();
-    serde_json::from_slice::<Value>(&payload).unwrap()["amr"].clone()
 }
 
 /// A user with a confirmed TOTP factor: (email, access token, otpauth URI, recovery codes).
@@ -139,7 +131,10 @@ async fn totp_codes_from_pyotp_sign_in_once_and_stale_or_replayed_codes_fail() {
     let id = challenge(&app, &user.email).await;
     let (status, signed_in) = answer(&app, &id, json!({"totp_code": code})).await;
     assert_eq!(status, 200, "{signed_in}");
-    assert_eq!(amr(&signed_in["tokens"]), json!(["pwd", "otp"]));
+    assert_eq!(
+        amr(signed_in["tokens"]["access_token"].as_str().unwrap()),
+        json!(["pwd", "otp"])
+    );
     assert_eq!(signed_in["user"]["mfa_enabled"], true);
     let (status, body) = answer(&app, &id, json!({"totp_code": code})).await;
     assert_eq!(

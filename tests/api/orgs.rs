@@ -2,7 +2,6 @@
 //! read from a real SMTP exchange, the allow/deny matrix of every organization RPC for every
 //! kind of caller, custom roles with app-defined permissions, scoped tokens and API keys.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use janua::proto::janua::{
     auth::v1::IntrospectTokenRequest,
     orgs::v1::{AcceptInvitationRequest, CreateOrganizationRequest, ListMembersRequest},
@@ -13,7 +12,7 @@ use tonic::Request;
 use super::{
     auth::rest,
     fixtures::User,
-    helpers::TestApp,
+    helpers::{TestApp, jwt_claims},
     smtp::{SmtpSink, link_token},
 };
 
@@ -68,12 +67,6 @@ fn with_token<T>(message: T, token: &str) -> Request<T> {
         .metadata_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     request
-}
-
-/// The claims of a JWT, read without verification (the server verified it already).
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 async fn verify_email(app: &TestApp, sink: &SmtpSink, user: &User) {
@@ -758,7 +751,7 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
-    let scoped = claims(tokens["access_token"].as_str().unwrap());
+    let scoped = jwt_claims(tokens["access_token"].as_str().unwrap());
     assert_eq!(scoped["org_id"], org.as_str());
     assert_eq!(scoped["org_role"], "accountant");
     assert_eq!(
@@ -784,7 +777,7 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
-    let refreshed = claims(refreshed["access_token"].as_str().unwrap());
+    let refreshed = jwt_claims(refreshed["access_token"].as_str().unwrap());
     assert_eq!(
         (refreshed["org_id"].as_str(), refreshed["org_role"].as_str()),
         (Some(org.as_str()), Some("viewer"))

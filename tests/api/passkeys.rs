@@ -23,7 +23,7 @@ use tonic_types::StatusExt;
 use self::authenticator::Authenticator;
 use super::{
     auth::{PASSWORD, access, login, register, rest, unique_email},
-    helpers::TestApp,
+    helpers::{TestApp, amr},
     users::{authed, error_code, id_of},
 };
 
@@ -94,13 +94,6 @@ pub async fn account_with_passkey(app: &TestApp) -> (String, String, String, Aut
     let mut authenticator = Authenticator::new(ORIGIN);
     register_passkey(app, &token, &mut authenticator).await;
     (email, token, id_of(&registered["user"]), authenticator)
-}
-
-/// The `amr` claim of an access token.
-pub fn amr(access_token: &str) -> Value {
-    let payload = access_token.split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    claims["amr"].clone()
 }
 
 /// How many audit events of `action` name `user_id` as actor.

@@ -8,13 +8,12 @@ pub mod provider;
 use serde_json::{Value, json};
 
 use self::provider::{
-    APP_REDIRECT, CLIENT_ID, CLIENT_SECRET, Provider, authorize, exchange, follow, jwt_claims,
-    sign_in, start,
+    APP_REDIRECT, CLIENT_ID, CLIENT_SECRET, Provider, authorize, exchange, follow, sign_in, start,
 };
 use crate::{
     auth::{PASSWORD, login, register, rest},
     fixtures::User,
-    helpers::TestApp,
+    helpers::{TestApp, jwt_claims},
 };
 
 async fn sso_app(extra: &[(&str, &str)]) -> TestApp {

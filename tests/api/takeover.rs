@@ -8,11 +8,11 @@ use crate::{
     auth::{ADMIN_EMAIL, PASSWORD, rest},
     domains::mark_domain_verified,
     fixtures::User,
-    helpers::TestApp,
+    helpers::{TestApp, jwt_claims},
     orgs::{accept_mailed_invitation, reason},
     sso_oidc_flow::provider::{
         APP_REDIRECT, CLIENT_ID, CLIENT_SECRET, Outcome, Provider, authorize, exchange, follow,
-        jwt_claims, sign_in,
+        sign_in,
     },
 };
 

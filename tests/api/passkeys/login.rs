@@ -6,10 +6,10 @@
 use janua::proto::janua::mfa::v1::{BeginPasskeyLoginRequest, FinishPasskeyLoginRequest};
 use serde_json::{Value, json};
 
-use super::{account_with_passkey, amr, audited, authenticator::Authenticator, passkey_app};
+use super::{account_with_passkey, audited, authenticator::Authenticator, passkey_app};
 use crate::{
     auth::{access, register, rest, unique_email},
-    helpers::TestApp,
+    helpers::{TestApp, amr},
     users::error_code,
 };
 
