@@ -12,6 +12,7 @@
 
 mod audit;
 mod auth;
+mod clients;
 mod config;
 mod domains;
 mod enumeration;
