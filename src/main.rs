@@ -209,8 +209,8 @@ async fn shutdown_signal() {
 async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
     let db = store::connect(&config.database_url).await?;
     match action {
-        MigrateAction::Up => Migrator::up(&db, None).await?,
-        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Up => store::migrate(&db).await?,
+        MigrateAction::Down { steps } => store::roll_back(&db, Some(steps)).await?,
         MigrateAction::Status => {
             for migration in Migrator::get_migration_with_status(&db).await? {
                 println!(

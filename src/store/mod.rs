@@ -62,7 +62,44 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("applying migrations")
+    migrate_with(db, Direction::Up, None)
+        .await
+        .context("applying migrations")
+}
+
+/// Rolls back the latest `steps` migrations (all when None).
+pub async fn roll_back(db: &DatabaseConnection, steps: Option<u32>) -> anyhow::Result<()> {
+    migrate_with(db, Direction::Down, steps)
+        .await
+        .context("rolling back migrations")
+}
+
+enum Direction {
+    Up,
+    Down,
+}
+
+/// On SQLite every step runs on one connection, inside one transaction: a step on another
+/// pooled connection could still read the schema as it was before the previous step (a WAL
+/// snapshot) and fail with "already exists". PostgreSQL runs each step in a transaction of
+/// its own (sea-orm-migration's default there).
+async fn migrate_with(
+    db: &DatabaseConnection,
+    direction: Direction,
+    steps: Option<u32>,
+) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return match direction {
+            Direction::Up => Migrator::up(db, steps).await,
+            Direction::Down => Migrator::down(db, steps).await,
+        };
+    }
+    let txn = begin_write(db).await?;
+    match direction {
+        Direction::Up => Migrator::up(&txn, steps).await?,
+        Direction::Down => Migrator::down(&txn, steps).await?,
+    }
+    txn.commit().await
 }
 
 /// True when the database answers.

@@ -37,7 +37,7 @@ async fn migrations_apply_roll_back_and_reapply() {
         store::migrate(&db).await.unwrap();
         let applied = Migrator::get_pending_migrations(&db).await.unwrap();
         assert!(applied.is_empty(), "postgres={postgres}");
-        Migrator::down(&db, None).await.unwrap();
+        store::roll_back(&db, None).await.unwrap();
         assert_eq!(
             Migrator::get_pending_migrations(&db).await.unwrap().len(),
             Migrator::migrations().len()
