@@ -7,6 +7,9 @@
     reason = "a test should stop at the first failed step"
 )]
 
+use std::time::Duration;
+
+use super::counters::{SIGNUP_WINDOW, TURN_TTL, delay_after_failure, ip_failures_key, retry_after};
 use super::*;
 use crate::cache::test_support::{Backend, SwitchableCache, against_both_backends, random_prefix};
 use crate::clock::SystemClock;
