@@ -8,7 +8,7 @@ use super::service::Authentication;
 use crate::{
     audit::{self, Actor, AuditEvent},
     credentials::{self, Email, NewPassword},
-    store::{entities::user, users},
+    store::{accounts, entities::user},
 };
 
 impl Authentication {
@@ -23,10 +23,10 @@ impl Authentication {
             Email::parse("ADMIN_BOOTSTRAP_EMAIL", email).map_err(|e| anyhow::anyhow!("{e}"))?;
         // Only for a platform without a (live) administrator: deleting the bootstrap admin
         // once others exist must not bring it back with the configured password.
-        if users::find_by_email(&self.db, email.normalized())
+        if accounts::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
-            || users::any_admin(&self.db).await?
+            || accounts::any_admin(&self.db).await?
         {
             return Ok(());
         }
@@ -42,10 +42,10 @@ impl Authentication {
             display_name: "Administrator".into(),
             email_verified: true,
             is_admin: true,
-            ..users::new_account(&email, now)
+            ..accounts::new_account(&email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
-        let admin = users::insert(&txn, admin).await?;
+        let admin = accounts::insert(&txn, admin).await?;
         audit::record(
             &txn,
             now,

@@ -8,7 +8,7 @@ use crate::{
     error::Error,
     orgs::{self, roles::Permissions},
     principal::Principal,
-    store::{memberships, sessions, users},
+    store::{accounts, memberships, sessions},
 };
 
 use super::service::TokenPair;
@@ -33,7 +33,7 @@ impl Authentication {
             .await?
             .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
             .ok_or_else(|| Error::Token("the session has ended".into()))?;
-        let account = users::find_by_id(&self.db, &caller.user_id)
+        let account = accounts::find_by_id(&self.db, &caller.user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(|| Error::Token("the account is not active".into()))?;

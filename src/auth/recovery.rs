@@ -21,8 +21,9 @@ use crate::{
     mail::Mail,
     principal::Principal,
     store::{
+        accounts,
         entities::{one_time_token, user},
-        second_factors, sessions, users,
+        second_factors, sessions,
     },
 };
 
@@ -98,7 +99,7 @@ impl Authentication {
         let hash = self.passwords.hash(new.secret()).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        users::set_password_hash(&txn, &account.id, &hash, now).await?;
+        accounts::set_password_hash(&txn, &account.id, &hash, now).await?;
         let revoked = sessions::revoke_user_sessions(
             &txn,
             &account.id,
@@ -147,9 +148,9 @@ impl Authentication {
         sessions::consume_one_time_token(&txn, &hash, PASSWORD_RESET.name, now)
             .await?
             .ok_or_else(invalid_token)?;
-        users::set_password_hash(&txn, &account.id, &password_hash, now).await?;
+        accounts::set_password_hash(&txn, &account.id, &password_hash, now).await?;
         // The reset link proved the mailbox: links made before that proof go.
-        users::mark_email_proven(&txn, &account.id, now).await?;
+        accounts::mark_email_proven(&txn, &account.id, now).await?;
         if self.settings.reset_revokes_credentials {
             self.revoke_other_credentials(&txn, &account.id).await?;
         }
@@ -212,7 +213,7 @@ impl Authentication {
         .await?
         .ok_or_else(invalid_token)?;
         let account = self.linked_account(&link).await?;
-        users::mark_email_proven(&txn, &account.id, now).await?;
+        accounts::mark_email_proven(&txn, &account.id, now).await?;
         let event = AuditEvent::new("user.email_verified", Actor::User(account.id.clone()))
             .target("user", &account.id)
             .client(client.clone());
@@ -281,7 +282,7 @@ impl Authentication {
                 .await?
                 .ok_or_else(invalid_token)?;
         let mut account = self.linked_account(&link).await?;
-        users::mark_email_proven(&txn, &account.id, now).await?;
+        accounts::mark_email_proven(&txn, &account.id, now).await?;
         txn.commit().await?;
         account.email_verified = true;
         self.sign_in_or_challenge(account, "user.magic_link_login", &["email"], client)
@@ -299,14 +300,14 @@ impl Authentication {
     }
 
     async fn active_account(&self, normalized: &str) -> Result<Option<user::Model>, Error> {
-        Ok(users::find_by_email(&self.db, normalized)
+        Ok(accounts::find_by_email(&self.db, normalized)
             .await?
             .filter(|u| u.status == "active"))
     }
 
     async fn linked_account(&self, link: &one_time_token::Model) -> Result<user::Model, Error> {
         let user_id = link.user_id.as_deref().ok_or_else(invalid_token)?;
-        users::find_by_id(&self.db, user_id)
+        accounts::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(invalid_token)

@@ -7,7 +7,7 @@ use super::{limits::Attempt, service::Authentication};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
-    store::users,
+    store::accounts,
 };
 
 /// A second-factor answer counted against its account's limits, awaiting its check. Settle it
@@ -27,7 +27,7 @@ impl Authentication {
         user_id: &str,
         client: &ClientInfo,
     ) -> Result<FactorAttempt, Error> {
-        let Some(account) = users::find_by_id(&self.db, user_id).await? else {
+        let Some(account) = accounts::find_by_id(&self.db, user_id).await? else {
             return Err(Error::Authentication);
         };
         let attempt = self

@@ -1,6 +1,6 @@
 //! The authentication capability: sign-up and sign-in (refresh rotation, sessions and
 //! introspection are in `sessions`, the platform administrator in `admin`). Rules live here; queries in `store::sessions` and
-//! `store::users`; transport in `grpc`. Each multi-row change is one transaction.
+//! `store::accounts`; transport in `grpc`. Each multi-row change is one transaction.
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,7 +22,7 @@ use crate::{
     mail::Mailer,
     principal::AccessClaims,
     revocation::Revocations,
-    store::{Db, entities::user, users},
+    store::{Db, accounts, entities::user},
 };
 
 /// Lifetimes and links (from the configuration).
@@ -159,7 +159,7 @@ impl Authentication {
             self.create_or_notify_after_answer(signup, client);
             return Ok(Registration::SeeMailbox);
         }
-        if users::find_by_email(&self.db, email.normalized())
+        if accounts::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
         {
@@ -173,10 +173,10 @@ impl Authentication {
             password_hash: Some(hash),
             display_name: display_name.to_owned(),
             last_login_at: Some(now),
-            ..users::new_account(&email, now)
+            ..accounts::new_account(&email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
-        let account = users::insert(&txn, account)
+        let account = accounts::insert(&txn, account)
             .await
             .map_err(conflict_on_duplicate)?;
         let (session_id, refresh) = self
@@ -218,7 +218,7 @@ impl Authentication {
         let password = presented_password("password", password)?;
         let ip = client.ip_address.as_deref();
         let attempt = self.guard.reserve_attempt(email.normalized(), ip).await?;
-        let account = users::find_by_email(&self.db, email.normalized()).await?;
+        let account = accounts::find_by_email(&self.db, email.normalized()).await?;
         let stored = account.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = self.passwords.verify(&password, stored).await?;
         let account = match account {
@@ -230,7 +230,7 @@ impl Authentication {
         self.guard.refund(attempt).await?;
         if verified.needs_rehash {
             let hash = self.passwords.hash(&password).await?;
-            users::set_password_hash(&self.db, &account.id, &hash, self.clock.now()).await?;
+            accounts::set_password_hash(&self.db, &account.id, &hash, self.clock.now()).await?;
         }
         self.sign_in_or_challenge(account, "user.login", &["pwd"], client)
             .await
@@ -300,7 +300,7 @@ impl Authentication {
             .await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        users::record_login(&txn, &account.id, now).await?;
+        accounts::record_login(&txn, &account.id, now).await?;
         let new = NewSession {
             action,
             user: &account,

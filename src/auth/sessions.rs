@@ -13,8 +13,9 @@ use crate::{
     error::Error,
     principal::{AccessClaims, Principal, ServiceCaller},
     store::{
+        accounts,
         entities::{refresh_token, session, user},
-        sessions, users,
+        sessions,
     },
 };
 
@@ -43,7 +44,7 @@ impl Authentication {
         if row.expires_at <= now || session.revoked_at.is_some() || session.expires_at <= now {
             return Err(Error::Token("refresh token expired or revoked".into()));
         }
-        let account = users::find_by_id(&self.db, &session.user_id)
+        let account = accounts::find_by_id(&self.db, &session.user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(invalid)?;
@@ -119,7 +120,7 @@ impl Authentication {
     }
 
     pub async fn current_user(&self, principal: &Principal) -> Result<user::Model, Error> {
-        users::find_by_id(&self.db, &principal.user_id)
+        accounts::find_by_id(&self.db, &principal.user_id)
             .await?
             .filter(|u| u.status != "deleted")
             .ok_or(Error::NotFound("user"))

@@ -20,7 +20,7 @@ use crate::{
     credentials::Email,
     error::Error,
     mail::Mail,
-    store::{entities::user, users},
+    store::{accounts, entities::user},
 };
 
 /// Runs `work` on its own task, so the answer neither waits for it nor shows what it found;
@@ -56,13 +56,15 @@ impl Authentication {
         after_answer("sign-up", async move {
             let now = auth.clock.now();
             let normalized = signup.email.normalized().to_owned();
-            if users::find_by_email(&auth.db, &normalized).await?.is_none()
+            if accounts::find_by_email(&auth.db, &normalized)
+                .await?
+                .is_none()
                 && auth.create_unverified(signup, &client, now).await?
             {
                 return Ok(());
             }
             // The address has an owner (perhaps since a concurrent sign-up a moment ago).
-            match users::find_by_email(&auth.db, &normalized).await? {
+            match accounts::find_by_email(&auth.db, &normalized).await? {
                 Some(owner) => auth.notify_owner(&owner, &client, now).await,
                 None => Ok(()),
             }
@@ -80,10 +82,10 @@ impl Authentication {
         let account = user::Model {
             password_hash: Some(signup.password_hash),
             display_name: signup.display_name,
-            ..users::new_account(&signup.email, now)
+            ..accounts::new_account(&signup.email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
-        let account = match users::insert(&txn, account).await {
+        let account = match accounts::insert(&txn, account).await {
             Ok(account) => account,
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 return Ok(false);

@@ -23,9 +23,9 @@ use crate::{
     principal::Caller,
     revocation::Revocations,
     store::{
-        self,
+        self, accounts,
         entities::{session, user},
-        sessions, users,
+        sessions,
     },
 };
 
@@ -79,9 +79,11 @@ impl AccessTokenHarness {
             let email = Email::parse("email", "fuzz@example.com").expect("an email");
             let user = user::Model {
                 id: USER_ID.into(),
-                ..users::new_account(&email, now)
+                ..accounts::new_account(&email, now)
             };
-            users::insert(&db, user).await.expect("the reference user");
+            accounts::insert(&db, user)
+                .await
+                .expect("the reference user");
             let session = session::Model {
                 id: SESSION_ID.into(),
                 user_id: USER_ID.into(),

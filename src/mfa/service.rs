@@ -20,7 +20,7 @@ use crate::{
     crypto::FieldCipher,
     error::Error,
     principal::Principal,
-    store::{Db, entities::mfa_factor, users},
+    store::{Db, accounts, entities::mfa_factor},
 };
 
 /// The id under which the recovery codes appear among the factors.
@@ -359,7 +359,7 @@ impl Mfa {
         &self,
         user_id: &str,
     ) -> Result<crate::store::entities::user::Model, Error> {
-        users::find_by_id(&self.db, user_id)
+        accounts::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(|| Error::Token("the account is not active".into()))

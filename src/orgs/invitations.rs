@@ -19,12 +19,11 @@ use crate::{
     mail::Mail,
     principal::Principal,
     store::{
-        Cursor,
+        Cursor, accounts,
         entities::{
             invitation::{self, Column, Entity as Invitation},
             membership, organization,
         },
-        users,
     },
 };
 
@@ -60,7 +59,7 @@ impl Organizations {
         let role = self.grantable_role(scope, role).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
-        if let Some(existing) = users::find_by_email(&txn, email.normalized()).await?
+        if let Some(existing) = accounts::find_by_email(&txn, email.normalized()).await?
             && store::find_membership(&txn, scope.organization_id(), &existing.id)
                 .await?
                 .is_some()
@@ -188,7 +187,7 @@ impl Organizations {
             .await?
             .filter(|i| i.status == PENDING && i.expires_at > now)
             .ok_or_else(invalid_token)?;
-        let mut account = users::find_by_id(&self.db, &caller.user_id)
+        let mut account = accounts::find_by_id(&self.db, &caller.user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(invalid_token)?;
@@ -200,7 +199,7 @@ impl Organizations {
         let txn = crate::store::begin_write(&self.db).await?;
         // The token came by mail to this address: accepting proves the mailbox.
         if !account.email_verified {
-            users::mark_email_proven(&txn, &account.id, now).await?;
+            accounts::mark_email_proven(&txn, &account.id, now).await?;
             account.email_verified = true;
         }
         if store::find_membership(&txn, &row.organization_id, &account.id)

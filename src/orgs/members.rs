@@ -17,9 +17,9 @@ use crate::{
     error::Error,
     principal::{Caller, Principal},
     store::{
-        Cursor,
+        Cursor, accounts,
         entities::{invitation, membership, user},
-        sessions, users,
+        sessions,
     },
 };
 
@@ -52,7 +52,7 @@ impl Organizations {
         user_id: &str,
         role: &str,
     ) -> Result<invitation::Model, Error> {
-        let account = users::find_by_id(&self.db, user_id)
+        let account = accounts::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or(Error::NotFound("user"))?;

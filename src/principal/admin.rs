@@ -6,7 +6,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::Principal;
-use crate::{error::Error, store::users};
+use crate::{error::Error, store::accounts};
 
 /// A signed-in user verified to be an active platform administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ impl AdminPrincipal {
         db: &impl ConnectionTrait,
         user: &Principal,
     ) -> Result<Option<Self>, Error> {
-        let admin = users::find_by_id(db, &user.user_id)
+        let admin = accounts::find_by_id(db, &user.user_id)
             .await?
             .is_some_and(|u| u.is_admin && u.status == "active");
         Ok(admin.then(|| Self { user: user.clone() }))

@@ -87,17 +87,19 @@ fn not_proved() -> Status {
 /// Where the request came from, for sessions and the audit log: the client address the
 /// server's edge attached (the peer, or what trusted proxies forwarded).
 pub fn client_info<T>(request: &Request<T>) -> ClientInfo {
-    let ip = request
-        .extensions()
-        .get::<ClientAddress>()
-        .map(|ClientAddress(ip)| ip.to_string());
-    let user_agent = request
-        .metadata()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(512).collect());
+    client_of(
+        request.metadata().as_ref(),
+        request.extensions().get::<ClientAddress>(),
+    )
+}
+
+/// The client of a plain HTTP request (the SSO browser routes), as `client_info` reads it.
+pub fn client_of(headers: &http::HeaderMap, address: Option<&ClientAddress>) -> ClientInfo {
     ClientInfo {
-        ip_address: ip,
-        user_agent,
+        ip_address: address.map(|ClientAddress(ip)| ip.to_string()),
+        user_agent: headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
     }
 }

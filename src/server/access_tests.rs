@@ -8,7 +8,7 @@ use super::*;
 use crate::{
     credentials::Email,
     principal::{ApiKeyPrincipal, Principal},
-    store::{self, entities::user, users},
+    store::{self, accounts, entities::user},
 };
 
 /// The RPCs only platform administrators may call.
@@ -140,12 +140,12 @@ async fn admin_and_user(dir: &std::path::Path) -> (Db, Principal, Principal) {
     let mut ids = Vec::new();
     for (email, is_admin) in [("root@example.test", true), ("ada@example.test", false)] {
         let email = Email::parse("email", email).unwrap();
-        let account = users::new_account(&email, chrono::Utc::now());
+        let account = accounts::new_account(&email, chrono::Utc::now());
         let account = user::Model {
             is_admin,
             ..account
         };
-        ids.push(users::insert(&db, account).await.unwrap().id);
+        ids.push(accounts::insert(&db, account).await.unwrap().id);
     }
     (db, signed_in(&ids[0]), signed_in(&ids[1]))
 }

@@ -22,7 +22,7 @@ use crate::{
     credentials::tokens::{digest, new_opaque_token},
     error::{Error, SsoFailure},
     principal::Principal,
-    store::{entities::user, users},
+    store::{accounts, entities::user},
 };
 
 /// How long the app has to exchange the code it received.
@@ -170,7 +170,7 @@ impl Sso {
             } => {
                 let mfa_trusted = connection_id
                     .is_some_and(|id| self.settings.mfa_trusted_connections.contains(&id));
-                let account = users::find_by_id(&self.db, &user_id)
+                let account = accounts::find_by_id(&self.db, &user_id)
                     .await?
                     .filter(|u| u.status == "active")
                     .ok_or_else(invalid)?;

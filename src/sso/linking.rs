@@ -27,8 +27,9 @@ use crate::{
     error::{Error, SsoFailure},
     orgs::roles,
     store::{
+        accounts,
         entities::{linked_identity, membership, user},
-        memberships, organizations, users,
+        memberships, organizations,
     },
 };
 
@@ -74,12 +75,12 @@ impl Sso {
         let account = match linked {
             Some(link) => {
                 store::touch_linked_identity(&txn, &link.id, now).await?;
-                users::find_by_id(&txn, &link.user_id)
+                accounts::find_by_id(&txn, &link.user_id)
                     .await?
                     .ok_or_else(|| refuse("the linked account no longer exists"))?
             }
             None => {
-                let account = match users::find_by_email(&txn, email.normalized()).await? {
+                let account = match accounts::find_by_email(&txn, email.normalized()).await? {
                     Some(existing) => {
                         ensure_may_link(&txn, connection, &identity, &existing, domain_verified)
                             .await?;
@@ -139,7 +140,7 @@ impl Sso {
             SignInSource::Connection(id) => Some(self.enabled_connection(id).await?),
             SignInSource::Social(_) => None,
         };
-        let account = users::find_by_id(&self.db, user_id)
+        let account = accounts::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| u.status == "active")
             .ok_or_else(|| refuse("the account is not active"))?;
@@ -182,12 +183,12 @@ impl Sso {
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
         let now = self.clock.now();
-        let account = users::insert(
+        let account = accounts::insert(
             db,
             user::Model {
                 display_name: identity.name_to_show().chars().take(200).collect(),
                 email_verified: identity.email_verified,
-                ..users::new_account(email, now)
+                ..accounts::new_account(email, now)
             },
         )
         .await?;

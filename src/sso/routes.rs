@@ -21,7 +21,12 @@ use super::{
     pending::{LinkTarget, SignInSource},
     saml,
 };
-use crate::{audit::ClientInfo, client_address::ClientAddress, error::Error, rpc::reply};
+use crate::{
+    audit::ClientInfo,
+    client_address::ClientAddress,
+    error::Error,
+    rpc::{self, reply},
+};
 
 /// The SSO routes, with the SSO capability as their state, for the server to merge into its
 /// router (whatever that router's own state).
@@ -72,7 +77,7 @@ async fn saml_acs(
     address: Option<Extension<ClientAddress>>,
     Form(form): Form<AcsForm>,
 ) -> Response {
-    let client = browser_client(&headers, address.map(|Extension(a)| a));
+    let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
     let source = SignInSource::Connection(connection_id.clone());
     let (redirect, link_to, verified) =
         saml::acs(&sso, &connection_id, &form.saml_response, &form.relay_state).await;
@@ -97,7 +102,7 @@ async fn oidc_callback(
         &sso,
         source,
         &query,
-        &browser_client(&headers, address.map(|Extension(a)| a)),
+        &rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a)),
     )
     .await
 }
@@ -115,7 +120,7 @@ async fn social_callback(
         &sso,
         source,
         &query,
-        &browser_client(&headers, address.map(|Extension(a)| a)),
+        &rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a)),
     )
     .await
 }
@@ -134,17 +139,6 @@ async fn callback(
         link_to: known.and_then(|p| p.link_to.as_ref()),
     };
     conclude(sso, finishing, verified, client).await
-}
-
-/// The client of a browser request, for audit events and sessions.
-pub fn browser_client(headers: &HeaderMap, address: Option<ClientAddress>) -> ClientInfo {
-    ClientInfo {
-        ip_address: address.map(|ClientAddress(ip)| ip.to_string()),
-        user_agent: headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect()),
-    }
 }
 
 /// What is known of the sign-in an IdP's answer ends (nothing, for an unknown state).

@@ -1,8 +1,9 @@
 //! The database: connecting (SQLite or PostgreSQL by URL), migrating, health and pool
 //! statistics, and the SeaORM entities. Queries live beside the capability that owns them,
-//! except those on tables several capabilities share: `users`, `sessions` (with refresh and
-//! one-time tokens), `memberships`, `organizations` (the lookups others need),
-//! `second_factors` and `linked_identities`. Nothing here decides a rule.
+//! except those on tables several capabilities share: `accounts` (the users table),
+//! `sessions` (with refresh and one-time tokens), `memberships`, `organizations` (the
+//! lookups others need), `second_factors` and `linked_identities`. Nothing here decides a
+//! rule.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait, sqlx,
 };
 
+pub mod accounts;
 pub mod entities;
 pub mod linked_identities;
 pub mod memberships;
@@ -21,7 +23,6 @@ mod page;
 pub mod second_factors;
 pub mod sessions;
 mod sqlite_file;
-pub mod users;
 
 pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;

@@ -16,8 +16,9 @@ use crate::{
     orgs::roles,
     principal::{AdminPrincipal, Principal},
     store::{
+        accounts,
         entities::{membership, user},
-        memberships, organizations, sessions, users,
+        memberships, organizations, sessions,
     },
 };
 
@@ -38,7 +39,7 @@ impl Users {
         let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;
         let freed_key = format!("deleted:{}", account.id);
-        if !users::mark_deleted(&txn, &account.id, &freed_key, now).await? {
+        if !accounts::mark_deleted(&txn, &account.id, &freed_key, now).await? {
             return Err(Error::NotFound("user"));
         }
         let memberships = leave_every_organization(&txn, &account.id).await?;
@@ -86,7 +87,7 @@ impl Users {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Active, UserStatus::Suspended);
-        if !users::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !accounts::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
             drop(txn);
             // Another request suspended or deleted the user meanwhile: show it as it is now.
             return self.visible_user(caller, user_id, true, false).await;
@@ -123,7 +124,7 @@ impl Users {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Suspended, UserStatus::Active);
-        if !users::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !accounts::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
             drop(txn);
             return self.visible_user(caller, user_id, true, false).await;
         }

@@ -13,7 +13,7 @@ use crate::{
     credentials::Email,
     error::Error,
     principal::{AdminPrincipal, Principal},
-    store::{entities::user, users},
+    store::{accounts, entities::user},
 };
 
 /// The fields to change, as named by the mask; None leaves one as it is.
@@ -73,7 +73,7 @@ impl Users {
         let now = self.clock.now();
         after.updated_at = now;
         let txn = crate::store::begin_write(&self.db).await?;
-        if !users::update_live(&txn, &before, &after)
+        if !accounts::update_live(&txn, &before, &after)
             .await
             .map_err(conflict_on_duplicate)?
         {
@@ -82,7 +82,7 @@ impl Users {
         if after.email_normalized != before.email_normalized {
             // Links mailed to the old address (verification, reset, magic link) must not
             // verify or open the account under its new address.
-            users::spend_one_time_tokens(&txn, &before.id, now).await?;
+            accounts::spend_one_time_tokens(&txn, &before.id, now).await?;
         }
         let event = AuditEvent::new("user.updated", Actor::User(caller.user_id.clone()))
             .target("user", &before.id)
@@ -110,7 +110,7 @@ impl Users {
         if let Some(email) = changes.email {
             let email = Email::parse("user.email", &email)?;
             if email.normalized() != before.email_normalized {
-                if users::find_by_email(&self.db, email.normalized())
+                if accounts::find_by_email(&self.db, email.normalized())
                     .await?
                     .is_some()
                 {

@@ -23,13 +23,13 @@ use crate::{
     revocation::Revocations,
     store::{
         Cursor, Db,
+        accounts::{self, UserQuery},
         entities::{membership, user},
         memberships, organizations,
-        users::{self, UserQuery},
     },
 };
 
-pub use crate::store::users::UserStatus;
+pub use crate::store::accounts::UserStatus;
 
 const MAX_DISPLAY_NAME_CHARS: usize = 200;
 
@@ -113,7 +113,7 @@ impl Users {
             statuses,
         };
         let mut rows =
-            users::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;
+            accounts::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;
         let next = cursor.next_token(&mut rows, |u| u.id.clone());
         Ok((rows, next))
     }
@@ -134,7 +134,7 @@ impl Users {
         };
         let display_name = parse_display_name("display_name", &new.display_name)?;
         let membership = self.new_membership(&new.organization_id, &new.role).await?;
-        if users::find_by_email(&self.db, email.normalized())
+        if accounts::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
         {
@@ -151,11 +151,11 @@ impl Users {
             email_verified: new.email_verified,
             is_admin: new.is_admin,
             metadata: new.metadata,
-            ..users::new_account(&email, now)
+            ..accounts::new_account(&email, now)
         };
         let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;
-        let account = users::insert(&txn, account)
+        let account = accounts::insert(&txn, account)
             .await
             .map_err(conflict_on_duplicate)?;
         let created = AuditEvent::new("user.created", actor.clone())
@@ -223,7 +223,7 @@ impl Users {
         if !admin && user_id != caller.user_id {
             return Err(Error::NotFound("user"));
         }
-        users::find_by_id(&self.db, user_id)
+        accounts::find_by_id(&self.db, user_id)
             .await?
             .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted.as_str())
             .ok_or(Error::NotFound("user"))

@@ -308,7 +308,7 @@ async fn github_links_an_existing_account_only_through_a_verified_primary_email(
     )
     .await;
     assert_eq!(outcome.error(), "SSO_PROVISIONING_ERROR", "{outcome:?}");
-    janua::store::users::mark_email_proven(&app.app.db, existing_id, chrono::Utc::now())
+    janua::store::accounts::mark_email_proven(&app.app.db, existing_id, chrono::Utc::now())
         .await
         .unwrap();
 

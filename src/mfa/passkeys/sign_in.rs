@@ -22,7 +22,7 @@ use crate::{
         service::Mfa,
         store,
     },
-    store::{entities::mfa_factor, users},
+    store::{accounts, entities::mfa_factor},
 };
 
 /// A passwordless sign-in's state in the cache, between its options and its answer.
@@ -55,7 +55,7 @@ impl Mfa {
             (options, LoginCeremony::Discoverable { state })
         } else {
             let email = Email::parse("email", email)?;
-            let account = users::find_by_email(&self.db, email.normalized())
+            let account = accounts::find_by_email(&self.db, email.normalized())
                 .await?
                 .filter(|u| u.status == "active");
             let factors = match &account {
@@ -109,7 +109,7 @@ impl Mfa {
                 .passkey_login_failed(None, "not a passkey of this ceremony", client)
                 .await);
         };
-        let account = users::find_by_id(&self.db, &factor.user_id)
+        let account = accounts::find_by_id(&self.db, &factor.user_id)
             .await?
             .filter(|u| u.status == "active");
         let Some(account) = account else {
