@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+pub mod ids;
 pub mod mail;
 pub mod metadata;
 pub mod mfa;

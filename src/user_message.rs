@@ -9,11 +9,10 @@ use crate::{
 };
 
 pub fn user_to_proto(model: &user::Model) -> pb::User {
-    let status = match model.status.as_str() {
-        "active" => pb::UserStatus::Active,
-        "suspended" => pb::UserStatus::Suspended,
-        "deleted" => pb::UserStatus::Deleted,
-        _ => pb::UserStatus::Unspecified,
+    let status = match model.status {
+        user::UserStatus::Active => pb::UserStatus::Active,
+        user::UserStatus::Suspended => pb::UserStatus::Suspended,
+        user::UserStatus::Deleted => pb::UserStatus::Deleted,
     };
     pb::User {
         id: model.id.clone(),

@@ -7,13 +7,16 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};
 
-use crate::store::entities::audit_event;
+use crate::{
+    ids::{ApiKeyId, UserId},
+    store::entities::audit_event,
+};
 
 /// Who acted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User(String),
-    ApiKey(String),
+    User(UserId),
+    ApiKey(ApiKeyId),
     /// Janua itself or an operator's CLI command.
     System,
     /// An unauthenticated caller (e.g. a failed sign-in).
@@ -92,8 +95,8 @@ pub async fn record(
     event: AuditEvent,
 ) -> Result<(), sea_orm::DbErr> {
     let (actor_type, actor_id) = match event.actor {
-        Actor::User(id) => ("user", Some(id)),
-        Actor::ApiKey(id) => ("api_key", Some(id)),
+        Actor::User(id) => ("user", Some(id.into_string())),
+        Actor::ApiKey(id) => ("api_key", Some(id.into_string())),
         Actor::System => ("system", None),
         Actor::Anonymous => ("anonymous", None),
     };

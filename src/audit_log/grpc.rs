@@ -10,6 +10,7 @@ use super::{
     query::{AuditLog, EventFilter},
 };
 use crate::{
+    ids::OrganizationId,
     metadata::parse_timestamp,
     proto::janua::audit::v1::{self as pb, audit_service_server::AuditService},
     rpc::{self, client_info},
@@ -42,7 +43,10 @@ impl AuditService for AuditGrpc {
         let requirement = rpc::requirement(&request)?;
         let body = request.into_inner();
         let filter = EventFilter {
-            organization_id: given(&body.organization_id),
+            organization_id: OrganizationId::parse_optional(
+                "organization_id",
+                body.organization_id.trim(),
+            )?,
             actor_id: given(&body.actor_id),
             action: given(&body.action),
             start: parse_timestamp("start_time", body.start_time)?,

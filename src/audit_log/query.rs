@@ -10,6 +10,7 @@ use super::store::{self, EventQuery};
 use crate::{
     audit::ClientInfo,
     error::Error,
+    ids::OrganizationId,
     orgs::scope,
     principal::{AdminPrincipal, Caller, Principal},
     store::{Cursor, Db, entities::audit_event},
@@ -18,7 +19,7 @@ use crate::{
 /// ListAuditEvents filters; None = no filter.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     pub actor_id: Option<String>,
     pub action: Option<String>,
     pub start: Option<DateTime<Utc>>,

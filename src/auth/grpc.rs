@@ -7,6 +7,9 @@ use tonic::{Request, Response, Status};
 
 use super::service::{Authentication, LoginOutcome, Registration, SignedIn, TokenPair};
 use crate::{
+    credentials::Email,
+    error::Error,
+    ids::{OrganizationId, SessionId},
     metadata::timestamp,
     proto::janua::auth::v1::{self as pb, auth_service_server::AuthService},
     rpc::{client_info, principal, service},
@@ -74,6 +77,10 @@ pub fn signed_in(
 
 type Reply<T> = Result<Response<T>, Status>;
 
+fn email(raw: &str) -> Result<Email, Error> {
+    Email::parse("email", raw)
+}
+
 #[tonic::async_trait]
 impl AuthService for AuthGrpc {
     async fn register(&self, request: Request<pb::RegisterRequest>) -> Reply<pb::RegisterResponse> {
@@ -81,7 +88,12 @@ impl AuthService for AuthGrpc {
         let body = request.into_inner();
         let registration = self
             .auth
-            .register(&body.email, &body.password, &body.display_name, &client)
+            .register(
+                &email(&body.email)?,
+                &body.password,
+                &body.display_name,
+                &client,
+            )
             .await?;
         let (user, tokens) = match registration {
             Registration::SignedIn(result) => signed_in(*result),
@@ -95,7 +107,7 @@ impl AuthService for AuthGrpc {
         let body = request.into_inner();
         let (user, tokens, mfa_challenge) = login_outcome(
             self.auth
-                .login(&body.email, &body.password, &client)
+                .login(&email(&body.email)?, &body.password, &client)
                 .await?,
         );
         Ok(Response::new(pb::LoginResponse {
@@ -170,7 +182,11 @@ impl AuthService for AuthGrpc {
     ) -> Reply<pb::RevokeSessionResponse> {
         let (caller, client) = (principal(&request)?, client_info(&request));
         self.auth
-            .revoke_session(&caller, &request.into_inner().session_id, &client)
+            .revoke_session(
+                &caller,
+                &SessionId::parse("session_id", &request.into_inner().session_id)?,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::RevokeSessionResponse {}))
     }
@@ -193,7 +209,7 @@ impl AuthService for AuthGrpc {
     ) -> Reply<pb::RequestPasswordResetResponse> {
         let client = client_info(&request);
         self.auth
-            .request_password_reset(&request.into_inner().email, &client)
+            .request_password_reset(email(&request.into_inner().email)?, &client)
             .await?;
         Ok(Response::new(pb::RequestPasswordResetResponse {}))
     }
@@ -237,7 +253,7 @@ impl AuthService for AuthGrpc {
         let client = client_info(&request);
         let body = request.into_inner();
         self.auth
-            .send_magic_link(&body.email, &body.redirect_uri, &client)
+            .send_magic_link(email(&body.email)?, &body.redirect_uri, &client)
             .await?;
         Ok(Response::new(pb::SendMagicLinkResponse {}))
     }
@@ -266,7 +282,11 @@ impl AuthService for AuthGrpc {
         let (caller, client) = (principal(&request)?, client_info(&request));
         let tokens = self
             .auth
-            .switch_organization(&caller, &request.into_inner().organization_id, &client)
+            .switch_organization(
+                &caller,
+                &OrganizationId::parse("organization_id", &request.into_inner().organization_id)?,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::SwitchOrganizationResponse {
             tokens: Some(tokens_to_proto(tokens)),

@@ -6,6 +6,7 @@ use super::service::Authentication;
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
+    ids::OrganizationId,
     orgs::{self, roles::Permissions},
     principal::Principal,
     store::{accounts, memberships, sessions},
@@ -19,12 +20,9 @@ impl Authentication {
     pub async fn switch_organization(
         &self,
         caller: &Principal,
-        organization_id: &str,
+        organization_id: &OrganizationId,
         client: &ClientInfo,
     ) -> Result<TokenPair, Error> {
-        if organization_id.trim().is_empty() {
-            return Err(Error::invalid("organization_id", "is required"));
-        }
         memberships::find_membership(&self.db, organization_id, &caller.user_id)
             .await?
             .ok_or(Error::NotFound("organization"))?;
@@ -35,7 +33,7 @@ impl Authentication {
             .ok_or_else(|| Error::Token("the session has ended".into()))?;
         let account = accounts::find_by_id(&self.db, &caller.user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(|| Error::Token("the account is not active".into()))?;
         let txn = crate::store::begin_write(&self.db).await?;
         sessions::rescope_session(&txn, &session.id, organization_id).await?;

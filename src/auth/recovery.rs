@@ -18,6 +18,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     credentials::{Email, NewPassword, presented_password, tokens},
     error::Error,
+    ids::UserId,
     mail::Mail,
     principal::Principal,
     store::{
@@ -108,7 +109,7 @@ impl Authentication {
             "password_changed",
         )
         .await?;
-        let event = AuditEvent::new("user.password_changed", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("user.password_changed", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;
@@ -120,10 +121,9 @@ impl Authentication {
     /// Mails a reset link when the account exists; answers the same either way.
     pub async fn request_password_reset(
         self: &Arc<Self>,
-        email: &str,
+        email: Email,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let email = Email::parse("email", email)?;
         self.send_link_after_answer(email, &PASSWORD_RESET, None, client);
         Ok(())
     }
@@ -156,7 +156,7 @@ impl Authentication {
         }
         let revoked =
             sessions::revoke_user_sessions(&txn, &account.id, None, now, "password_reset").await?;
-        let event = AuditEvent::new("user.password_reset", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("user.password_reset", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;
@@ -180,9 +180,12 @@ impl Authentication {
             second_factors::delete_recovery_codes(db, user_id).await?;
         }
         let links = crate::store::linked_identities::delete_all(db, user_id).await?;
-        let event = AuditEvent::new("user.credentials_revoked", Actor::User(user_id.to_owned()))
-            .target("user", user_id)
-            .metadata(serde_json::json!({ "passkeys": passkeys, "linked_identities": links }));
+        let event = AuditEvent::new(
+            "user.credentials_revoked",
+            Actor::User(UserId::from_trusted(user_id)),
+        )
+        .target("user", user_id)
+        .metadata(serde_json::json!({ "passkeys": passkeys, "linked_identities": links }));
         audit::record(db, self.clock.now(), event).await?;
         Ok(())
     }
@@ -214,7 +217,7 @@ impl Authentication {
         .ok_or_else(invalid_token)?;
         let account = self.linked_account(&link).await?;
         accounts::mark_email_proven(&txn, &account.id, now).await?;
-        let event = AuditEvent::new("user.email_verified", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("user.email_verified", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;
@@ -226,11 +229,10 @@ impl Authentication {
     /// opens `redirect_uri` when given (it must be on the allow-list), else the app.
     pub async fn send_magic_link(
         self: &Arc<Self>,
-        email: &str,
+        email: Email,
         redirect_uri: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let email = Email::parse("email", email)?;
         let base = self.allowed_redirect(redirect_uri)?;
         self.send_link_after_answer(email, &MAGIC_LINK, base, client);
         Ok(())
@@ -302,14 +304,14 @@ impl Authentication {
     async fn active_account(&self, normalized: &str) -> Result<Option<user::Model>, Error> {
         Ok(accounts::find_by_email(&self.db, normalized)
             .await?
-            .filter(|u| u.status == "active"))
+            .filter(|u| u.is_active()))
     }
 
     async fn linked_account(&self, link: &one_time_token::Model) -> Result<user::Model, Error> {
         let user_id = link.user_id.as_deref().ok_or_else(invalid_token)?;
         accounts::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(invalid_token)
     }
 
@@ -323,7 +325,7 @@ impl Authentication {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         self.queue_link(&txn, account, purpose, base, now).await?;
-        let event = AuditEvent::new(purpose.sent_event, Actor::User(account.id.clone()))
+        let event = AuditEvent::new(purpose.sent_event, Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;

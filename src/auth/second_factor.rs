@@ -7,6 +7,7 @@ use super::{limits::Attempt, service::Authentication};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
+    ids::UserId,
     store::accounts,
 };
 
@@ -60,7 +61,7 @@ impl Authentication {
 
     /// Records that a failure locked the user's account.
     pub(super) async fn audit_lock(&self, user_id: &str, client: &ClientInfo) -> Result<(), Error> {
-        let event = AuditEvent::new("user.locked", Actor::User(user_id.to_owned()))
+        let event = AuditEvent::new("user.locked", Actor::User(UserId::from_trusted(user_id)))
             .target("user", user_id)
             .client(client.clone());
         audit::record(&self.db, self.clock.now(), event).await?;

@@ -133,12 +133,11 @@ impl Authentication {
     /// answer (`signup`).
     pub async fn register(
         self: &Arc<Self>,
-        email: &str,
+        email: &Email,
         password: &str,
         display_name: &str,
         client: &ClientInfo,
     ) -> Result<Registration, Error> {
-        let email = Email::parse("email", email)?;
         let password = NewPassword::parse("password", password, email.normalized())?;
         let display_name = display_name.trim();
         if display_name.chars().count() > 200 {
@@ -153,7 +152,7 @@ impl Authentication {
         if self.settings.signup_existing_email == SignupExistingEmail::Notify {
             let signup = QuietSignup {
                 password_hash: self.passwords.hash(password.secret()).await?,
-                email,
+                email: email.clone(),
                 display_name: display_name.to_owned(),
             };
             self.create_or_notify_after_answer(signup, client);
@@ -210,11 +209,10 @@ impl Authentication {
     /// factor gets a challenge.
     pub async fn login(
         &self,
-        email: &str,
+        email: &Email,
         password: &str,
         client: &ClientInfo,
     ) -> Result<LoginOutcome, Error> {
-        let email = Email::parse("email", email)?;
         let password = presented_password("password", password)?;
         let ip = client.ip_address.as_deref();
         let attempt = self.guard.reserve_attempt(email.normalized(), ip).await?;
@@ -224,7 +222,7 @@ impl Authentication {
         let account = match account {
             // A suspended account answers like a wrong password, so the error is no oracle
             // for a suspended account's password.
-            Some(account) if verified.matches && account.status == "active" => account,
+            Some(account) if verified.matches && account.is_active() => account,
             account => return Err(self.login_failed(attempt, account.as_ref(), client).await),
         };
         self.guard.refund(attempt).await?;
@@ -337,7 +335,7 @@ impl Authentication {
             Err(err) => return err,
         };
         let now = self.clock.now();
-        let actor = account.map_or(Actor::Anonymous, |u| Actor::User(u.id.clone()));
+        let actor = account.map_or(Actor::Anonymous, |u| Actor::User(u.user_id()));
         let mut event = AuditEvent::new("user.login", actor.clone())
             .client(client.clone())
             .failed();

@@ -11,6 +11,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     credentials::tokens,
     error::Error,
+    ids::{SessionId, UserId},
     principal::{AccessClaims, Principal, ServiceCaller},
     store::{
         accounts,
@@ -46,7 +47,7 @@ impl Authentication {
         }
         let account = accounts::find_by_id(&self.db, &session.user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(invalid)?;
         let txn = crate::store::begin_write(&self.db).await?;
         if !sessions::mark_refresh_token_used(&txn, &hash, now).await? {
@@ -85,7 +86,7 @@ impl Authentication {
         self.revocations.publish(&revoked).await;
         let event = AuditEvent::new(
             "session.refresh_token_reuse",
-            Actor::User(session.user_id.clone()),
+            Actor::User(UserId::from_trusted(session.user_id.clone())),
         )
         .target("session", &session.id)
         .client(client.clone())
@@ -122,7 +123,7 @@ impl Authentication {
     pub async fn current_user(&self, principal: &Principal) -> Result<user::Model, Error> {
         accounts::find_by_id(&self.db, &principal.user_id)
             .await?
-            .filter(|u| u.status != "deleted")
+            .filter(|u| u.status != user::UserStatus::Deleted)
             .ok_or(Error::NotFound("user"))
     }
 
@@ -149,7 +150,7 @@ impl Authentication {
     pub async fn revoke_session(
         &self,
         principal: &Principal,
-        session_id: &str,
+        session_id: &SessionId,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let session = sessions::find_session(&self.db, session_id)
@@ -211,7 +212,7 @@ impl Authentication {
         let id = session.id.clone();
         sessions::insert_session(db, session).await?;
         let refresh = self.new_refresh_token(db, &id, now).await?;
-        let event = AuditEvent::new(new.action, Actor::User(new.user.id.clone()))
+        let event = AuditEvent::new(new.action, Actor::User(new.user.user_id()))
             .target("user", &new.user.id)
             .client(new.client.clone());
         audit::record(db, now, event).await?;

@@ -92,7 +92,7 @@ impl Authentication {
             }
             Err(err) => return Err(err.into()),
         };
-        let event = AuditEvent::new("user.registered", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("user.registered", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone());
         audit::record(&txn, now, event).await?;

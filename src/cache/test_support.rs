@@ -39,11 +39,18 @@ impl Backend {
         }
     }
 
-    /// The Redis backend, or `None` (after saying so) when `REDIS_URL` is unset.
+    /// The Redis backend, or `None` (after saying so) when `REDIS_URL` is unset in a run
+    /// that allows it: a pass declared Redis-free (`JANUA_TEST_CACHE=in-process`), or one not
+    /// under `JANUA_TEST_REQUIRE_PEERS`. Anywhere else a missing Redis fails the test.
     pub(crate) fn redis_from_env(test_name: &str) -> Option<Self> {
         match std::env::var("REDIS_URL") {
             Ok(url) if !url.is_empty() => Some(Self::Redis { url }),
             _ => {
+                let redis_free = std::env::var("JANUA_TEST_CACHE").is_ok_and(|c| c == "in-process");
+                assert!(
+                    redis_free || std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+                    "redis::{test_name} needs REDIS_URL under JANUA_TEST_REQUIRE_PEERS"
+                );
                 println!("skipped redis::{test_name}: REDIS_URL is unset");
                 None
             }

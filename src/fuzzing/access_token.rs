@@ -173,11 +173,13 @@ impl AccessTokenHarness {
                 assert_eq!(claims["iss"], ISSUER, "accepted another issuer: {claims}");
                 assert_eq!(claims["aud"], ISSUER, "accepted another audience: {claims}");
                 assert_eq!(
-                    claims["sub"], principal.user_id,
+                    claims["sub"],
+                    principal.user_id.as_str(),
                     "subject changed: {claims}"
                 );
                 assert_eq!(
-                    claims["sid"], principal.session_id,
+                    claims["sid"],
+                    principal.session_id.as_str(),
                     "session changed: {claims}"
                 );
                 let expires = claims["exp"].as_f64().unwrap_or(f64::MIN);

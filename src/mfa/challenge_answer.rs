@@ -17,6 +17,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     auth::SignedIn,
     error::Error,
+    ids::UserId,
 };
 
 impl Mfa {
@@ -130,10 +131,13 @@ impl Mfa {
         method: &str,
         client: &ClientInfo,
     ) -> AuditEvent {
-        AuditEvent::new(action, Actor::User(state.user_id.clone()))
-            .target("user", &state.user_id)
-            .client(client.clone())
-            .metadata(json!({ "method": method }))
+        AuditEvent::new(
+            action,
+            Actor::User(UserId::from_trusted(state.user_id.clone())),
+        )
+        .target("user", &state.user_id)
+        .client(client.clone())
+        .metadata(json!({ "method": method }))
     }
 }
 

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{Answer, FactorView, Mfa, service::RECOVERY_CODES_ID};
+use super::{Answer, FactorView, Mfa, service::ListedKind};
 use crate::{
     auth::grpc::signed_in,
+    credentials::Email,
     error::Error,
+    ids::FactorId,
     metadata::timestamp,
     proto::janua::mfa::v1::{
         self as pb, mfa_service_server::MfaService,
@@ -27,12 +29,24 @@ impl MfaGrpc {
     }
 }
 
+/// None for a blank email (a discoverable sign-in).
+fn optional_email(raw: &str) -> Result<Option<Email>, Error> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        Email::parse("email", raw).map(Some)
+    }
+}
+
+fn factor_id(raw: &str) -> Result<FactorId, Error> {
+    FactorId::parse("factor_id", raw)
+}
+
 fn factor_to_proto(factor: FactorView) -> pb::Factor {
     let kind = match factor.kind {
-        "totp" => pb::FactorType::Totp,
-        "passkey" => pb::FactorType::Passkey,
-        _ if factor.id == RECOVERY_CODES_ID => pb::FactorType::RecoveryCodes,
-        _ => pb::FactorType::Unspecified,
+        ListedKind::Totp => pb::FactorType::Totp,
+        ListedKind::Passkey => pb::FactorType::Passkey,
+        ListedKind::RecoveryCodes => pb::FactorType::RecoveryCodes,
     };
     let status = if factor.active {
         pb::FactorStatus::Active
@@ -87,7 +101,7 @@ impl MfaService for MfaGrpc {
         let body = request.into_inner();
         let recovery_codes = self
             .mfa
-            .confirm_totp(&caller, &body.factor_id, &body.code, &client)
+            .confirm_totp(&caller, &factor_id(&body.factor_id)?, &body.code, &client)
             .await?;
         Ok(Response::new(pb::ConfirmTotpResponse { recovery_codes }))
     }
@@ -99,7 +113,12 @@ impl MfaService for MfaGrpc {
         let (caller, client) = (principal(&request)?, client_info(&request));
         let body = request.into_inner();
         self.mfa
-            .delete_factor(&caller, &body.factor_id, &body.totp_code, &client)
+            .delete_factor(
+                &caller,
+                &factor_id(&body.factor_id)?,
+                &body.totp_code,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::DeleteFactorResponse {}))
     }
@@ -112,7 +131,7 @@ impl MfaService for MfaGrpc {
         let body = request.into_inner();
         let factor = self
             .mfa
-            .rename_factor(&caller, &body.factor_id, &body.name)
+            .rename_factor(&caller, &factor_id(&body.factor_id)?, &body.name)
             .await?;
         Ok(Response::new(pb::UpdateFactorResponse {
             factor: Some(factor_to_proto(factor)),
@@ -177,7 +196,7 @@ impl MfaService for MfaGrpc {
     ) -> Reply<pb::BeginPasskeyLoginResponse> {
         let started = self
             .mfa
-            .begin_passkey_login(&request.get_ref().email)
+            .begin_passkey_login(optional_email(&request.get_ref().email)?.as_ref())
             .await?;
         Ok(Response::new(pb::BeginPasskeyLoginResponse {
             challenge_id: started.challenge_id,

@@ -144,9 +144,9 @@ impl Mfa {
         };
         let factor = mfa_factor::Model {
             id: uuid::Uuid::now_v7().to_string(),
-            user_id: caller.user_id.clone(),
-            kind: store::PASSKEY.into(),
-            status: store::ACTIVE.into(),
+            user_id: caller.user_id.to_string(),
+            kind: store::FactorKind::Passkey,
+            status: store::FactorStatus::Active,
             name: name.unwrap_or(ceremony.name),
             secret_sealed: None,
             credential_id: Some(encode_credential_id(passkey.cred_id())),
@@ -192,7 +192,7 @@ pub(super) fn passkey_of(factor: &mfa_factor::Model) -> Result<Passkey, Error> {
 }
 
 fn is_active_passkey(factor: &mfa_factor::Model) -> bool {
-    factor.kind == store::PASSKEY && factor.status == store::ACTIVE
+    factor.kind == store::FactorKind::Passkey && factor.status == store::FactorStatus::Active
 }
 
 fn to_json(passkey: &Passkey) -> Result<serde_json::Value, Error> {

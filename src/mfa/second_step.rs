@@ -55,12 +55,12 @@ impl SecondStepGate for SecondStep {
             return Ok(None);
         }
         let mut methods = Vec::new();
-        if factors.iter().any(|f| f.kind == store::TOTP) {
+        if factors.iter().any(|f| f.kind == store::FactorKind::Totp) {
             methods.push(challenge::TOTP.to_owned());
         }
         let passkeys = factors
             .iter()
-            .filter(|f| f.kind == store::PASSKEY)
+            .filter(|f| f.kind == store::FactorKind::Passkey)
             .map(passkey_of)
             .collect::<Result<Vec<_>, _>>()?;
         let (mut passkey_state, mut passkey_options_json) = (None, None);

@@ -19,6 +19,7 @@ use crate::{
     clock::Clock,
     crypto::FieldCipher,
     error::Error,
+    ids::FactorId,
     principal::Principal,
     store::{Db, accounts, entities::mfa_factor},
 };
@@ -37,11 +38,19 @@ pub struct Mfa {
     pub(super) relying_party: Option<Arc<RelyingParty>>,
 }
 
+/// What a listed factor is: a stored factor's kind, or the user's recovery codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedKind {
+    Totp,
+    Passkey,
+    RecoveryCodes,
+}
+
 /// A factor as listed. Recovery codes appear as one entry while any are left.
 #[derive(Debug, Clone)]
 pub struct FactorView {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: ListedKind,
     pub active: bool,
     pub name: String,
     pub created_at: DateTime<Utc>,
@@ -98,7 +107,7 @@ impl Mfa {
         ) {
             views.push(FactorView {
                 id: RECOVERY_CODES_ID.to_owned(),
-                kind: "recovery_codes",
+                kind: ListedKind::RecoveryCodes,
                 active: true,
                 name: format!("Recovery codes ({left} left)"),
                 created_at,
@@ -117,7 +126,7 @@ impl Mfa {
     ) -> Result<TotpEnrollment, Error> {
         let account = self.account(&caller.user_id).await?;
         let factors = store::active_factors(&self.db, &account.id).await?;
-        if factors.iter().any(|f| f.kind == store::TOTP) {
+        if factors.iter().any(|f| f.kind == store::FactorKind::Totp) {
             return Err(Error::Conflict(
                 "an authenticator app is already enrolled; delete it first".into(),
             ));
@@ -137,8 +146,8 @@ impl Mfa {
             mfa_factor::Model {
                 id: id.clone(),
                 user_id: account.id.clone(),
-                kind: store::TOTP.into(),
-                status: store::PENDING.into(),
+                kind: store::FactorKind::Totp,
+                status: store::FactorStatus::Pending,
                 name: "Authenticator app".into(),
                 secret_sealed: Some(sealed),
                 credential_id: None,
@@ -172,13 +181,15 @@ impl Mfa {
     pub async fn confirm_totp(
         &self,
         caller: &Principal,
-        factor_id: &str,
+        factor_id: &FactorId,
         code: &str,
         client: &ClientInfo,
     ) -> Result<Vec<String>, Error> {
         let factor = store::find_factor(&self.db, &caller.user_id, factor_id)
             .await?
-            .filter(|f| f.kind == store::TOTP && f.status == store::PENDING)
+            .filter(|f| {
+                f.kind == store::FactorKind::Totp && f.status == store::FactorStatus::Pending
+            })
             .ok_or(Error::NotFound("factor"))?;
         let now = self.clock.now();
         let enrolled_recently = factor.created_at > now - RECENT_SIGN_IN;
@@ -218,7 +229,7 @@ impl Mfa {
     pub async fn rename_factor(
         &self,
         caller: &Principal,
-        factor_id: &str,
+        factor_id: &FactorId,
         name: &str,
     ) -> Result<FactorView, Error> {
         let name = parse_factor_name(name)?;
@@ -236,7 +247,7 @@ impl Mfa {
     pub async fn delete_factor(
         &self,
         caller: &Principal,
-        factor_id: &str,
+        factor_id: &FactorId,
         totp_code: &str,
         client: &ClientInfo,
     ) -> Result<(), Error> {
@@ -260,7 +271,7 @@ impl Mfa {
         let event = self
             .event("mfa.factor_deleted", caller, client)
             .target("mfa_factor", &factor.id)
-            .metadata(json!({ "kind": factor.kind }));
+            .metadata(json!({ "kind": sea_orm::ActiveEnum::to_value(&factor.kind) }));
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(())
@@ -329,7 +340,10 @@ impl Mfa {
         now: DateTime<Utc>,
     ) -> Result<bool, Error> {
         let factors = store::active_factors(&self.db, user_id).await?;
-        match factors.into_iter().find(|f| f.kind == store::TOTP) {
+        match factors
+            .into_iter()
+            .find(|f| f.kind == store::FactorKind::Totp)
+        {
             Some(factor) => self.accept_totp(&factor, code, now).await,
             None => Ok(false),
         }
@@ -361,7 +375,7 @@ impl Mfa {
     ) -> Result<crate::store::entities::user::Model, Error> {
         accounts::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(|| Error::Token("the account is not active".into()))
     }
 
@@ -379,12 +393,11 @@ impl Mfa {
 
 pub(super) fn view(factor: mfa_factor::Model) -> FactorView {
     FactorView {
-        kind: if factor.kind == store::TOTP {
-            "totp"
-        } else {
-            "passkey"
+        kind: match factor.kind {
+            store::FactorKind::Totp => ListedKind::Totp,
+            store::FactorKind::Passkey => ListedKind::Passkey,
         },
-        active: factor.status == store::ACTIVE,
+        active: factor.status == store::FactorStatus::Active,
         id: factor.id,
         name: factor.name,
         created_at: factor.created_at,

@@ -16,7 +16,7 @@ use crate::store::entities::{
     recovery_code,
 };
 pub use crate::store::second_factors::{
-    ACTIVE, PASSKEY, PENDING, TOTP, delete_recovery_codes, refresh_mfa_enabled,
+    FactorKind, FactorStatus, delete_recovery_codes, refresh_mfa_enabled,
 };
 
 pub async fn factors_of(
@@ -36,7 +36,7 @@ pub async fn active_factors(
 ) -> Result<Vec<mfa_factor::Model>, DbErr> {
     Factor::find()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Status.eq(ACTIVE))
+        .filter(Column::Status.eq(FactorStatus::Active))
         .order_by_asc(Column::Id)
         .all(db)
         .await
@@ -63,7 +63,7 @@ pub async fn insert_factor(
 /// Activates a pending factor, touching only its status (never its last accepted step).
 pub async fn activate_factor(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
     Factor::update_many()
-        .col_expr(Column::Status, Expr::value(ACTIVE))
+        .col_expr(Column::Status, Expr::value(FactorStatus::Active))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -99,8 +99,8 @@ pub async fn active_passkeys(
 ) -> Result<Vec<mfa_factor::Model>, DbErr> {
     Factor::find()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(PASSKEY))
-        .filter(Column::Status.eq(ACTIVE))
+        .filter(Column::Kind.eq(FactorKind::Passkey))
+        .filter(Column::Status.eq(FactorStatus::Active))
         .order_by_asc(Column::Id)
         .all(db)
         .await
@@ -141,7 +141,7 @@ pub async fn record_passkey_use(
         .col_expr(Column::LastUsedStep, Expr::value(counter))
         .col_expr(Column::LastUsedAt, Expr::value(now))
         .filter(Column::Id.eq(factor_id))
-        .filter(Column::Kind.eq(PASSKEY))
+        .filter(Column::Kind.eq(FactorKind::Passkey))
         .filter(
             sea_orm::Condition::any()
                 .add(Column::LastUsedStep.is_null())
@@ -156,8 +156,8 @@ pub async fn record_passkey_use(
 pub async fn delete_pending_totp(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
     Factor::delete_many()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(TOTP))
-        .filter(Column::Status.eq(PENDING))
+        .filter(Column::Kind.eq(FactorKind::Totp))
+        .filter(Column::Status.eq(FactorStatus::Pending))
         .exec(db)
         .await?;
     Ok(())

@@ -14,6 +14,7 @@ use crate::{
     audit,
     credentials::tokens,
     error::Error,
+    ids::{ApiKeyId, OrganizationId},
     principal::ApiKeyPrincipal,
     store::{
         Cursor,
@@ -60,7 +61,7 @@ impl Organizations {
             prefix: secret.chars().take(SHOWN_LENGTH).collect(),
             secret_hash: tokens::digest(&secret),
             role,
-            created_by: scope.caller.user().map(|u| u.user_id.clone()),
+            created_by: scope.caller.user().map(|u| u.user_id.to_string()),
             created_at: now,
             expires_at,
             last_used_at: None,
@@ -97,7 +98,11 @@ impl Organizations {
     }
 
     /// Revokes a key of the organization; it is refused from the next request on.
-    pub async fn revoke_api_key(&self, scope: &OrgScope, api_key_id: &str) -> Result<(), Error> {
+    pub async fn revoke_api_key(
+        &self,
+        scope: &OrgScope,
+        api_key_id: &ApiKeyId,
+    ) -> Result<(), Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let key = ApiKey::find_by_id(api_key_id.to_owned())
@@ -141,8 +146,8 @@ pub async fn authenticate(
         tracing::warn!(error = %err, api_key.id = %key.id, "could not record an API key's use");
     }
     Ok(ApiKeyPrincipal {
-        api_key_id: key.id,
-        organization_id: key.organization_id,
+        api_key_id: ApiKeyId::from_trusted(key.id),
+        organization_id: OrganizationId::from_trusted(key.organization_id),
         role: key.role,
     })
 }

@@ -1,10 +1,10 @@
 //! Organization rows as the contract's messages.
 
-use super::{Member, RoleView};
+use super::{InvitationView, Member, RoleView};
 use crate::{
     metadata::{json_to_struct, timestamp},
     proto::janua::orgs::v1 as pb,
-    store::entities::{api_key, invitation, organization},
+    store::entities::{api_key, invitation::InvitationStatus, organization},
 };
 
 pub fn organization_to_proto(row: &organization::Model) -> pb::Organization {
@@ -29,13 +29,13 @@ pub fn member_to_proto((membership, user): &Member) -> pb::Member {
     }
 }
 
-pub fn invitation_to_proto(row: &invitation::Model) -> pb::Invitation {
-    let status = match row.status.as_str() {
-        "pending" => pb::InvitationStatus::Pending,
-        "accepted" => pb::InvitationStatus::Accepted,
-        "revoked" => pb::InvitationStatus::Revoked,
-        "expired" => pb::InvitationStatus::Expired,
-        _ => pb::InvitationStatus::Unspecified,
+pub fn invitation_to_proto(view: &InvitationView) -> pb::Invitation {
+    let row = &view.row;
+    let status = match row.status {
+        _ if view.expired => pb::InvitationStatus::Expired,
+        InvitationStatus::Pending => pb::InvitationStatus::Pending,
+        InvitationStatus::Accepted => pb::InvitationStatus::Accepted,
+        InvitationStatus::Revoked => pb::InvitationStatus::Revoked,
     };
     pb::Invitation {
         id: row.id.clone(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -16,19 +16,20 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     credentials::{Email, tokens},
     error::Error,
+    ids::InvitationId,
     mail::Mail,
     principal::Principal,
     store::{
         Cursor, accounts,
         entities::{
-            invitation::{self, Column, Entity as Invitation},
+            invitation::{self, Column, Entity as Invitation, InvitationStatus},
             membership, organization,
         },
     },
 };
 
 const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
-const PENDING: &str = "pending";
+const PENDING: InvitationStatus = InvitationStatus::Pending;
 
 /// NOT_FOUND, not TOKEN_ERROR: AcceptInvitation is called with a valid access token, and
 /// clients read TOKEN_ERROR as "refresh the access token".
@@ -36,22 +37,28 @@ fn invalid_token() -> Error {
     Error::NotFound("invitation")
 }
 
-/// An invitation as shown: a pending one past its expiry reads `expired`.
-fn shown(mut row: invitation::Model, now: DateTime<Utc>) -> invitation::Model {
-    if row.status == PENDING && row.expires_at <= now {
-        row.status = "expired".into();
+/// An invitation as shown: expiry is not stored, so a pending one past `expires_at` is
+/// shown `expired`.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub row: invitation::Model,
+    pub expired: bool,
+}
+
+impl InvitationView {
+    fn at(row: invitation::Model, now: DateTime<Utc>) -> Self {
+        let expired = row.status == PENDING && row.expires_at <= now;
+        Self { row, expired }
     }
-    row
 }
 
 impl Organizations {
     pub async fn create_invitation(
         &self,
         scope: &OrgScope,
-        email: &str,
+        email: &Email,
         role: &str,
-    ) -> Result<invitation::Model, Error> {
-        let email = Email::parse("email", email)?;
+    ) -> Result<InvitationView, Error> {
         let role = match role.trim() {
             "" => super::roles::MEMBER,
             given => given,
@@ -86,7 +93,7 @@ impl Organizations {
             email_normalized: email.normalized().to_owned(),
             role,
             status: PENDING.into(),
-            invited_by: scope.caller.user().map(|u| u.user_id.clone()),
+            invited_by: scope.caller.user().map(|u| u.user_id.to_string()),
             token_hash: tokens::digest(&token),
             expires_at: now + INVITATION_TTL,
             created_at: now,
@@ -103,7 +110,7 @@ impl Organizations {
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         self.mail.wake();
-        Ok(row)
+        Ok(InvitationView::at(row, now))
     }
 
     /// The organization's invitations, newest first.
@@ -111,7 +118,7 @@ impl Organizations {
         &self,
         scope: &OrgScope,
         cursor: &Cursor,
-    ) -> Result<(Vec<invitation::Model>, String), Error> {
+    ) -> Result<(Vec<InvitationView>, String), Error> {
         let mut select =
             Invitation::find().filter(Column::OrganizationId.eq(scope.organization_id()));
         if let Some(after) = &cursor.after {
@@ -123,17 +130,24 @@ impl Organizations {
             .all(&self.db)
             .await?;
         let now = self.clock.now();
-        let mut rows: Vec<_> = rows.into_iter().map(|r| shown(r, now)).collect();
-        let next = cursor.next_token(&mut rows, |i| i.id.clone());
+        let mut rows: Vec<_> = rows
+            .into_iter()
+            .map(|r| InvitationView::at(r, now))
+            .collect();
+        let next = cursor.next_token(&mut rows, |i| i.row.id.clone());
         Ok((rows, next))
     }
 
-    pub async fn revoke_invitation(&self, scope: &OrgScope, id: &str) -> Result<(), Error> {
+    pub async fn revoke_invitation(
+        &self,
+        scope: &OrgScope,
+        id: &InvitationId,
+    ) -> Result<(), Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let row = pending_invitation(&txn, scope, id).await?;
         Invitation::update_many()
-            .col_expr(Column::Status, Expr::value("revoked"))
+            .col_expr(Column::Status, Expr::value(InvitationStatus::Revoked))
             .filter(Column::Id.eq(&row.id))
             .exec(&txn)
             .await?;
@@ -149,8 +163,8 @@ impl Organizations {
     pub async fn resend_invitation(
         &self,
         scope: &OrgScope,
-        id: &str,
-    ) -> Result<invitation::Model, Error> {
+        id: &InvitationId,
+    ) -> Result<InvitationView, Error> {
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let mut row = pending_invitation(&txn, scope, id).await?;
@@ -166,7 +180,7 @@ impl Organizations {
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         self.mail.wake();
-        Ok(row)
+        Ok(InvitationView::at(row, now))
     }
 
     /// The caller joins with the invitation's role: their email must be the invitation's.
@@ -189,7 +203,7 @@ impl Organizations {
             .ok_or_else(invalid_token)?;
         let mut account = accounts::find_by_id(&self.db, &caller.user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(invalid_token)?;
         if account.email_normalized != row.email_normalized {
             return Err(Error::Authorization(
@@ -209,7 +223,7 @@ impl Organizations {
             return Err(Error::Conflict("you are already a member".into()));
         }
         let claimed = Invitation::update_many()
-            .col_expr(Column::Status, Expr::value("accepted"))
+            .col_expr(Column::Status, Expr::value(InvitationStatus::Accepted))
             .col_expr(Column::AcceptedAt, Expr::value(now))
             .col_expr(Column::AcceptedBy, Expr::value(account.id.clone()))
             .filter(Column::Id.eq(&row.id))
@@ -227,7 +241,7 @@ impl Organizations {
             joined_via: "invitation".into(),
         };
         store::insert_membership(&txn, membership.clone()).await?;
-        let event = AuditEvent::new("invitation.accepted", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("invitation.accepted", Actor::User(account.user_id()))
             .organization(&row.organization_id)
             .target("invitation", &row.id)
             .client(client.clone())
@@ -270,7 +284,7 @@ async fn pending_invitation(
     if row.status != PENDING {
         return Err(Error::Conflict(format!(
             "the invitation is {}, not pending",
-            row.status
+            row.status.to_value()
         )));
     }
     Ok(row)

@@ -7,6 +7,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use super::{
+    InvitationView,
     roles::{self, Permissions},
     scope::{self, OrgScope},
     service::Organizations,
@@ -14,11 +15,13 @@ use super::{
 };
 use crate::{
     audit::{self, AuditEvent, ClientInfo},
+    credentials::Email,
     error::Error,
+    ids::{OrganizationId, UserId},
     principal::{Caller, Principal},
     store::{
         Cursor, accounts,
-        entities::{invitation, membership, user},
+        entities::{membership, user},
         sessions,
     },
 };
@@ -49,21 +52,23 @@ impl Organizations {
     pub async fn add_member(
         &self,
         scope: &OrgScope,
-        user_id: &str,
+        user_id: &UserId,
         role: &str,
-    ) -> Result<invitation::Model, Error> {
+    ) -> Result<InvitationView, Error> {
         let account = accounts::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or(Error::NotFound("user"))?;
-        self.create_invitation(scope, &account.email, role).await
+        // The stored address, checked when it was set.
+        let email = Email::parse("email", &account.email)?;
+        self.create_invitation(scope, &email, role).await
     }
 
     /// Gives a member another role; the last owner keeps theirs.
     pub async fn update_member(
         &self,
         scope: &OrgScope,
-        user_id: &str,
+        user_id: &UserId,
         role: &str,
     ) -> Result<Member, Error> {
         let granted = self.grantable_role(scope, role).await?;
@@ -89,7 +94,7 @@ impl Organizations {
     }
 
     /// Removes a member; their tokens scoped to the organization stop working.
-    pub async fn remove_member(&self, scope: &OrgScope, user_id: &str) -> Result<(), Error> {
+    pub async fn remove_member(&self, scope: &OrgScope, user_id: &UserId) -> Result<(), Error> {
         let txn = crate::store::begin_write(&self.db).await?;
         store::lock_organization(&txn, scope.organization_id()).await?;
         let (current, _) = self.modifiable_member(&txn, scope, user_id).await?;
@@ -108,7 +113,7 @@ impl Organizations {
     pub async fn leave(
         &self,
         caller: &Principal,
-        organization_id: &str,
+        organization_id: &OrganizationId,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let txn = crate::store::begin_write(&self.db).await?;
@@ -128,7 +133,11 @@ impl Organizations {
     }
 
     /// Makes another member an owner and the calling owner an admin.
-    pub async fn transfer_ownership(&self, scope: &OrgScope, user_id: &str) -> Result<(), Error> {
+    pub async fn transfer_ownership(
+        &self,
+        scope: &OrgScope,
+        user_id: &UserId,
+    ) -> Result<(), Error> {
         let Caller::User(caller) = &scope.caller else {
             return Err(Error::Authorization(
                 "ownership is transferred by an owner, not an API key".into(),
@@ -139,7 +148,7 @@ impl Organizations {
                 "only an owner can transfer ownership".into(),
             ));
         }
-        if caller.user_id == user_id {
+        if caller.user_id == *user_id {
             return Err(Error::invalid("user_id", "must be another member"));
         }
         let now = self.clock.now();

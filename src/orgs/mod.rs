@@ -15,6 +15,7 @@ pub mod scope;
 mod service;
 mod store;
 
+pub use invitations::InvitationView;
 pub use members::Member;
 pub use role_admin::{RoleChanges, RoleView};
 pub use role_references::RoleReferences;

@@ -14,6 +14,7 @@ use super::{
 use crate::{
     audit,
     error::Error,
+    ids::{RoleId, UserId},
     principal::Caller,
     store::{Page, entities::role},
 };
@@ -135,7 +136,7 @@ impl Organizations {
     pub async fn update_role(
         &self,
         scope: &OrgScope,
-        role_id: &str,
+        role_id: &RoleId,
         changes: RoleChanges,
     ) -> Result<RoleView, Error> {
         let mut row = self.custom_role(scope, role_id).await?;
@@ -182,7 +183,7 @@ impl Organizations {
     }
 
     /// Deletes a custom role that nobody holds.
-    pub async fn delete_role(&self, scope: &OrgScope, role_id: &str) -> Result<(), Error> {
+    pub async fn delete_role(&self, scope: &OrgScope, role_id: &RoleId) -> Result<(), Error> {
         let row = self.custom_role(scope, role_id).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
@@ -213,7 +214,7 @@ impl Organizations {
         &self,
         scope: &OrgScope,
         permission: &str,
-        user_id: &str,
+        user_id: Option<&UserId>,
         others_permission: Option<&str>,
     ) -> Result<bool, Error> {
         if !roles::is_permission(permission) {
@@ -223,12 +224,12 @@ impl Organizations {
             ));
         }
         let is_caller = match &scope.caller {
-            Caller::User(user) => user_id.is_empty() || user_id == user.user_id,
-            Caller::ApiKey(_) => user_id.is_empty(),
+            Caller::User(user) => user_id.is_none_or(|id| *id == user.user_id),
+            Caller::ApiKey(_) => user_id.is_none(),
         };
-        if is_caller {
+        let Some(user_id) = user_id.filter(|_| !is_caller) else {
             return Ok(scope.permissions.grants(permission));
-        }
+        };
         let Some(needed) = others_permission else {
             return Err(Error::Authorization(
                 "this RPC does not check other members".into(),

@@ -14,6 +14,7 @@ use super::{
 use crate::{
     audit::{Actor, AuditEvent, ClientInfo},
     error::Error,
+    ids::OrganizationId,
     principal::{AdminPrincipal, Caller},
     store::entities::organization,
 };
@@ -61,13 +62,10 @@ impl OrgScope {
 pub async fn authorize(
     db: &impl ConnectionTrait,
     caller: &Caller,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     permission: Option<&str>,
     client: ClientInfo,
 ) -> Result<OrgScope, Error> {
-    if organization_id.trim().is_empty() {
-        return Err(Error::invalid("organization_id", "is required"));
-    }
     let not_found = || Error::NotFound("organization");
     let organization = store::find_organization(db, organization_id)
         .await?

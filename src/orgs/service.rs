@@ -17,6 +17,7 @@ use crate::{
     audit::{self, AuditEvent, ClientInfo},
     clock::Clock,
     error::Error,
+    ids::OrganizationId,
     mail::Mailer,
     principal::{AdminPrincipal, Caller, Principal, Requirement},
     revocation::Revocations,
@@ -70,7 +71,7 @@ impl Organizations {
         &self,
         caller: &Caller,
         requirement: &Requirement,
-        organization_id: &str,
+        organization_id: &OrganizationId,
         client: ClientInfo,
     ) -> Result<OrgScope, Error> {
         scope::authorize(
@@ -114,7 +115,7 @@ impl Organizations {
             &txn,
             membership::Model {
                 organization_id: organization.id.clone(),
-                user_id: creator.user_id.clone(),
+                user_id: creator.user_id.to_string(),
                 role: roles::OWNER.into(),
                 created_at: now,
                 joined_via: "created".into(),

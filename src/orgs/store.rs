@@ -244,7 +244,7 @@ pub async fn role_in_use(
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::OrganizationId.eq(organization_id))
         .filter(invitation::Column::Role.eq(name))
-        .filter(invitation::Column::Status.eq("pending"))
+        .filter(invitation::Column::Status.eq(invitation::InvitationStatus::Pending))
         .count(db)
         .await?;
     let keys = api_key::Entity::find()

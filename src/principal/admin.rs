@@ -6,7 +6,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::Principal;
-use crate::{error::Error, store::accounts};
+use crate::{error::Error, ids::UserId, store::accounts};
 
 /// A signed-in user verified to be an active platform administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl AdminPrincipal {
     ) -> Result<Option<Self>, Error> {
         let admin = accounts::find_by_id(db, &user.user_id)
             .await?
-            .is_some_and(|u| u.is_admin && u.status == "active");
+            .is_some_and(|u| u.is_admin && u.is_active());
         Ok(admin.then(|| Self { user: user.clone() }))
     }
 
@@ -39,7 +39,7 @@ impl AdminPrincipal {
         &self.user
     }
 
-    pub fn user_id(&self) -> &str {
+    pub fn user_id(&self) -> &UserId {
         &self.user.user_id
     }
 }

@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::AdminPrincipal;
 
-use crate::audit::Actor;
+use crate::{
+    audit::Actor,
+    ids::{ApiKeyId, OrganizationId, SessionId, UserId},
+};
 
 /// Claims of a Janua access token (DESIGN.md "Security rules").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,10 +44,10 @@ pub struct AccessClaims {
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub user_id: String,
-    pub session_id: String,
+    pub user_id: UserId,
+    pub session_id: SessionId,
     pub email: Option<String>,
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     pub organization_role: Option<String>,
     pub amr: Vec<String>,
 }
@@ -52,10 +55,11 @@ pub struct Principal {
 impl From<AccessClaims> for Principal {
     fn from(claims: AccessClaims) -> Self {
         Self {
-            user_id: claims.sub,
-            session_id: claims.sid,
+            // The claims of a token Janua signed and verified.
+            user_id: UserId::from_trusted(claims.sub),
+            session_id: SessionId::from_trusted(claims.sid),
             email: claims.email,
-            organization_id: claims.org_id,
+            organization_id: claims.org_id.map(OrganizationId::from_trusted),
             organization_role: claims.org_role,
             amr: claims.amr,
         }
@@ -65,8 +69,8 @@ impl From<AccessClaims> for Principal {
 /// An API key acting in its organization with its role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyPrincipal {
-    pub api_key_id: String,
-    pub organization_id: String,
+    pub api_key_id: ApiKeyId,
+    pub organization_id: OrganizationId,
     pub role: String,
 }
 

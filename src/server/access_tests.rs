@@ -7,6 +7,7 @@ use super::*;
 
 use crate::{
     credentials::Email,
+    ids::{ApiKeyId, OrganizationId, SessionId, UserId},
     principal::{ApiKeyPrincipal, Principal},
     store::{self, accounts, entities::user},
 };
@@ -123,8 +124,8 @@ fn every_declaration_yields_exactly_one_proof_kind() {
 
 fn signed_in(user_id: &str) -> Principal {
     Principal {
-        user_id: user_id.into(),
-        session_id: "session".into(),
+        user_id: UserId::from_trusted(user_id),
+        session_id: SessionId::from_trusted("session"),
         email: None,
         organization_id: None,
         organization_role: None,
@@ -157,8 +158,8 @@ async fn admin_rpcs_get_an_admin_proof_and_no_one_else_gets_one() {
     let pool = crate::proto::descriptor_pool().unwrap();
     let requirements = requirements(&pool).unwrap();
     let key = Caller::ApiKey(ApiKeyPrincipal {
-        api_key_id: "key".into(),
-        organization_id: "org".into(),
+        api_key_id: ApiKeyId::from_trusted("key"),
+        organization_id: OrganizationId::from_trusted("org"),
         role: "owner".into(),
     });
     for path in ADMIN_RPCS {

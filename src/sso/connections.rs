@@ -3,6 +3,7 @@
 //! domains, roles the caller may hand out (the escalation rule of `orgs::roles`), and the
 //! protocol's settings (checked by the protocol module).
 
+use crate::ids::ConnectionId;
 use serde_json::json;
 
 use super::{
@@ -49,7 +50,11 @@ impl Sso {
         Ok(connection)
     }
 
-    pub async fn get_connection(&self, scope: &OrgScope, id: &str) -> Result<Connection, Error> {
+    pub async fn get_connection(
+        &self,
+        scope: &OrgScope,
+        id: &ConnectionId,
+    ) -> Result<Connection, Error> {
         if id.trim().is_empty() {
             return Err(Error::invalid("connection_id", "is required"));
         }
@@ -101,7 +106,11 @@ impl Sso {
         Ok(connection)
     }
 
-    pub async fn delete_connection(&self, scope: &OrgScope, id: &str) -> Result<(), Error> {
+    pub async fn delete_connection(
+        &self,
+        scope: &OrgScope,
+        id: &ConnectionId,
+    ) -> Result<(), Error> {
         let connection = self.get_connection(scope, id).await?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;

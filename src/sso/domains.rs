@@ -12,6 +12,7 @@ use crate::{
     audit::{self, Actor, AuditEvent},
     credentials::tokens::new_opaque_token,
     error::{Error, SsoFailure},
+    ids::DomainId,
     orgs::OrgScope,
     principal::AdminPrincipal,
     store::entities::organization_domain::Model as Domain,
@@ -87,7 +88,7 @@ impl Sso {
     }
 
     /// Looks for the TXT record now; verified when it holds the organization's token.
-    pub async fn verify_domain(&self, scope: &OrgScope, id: &str) -> Result<Domain, Error> {
+    pub async fn verify_domain(&self, scope: &OrgScope, id: &DomainId) -> Result<Domain, Error> {
         let domain = domain_store::find(&self.db, scope.organization_id(), id)
             .await?
             .ok_or(Error::NotFound("domain"))?;
@@ -113,18 +114,22 @@ impl Sso {
     }
 
     /// A platform administrator vouches for a domain without DNS (the operator's approval).
-    pub async fn approve_domain(&self, admin: &AdminPrincipal, id: &str) -> Result<Domain, Error> {
+    pub async fn approve_domain(
+        &self,
+        admin: &AdminPrincipal,
+        id: &DomainId,
+    ) -> Result<Domain, Error> {
         let domain = domain_store::find_any(&self.db, id)
             .await?
             .ok_or(Error::NotFound("domain"))?;
         if domain.verified_at.is_some() {
             return Ok(domain);
         }
-        self.mark_verified(domain, "operator", Actor::User(admin.user_id().to_owned()))
+        self.mark_verified(domain, "operator", Actor::User(admin.user_id().clone()))
             .await
     }
 
-    pub async fn delete_domain(&self, scope: &OrgScope, id: &str) -> Result<(), Error> {
+    pub async fn delete_domain(&self, scope: &OrgScope, id: &DomainId) -> Result<(), Error> {
         let txn = crate::store::begin_write(&self.db).await?;
         let domain = domain_store::find(&txn, scope.organization_id(), id)
             .await?

@@ -104,7 +104,7 @@ impl Sso {
         identity: &ExternalIdentity,
         client: &ClientInfo,
     ) -> Result<(), Error> {
-        let mut event = AuditEvent::new("sso.login", Actor::User(account.id.clone()))
+        let mut event = AuditEvent::new("sso.login", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone())
             .metadata(json!({ "provider": identity.provider, "idp_amr": identity.idp_amr }));
@@ -172,7 +172,7 @@ impl Sso {
                     .is_some_and(|id| self.settings.mfa_trusted_connections.contains(&id));
                 let account = accounts::find_by_id(&self.db, &user_id)
                     .await?
-                    .filter(|u| u.status == "active")
+                    .filter(|u| u.is_active())
                     .ok_or_else(invalid)?;
                 let outcome = if mfa_trusted {
                     LoginOutcome::SignedIn(

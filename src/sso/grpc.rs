@@ -14,7 +14,9 @@ use super::{
 };
 use crate::{
     auth::grpc::login_outcome,
+    credentials::Email,
     error::Error,
+    ids::{ConnectionId, DomainId, OrganizationId},
     orgs::{OrgScope, Organizations, grpc::org_scope},
     proto::janua::sso::v1::{
         self as pb, sso_service_server::SsoService, start_sso_request::Target,
@@ -50,6 +52,14 @@ impl SsoGrpc {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+fn connection_id(raw: &str) -> Result<ConnectionId, Error> {
+    ConnectionId::parse("connection_id", raw)
+}
+
+fn domain_id(raw: &str) -> Result<DomainId, Error> {
+    DomainId::parse("domain_id", raw)
+}
+
 #[tonic::async_trait]
 impl SsoService for SsoGrpc {
     async fn create_sso_connection(
@@ -75,7 +85,7 @@ impl SsoService for SsoGrpc {
             .await?;
         let connection = self
             .sso
-            .get_connection(&scope, &request.get_ref().connection_id)
+            .get_connection(&scope, &connection_id(&request.get_ref().connection_id)?)
             .await?;
         Ok(Response::new(pb::GetSsoConnectionResponse {
             connection: Some(self.to_proto(&connection)),
@@ -107,7 +117,10 @@ impl SsoService for SsoGrpc {
             .await?;
         let body = request.into_inner();
         let paths = update_mask::paths(body.update_mask, UPDATABLE_PATHS)?;
-        let current = self.sso.get_connection(&scope, &body.connection_id).await?;
+        let current = self
+            .sso
+            .get_connection(&scope, &connection_id(&body.connection_id)?)
+            .await?;
         let draft = update_draft(&current, body.connection.unwrap_or_default(), &paths);
         let connection = self.sso.update_connection(&scope, current, draft).await?;
         Ok(Response::new(pb::UpdateSsoConnectionResponse {
@@ -123,7 +136,7 @@ impl SsoService for SsoGrpc {
             .scope(&request, &request.get_ref().organization_id)
             .await?;
         self.sso
-            .delete_connection(&scope, &request.get_ref().connection_id)
+            .delete_connection(&scope, &connection_id(&request.get_ref().connection_id)?)
             .await?;
         Ok(Response::new(pb::DeleteSsoConnectionResponse {}))
     }
@@ -134,14 +147,18 @@ impl SsoService for SsoGrpc {
     ) -> Reply<pb::StartSsoResponse> {
         // A signed-in caller links the identity to their account (`finish`).
         let link_to = principal(&request).ok().map(|p| LinkTarget {
-            user_id: p.user_id,
-            session_id: p.session_id,
+            user_id: p.user_id.into_string(),
+            session_id: p.session_id.into_string(),
         });
         let body = request.into_inner();
         let target = match body.target {
-            Some(Target::Email(email)) => StartTarget::Email(email),
-            Some(Target::OrganizationId(id)) => StartTarget::Organization(id),
-            Some(Target::ConnectionId(id)) => StartTarget::Connection(id),
+            Some(Target::Email(email)) => StartTarget::Email(Email::parse("email", &email)?),
+            Some(Target::OrganizationId(id)) => {
+                StartTarget::Organization(OrganizationId::parse("organization_id", &id)?)
+            }
+            Some(Target::ConnectionId(id)) => {
+                StartTarget::Connection(ConnectionId::parse("connection_id", &id)?)
+            }
             Some(Target::Provider(provider)) => StartTarget::Provider(provider),
             None => {
                 return Err(Error::invalid(
@@ -216,7 +233,7 @@ impl SsoService for SsoGrpc {
             .await?;
         let domain = self
             .sso
-            .verify_domain(&scope, &request.get_ref().domain_id)
+            .verify_domain(&scope, &domain_id(&request.get_ref().domain_id)?)
             .await?;
         Ok(Response::new(pb::VerifyDomainResponse {
             domain: Some(domain_to_proto(&domain)),
@@ -230,7 +247,7 @@ impl SsoService for SsoGrpc {
         let admin = rpc::admin(&request)?;
         let domain = self
             .sso
-            .approve_domain(&admin, &request.get_ref().domain_id)
+            .approve_domain(&admin, &domain_id(&request.get_ref().domain_id)?)
             .await?;
         Ok(Response::new(pb::ApproveDomainResponse {
             domain: Some(domain_to_proto(&domain)),
@@ -245,7 +262,7 @@ impl SsoService for SsoGrpc {
             .scope(&request, &request.get_ref().organization_id)
             .await?;
         self.sso
-            .delete_domain(&scope, &request.get_ref().domain_id)
+            .delete_domain(&scope, &domain_id(&request.get_ref().domain_id)?)
             .await?;
         Ok(Response::new(pb::DeleteDomainResponse {}))
     }

@@ -102,7 +102,7 @@ impl Sso {
                 account
             }
         };
-        if account.status != "active" {
+        if !account.is_active() {
             return Err(refuse("the account is not active"));
         }
         if let Some(connection) = connection {
@@ -142,7 +142,7 @@ impl Sso {
         };
         let account = accounts::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| u.status == "active")
+            .filter(|u| u.is_active())
             .ok_or_else(|| refuse("the account is not active"))?;
         if connection.is_some() && account.is_admin {
             return Err(admin_refused());
@@ -192,7 +192,7 @@ impl Sso {
             },
         )
         .await?;
-        let event = AuditEvent::new("user.registered", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("user.registered", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone())
             .metadata(json!({ "provider": identity.provider }));
@@ -222,7 +222,7 @@ impl Sso {
             },
         )
         .await?;
-        let event = AuditEvent::new("sso.identity_linked", Actor::User(account.id.clone()))
+        let event = AuditEvent::new("sso.identity_linked", Actor::User(account.user_id()))
             .target("user", &account.id)
             .client(client.clone())
             .metadata(json!({ "provider": identity.provider }));

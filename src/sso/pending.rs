@@ -11,6 +11,7 @@ use crate::{
     cache::Cache,
     credentials::tokens::{digest, new_opaque_token},
     error::Error,
+    ids::ConnectionId,
 };
 
 /// How long the user has to finish at the IdP.
@@ -20,7 +21,7 @@ pub const PENDING_TTL: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInSource {
     /// An organization's SSO connection, by id.
-    Connection(String),
+    Connection(ConnectionId),
     /// A social provider: "google", "github" or "microsoft".
     Social(String),
 }

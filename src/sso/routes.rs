@@ -25,6 +25,7 @@ use crate::{
     audit::ClientInfo,
     client_address::ClientAddress,
     error::Error,
+    ids::ConnectionId,
     rpc::{self, reply},
 };
 
@@ -48,9 +49,18 @@ pub fn router<S: Clone + Send + Sync + 'static>(sso: Arc<Sso>) -> Router<S> {
         .with_state(sso)
 }
 
+/// The connection a browser route's path names.
+fn connection_id_of(raw: &str) -> Result<ConnectionId, Error> {
+    ConnectionId::parse("connection_id", raw)
+}
+
 /// `GET /api/v1/sso/saml/{connection_id}/metadata`: the SP metadata for the IdP.
 async fn saml_metadata(State(sso): State<Arc<Sso>>, Path(connection_id): Path<String>) -> Response {
-    match saml::metadata(&sso, &connection_id).await {
+    let metadata = match connection_id_of(&connection_id) {
+        Ok(connection_id) => saml::metadata(&sso, &connection_id).await,
+        Err(error) => Err(error),
+    };
+    match metadata {
         Ok(xml) => (
             [(http::header::CONTENT_TYPE, "application/samlmetadata+xml")],
             xml,
@@ -78,6 +88,10 @@ async fn saml_acs(
     Form(form): Form<AcsForm>,
 ) -> Response {
     let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
+    let connection_id = match connection_id_of(&connection_id) {
+        Ok(connection_id) => connection_id,
+        Err(error) => return reply::from_status(&Status::from(error), None),
+    };
     let source = SignInSource::Connection(connection_id.clone());
     let (redirect, link_to, verified) =
         saml::acs(&sso, &connection_id, &form.saml_response, &form.relay_state).await;
@@ -97,7 +111,10 @@ async fn oidc_callback(
     headers: HeaderMap,
     address: Option<Extension<ClientAddress>>,
 ) -> Response {
-    let source = SignInSource::Connection(connection_id);
+    let source = match connection_id_of(&connection_id) {
+        Ok(connection_id) => SignInSource::Connection(connection_id),
+        Err(error) => return reply::from_status(&Status::from(error), None),
+    };
     callback(
         &sso,
         source,

@@ -13,14 +13,15 @@ use super::{
 use crate::{
     credentials::{Email, tokens::new_opaque_token},
     error::{Error, SsoFailure},
+    ids::{ConnectionId, OrganizationId},
 };
 
 /// What StartSso was asked to sign in through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartTarget {
-    Email(String),
-    Organization(String),
-    Connection(String),
+    Email(Email),
+    Organization(OrganizationId),
+    Connection(ConnectionId),
     Provider(String),
 }
 
@@ -47,7 +48,10 @@ impl Sso {
                     Protocol::Saml => saml::start(self, &connection, &state).await?,
                     Protocol::Oidc => oidc::start(self, &connection, &state).await?,
                 };
-                (SignInSource::Connection(connection.id), started)
+                (
+                    SignInSource::Connection(ConnectionId::from_trusted(connection.id)),
+                    started,
+                )
             }
         };
         let pending = PendingSignIn {
@@ -93,12 +97,8 @@ impl Sso {
             StartTarget::Email(email) => {
                 // Only a domain its organization proved routes (a declared one could send
                 // another company's people to a phishing IdP).
-                let email = Email::parse("email", &email)?;
                 let domain = super::email_domain::of_email(email.normalized());
                 store::find_connection_by_verified_domain(&self.db, domain).await?
-            }
-            StartTarget::Connection(id) if id.trim().is_empty() => {
-                return Err(Error::invalid("connection_id", "must not be empty"));
             }
             StartTarget::Connection(id) => store::find_connection(&self.db, &id).await?,
             StartTarget::Organization(id) => self.only_enabled_connection(&id).await?,

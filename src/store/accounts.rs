@@ -18,25 +18,9 @@ use super::{
 };
 use crate::credentials::Email;
 
-/// The stored status of a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserStatus {
-    Active,
-    Suspended,
-    Deleted,
-}
+pub use super::entities::user::UserStatus;
 
-impl UserStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Deleted => "deleted",
-        }
-    }
-}
-
-const DELETED: &str = UserStatus::Deleted.as_str();
+const DELETED: UserStatus = UserStatus::Deleted;
 
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
@@ -56,7 +40,7 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<us
 pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(User::find()
         .filter(Column::IsAdmin.eq(true))
-        .filter(Column::Status.ne("deleted"))
+        .filter(Column::Status.ne(DELETED))
         .count(db)
         .await?
         > 0)
@@ -73,7 +57,7 @@ pub fn new_account(email: &Email, now: DateTime<Utc>) -> user::Model {
         display_name: String::new(),
         email_verified: false,
         is_admin: false,
-        status: UserStatus::Active.as_str().to_owned(),
+        status: UserStatus::Active,
         metadata: None,
         last_login_at: None,
         created_at: now,
@@ -140,7 +124,7 @@ pub struct UserQuery<'a> {
     /// Only users whose email, lower-cased, starts with this (already lower-cased) text.
     pub email_prefix: Option<&'a str>,
     /// Only users whose status is one of these.
-    pub statuses: &'a [&'a str],
+    pub statuses: &'a [UserStatus],
 }
 
 /// Users in id order (UUIDv7: creation order) after `after`.
@@ -208,8 +192,8 @@ pub async fn update_live(
 pub async fn change_status(
     db: &impl ConnectionTrait,
     id: &str,
-    from: &str,
-    to: &str,
+    from: UserStatus,
+    to: UserStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = User::update_many()

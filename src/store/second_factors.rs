@@ -12,17 +12,13 @@ use super::entities::{
     recovery_code, user,
 };
 
-/// A factor's kind and status, as stored.
-pub const TOTP: &str = "totp";
-pub const PASSKEY: &str = "passkey";
-pub const ACTIVE: &str = "active";
-pub const PENDING: &str = "pending";
+pub use super::entities::mfa_factor::{FactorKind, FactorStatus};
 
 /// Keeps `users.mfa_enabled` equal to "has an active TOTP or passkey".
 pub async fn refresh_mfa_enabled(db: &impl ConnectionTrait, user_id: &str) -> Result<bool, DbErr> {
     let enabled = Factor::find()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Status.eq(ACTIVE))
+        .filter(Column::Status.eq(FactorStatus::Active))
         .count(db)
         .await?
         > 0;
@@ -47,7 +43,7 @@ pub async fn delete_recovery_codes(db: &impl ConnectionTrait, user_id: &str) -> 
 pub async fn delete_passkeys(db: &impl ConnectionTrait, user_id: &str) -> Result<u64, DbErr> {
     let deleted = Factor::delete_many()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(PASSKEY))
+        .filter(Column::Kind.eq(FactorKind::Passkey))
         .exec(db)
         .await?;
     Ok(deleted.rows_affected)

@@ -7,7 +7,9 @@ use tonic::{Request, Response, Status};
 
 use super::{NewUser, UserChanges, UserFilter, UserStatus, Users};
 use crate::{
+    credentials::Email,
     error::Error,
+    ids::{OrganizationId, UserId},
     metadata,
     proto::janua::users::v1::{self as pb, user_service_server::UserService},
     rpc::{self, client_info},
@@ -43,6 +45,10 @@ fn given(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+fn user_id(raw: &str) -> Result<UserId, Error> {
+    UserId::parse("user_id", raw)
+}
+
 fn status_filter(status: i32) -> Result<Option<UserStatus>, Error> {
     match pb::UserStatus::try_from(status) {
         Ok(pb::UserStatus::Unspecified) => Ok(None),
@@ -76,7 +82,11 @@ impl UserService for UserGrpc {
         let (caller, admin) = rpc::user(&request)?;
         let user = self
             .users
-            .get(&caller, admin.as_ref(), &request.into_inner().user_id)
+            .get(
+                &caller,
+                admin.as_ref(),
+                &user_id(&request.into_inner().user_id)?,
+            )
             .await?;
         Ok(Response::new(pb::GetUserResponse {
             user: Some(user_to_proto(&user)),
@@ -90,7 +100,10 @@ impl UserService for UserGrpc {
         let admin = rpc::admin(&request)?;
         let body = request.into_inner();
         let filter = UserFilter {
-            organization_id: given(&body.organization_id),
+            organization_id: OrganizationId::parse_optional(
+                "organization_id",
+                &body.organization_id,
+            )?,
             email_prefix: given(&body.email_prefix),
             status: status_filter(body.status)?,
         };
@@ -114,12 +127,15 @@ impl UserService for UserGrpc {
         let body = request.into_inner();
         let new = NewUser {
             metadata: metadata::parse("metadata", body.metadata)?,
-            email: body.email,
+            email: Email::parse("email", &body.email)?,
             password: body.password,
             display_name: body.display_name,
             email_verified: body.email_verified,
             is_admin: body.is_admin,
-            organization_id: body.organization_id,
+            organization_id: OrganizationId::parse_optional(
+                "organization_id",
+                body.organization_id.trim(),
+            )?,
             role: body.role,
         };
         let user = self.users.create(&admin, new, &client).await?;
@@ -137,7 +153,13 @@ impl UserService for UserGrpc {
         let changes = changes(body.user.unwrap_or_default(), body.update_mask)?;
         let user = self
             .users
-            .update(&caller, admin.as_ref(), &body.user_id, changes, &client)
+            .update(
+                &caller,
+                admin.as_ref(),
+                &user_id(&body.user_id)?,
+                changes,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::UpdateUserResponse {
             user: Some(user_to_proto(&user)),
@@ -153,7 +175,7 @@ impl UserService for UserGrpc {
             .delete(
                 &caller,
                 admin.as_ref(),
-                &request.into_inner().user_id,
+                &user_id(&request.into_inner().user_id)?,
                 &client,
             )
             .await?;
@@ -168,7 +190,7 @@ impl UserService for UserGrpc {
         let body = request.into_inner();
         let user = self
             .users
-            .suspend(&admin, &body.user_id, &body.reason, &client)
+            .suspend(&admin, &user_id(&body.user_id)?, &body.reason, &client)
             .await?;
         Ok(Response::new(pb::SuspendUserResponse {
             user: Some(user_to_proto(&user)),
@@ -182,7 +204,7 @@ impl UserService for UserGrpc {
         let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         let user = self
             .users
-            .reactivate(&admin, &request.into_inner().user_id, &client)
+            .reactivate(&admin, &user_id(&request.into_inner().user_id)?, &client)
             .await?;
         Ok(Response::new(pb::ReactivateUserResponse {
             user: Some(user_to_proto(&user)),
@@ -195,7 +217,7 @@ impl UserService for UserGrpc {
     ) -> Reply<pb::UnlockUserResponse> {
         let (admin, client) = (rpc::admin(&request)?, client_info(&request));
         self.users
-            .unlock(&admin, &request.into_inner().user_id, &client)
+            .unlock(&admin, &user_id(&request.into_inner().user_id)?, &client)
             .await?;
         Ok(Response::new(pb::UnlockUserResponse {}))
     }

@@ -13,6 +13,7 @@ use super::{UserStatus, service::Users};
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
+    ids::UserId,
     orgs::roles,
     principal::{AdminPrincipal, Principal},
     store::{
@@ -30,7 +31,7 @@ impl Users {
         &self,
         caller: &Principal,
         admin: Option<&AdminPrincipal>,
-        user_id: &str,
+        user_id: &UserId,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let admin = admin.is_some();
@@ -68,12 +69,12 @@ impl Users {
     pub async fn suspend(
         &self,
         admin: &AdminPrincipal,
-        user_id: &str,
+        user_id: &UserId,
         reason: &str,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
         let caller = admin.user();
-        if user_id == caller.user_id {
+        if *user_id == caller.user_id {
             return Err(Error::invalid("user_id", "you cannot suspend yourself"));
         }
         let reason = reason.trim();
@@ -81,13 +82,13 @@ impl Users {
             return Err(Error::invalid("reason", "must be at most 500 characters"));
         }
         let account = self.visible_user(caller, user_id, true, false).await?;
-        if account.status == UserStatus::Suspended.as_str() {
+        if account.status == UserStatus::Suspended {
             return Ok(account);
         }
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Active, UserStatus::Suspended);
-        if !accounts::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !accounts::change_status(&txn, &account.id, from, to, now).await? {
             drop(txn);
             // Another request suspended or deleted the user meanwhile: show it as it is now.
             return self.visible_user(caller, user_id, true, false).await;
@@ -113,18 +114,18 @@ impl Users {
     pub async fn reactivate(
         &self,
         admin: &AdminPrincipal,
-        user_id: &str,
+        user_id: &UserId,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
         let caller = admin.user();
         let account = self.visible_user(caller, user_id, true, false).await?;
-        if account.status == UserStatus::Active.as_str() {
+        if account.status == UserStatus::Active {
             return Ok(account);
         }
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         let (from, to) = (UserStatus::Suspended, UserStatus::Active);
-        if !accounts::change_status(&txn, &account.id, from.as_str(), to.as_str(), now).await? {
+        if !accounts::change_status(&txn, &account.id, from, to, now).await? {
             drop(txn);
             return self.visible_user(caller, user_id, true, false).await;
         }
@@ -140,7 +141,7 @@ impl Users {
     pub async fn unlock(
         &self,
         admin: &AdminPrincipal,
-        user_id: &str,
+        user_id: &UserId,
         client: &ClientInfo,
     ) -> Result<(), Error> {
         let caller = admin.user();

@@ -12,6 +12,7 @@ use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     credentials::Email,
     error::Error,
+    ids::UserId,
     principal::{AdminPrincipal, Principal},
     store::{accounts, entities::user},
 };
@@ -21,6 +22,8 @@ use crate::{
 pub struct UserChanges {
     pub display_name: Option<String>,
     pub metadata: Option<Option<serde_json::Value>>,
+    /// Raw: parsed after the administrator check, so a user naming it hears that the field
+    /// is an administrator's, not whether the address is well formed.
     pub email: Option<String>,
     pub email_verified: Option<bool>,
     pub is_admin: Option<bool>,
@@ -47,7 +50,7 @@ impl Users {
         &self,
         caller: &Principal,
         admin: Option<&AdminPrincipal>,
-        user_id: &str,
+        user_id: &UserId,
         changes: UserChanges,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {

@@ -18,6 +18,7 @@ use crate::{
     credentials::{Email, NewPassword},
     crypto::PasswordHasher,
     error::Error,
+    ids::{OrganizationId, UserId},
     orgs::roles,
     principal::{AdminPrincipal, Principal},
     revocation::Revocations,
@@ -36,24 +37,23 @@ const MAX_DISPLAY_NAME_CHARS: usize = 200;
 /// ListUsers filters; None = no filter.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     pub email_prefix: Option<String>,
     /// None: every status except deleted.
     pub status: Option<UserStatus>,
 }
 
 /// A user to create (CreateUser).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewUser {
-    pub email: String,
+    pub email: Email,
     /// Empty: no password (reset, magic link, passkey or SSO later).
     pub password: String,
     pub display_name: String,
     pub email_verified: bool,
     pub is_admin: bool,
     pub metadata: Option<serde_json::Value>,
-    /// Empty: no organization.
-    pub organization_id: String,
+    pub organization_id: Option<OrganizationId>,
     /// Empty with an organization: "member".
     pub role: String,
 }
@@ -89,7 +89,7 @@ impl Users {
         &self,
         caller: &Principal,
         admin: Option<&AdminPrincipal>,
-        user_id: &str,
+        user_id: &UserId,
     ) -> Result<user::Model, Error> {
         let admin = admin.is_some();
         self.visible_user(caller, user_id, admin, true).await
@@ -102,9 +102,9 @@ impl Users {
         filter: &UserFilter,
         cursor: &Cursor,
     ) -> Result<(Vec<user::Model>, String), Error> {
-        let statuses: &[&str] = match filter.status {
-            Some(status) => &[status.as_str()],
-            None => &[UserStatus::Active.as_str(), UserStatus::Suspended.as_str()],
+        let statuses: &[UserStatus] = match filter.status {
+            Some(status) => &[status],
+            None => &[UserStatus::Active, UserStatus::Suspended],
         };
         let prefix = filter.email_prefix.as_deref().map(str::to_lowercase);
         let query = UserQuery {
@@ -127,13 +127,15 @@ impl Users {
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
         let caller = admin.user();
-        let email = Email::parse("email", &new.email)?;
+        let email = new.email;
         let password = match new.password.as_str() {
             "" => None,
             given => Some(NewPassword::parse("password", given, email.normalized())?),
         };
         let display_name = parse_display_name("display_name", &new.display_name)?;
-        let membership = self.new_membership(&new.organization_id, &new.role).await?;
+        let membership = self
+            .new_membership(new.organization_id.as_ref(), &new.role)
+            .await?;
         if accounts::find_by_email(&self.db, email.normalized())
             .await?
             .is_some()
@@ -184,11 +186,11 @@ impl Users {
     /// defines the role (a built-in one, or a custom one of its own).
     async fn new_membership(
         &self,
-        organization_id: &str,
+        organization_id: Option<&OrganizationId>,
         role: &str,
     ) -> Result<Option<(String, String)>, Error> {
-        let (organization_id, role) = (organization_id.trim(), role.trim());
-        if organization_id.is_empty() {
+        let role = role.trim();
+        let Some(organization_id) = organization_id else {
             if !role.is_empty() {
                 return Err(Error::invalid(
                     "role",
@@ -196,7 +198,7 @@ impl Users {
                 ));
             }
             return Ok(None);
-        }
+        };
         let organization = organizations::find_organization(&self.db, organization_id)
             .await?
             .ok_or(Error::NotFound("organization"))?;
@@ -216,16 +218,16 @@ impl Users {
     pub(super) async fn visible_user(
         &self,
         caller: &Principal,
-        user_id: &str,
+        user_id: &UserId,
         admin: bool,
         deleted_too: bool,
     ) -> Result<user::Model, Error> {
-        if !admin && user_id != caller.user_id {
+        if !admin && *user_id != caller.user_id {
             return Err(Error::NotFound("user"));
         }
         accounts::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted.as_str())
+            .filter(|u| (admin && deleted_too) || u.status != UserStatus::Deleted)
             .ok_or(Error::NotFound("user"))
     }
 }

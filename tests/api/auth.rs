@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tonic::Request;
 
 use super::{
-    helpers::{JanuaProcess, TestApp, python_with},
+    helpers::{JanuaProcess, TestApp, python_with, redis_or_skip},
     smtp::{SmtpSink, link_token},
 };
 
@@ -631,7 +631,9 @@ const LOCKING: [(&str, &str); 3] = [
 
 #[tokio::test]
 async fn lockout_triggers_and_expires_by_itself() {
-    let app = TestApp::spawn_with(&LOCKING).await;
+    // The lock expires on the server's clock; that Redis expires its keys on time is the
+    // cache's own test (src/cache/tests.rs).
+    let app = TestApp::spawn_on_in_process_cache(&LOCKING).await;
     let email = unique_email("lock");
     register(&app, &email).await;
     for _ in 0..3 {
@@ -650,9 +652,8 @@ async fn lockout_triggers_and_expires_by_itself() {
         "even the right password waits for the lock"
     );
     assert!(response.headers().contains_key("retry-after"));
-    // Past the 2 s lock and the 1 s delay: the clock moves on SQLite with the in-process
-    // cache; Redis expires the lock on its own clock, so there the test waits.
-    app.pass_time(Duration::from_secs(3)).await;
+    // Past the 2 s lock and the 1 s delay.
+    app.clock.advance(Duration::from_secs(3));
     assert_eq!(
         login(&app, &email, PASSWORD).await.0,
         200,
@@ -662,8 +663,7 @@ async fn lockout_triggers_and_expires_by_itself() {
 
 #[tokio::test]
 async fn lockout_is_shared_by_two_nodes_on_one_redis() {
-    if std::env::var("REDIS_URL").is_err() {
-        eprintln!("skipped: the two-node lockout needs REDIS_URL (the test command sets it)");
+    if !redis_or_skip("the two-node lockout") {
         return;
     }
     let node_a = TestApp::spawn_with(&LOCKING).await;
@@ -812,10 +812,7 @@ async fn security_events_are_audited_with_ip_and_user_agent() {
 
 #[tokio::test]
 async fn lockout_is_shared_with_a_second_server_process() {
-    if std::env::var("REDIS_URL").is_err() {
-        eprintln!(
-            "skipped: limits shared between processes need REDIS_URL (the test command sets it)"
-        );
+    if !redis_or_skip("limits shared between processes") {
         return;
     }
     let node_a = TestApp::spawn_with(&LOCKING).await;

@@ -85,6 +85,15 @@ impl TestApp {
         Self::spawn_in(tempfile::tempdir().unwrap(), Some(env), vars).await
     }
 
+    /// `spawn_with`, on the in-process cache even in the Redis pass: its TTLs follow the
+    /// manual clock (Redis expires keys on its own), for tests of how limits expire.
+    pub async fn spawn_on_in_process_cache(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = Self::fresh_env(&dir).await;
+        env.retain(|(name, _)| name != "REDIS_URL" && name != "REDIS_KEY_PREFIX");
+        Self::spawn_in(dir, Some(env), vars).await
+    }
+
     async fn spawn_in(
         dir: tempfile::TempDir,
         shared: Option<Vec<(String, String)>>,
@@ -164,20 +173,6 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
-    }
-
-    /// Whether this app's cache is Redis, which expires keys on its own clock.
-    pub fn uses_redis(&self) -> bool {
-        self.env.iter().any(|(name, _)| name == "REDIS_URL")
-    }
-
-    /// Lets `duration` pass for the server: moves its clock, and on Redis (which expires
-    /// limits and locks on its own clock) also waits it out for real.
-    pub async fn pass_time(&self, duration: Duration) {
-        self.clock.advance(duration);
-        if self.uses_redis() {
-            tokio::time::sleep(duration).await;
-        }
     }
 
     pub async fn channel(&self) -> Channel {
@@ -262,6 +257,22 @@ impl JanuaProcess {
 }
 
 /// `JANUA_TEST_PYTHON` (set by tests/run), else `python3`: the first that imports `module`.
+/// Whether `REDIS_URL` names a Redis for a test of `what`. Without one the test skips (after a
+/// note) only in a pass declared Redis-free (`JANUA_TEST_CACHE=in-process`, the test
+/// command's SQLite pass) or outside `JANUA_TEST_REQUIRE_PEERS`; otherwise it fails.
+pub fn redis_or_skip(what: &str) -> bool {
+    if std::env::var("REDIS_URL").is_ok_and(|url| !url.is_empty()) {
+        return true;
+    }
+    let redis_free = std::env::var("JANUA_TEST_CACHE").is_ok_and(|c| c == "in-process");
+    assert!(
+        redis_free || std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+        "{what} needs REDIS_URL under JANUA_TEST_REQUIRE_PEERS (tests/run starts Redis)"
+    );
+    eprintln!("skipped: {what} needs REDIS_URL (the test command's Redis pass runs it)");
+    false
+}
+
 /// None (after a note) when there is none and `JANUA_TEST_REQUIRE_PEERS` is unset.
 pub fn python_with(module: &str) -> Option<String> {
     let configured = std::env::var("JANUA_TEST_PYTHON")

@@ -31,8 +31,16 @@ pub async fn pyotp_code(python: &str, uri: &str, at: i64) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// The server's time in Unix seconds (the test app's manual clock): codes are made for it.
+pub fn server_time(app: &TestApp) -> i64 {
+    janua::clock::Clock::now(app.clock.as_ref()).timestamp()
+}
+
+/// Moves the server's clock one TOTP step (30 s) on and returns that step's code: a code
+/// the confirmation (or an earlier answer) cannot have used.
+pub async fn next_step_code(app: &TestApp, python: &str, uri: &str) -> String {
+    app.clock.advance(std::time::Duration::from_secs(30));
+    pyotp_code(python, uri, server_time(app)).await
 }
 
 /// A user with a confirmed TOTP factor: (email, access token, otpauth URI, recovery codes).
@@ -74,7 +82,7 @@ pub async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
     )
     .await;
     assert_eq!(status, 400, "a wrong code does not confirm: {body}");
-    let code = pyotp_code(python, &uri, now()).await;
+    let code = pyotp_code(python, &uri, server_time(app)).await;
     let (status, confirmed) = rest(
         app,
         "POST",
@@ -126,8 +134,8 @@ async fn totp_codes_from_pyotp_sign_in_once_and_stale_or_replayed_codes_fail() {
     let app = TestApp::spawn().await;
     let user = enrolled_user(&app, &python).await;
 
-    // The confirmation used the current step; the next step's code signs in (one step of skew).
-    let code = pyotp_code(&python, &user.uri, now() + 30).await;
+    // The confirmation used the current step; once the clock reaches the next, its code signs in.
+    let code = next_step_code(&app, &python, &user.uri).await;
     let id = challenge(&app, &user.email).await;
     let (status, signed_in) = answer(&app, &id, json!({"totp_code": code})).await;
     assert_eq!(status, 200, "{signed_in}");
@@ -145,7 +153,10 @@ async fn totp_codes_from_pyotp_sign_in_once_and_stale_or_replayed_codes_fail() {
 
     // Over gRPC: the same code again is a replay; a code two steps old is stale.
     let mut mfa = app.mfa_client().await;
-    for stale in [code, pyotp_code(&python, &user.uri, now() - 60).await] {
+    for stale in [
+        code,
+        pyotp_code(&python, &user.uri, server_time(&app) - 60).await,
+    ] {
         let id = challenge(&app, &user.email).await;
         let refused = mfa
             .verify_mfa_challenge(Request::new(VerifyMfaChallengeRequest {
@@ -183,7 +194,7 @@ async fn a_recovery_code_works_once_and_five_wrong_answers_end_a_challenge() {
         let (status, _) = answer(&app, &id, json!({"totp_code": "000000"})).await;
         assert_eq!(status, 401);
     }
-    let right = pyotp_code(&python, &user.uri, now() + 30).await;
+    let right = next_step_code(&app, &python, &user.uri).await;
     let (status, body) = answer(&app, &id, json!({"totp_code": right})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -223,16 +234,8 @@ async fn removing_a_factor_needs_a_recent_sign_in_or_a_current_code() {
     )
     .await;
     let factor = listed["factors"][0]["id"].as_str().unwrap().to_owned();
-    // Age the sign-in beyond ten minutes.
-    use sea_orm::ConnectionTrait;
-    app.app
-        .db
-        .execute_unprepared(&format!(
-            "UPDATE sessions SET created_at = '{}'",
-            (chrono::Utc::now() - chrono::Duration::minutes(11)).format("%Y-%m-%d %H:%M:%S%:z")
-        ))
-        .await
-        .unwrap();
+    // The sign-in is more than ten minutes old on the server's clock.
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
     let path = format!("/api/v1/mfa/factors/{factor}");
     let (status, body) = rest(&app, "DELETE", &path, Some(&user.token), Value::Null).await;
     assert_eq!(
@@ -249,7 +252,7 @@ async fn removing_a_factor_needs_a_recent_sign_in_or_a_current_code() {
     )
     .await;
     assert_eq!(status, 401);
-    let code = pyotp_code(&python, &user.uri, now() + 30).await;
+    let code = next_step_code(&app, &python, &user.uri).await;
     let (status, body) = rest(
         &app,
         "DELETE",

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use janua::proto::janua::mfa::v1::EnrollTotpRequest;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -17,7 +16,7 @@ use tonic_types::StatusExt;
 use super::{
     auth::{PASSWORD, access, login, register, rest, unique_email},
     helpers::{TestApp, python_with},
-    mfa::{answer, challenge, enrolled_user, now, pyotp_code},
+    mfa::{answer, challenge, enrolled_user, next_step_code},
     passkeys::passkey_app,
     users::{authed, error_code},
 };
@@ -68,18 +67,10 @@ async fn wrong_logins_at_once(app: &TestApp, emails: &[String]) -> Vec<(u16, Val
     join_all(emails.iter().map(|email| login(app, email, WRONG_PASSWORD))).await
 }
 
-/// Makes every session look `minutes` old (older than the recent sign-in window).
-async fn age_sessions(app: &TestApp, minutes: i64) {
-    set_created_at(app, "sessions", minutes).await;
-}
-
-async fn set_created_at(app: &TestApp, table: &str, minutes_ago: i64) {
-    let then = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
-    let sql = format!(
-        "UPDATE {table} SET created_at = '{}'",
-        then.format("%Y-%m-%d %H:%M:%S%:z")
-    );
-    app.app.db.execute_unprepared(&sql).await.unwrap();
+/// Moves the server's clock past the recent sign-in window (ten minutes): every session and
+/// pending enrolment is then older than it, and the access tokens (15 minutes) still valid.
+fn outlast_recent_sign_in(app: &TestApp) {
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
 }
 
 async fn totp_factor_id(app: &TestApp, token: &str) -> String {
@@ -256,7 +247,7 @@ async fn wrong_step_up_codes_lock_the_account_and_then_the_right_code_is_refused
     .await;
     let user = enrolled_user(&app, &python).await;
     let factor = totp_factor_id(&app, &user.token).await;
-    age_sessions(&app, 11).await;
+    outlast_recent_sign_in(&app);
     let delete = |code: String| {
         let path = format!("/api/v1/mfa/factors/{factor}?totp_code={code}");
         let token = user.token.clone();
@@ -269,7 +260,7 @@ async fn wrong_step_up_codes_lock_the_account_and_then_the_right_code_is_refused
     let guesses = checked(&answers, "MFA_REQUIRED");
     assert!((1..=3).contains(&guesses), "{:?}", tally(&answers));
     assert_rest_refused(&answers, "MFA_REQUIRED");
-    let right = pyotp_code(&python, &user.uri, now() + 30).await;
+    let right = next_step_code(&app, &python, &user.uri).await;
     let (status, body) = delete(right).await;
     assert_eq!(
         (status, error_code(&body)),
@@ -312,7 +303,7 @@ async fn adding_a_factor_needs_a_recent_sign_in() {
     assert_eq!(status, 200, "a fresh sign-in enrols: {enrolment}");
     assert_eq!(begin_passkey(token.clone()).await.0, 200);
 
-    age_sessions(&app, 11).await;
+    outlast_recent_sign_in(&app);
 
     for (status, body) in [
         enroll(token.clone()).await,
@@ -332,7 +323,6 @@ async fn adding_a_factor_needs_a_recent_sign_in() {
         "MFA_REQUIRED"
     );
     // The enrolment begun before is as old as the sign-in now: it cannot be confirmed either.
-    set_created_at(&app, "mfa_factors", 11).await;
     let factor_id = enrolment["factor_id"].as_str().unwrap();
     let (status, body) = rest(
         &app,
@@ -357,7 +347,7 @@ async fn a_current_code_stands_in_for_a_recent_sign_in_when_adding_a_passkey() {
     };
     let app = passkey_app().await;
     let user = enrolled_user(&app, &python).await;
-    age_sessions(&app, 11).await;
+    outlast_recent_sign_in(&app);
     let begin = |code: String| {
         rest(
             &app,
@@ -370,7 +360,7 @@ async fn a_current_code_stands_in_for_a_recent_sign_in_when_adding_a_passkey() {
 
     let (status, body) = begin(WRONG_CODE.to_owned()).await;
     assert_eq!((status, error_code(&body)), (401, "MFA_REQUIRED"), "{body}");
-    let (status, body) = begin(pyotp_code(&python, &user.uri, now() + 30).await).await;
+    let (status, body) = begin(next_step_code(&app, &python, &user.uri).await).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["options_json"].is_string());
 }
@@ -413,7 +403,7 @@ async fn renaming_the_factor_does_not_make_a_used_code_usable_again() {
             json!({"name": name}),
         )
     };
-    let used = pyotp_code(&python, &user.uri, now() + 30).await;
+    let used = next_step_code(&app, &python, &user.uri).await;
     let id = challenge(&app, &user.email).await;
 
     // Renames racing the sign-in that uses the code must not write back an older step.
@@ -449,7 +439,7 @@ async fn one_code_answers_only_one_of_two_challenges_at_once() {
     let user = enrolled_user(&app, &python).await;
     let first = challenge(&app, &user.email).await;
     let second = challenge(&app, &user.email).await;
-    let code = pyotp_code(&python, &user.uri, now() + 30).await;
+    let code = next_step_code(&app, &python, &user.uri).await;
 
     let answers =
         join_all([&first, &second].map(|id| answer(&app, id, json!({"totp_code": code.clone()}))))

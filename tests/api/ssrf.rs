@@ -406,6 +406,10 @@ fn run_isolated(name: &str) {
         .into_iter()
         .find(|extra| works(extra))
     else {
+        assert!(
+            std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+            "a network namespace (unshare --net) is required when JANUA_TEST_REQUIRE_PEERS is set"
+        );
         eprintln!("skipped: cannot create a network namespace (unshare --net)");
         return;
     };

@@ -7,6 +7,7 @@ use janua::{
     audit::{self, Actor, AuditEvent},
     clock::SystemClock,
     config::Config,
+    ids::UserId,
     server::open_keyring,
     store::{self, entities},
 };
@@ -101,7 +102,7 @@ async fn audit_events_are_recorded() {
         let dir = tempfile::tempdir().unwrap();
         let (_, db) = fresh_db(dir.path(), postgres).await;
         store::migrate(&db).await.unwrap();
-        let event = AuditEvent::new("user.login", Actor::User("u1".into()))
+        let event = AuditEvent::new("user.login", Actor::User(UserId::from_trusted("u1")))
             .target("user", "u1")
             .failed();
         audit::record(&db, chrono::Utc::now(), event).await.unwrap();

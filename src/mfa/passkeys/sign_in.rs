@@ -16,6 +16,7 @@ use crate::{
     auth::SignedIn,
     credentials::Email,
     error::Error,
+    ids::UserId,
     mfa::{
         challenge::ChallengeState,
         relying_party::{self, Ceremony, RelyingParty, encode_credential_id},
@@ -48,16 +49,15 @@ enum Verdict {
 impl Mfa {
     /// Request options for a passwordless sign-in: discoverable without an email; with one,
     /// that account's passkeys — or decoys shaped alike when it has none or does not exist.
-    pub async fn begin_passkey_login(&self, email: &str) -> Result<CeremonyStarted, Error> {
+    pub async fn begin_passkey_login(
+        &self,
+        email: Option<&Email>,
+    ) -> Result<CeremonyStarted, Error> {
         let party = self.passkeys()?;
-        let (options_json, ceremony) = if email.trim().is_empty() {
-            let (options, state) = party.start_discoverable_authentication()?;
-            (options, LoginCeremony::Discoverable { state })
-        } else {
-            let email = Email::parse("email", email)?;
+        let (options_json, ceremony) = if let Some(email) = email {
             let account = accounts::find_by_email(&self.db, email.normalized())
                 .await?
-                .filter(|u| u.status == "active");
+                .filter(|u| u.is_active());
             let factors = match &account {
                 Some(account) => store::active_passkeys(&self.db, &account.id).await?,
                 None => Vec::new(),
@@ -78,6 +78,9 @@ impl Mfa {
                     (options, LoginCeremony::Account { user_id, state })
                 }
             }
+        } else {
+            let (options, state) = party.start_discoverable_authentication()?;
+            (options, LoginCeremony::Discoverable { state })
         };
         let challenge_id = party.keep(Ceremony::Login, &ceremony).await?;
         Ok(CeremonyStarted {
@@ -111,7 +114,7 @@ impl Mfa {
         };
         let account = accounts::find_by_id(&self.db, &factor.user_id)
             .await?
-            .filter(|u| u.status == "active");
+            .filter(|u| u.is_active());
         let Some(account) = account else {
             let reason = "the account is not active";
             return Err(self
@@ -148,7 +151,7 @@ impl Mfa {
             .metadata(json!({ "reason": reason }))
             .failed();
         if let Some(factor) = factor {
-            event.actor = Actor::User(factor.user_id.clone());
+            event.actor = Actor::User(UserId::from_trusted(factor.user_id.clone()));
             event = event.target("mfa_factor", &factor.id);
         }
         match audit::record(&self.db, self.clock.now(), event).await {
@@ -229,7 +232,7 @@ impl Mfa {
         tracing::warn!(user.id = %factor.user_id, mfa_factor.id = %factor.id, "a passkey presented a stale signature counter");
         let event = AuditEvent::new(
             "mfa.passkey_clone_detected",
-            Actor::User(factor.user_id.clone()),
+            Actor::User(UserId::from_trusted(factor.user_id.clone())),
         )
         .target("mfa_factor", &factor.id)
         .client(client.clone())

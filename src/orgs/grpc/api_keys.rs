@@ -6,7 +6,8 @@ use tonic::{Request, Response};
 
 use super::{OrganizationGrpc, Reply};
 use crate::{
-    metadata, orgs::convert::api_key_to_proto, proto::janua::orgs::v1 as pb, store::Cursor,
+    ids::ApiKeyId, metadata, orgs::convert::api_key_to_proto, proto::janua::orgs::v1 as pb,
+    store::Cursor,
 };
 
 pub(super) async fn create_api_key(
@@ -52,7 +53,10 @@ pub(super) async fn revoke_api_key(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     grpc.orgs
-        .revoke_api_key(&scope, &request.get_ref().api_key_id)
+        .revoke_api_key(
+            &scope,
+            &ApiKeyId::parse("api_key_id", &request.get_ref().api_key_id)?,
+        )
         .await?;
     Ok(Response::new(pb::RevokeApiKeyResponse {}))
 }

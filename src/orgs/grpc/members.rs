@@ -6,6 +6,8 @@ use tonic::{Request, Response};
 
 use super::{OrganizationGrpc, Reply};
 use crate::{
+    credentials::Email,
+    ids::{InvitationId, UserId},
     orgs::convert::{invitation_to_proto, member_to_proto},
     proto::janua::orgs::v1 as pb,
     rpc::{client_info, principal},
@@ -38,7 +40,11 @@ pub(super) async fn add_member(
     let body = request.into_inner();
     let invitation = grpc
         .orgs
-        .add_member(&scope, &body.user_id, &body.role)
+        .add_member(
+            &scope,
+            &UserId::parse("user_id", &body.user_id)?,
+            &body.role,
+        )
         .await?;
     #[expect(deprecated, reason = "`member` stays in the contract, never set")]
     let response = pb::AddMemberResponse {
@@ -58,7 +64,11 @@ pub(super) async fn update_member(
     let body = request.into_inner();
     let member = grpc
         .orgs
-        .update_member(&scope, &body.user_id, &body.role)
+        .update_member(
+            &scope,
+            &UserId::parse("user_id", &body.user_id)?,
+            &body.role,
+        )
         .await?;
     Ok(Response::new(pb::UpdateMemberResponse {
         member: Some(member_to_proto(&member)),
@@ -73,7 +83,10 @@ pub(super) async fn remove_member(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     grpc.orgs
-        .remove_member(&scope, &request.get_ref().user_id)
+        .remove_member(
+            &scope,
+            &UserId::parse("user_id", &request.get_ref().user_id)?,
+        )
         .await?;
     Ok(Response::new(pb::RemoveMemberResponse {}))
 }
@@ -86,7 +99,10 @@ pub(super) async fn transfer_ownership(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     grpc.orgs
-        .transfer_ownership(&scope, &request.get_ref().user_id)
+        .transfer_ownership(
+            &scope,
+            &UserId::parse("user_id", &request.get_ref().user_id)?,
+        )
         .await?;
     Ok(Response::new(pb::TransferOwnershipResponse {}))
 }
@@ -101,7 +117,7 @@ pub(super) async fn create_invitation(
     let body = request.into_inner();
     let invitation = grpc
         .orgs
-        .create_invitation(&scope, &body.email, &body.role)
+        .create_invitation(&scope, &Email::parse("email", &body.email)?, &body.role)
         .await?;
     Ok(Response::new(pb::CreateInvitationResponse {
         invitation: Some(invitation_to_proto(&invitation)),
@@ -132,7 +148,10 @@ pub(super) async fn revoke_invitation(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     grpc.orgs
-        .revoke_invitation(&scope, &request.get_ref().invitation_id)
+        .revoke_invitation(
+            &scope,
+            &InvitationId::parse("invitation_id", &request.get_ref().invitation_id)?,
+        )
         .await?;
     Ok(Response::new(pb::RevokeInvitationResponse {}))
 }
@@ -146,7 +165,10 @@ pub(super) async fn resend_invitation(
         .await?;
     let invitation = grpc
         .orgs
-        .resend_invitation(&scope, &request.get_ref().invitation_id)
+        .resend_invitation(
+            &scope,
+            &InvitationId::parse("invitation_id", &request.get_ref().invitation_id)?,
+        )
         .await?;
     Ok(Response::new(pb::ResendInvitationResponse {
         invitation: Some(invitation_to_proto(&invitation)),

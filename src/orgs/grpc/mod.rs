@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use super::{OrgScope, Organizations};
 use crate::{
+    ids::OrganizationId,
     proto::janua::orgs::v1::{self as pb, organization_service_server::OrganizationService},
     rpc::{self, client_info},
 };
@@ -48,11 +49,12 @@ pub(crate) async fn org_scope<T>(
     organization_id: &str,
 ) -> Result<OrgScope, Status> {
     let requirement = rpc::requirement(request)?;
+    let organization_id = OrganizationId::parse("organization_id", organization_id)?;
     Ok(orgs
         .authorize(
             &rpc::organization_caller(request)?,
             &requirement,
-            organization_id,
+            &organization_id,
             client_info(request),
         )
         .await?)

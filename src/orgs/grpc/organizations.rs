@@ -6,6 +6,7 @@ use tonic::{Request, Response};
 
 use super::{OrganizationGrpc, Reply};
 use crate::{
+    ids::OrganizationId,
     metadata,
     orgs::{OrganizationChanges, convert::organization_to_proto},
     proto::janua::orgs::v1 as pb,
@@ -109,7 +110,11 @@ pub(super) async fn leave_organization(
 ) -> Reply<pb::LeaveOrganizationResponse> {
     let (caller, client) = (principal(&request)?, client_info(&request));
     grpc.orgs
-        .leave(&caller, &request.get_ref().organization_id, &client)
+        .leave(
+            &caller,
+            &OrganizationId::parse("organization_id", &request.get_ref().organization_id)?,
+            &client,
+        )
         .await?;
     Ok(Response::new(pb::LeaveOrganizationResponse {}))
 }

@@ -6,6 +6,7 @@ use tonic::{Request, Response};
 
 use super::{OrganizationGrpc, Reply};
 use crate::{
+    ids::{RoleId, UserId},
     orgs::{RoleChanges, convert::role_to_proto},
     proto::janua::orgs::v1 as pb,
     rpc,
@@ -69,7 +70,7 @@ pub(super) async fn update_role(
     }
     let role = grpc
         .orgs
-        .update_role(&scope, &body.role_id, changes)
+        .update_role(&scope, &RoleId::parse("role_id", &body.role_id)?, changes)
         .await?;
     Ok(Response::new(pb::UpdateRoleResponse {
         role: Some(role_to_proto(scope.organization_id(), role)),
@@ -84,7 +85,10 @@ pub(super) async fn delete_role(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     grpc.orgs
-        .delete_role(&scope, &request.get_ref().role_id)
+        .delete_role(
+            &scope,
+            &RoleId::parse("role_id", &request.get_ref().role_id)?,
+        )
         .await?;
     Ok(Response::new(pb::DeleteRoleResponse {}))
 }
@@ -99,9 +103,10 @@ pub(super) async fn check_permission(
     let requirement = rpc::requirement(&request)?;
     let others = requirement.other_user_permission.as_deref();
     let body = request.into_inner();
+    let user_id = UserId::parse_optional("user_id", &body.user_id)?;
     let allowed = grpc
         .orgs
-        .check_permission(&scope, &body.permission, &body.user_id, others)
+        .check_permission(&scope, &body.permission, user_id.as_ref(), others)
         .await?;
     Ok(Response::new(pb::CheckPermissionResponse { allowed }))
 }

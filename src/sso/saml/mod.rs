@@ -22,6 +22,7 @@ mod xml;
 #[cfg(test)]
 mod tests;
 
+use crate::ids::ConnectionId;
 use std::sync::Arc;
 
 use url::Url;
@@ -232,7 +233,7 @@ pub fn saml_settings(connection: &Connection) -> Result<&SamlSettings, Error> {
 /// redirect URI, else the first one), and the verified identity.
 pub async fn acs(
     sso: &Sso,
-    connection_id: &str,
+    connection_id: &ConnectionId,
     saml_response: &str,
     relay_state: &str,
 ) -> (
@@ -244,7 +245,7 @@ pub async fn acs(
         Ok(pending) => pending,
         Err(error) => return (None, None, Err(error)),
     };
-    let source = SignInSource::Connection(connection_id.to_owned());
+    let source = SignInSource::Connection(connection_id.clone());
     let (redirect, link_to, request_id) = match pending {
         Some(pending) if pending.source != source => {
             let refused = Error::sso(
@@ -271,7 +272,7 @@ pub async fn acs(
 
 async fn verify(
     sso: &Sso,
-    connection_id: &str,
+    connection_id: &ConnectionId,
     saml_response: &str,
     request_id: Option<&str>,
 ) -> Result<ExternalIdentity, Error> {
@@ -296,7 +297,7 @@ async fn verify(
 }
 
 /// The SP metadata XML of a SAML connection.
-pub async fn metadata(sso: &Sso, connection_id: &str) -> Result<String, Error> {
+pub async fn metadata(sso: &Sso, connection_id: &ConnectionId) -> Result<String, Error> {
     let (row, _) = super::store::find_connection(&sso.db, connection_id)
         .await?
         .filter(|(row, _)| row.protocol == "saml")

@@ -12,8 +12,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub user_id: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: FactorKind,
+    pub status: FactorStatus,
     pub name: String,
     pub secret_sealed: Option<Vec<u8>>,
     pub credential_id: Option<String>,
@@ -21,6 +21,24 @@ pub struct Model {
     pub last_used_step: Option<i64>,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum FactorKind {
+    #[sea_orm(string_value = "totp")]
+    Totp,
+    #[sea_orm(string_value = "passkey")]
+    Passkey,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum FactorStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "active")]
+    Active,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::ids::UserId;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -16,8 +18,7 @@ pub struct Model {
     pub display_name: String,
     pub email_verified: bool,
     pub is_admin: bool,
-    /// `active`, `suspended` or `deleted`.
-    pub status: String,
+    pub status: UserStatus,
     pub metadata: Option<Json>,
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
@@ -27,7 +28,31 @@ pub struct Model {
     pub mfa_enabled: bool,
 }
 
+/// Stored as `active`, `suspended` or `deleted`; a deleted account keeps its row (freed
+/// email) so audit events and references still resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum UserStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "suspended")]
+    Suspended,
+    #[sea_orm(string_value = "deleted")]
+    Deleted,
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn user_id(&self) -> UserId {
+        UserId::from_trusted(self.id.clone())
+    }
+
+    /// May sign in and be acted for: neither suspended nor deleted.
+    pub fn is_active(&self) -> bool {
+        self.status == UserStatus::Active
+    }
+}
