@@ -6,6 +6,7 @@ mod sections;
 mod settings;
 #[cfg(test)]
 mod tests;
+mod ui;
 mod vars;
 
 use std::{net::IpAddr, time::Duration};
@@ -18,6 +19,7 @@ use crate::{
 };
 use sections::*;
 pub use settings::*;
+pub use ui::UiTheme;
 pub use vars::{ConfigError, is_secure_or_loopback};
 use vars::{Vars, list, parse_url, problem};
 
@@ -74,6 +76,8 @@ pub struct Config {
     pub max_connections_per_ip: usize,
     pub signup_existing_email: SignupExistingEmail,
     pub metrics: MetricsSettings,
+    /// `JANUA_UI_*`: how the hosted pages (`pages`) present themselves.
+    pub ui: UiTheme,
 }
 
 impl Config {
@@ -219,6 +223,7 @@ impl Config {
                 .map_err(|_| problem("MAX_CONNECTIONS_PER_IP", "too large"))?,
             signup_existing_email: signup_existing_email(&vars)?,
             metrics: metrics_settings(&vars)?,
+            ui: ui::ui_theme(&vars)?,
         })
     }
 }

@@ -28,7 +28,10 @@ use tokio::net::TcpListener;
 use tonic::{Status, service::Routes};
 use tower::{Layer, ServiceExt};
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
@@ -197,7 +200,8 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
-        .merge(crate::sso::routes::router(app.sso.clone()));
+        .merge(crate::sso::routes::router(app.sso.clone()))
+        .merge(crate::pages::router(app.pages.clone()));
     // With a listener of its own, /metrics is not on the API port at all.
     let fixed = if app.config.metrics.address.is_none() {
         fixed.merge(metrics_router())
@@ -214,7 +218,11 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         .with_state(edge);
     let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
     let layered = http
-        .layer(CompressionLayer::new())
+        // Hosted pages put a form token beside values from the request: never compressed,
+        // so their length tells an observer nothing (BREACH).
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
+        ))
         .layer(cors(&app.config.cors_allowed_origins))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
