@@ -173,6 +173,7 @@ id_type!(
 );
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
 
