@@ -123,7 +123,7 @@ impl FormGuard {
         headers: &HeaderMap,
         presented: &str,
     ) -> Result<(), Refusal> {
-        if !self.from_this_origin(headers) {
+        if !self.is_same_origin(headers) {
             return Err(Refusal::CrossOrigin);
         }
         let value = self.cookie_value(headers).ok_or(Refusal::Token)?;
@@ -147,7 +147,7 @@ impl FormGuard {
 
     /// Fetch metadata first (browsers send it whatever the referrer policy), then `Origin`,
     /// then `Referer`; none of them: not a browser, the token decides.
-    fn from_this_origin(&self, headers: &HeaderMap) -> bool {
+    fn is_same_origin(&self, headers: &HeaderMap) -> bool {
         let text = |name| {
             headers
                 .get(name)
