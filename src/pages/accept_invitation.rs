@@ -7,23 +7,19 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::{
-    Extension,
-    extract::{Form, State, rejection::FormRejection},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use http::{HeaderMap, StatusCode, Uri};
 
 use super::{
     Pages,
-    form::{Posted, link_token},
+    form::{Posted, Submission},
     second_factor::{self, SecondFactorForm},
     session::{FirstFactor, SignedInHere},
-    view::{DEAD_LINK, Page, Trouble, about_field},
+    view::{DEAD_LINK, Page, Trouble},
 };
-use crate::{
-    audit::ClientInfo, client_address::ClientAddress, config::UiTheme, credentials::Email, rpc,
-    store::organizations,
-};
+use crate::{audit::ClientInfo, config::UiTheme, credentials::Email, store::organizations};
 
 pub(super) const PATH: &str = "/accept-invitation";
 const FORM: &str = "accept-invitation";
@@ -66,12 +62,8 @@ impl Pages {
                 token,
                 email,
                 problem: trouble.and_then(|t| t.form_wide(&["email", "password"])),
-                email_error: trouble
-                    .and_then(|t| t.about("email"))
-                    .map(|d| about_field("The email address", &d)),
-                password_error: trouble
-                    .and_then(|t| t.about("password"))
-                    .map(|d| about_field("The password", &d)),
+                email_error: trouble.and_then(|t| t.on_field("email", "The email address")),
+                password_error: trouble.and_then(|t| t.on_field("password", "The password")),
             },
         )
     }
@@ -82,43 +74,27 @@ pub(super) async fn show(
     State(pages): State<Arc<Pages>>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    let Some(token) = link_token(&uri) else {
-        return pages.incomplete_link().into_response();
-    };
-    let form = pages.form_token(FORM, &headers);
-    pages
-        .invitation_sign_in(StatusCode::OK, &form.csrf_token, &token, "", None)
-        .with_cookie(form.cookie)
-        .into_response()
+) -> Result<Response, Page> {
+    let link = pages.opened_link(FORM, &uri, &headers)?;
+    Ok(pages
+        .invitation_sign_in(StatusCode::OK, &link.csrf_token, &link.token, "", None)
+        .with_cookie(link.cookie)
+        .into_response())
 }
 
 /// `POST`: the password sign-in, or its second factor; then the acceptance.
 pub(super) async fn submit(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    address: Option<Extension<ClientAddress>>,
-    posted: Result<Form<Posted>, FormRejection>,
-) -> Response {
-    let posted = match pages.accepted(FORM, &headers, posted) {
-        Ok(posted) => posted,
-        Err(refused) => return refused.into_response(),
-    };
-    let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
+    submission: Submission,
+) -> Result<Response, Page> {
+    let (posted, client) = pages.accepted(FORM, submission)?;
     if posted.step == second_factor::STEP {
-        return match pages.answer_second_factor(&posted, &client).await {
-            Ok(signed_in) => accept(&pages, signed_in, &posted, &client).await,
-            Err(error) => {
-                let (trouble, recovery) = second_factor::answer_trouble(error, &posted);
-                if trouble.dead_link {
-                    // The invitation is still pending: signing in again from the link works.
-                    return sign_in_again(&pages, &posted, &trouble);
-                }
-                pages
-                    .second_factor_form(&form_of(&posted), Some((&trouble, recovery)))
-                    .into_response()
-            }
-        };
+        // A dead challenge leaves the invitation pending: signing in again from the link works.
+        let sign_in_again = |trouble: &Trouble| sign_in_again(&pages, &posted, trouble);
+        let signed_in = pages
+            .second_factor_step(&posted, &client, &form_of(&posted), sign_in_again)
+            .await?;
+        return accept(&pages, signed_in, &posted, &client).await;
     }
     let first = match Email::parse("email", &posted.email) {
         Ok(email) => match pages.auth.login(&email, &posted.password, &client).await {
@@ -134,13 +110,12 @@ pub(super) async fn submit(
                 challenge_id: &challenge_id,
                 ..form_of(&posted)
             };
-            pages.second_factor_form(&form, None).into_response()
+            Ok(pages.second_factor_form(&form, None).into_response())
         }
-        Err(error) => sign_in_again(
-            &pages,
-            &posted,
-            &Trouble::of(error, "The email address or password is not right."),
-        ),
+        Err(error) => {
+            let trouble = Trouble::of(error, "The email address or password is not right.");
+            Err(sign_in_again(&pages, &posted, &trouble))
+        }
     }
 }
 
@@ -154,16 +129,14 @@ fn form_of(posted: &Posted) -> SecondFactorForm<'_> {
     }
 }
 
-fn sign_in_again(pages: &Pages, posted: &Posted, trouble: &Trouble) -> Response {
-    pages
-        .invitation_sign_in(
-            trouble.status,
-            &posted.csrf_token,
-            &posted.token,
-            &posted.email,
-            Some(trouble),
-        )
-        .into_response()
+fn sign_in_again(pages: &Pages, posted: &Posted, trouble: &Trouble) -> Page {
+    pages.invitation_sign_in(
+        trouble.status,
+        &posted.csrf_token,
+        &posted.token,
+        &posted.email,
+        Some(trouble),
+    )
 }
 
 /// Accepts as the account just signed in, then ends that session whatever the answer.
@@ -172,7 +145,7 @@ async fn accept(
     signed_in: SignedInHere,
     posted: &Posted,
     client: &ClientInfo,
-) -> Response {
+) -> Result<Response, Page> {
     let accepted = pages
         .orgs
         .accept_invitation(&signed_in.principal, &posted.token, client)
@@ -182,9 +155,7 @@ async fn accept(
         (Ok((membership, _)), Ok(())) => membership,
         (Err(error), _) | (Ok(_), Err(error)) => {
             let trouble = Trouble::of(error, DEAD_LINK);
-            return pages
-                .message(trouble.status, NOT_ACCEPTED, &trouble.message)
-                .into_response();
+            return Err(pages.message(trouble.status, NOT_ACCEPTED, &trouble.message));
         }
     };
     let organization = organizations::find_organization(&pages.db, &joined.organization_id)
@@ -197,7 +168,7 @@ async fn accept(
         "You signed in as {} to accept. There is no app to continue to from here, so you can close this page.",
         signed_in.email
     );
-    pages
+    Ok(pages
         .done("Invitation accepted", &text, Some(&detail))
-        .into_response()
+        .into_response())
 }

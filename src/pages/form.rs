@@ -1,14 +1,21 @@
 //! What every page does with its form: the token a link carries, the CSRF token a form is
 //! rendered with, and the POSTed fields once the CSRF checks passed (else the refusal page).
 
-use axum::extract::{Form, rejection::FormRejection};
+use std::{convert::Infallible, sync::Arc};
+
+use axum::{
+    extract::{Form, FromRequest, Request, State},
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, get},
+};
 use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 
 use super::{
     Pages,
     csrf::Refusal,
-    view::{MessagePage, Page},
+    view::{ConfirmPage, MessagePage, Page},
 };
+use crate::{audit::ClientInfo, client_address::ClientAddress, rpc};
 
 /// Longer than any token Janua mails; a longer `token=` is no link of ours.
 const MAX_TOKEN_CHARS: usize = 256;
@@ -31,8 +38,34 @@ pub(super) struct Posted {
     pub recovery_code: String,
 }
 
+/// A POST to a page, as received: its headers, the client's address and the form, if it
+/// parsed. `Pages::accepted` decides whether it may change anything.
+pub(super) struct Submission {
+    headers: HeaderMap,
+    address: Option<ClientAddress>,
+    form: Option<Posted>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Submission {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let address = request.extensions().get::<ClientAddress>().cloned();
+        let form = Form::<Posted>::from_request(request, state)
+            .await
+            .ok()
+            .map(|Form(posted)| posted);
+        Ok(Self {
+            headers,
+            address,
+            form,
+        })
+    }
+}
+
 /// The `token` of a link's URL, when it has one of a plausible length.
-pub(super) fn link_token(uri: &Uri) -> Option<String> {
+fn link_token(uri: &Uri) -> Option<String> {
     let query = uri.query()?;
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "token")
@@ -40,38 +73,93 @@ pub(super) fn link_token(uri: &Uri) -> Option<String> {
         .filter(|token| !token.is_empty() && token.len() <= MAX_TOKEN_CHARS)
 }
 
-/// A form's CSRF token for this browser, and the cookie to set when it has none yet.
-pub(super) struct FormToken {
+/// The `GET` route of a one-button page (`Confirmation`).
+pub(super) fn one_button_page(page: &'static Confirmation) -> MethodRouter<Arc<Pages>> {
+    get(
+        move |State(pages): State<Arc<Pages>>, uri: Uri, headers: HeaderMap| async move {
+            pages.show_confirmation(page, &uri, &headers)
+        },
+    )
+}
+
+/// An opened link: its token, the CSRF token of the form that will carry it, and the cookie
+/// to set when the browser has none yet.
+pub(super) struct OpenedLink {
+    pub token: String,
     pub csrf_token: String,
     pub cookie: Option<HeaderValue>,
 }
 
+/// A page whose form is one button that spends the link (verification, magic link).
+pub(super) struct Confirmation {
+    pub form: &'static str,
+    pub action: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub button: &'static str,
+}
+
 impl Pages {
-    pub(super) fn form_token(&self, form: &str, headers: &HeaderMap) -> FormToken {
+    /// The link a GET opened, with what its page's form needs; the incomplete-link page when
+    /// it has no token.
+    pub(super) fn opened_link(
+        &self,
+        form: &str,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<OpenedLink, Page> {
+        let token = link_token(uri).ok_or_else(|| self.incomplete_link())?;
         let secret = self.forms.browser_secret(headers);
-        FormToken {
+        Ok(OpenedLink {
+            token,
             csrf_token: self.forms.token(form, &secret),
             cookie: self.forms.set_cookie(&secret),
-        }
+        })
     }
 
-    /// The POSTed form `form` once it passed the CSRF checks; else the page that refuses it.
-    /// A refused form has changed nothing.
+    /// The page of a one-button link: the button; the token stays unspent.
+    fn show_confirmation(
+        &self,
+        page: &Confirmation,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<Response, Page> {
+        let link = self.opened_link(page.form, uri, headers)?;
+        Ok(Page::ok(&ConfirmPage {
+            theme: &self.theme,
+            title: page.title,
+            intro: page.intro,
+            button: page.button,
+            action: page.action,
+            csrf_token: &link.csrf_token,
+            token: &link.token,
+        })
+        .with_cookie(link.cookie)
+        .into_response())
+    }
+
+    /// The POSTed form `form` once it passed the CSRF checks, and who sent it; else the page
+    /// that refuses it. A refused form has changed nothing.
     pub(super) fn accepted(
         &self,
         form: &str,
-        headers: &HeaderMap,
-        posted: Result<Form<Posted>, FormRejection>,
-    ) -> Result<Posted, Page> {
-        let Ok(Form(posted)) = posted else {
+        submission: Submission,
+    ) -> Result<(Posted, ClientInfo), Page> {
+        let Some(posted) = submission.form else {
             return Err(self.message(
                 StatusCode::BAD_REQUEST,
                 "Something is missing",
                 "The form did not arrive as sent. Open the link from the mail again.",
             ));
         };
-        match self.forms.check(form, headers, &posted.csrf_token) {
-            Ok(()) => Ok(posted),
+        match self
+            .forms
+            .check(form, &submission.headers, &posted.csrf_token)
+        {
+            Ok(()) => {
+                let client = rpc::client_of(&submission.headers, submission.address.as_ref());
+                Ok((posted, client))
+            }
             Err(Refusal::CrossOrigin) => Err(self.message(
                 StatusCode::FORBIDDEN,
                 "Form refused",

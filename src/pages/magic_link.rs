@@ -5,75 +5,45 @@
 use std::sync::Arc;
 
 use axum::{
-    Extension,
-    extract::{Form, State, rejection::FormRejection},
+    extract::State,
     response::{IntoResponse, Response},
 };
-use http::{HeaderMap, Uri};
 
 use super::{
     Pages,
-    form::{Posted, link_token},
+    form::{Confirmation, Posted, Submission},
     second_factor::{self, SecondFactorForm},
     session::{FirstFactor, SignedInHere},
-    view::{ConfirmPage, DEAD_LINK, Page, Trouble},
+    view::{DEAD_LINK, Page, Trouble},
 };
-use crate::{audit::ClientInfo, client_address::ClientAddress, rpc};
+use crate::audit::ClientInfo;
 
 pub(super) const PATH: &str = "/magic-link";
 const FORM: &str = "magic-link";
 const NOT_SIGNED_IN: &str = "You were not signed in";
 
-/// `GET`: the button; the link stays unspent.
-pub(super) async fn show(
-    State(pages): State<Arc<Pages>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let Some(token) = link_token(&uri) else {
-        return pages.incomplete_link().into_response();
-    };
-    let form = pages.form_token(FORM, &headers);
-    Page::ok(&ConfirmPage {
-        theme: &pages.theme,
-        title: "Sign in",
-        intro: "Sign in with the link you asked for.",
-        button: "Sign in",
-        action: PATH,
-        csrf_token: &form.csrf_token,
-        token: &token,
-    })
-    .with_cookie(form.cookie)
-    .into_response()
-}
+/// `GET`: the button; the token stays unspent.
+pub(super) const PAGE: Confirmation = Confirmation {
+    form: FORM,
+    action: PATH,
+    title: "Sign in",
+    intro: "Sign in with the link you asked for.",
+    button: "Sign in",
+};
 
 /// `POST`: the link (spent here), or the second factor it led to.
 pub(super) async fn submit(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    address: Option<Extension<ClientAddress>>,
-    posted: Result<Form<Posted>, FormRejection>,
-) -> Response {
-    let posted = match pages.accepted(FORM, &headers, posted) {
-        Ok(posted) => posted,
-        Err(refused) => return refused.into_response(),
-    };
-    let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
+    submission: Submission,
+) -> Result<Response, Page> {
+    let (posted, client) = pages.accepted(FORM, submission)?;
+    let not_signed_in =
+        |trouble: &Trouble| pages.message(trouble.status, NOT_SIGNED_IN, &trouble.message);
     if posted.step == second_factor::STEP {
-        return match pages.answer_second_factor(&posted, &client).await {
-            Ok(signed_in) => signed_in_page(&pages, signed_in, &client).await,
-            Err(error) => {
-                let (trouble, recovery) = second_factor::answer_trouble(error, &posted);
-                if trouble.dead_link {
-                    return pages
-                        .message(trouble.status, NOT_SIGNED_IN, &trouble.message)
-                        .into_response();
-                }
-                pages
-                    .second_factor_form(&form_of(&posted), Some((&trouble, recovery)))
-                    .into_response()
-            }
-        };
+        let signed_in = pages
+            .second_factor_step(&posted, &client, &form_of(&posted), not_signed_in)
+            .await?;
+        return signed_in_page(&pages, signed_in, &client).await;
     }
     let first = match pages.auth.verify_magic_link(&posted.token, &client).await {
         Ok(outcome) => pages.first_factor(outcome).await,
@@ -86,14 +56,9 @@ pub(super) async fn submit(
                 challenge_id: &challenge_id,
                 ..form_of(&posted)
             };
-            pages.second_factor_form(&form, None).into_response()
+            Ok(pages.second_factor_form(&form, None).into_response())
         }
-        Err(error) => {
-            let trouble = Trouble::of(error, DEAD_LINK);
-            pages
-                .message(trouble.status, NOT_SIGNED_IN, &trouble.message)
-                .into_response()
-        }
+        Err(error) => Err(not_signed_in(&Trouble::of(error, DEAD_LINK))),
     }
 }
 
@@ -107,19 +72,21 @@ fn form_of(posted: &Posted) -> SecondFactorForm<'_> {
     }
 }
 
-async fn signed_in_page(pages: &Pages, signed_in: SignedInHere, client: &ClientInfo) -> Response {
+async fn signed_in_page(
+    pages: &Pages,
+    signed_in: SignedInHere,
+    client: &ClientInfo,
+) -> Result<Response, Page> {
     if let Err(error) = pages.end_session(&signed_in, client).await {
         let trouble = Trouble::of(error, DEAD_LINK);
-        return pages
-            .message(trouble.status, NOT_SIGNED_IN, &trouble.message)
-            .into_response();
+        return Err(pages.message(trouble.status, NOT_SIGNED_IN, &trouble.message));
     }
     let text = format!("You are signed in as {}.", signed_in.email);
-    pages
+    Ok(pages
         .done(
             "Signed in",
             &text,
             Some("The link worked and your email address is confirmed. There is no app to continue to from here, so you can close this page."),
         )
-        .into_response()
+        .into_response())
 }

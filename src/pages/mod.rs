@@ -34,6 +34,7 @@ use crate::{
 };
 use csrf::FormGuard;
 pub use csrf::FormKey;
+use form::one_button_page;
 use view::Stylesheet;
 
 /// What the pages need: the capabilities they call, and how they present and guard forms.
@@ -87,7 +88,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(pages: Arc<Pages>) -> Router<S> 
     Router::new()
         .route(
             verify_email::PATH,
-            get(verify_email::show).post(verify_email::submit),
+            one_button_page(&verify_email::PAGE).post(verify_email::submit),
         )
         .route(
             reset_password::PATH,
@@ -95,7 +96,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(pages: Arc<Pages>) -> Router<S> 
         )
         .route(
             magic_link::PATH,
-            get(magic_link::show).post(magic_link::submit),
+            one_button_page(&magic_link::PAGE).post(magic_link::submit),
         )
         .route(
             accept_invitation::PATH,

@@ -6,18 +6,17 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::{
-    Extension,
-    extract::{Form, State, rejection::FormRejection},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use http::{HeaderMap, StatusCode, Uri};
 
 use super::{
     Pages,
-    form::{Posted, link_token},
-    view::{Page, Trouble, about_field},
+    form::Submission,
+    view::{Page, Trouble},
 };
-use crate::{client_address::ClientAddress, config::UiTheme, credentials::MIN_PASSWORD_CHARS, rpc};
+use crate::{config::UiTheme, credentials::MIN_PASSWORD_CHARS};
 
 pub(super) const PATH: &str = "/reset-password";
 const FORM: &str = "reset-password";
@@ -57,11 +56,9 @@ impl Pages {
                 ),
                 problem: trouble.and_then(|t| t.form_wide(&["new_password", "confirm_password"])),
                 new_password_error: trouble
-                    .and_then(|t| t.about("new_password"))
-                    .map(|d| about_field("The password", &d)),
+                    .and_then(|t| t.on_field("new_password", "The password")),
                 confirm_password_error: trouble
-                    .and_then(|t| t.about("confirm_password"))
-                    .map(|d| about_field("The repeated password", &d)),
+                    .and_then(|t| t.on_field("confirm_password", "The repeated password")),
             },
         )
     }
@@ -72,67 +69,58 @@ pub(super) async fn show(
     State(pages): State<Arc<Pages>>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    let Some(token) = link_token(&uri) else {
-        return pages.incomplete_link().into_response();
-    };
-    let form = pages.form_token(FORM, &headers);
-    pages
-        .reset_form(StatusCode::OK, &form.csrf_token, &token, None)
-        .with_cookie(form.cookie)
-        .into_response()
+) -> Result<Response, Page> {
+    let link = pages.opened_link(FORM, &uri, &headers)?;
+    Ok(pages
+        .reset_form(StatusCode::OK, &link.csrf_token, &link.token, None)
+        .with_cookie(link.cookie)
+        .into_response())
 }
 
 /// `POST`: sets the password, which spends the token and ends every session.
 pub(super) async fn submit(
     State(pages): State<Arc<Pages>>,
-    headers: HeaderMap,
-    address: Option<Extension<ClientAddress>>,
-    posted: Result<Form<Posted>, FormRejection>,
-) -> Response {
-    let posted = match pages.accepted(FORM, &headers, posted) {
-        Ok(posted) => posted,
-        Err(refused) => return refused.into_response(),
-    };
+    submission: Submission,
+) -> Result<Response, Page> {
+    let (posted, client) = pages.accepted(FORM, submission)?;
     let again = |trouble: &Trouble| {
-        pages
-            .reset_form(
-                trouble.status,
-                &posted.csrf_token,
-                &posted.token,
-                Some(trouble),
-            )
-            .into_response()
+        pages.reset_form(
+            trouble.status,
+            &posted.csrf_token,
+            &posted.token,
+            Some(trouble),
+        )
     };
     if posted.new_password != posted.confirm_password {
-        return again(&Trouble {
+        return Err(again(&Trouble {
             status: StatusCode::BAD_REQUEST,
             message: "does not match the new password".into(),
             field: Some("confirm_password".into()),
             dead_link: false,
-        });
+        }));
     }
-    let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
     let reset = pages
         .auth
         .reset_password(&posted.token, &posted.new_password, &client)
         .await;
     match reset {
-        Ok(()) => pages
+        Ok(()) => Ok(pages
             .done(
                 "Password changed",
                 "Your password is changed.",
                 Some("Every session of your account was signed out: sign in again with the new password."),
             )
-            .into_response(),
+            .into_response()),
         Err(error) => {
             let trouble = Trouble::of(error, "The password was not accepted.");
             if trouble.dead_link {
-                return pages
-                    .message(trouble.status, "The password was not changed", &trouble.message)
-                    .into_response();
+                return Err(pages.message(
+                    trouble.status,
+                    "The password was not changed",
+                    &trouble.message,
+                ));
             }
-            again(&trouble)
+            Err(again(&trouble))
         }
     }
 }

@@ -68,8 +68,30 @@ impl Pages {
         )
     }
 
+    /// Answers the second-factor form: the sign-in, or the page to answer with instead (the
+    /// form again with the trouble on the field used; `dead`'s page when the challenge is
+    /// gone).
+    pub(super) async fn second_factor_step(
+        &self,
+        posted: &Posted,
+        client: &ClientInfo,
+        form: &SecondFactorForm<'_>,
+        dead: impl FnOnce(&Trouble) -> Page,
+    ) -> Result<SignedInHere, Page> {
+        match self.answer_second_factor(posted, client).await {
+            Ok(signed_in) => Ok(signed_in),
+            Err(error) => {
+                let (trouble, recovery) = answer_trouble(error, posted);
+                if trouble.dead_link {
+                    return Err(dead(&trouble));
+                }
+                Err(self.second_factor_form(form, Some((&trouble, recovery))))
+            }
+        }
+    }
+
     /// Answers the challenge with the code the form carries; the sign-in on success.
-    pub(super) async fn answer_second_factor(
+    async fn answer_second_factor(
         &self,
         posted: &Posted,
         client: &ClientInfo,
@@ -90,7 +112,7 @@ impl Pages {
 }
 
 /// What the second-factor answer's trouble reads as, and whether it was a recovery code.
-pub(super) fn answer_trouble(error: Error, posted: &Posted) -> (Trouble, bool) {
+fn answer_trouble(error: Error, posted: &Posted) -> (Trouble, bool) {
     let mut trouble = Trouble::of(error, WRONG_CODE);
     if trouble.dead_link {
         trouble.message = "This sign-in has expired or had too many wrong codes. Start again \

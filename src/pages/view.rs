@@ -176,9 +176,10 @@ impl Trouble {
         }
     }
 
-    /// The message for `field` when this trouble is about it.
-    pub(super) fn about(&self, field: &str) -> Option<String> {
-        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    /// The message for `field`, after its `label`, when this trouble is about that field:
+    /// "The password must be at least 10 characters."
+    pub(super) fn on_field(&self, field: &str, label: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| about_field(label, &self.message))
     }
 
     /// The message when it is about no field of the form (a form-wide notice).
@@ -211,7 +212,7 @@ fn sentence(message: &str) -> String {
     text
 }
 
-/// A field's validation message with the field's name before it: "New password must be …".
+/// A field's validation message with the field's name before it.
 pub(super) fn about_field(label: &str, description: &str) -> String {
     sentence(&format!("{label} {description}"))
 }

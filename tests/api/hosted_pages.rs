@@ -231,8 +231,8 @@ async fn reset_password_shows_the_policy_on_the_form_then_ends_every_session() {
         "refused forms change nothing"
     );
 
-    let done = browser
-        .submit(
+    let set_new_password = || {
+        browser.submit(
             &page,
             "/reset-password",
             &[
@@ -240,7 +240,8 @@ async fn reset_password_shows_the_policy_on_the_form_then_ends_every_session() {
                 ("confirm_password", NEW_PASSWORD),
             ],
         )
-        .await;
+    };
+    let done = set_new_password().await;
     assert_eq!(done.status, 200, "{}", done.html);
     assert!(
         done.html
@@ -254,16 +255,7 @@ async fn reset_password_shows_the_policy_on_the_form_then_ends_every_session() {
     );
     assert_eq!(login(&app, &email, PASSWORD).await.0, 401);
     assert_eq!(login(&app, &email, NEW_PASSWORD).await.0, 200);
-    let spent = browser
-        .submit(
-            &page,
-            "/reset-password",
-            &[
-                ("new_password", NEW_PASSWORD),
-                ("confirm_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let spent = set_new_password().await;
     assert_refused(&spent, 401, "already used");
 }
 
