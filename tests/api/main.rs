@@ -29,6 +29,7 @@ mod orgs;
 mod passkeys;
 mod probes;
 mod reachability;
+mod role_bases;
 mod security_limits;
 mod smtp;
 mod sso;
