@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{Answer, FactorView, Mfa, service::ListedKind};
+use super::{Answer, FactorView, ListedKind, Mfa};
 use crate::{
     auth::grpc::signed_in,
     credentials::Email,
