@@ -167,9 +167,6 @@ fn query_parameters(
             }
             _ => {}
         }
-        if field.is_list() && matches!(field.kind(), Kind::Message(_)) {
-            continue;
-        }
         out.push(json!({
             "name": name,
             "in": "query",
