@@ -1,5 +1,5 @@
-//! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`
-//! (and the hidden `argon2-rate`, for the benchmark).
+//! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`,
+//! `openapi` (and the hidden `argon2-rate`, for the benchmark).
 
 use std::{
     process::ExitCode,
@@ -50,6 +50,9 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
+    /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
+    Openapi,
     /// Raw argon2id hashes per second at Janua's parameters, on one core and on all of
     /// them through the server's hasher, as JSON: the ceiling of Login throughput, which
     /// bench/run reports logins against.
@@ -83,6 +86,11 @@ enum KeysAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { no_migrate: false });
+    // The document depends on the contract alone: no configuration, no runtime.
+    if let Command::Openapi = command {
+        return exit_code(print_openapi());
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -98,16 +106,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(
-        cli.command.unwrap_or(Command::Serve { no_migrate: false }),
-        config,
-    )) {
+    exit_code(runtime.block_on(run(command, config)))
+}
+
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("janua: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    let pool = janua::proto::descriptor_pool()?;
+    print!("{}", server::openapi::document_text(&pool)?);
+    Ok(())
 }
 
 fn init_tracing(format: LogFormat) {
@@ -124,6 +139,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { no_migrate } => serve(config, no_migrate).await,
         Command::Migrate { action } => migrate(config, action).await,
         Command::Keys { action } => keys(config, action).await,
+        Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
 }

@@ -59,5 +59,5 @@ def mfa_account(janua_url: str) -> MfaAccount:
         totp = pyotp.TOTP(enrolled.secret)
         confirmed_at = time.time()
         code = totp.at(confirmed_at)
-        janua.mfa.ConfirmTotp(ConfirmTotpRequest(factor_id=enrolled.factor_id, code=code))
+        janua.mfa.ConfirmTotp(ConfirmTotpRequest(factor_id=enrolled.factor_id, totp_code=code))
     return MfaAccount(email, PASSWORD, totp, confirmed_at)
