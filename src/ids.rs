@@ -173,7 +173,6 @@ id_type!(
 );
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
