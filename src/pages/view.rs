@@ -139,6 +139,10 @@ impl Trouble {
                 violations,
                 message,
             } => match violations.into_iter().next() {
+                // What the link or the sign-in carried, not what the person typed.
+                Some(violation) if matches!(violation.field.as_str(), "token" | "challenge_id") => {
+                    (DEAD_LINK.to_owned(), None, true)
+                }
                 Some(violation) => (violation.description, Some(violation.field), false),
                 None => (message, None, false),
             },
@@ -186,7 +190,8 @@ impl Trouble {
     pub(super) fn form_wide(&self, fields: &[&str]) -> Option<String> {
         match &self.field {
             Some(field) if fields.contains(&field.as_str()) => None,
-            _ => Some(self.message.clone()),
+            Some(field) => Some(about_field(field, &self.message)),
+            None => Some(self.message.clone()),
         }
     }
 }

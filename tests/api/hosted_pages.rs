@@ -8,6 +8,7 @@
 //! and the operator's theme.
 
 mod browser;
+mod chromium;
 mod sign_in;
 
 use janua::config::Config;
@@ -19,7 +20,7 @@ use super::{
 };
 pub use browser::{Answer, Browser, mailed_link};
 
-const NEW_PASSWORD: &str = "a brand new passphrase";
+pub const NEW_PASSWORD: &str = "a brand new passphrase";
 
 pub async fn me(app: &TestApp, token: &str) -> Value {
     let (status, body) = rest(app, "GET", "/api/v1/auth/me", Some(token), Value::Null).await;
