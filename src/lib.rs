@@ -25,6 +25,7 @@ pub mod proto;
 pub mod revocation;
 pub mod rpc;
 pub mod server;
+pub mod sms;
 pub mod sso;
 pub mod store;
 pub mod update_mask;

@@ -10,6 +10,7 @@ mod m20261122_000004_mfa;
 mod m20261122_000005_sso;
 mod m20261206_000006_account_linking;
 mod m20261207_000007_role_base;
+mod m20261208_000008_sms_outbox;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_sso::Migration),
             Box::new(m20261206_000006_account_linking::Migration),
             Box::new(m20261207_000007_role_base::Migration),
+            Box::new(m20261208_000008_sms_outbox::Migration),
         ]
     }
 }

@@ -48,6 +48,15 @@ pub fn login_outcome(
                 methods: challenge.methods,
                 expire_time: Some(timestamp(challenge.expires_at)),
                 passkey_options_json: challenge.passkey_options_json.unwrap_or_default(),
+                code_destinations: challenge
+                    .code_destinations
+                    .into_iter()
+                    .map(|d| pb::MfaCodeDestination {
+                        factor_id: d.factor_id,
+                        method: d.method,
+                        masked_destination: d.masked_destination,
+                    })
+                    .collect(),
             }),
         ),
     }

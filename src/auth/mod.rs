@@ -19,5 +19,5 @@ mod signup;
 
 pub use authenticator::Authenticator;
 pub use second_factor::FactorAttempt;
-pub use second_step_gate::{IssuedChallenge, SecondStepGate};
+pub use second_step_gate::{CodeDestination, IssuedChallenge, SecondStepGate};
 pub use service::{AuthSettings, Authentication, Introspection, LoginOutcome, SignedIn, TokenPair};

@@ -15,6 +15,18 @@ pub struct IssuedChallenge {
     pub expires_at: DateTime<Utc>,
     /// PublicKeyCredentialRequestOptionsJSON when "passkey" is a method.
     pub passkey_options_json: Option<String>,
+    /// The SMS and email factors a code can be sent to ("sms", "email" methods).
+    pub code_destinations: Vec<CodeDestination>,
+}
+
+/// A factor a sign-in code can be sent to, as the challenge offers it.
+#[derive(Debug, Clone)]
+pub struct CodeDestination {
+    pub factor_id: String,
+    /// "sms" or "email".
+    pub method: String,
+    /// `+1 ••• ••• ••42`, `a•••@example.com`.
+    pub masked_destination: String,
 }
 
 /// Decides, after a first factor, whether the sign-in must answer a challenge first.

@@ -2,6 +2,7 @@
 //! stops start-up with an error that names the variable. The names match Janua's earlier
 //! Python service so an existing `.env` carries over. Nothing else reads the environment.
 
+mod otp;
 mod sections;
 mod settings;
 #[cfg(test)]
@@ -17,6 +18,7 @@ use crate::{
     client_address::TrustedProxies,
     crypto::{FieldKey, SigningAlgorithm},
 };
+pub use otp::{OtpSettings, SmsProviderSettings, SmsSettings, TwilioSender};
 use sections::*;
 pub use settings::*;
 pub use ui::UiTheme;
@@ -78,6 +80,8 @@ pub struct Config {
     pub metrics: MetricsSettings,
     /// `JANUA_UI_*`: how the hosted pages (`pages`) present themselves.
     pub ui: UiTheme,
+    /// One-time codes sent by SMS or email as second factors (`config::otp`).
+    pub otp: OtpSettings,
 }
 
 impl Config {
@@ -124,6 +128,8 @@ impl Config {
         }
         let app_url = vars.url("JANUA_APP_URL")?.unwrap_or_else(|| issuer.clone());
         let webauthn = webauthn(&vars, &issuer)?;
+        let smtp = smtp(&vars)?;
+        let otp = otp::otp_settings(&vars, smtp.is_some())?;
         Ok(Self {
             database_url: database_url(&vars)?,
             redis_url: redis_url(&vars)?,
@@ -148,7 +154,7 @@ impl Config {
             ),
             field_encryption_key,
             admin_bootstrap: admin_bootstrap(&vars)?,
-            smtp: smtp(&vars)?,
+            smtp,
             app_url,
             login_limits: login_limits(&vars)?,
             cors_allowed_origins: cors_origins(&vars)?,
@@ -224,6 +230,7 @@ impl Config {
             signup_existing_email: signup_existing_email(&vars)?,
             metrics: metrics_settings(&vars)?,
             ui: ui::ui_theme(&vars)?,
+            otp,
         })
     }
 }

@@ -23,7 +23,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 pub use transport::{LogTransport, SmtpTransport};
-pub use worker::{MAX_ATTEMPTS, backoff};
+pub use worker::{MAX_ATTEMPTS, after, backoff, error_summary};
 
 use crate::{
     clock::Clock,

@@ -32,7 +32,7 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs(1u64 << exponent).min(MAX_BACKOFF)
 }
 
-fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+pub fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(wait)
         .ok()
         .and_then(|wait| now.checked_add_signed(wait))
@@ -41,7 +41,7 @@ fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
 
 /// An error as stored in `last_error`: its causes, bounded. Bodies and credentials never reach
 /// transport errors, so nothing secret is kept.
-fn error_summary(error: &anyhow::Error) -> String {
+pub fn error_summary(error: &anyhow::Error) -> String {
     format!("{error:#}").chars().take(MAX_ERROR_CHARS).collect()
 }
 impl Mailer {

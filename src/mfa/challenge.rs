@@ -10,7 +10,11 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{auth::IssuedChallenge, cache::Cache, error::Error};
+use crate::{
+    auth::{CodeDestination, IssuedChallenge},
+    cache::Cache,
+    error::Error,
+};
 
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
 const MAX_FAILURES: i64 = 5;
@@ -19,6 +23,8 @@ const MAX_FAILURES: i64 = 5;
 pub const TOTP: &str = "totp";
 pub const RECOVERY_CODE: &str = "recovery_code";
 pub const PASSKEY: &str = "passkey";
+pub const SMS: &str = "sms";
+pub const EMAIL: &str = "email";
 
 /// What the cache keeps for a challenge.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,6 +39,9 @@ pub struct ChallengeState {
     /// The organization the session will be scoped to (an SSO connection's).
     #[serde(default)]
     pub organization_id: Option<String>,
+    /// The SMS and email factors SendMfaCode may send a code to.
+    #[serde(default)]
+    pub code_factors: Vec<String>,
 }
 
 /// The place of an answer among a challenge's answers (1 to five), taken before it is checked.
@@ -70,6 +79,7 @@ impl Challenges {
         &self,
         state: ChallengeState,
         passkey_options_json: Option<String>,
+        code_destinations: Vec<CodeDestination>,
         now: DateTime<Utc>,
     ) -> Result<IssuedChallenge, Error> {
         let id = uuid::Uuid::now_v7().to_string();
@@ -83,6 +93,7 @@ impl Challenges {
             methods: state.methods,
             expires_at: now + CHALLENGE_TTL,
             passkey_options_json,
+            code_destinations,
         })
     }
 

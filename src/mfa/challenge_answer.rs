@@ -1,5 +1,5 @@
-//! Answering the second step of a sign-in with a TOTP code, a recovery code or a passkey
-//! assertion. Each answer is counted before it is checked — against the account's (and IP's)
+//! Answering the second step of a sign-in with a TOTP code, a recovery code, a passkey
+//! assertion or a code sent by SMS or email. Each answer is counted before it is checked — against the account's (and IP's)
 //! brute-force limits and against the challenge (five wrong answers end it) — so answers sent
 //! at once get no more checks than answers sent one by one. A right answer gives its count
 //! back and opens the session with the combined `amr`.
@@ -9,6 +9,8 @@ use serde_json::json;
 
 use super::{
     challenge::{self, ChallengeState},
+    code_enrollment::challenge_scope,
+    otp_codes::CodeCheck,
     recovery_codes,
     service::{Answer, Mfa},
     store,
@@ -33,7 +35,7 @@ impl Mfa {
             return Err(Error::invalid("challenge_id", "is required"));
         }
         let state = self.challenges.get(challenge_id).await?;
-        let (method, amr) = method_of(&answer);
+        let (method, amr) = self.method_of(challenge_id, &answer).await?;
         if !state.methods.iter().any(|m| m == method) {
             return Err(Error::invalid(
                 "answer",
@@ -104,7 +106,45 @@ impl Mfa {
                 self.accept_passkey_answer(challenge_id, state, json, client)
                     .await
             }
+            Answer::OtpCode(code) => {
+                let scope = challenge_scope(challenge_id);
+                match self.codes.check(&scope, code, now).await? {
+                    CodeCheck::Accepted { factor_id } => {
+                        store::touch_factor(&self.db, &factor_id, now).await?;
+                        Ok(true)
+                    }
+                    CodeCheck::Refused => Ok(false),
+                }
+            }
         }
+    }
+
+    /// The challenge method an answer uses, and the `amr` it adds. A sent code's method is
+    /// its channel's; answering with a code when none was sent is a VALIDATION_ERROR, not a
+    /// guess.
+    async fn method_of(
+        &self,
+        challenge_id: &str,
+        answer: &Answer,
+    ) -> Result<(&'static str, &'static str), Error> {
+        Ok(match answer {
+            Answer::Totp(_) => (challenge::TOTP, "otp"),
+            Answer::RecoveryCode(_) => (challenge::RECOVERY_CODE, "otp"),
+            Answer::Passkey(_) => (challenge::PASSKEY, "hwk"),
+            Answer::OtpCode(_) => {
+                let channel = self
+                    .codes
+                    .pending_channel(&challenge_scope(challenge_id))
+                    .await?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "otp_code",
+                            "no code was sent for this challenge: call SendMfaCode first",
+                        )
+                    })?;
+                (channel.method(), channel.amr())
+            }
+        })
     }
 
     /// Audits a wrong answer; the error to answer with.
@@ -138,14 +178,5 @@ impl Mfa {
         .target("user", &state.user_id)
         .client(client.clone())
         .metadata(json!({ "method": method }))
-    }
-}
-
-/// The challenge method an answer uses, and the `amr` it adds.
-fn method_of(answer: &Answer) -> (&'static str, &'static str) {
-    match answer {
-        Answer::Totp(_) => (challenge::TOTP, "otp"),
-        Answer::RecoveryCode(_) => (challenge::RECOVERY_CODE, "otp"),
-        Answer::Passkey(_) => (challenge::PASSKEY, "hwk"),
     }
 }

@@ -12,6 +12,8 @@ pub enum ListedKind {
     Totp,
     Passkey,
     RecoveryCodes,
+    Sms,
+    Email,
 }
 
 /// A factor as listed. Recovery codes appear as one entry while any are left.
@@ -23,6 +25,8 @@ pub struct FactorView {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Where an SMS or email factor's codes go, masked.
+    pub masked_destination: Option<String>,
 }
 
 pub(super) fn view(factor: mfa_factor::Model) -> FactorView {
@@ -30,11 +34,14 @@ pub(super) fn view(factor: mfa_factor::Model) -> FactorView {
         kind: match factor.kind {
             store::FactorKind::Totp => ListedKind::Totp,
             store::FactorKind::Passkey => ListedKind::Passkey,
+            store::FactorKind::Sms => ListedKind::Sms,
+            store::FactorKind::Email => ListedKind::Email,
         },
         active: factor.status == store::FactorStatus::Active,
         id: factor.id,
         name: factor.name,
         created_at: factor.created_at,
         last_used_at: factor.last_used_at,
+        masked_destination: None,
     }
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{Answer, FactorView, ListedKind, Mfa};
+use super::{
+    Answer, Channel, CodeEnrollment, FactorView, ListedKind, Mfa, destination::PhoneNumber,
+};
 use crate::{
     auth::grpc::signed_in,
     credentials::Email,
@@ -47,6 +49,8 @@ fn factor_to_proto(factor: FactorView) -> pb::Factor {
         ListedKind::Totp => pb::FactorType::Totp,
         ListedKind::Passkey => pb::FactorType::Passkey,
         ListedKind::RecoveryCodes => pb::FactorType::RecoveryCodes,
+        ListedKind::Sms => pb::FactorType::Sms,
+        ListedKind::Email => pb::FactorType::Email,
     };
     let status = if factor.active {
         pb::FactorStatus::Active
@@ -60,6 +64,7 @@ fn factor_to_proto(factor: FactorView) -> pb::Factor {
         name: factor.name,
         create_time: Some(timestamp(factor.created_at)),
         last_use_time: factor.last_used_at.map(timestamp),
+        masked_destination: factor.masked_destination.unwrap_or_default(),
     }
 }
 
@@ -226,6 +231,96 @@ impl MfaService for MfaGrpc {
         }))
     }
 
+    async fn enroll_sms_factor(
+        &self,
+        request: Request<pb::EnrollSmsFactorRequest>,
+    ) -> Reply<pb::EnrollSmsFactorResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let number = PhoneNumber::parse("phone_number", &request.get_ref().phone_number)?;
+        let CodeEnrollment {
+            factor_id,
+            masked_destination,
+        } = self.mfa.enroll_sms(&caller, &number, &client).await?;
+        Ok(Response::new(pb::EnrollSmsFactorResponse {
+            factor_id,
+            masked_destination,
+        }))
+    }
+
+    async fn confirm_sms_factor(
+        &self,
+        request: Request<pb::ConfirmSmsFactorRequest>,
+    ) -> Reply<pb::ConfirmSmsFactorResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let recovery_codes = self
+            .mfa
+            .confirm_code_factor(
+                &caller,
+                Channel::Sms,
+                &factor_id(&body.factor_id)?,
+                &body.otp_code,
+                &client,
+            )
+            .await?;
+        Ok(Response::new(pb::ConfirmSmsFactorResponse {
+            recovery_codes,
+        }))
+    }
+
+    async fn enroll_email_factor(
+        &self,
+        request: Request<pb::EnrollEmailFactorRequest>,
+    ) -> Reply<pb::EnrollEmailFactorResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let email = Email::parse("email", &request.get_ref().email)?;
+        let CodeEnrollment {
+            factor_id,
+            masked_destination,
+        } = self.mfa.enroll_email(&caller, &email, &client).await?;
+        Ok(Response::new(pb::EnrollEmailFactorResponse {
+            factor_id,
+            masked_destination,
+        }))
+    }
+
+    async fn confirm_email_factor(
+        &self,
+        request: Request<pb::ConfirmEmailFactorRequest>,
+    ) -> Reply<pb::ConfirmEmailFactorResponse> {
+        let (caller, client) = (principal(&request)?, client_info(&request));
+        let body = request.into_inner();
+        let recovery_codes = self
+            .mfa
+            .confirm_code_factor(
+                &caller,
+                Channel::Email,
+                &factor_id(&body.factor_id)?,
+                &body.otp_code,
+                &client,
+            )
+            .await?;
+        Ok(Response::new(pb::ConfirmEmailFactorResponse {
+            recovery_codes,
+        }))
+    }
+
+    async fn send_mfa_code(
+        &self,
+        request: Request<pb::SendMfaCodeRequest>,
+    ) -> Reply<pb::SendMfaCodeResponse> {
+        let body = request.into_inner();
+        let sent = self
+            .mfa
+            .send_challenge_code(&body.challenge_id, &factor_id(&body.factor_id)?)
+            .await?;
+        Ok(Response::new(pb::SendMfaCodeResponse {
+            masked_destination: sent.masked_destination,
+            expire_time: Some(timestamp(sent.expires_at)),
+            next_send_time: Some(timestamp(sent.next_send_at)),
+        }))
+    }
+
     async fn verify_mfa_challenge(
         &self,
         request: Request<pb::VerifyMfaChallengeRequest>,
@@ -236,10 +331,11 @@ impl MfaService for MfaGrpc {
             Some(PbAnswer::TotpCode(code)) => Answer::Totp(code),
             Some(PbAnswer::RecoveryCode(code)) => Answer::RecoveryCode(code),
             Some(PbAnswer::PasskeyAssertionJson(json)) => Answer::Passkey(json),
+            Some(PbAnswer::OtpCode(code)) => Answer::OtpCode(code),
             None => {
                 return Err(Error::invalid(
                     "answer",
-                    "give one of totp_code, recovery_code or passkey_assertion_json",
+                    "give one of totp_code, recovery_code, passkey_assertion_json or otp_code",
                 )
                 .into());
             }

@@ -1,10 +1,15 @@
 //! Multi-factor authentication (MfaService): TOTP with recovery codes, WebAuthn passkeys (as a
-//! second factor and as a passwordless sign-in), and the second step of a sign-in.
+//! second factor and as a passwordless sign-in), one-time codes sent by SMS or email, and the
+//! second step of a sign-in.
 
 pub mod challenge;
 mod challenge_answer;
+mod code_enrollment;
+mod code_factors;
+pub mod destination;
 mod factor_view;
 pub mod grpc;
+mod otp_codes;
 mod passkeys;
 mod recovery_codes;
 pub(crate) mod relying_party;
@@ -15,8 +20,11 @@ mod store;
 mod totp;
 
 pub use challenge::Challenges;
+pub use code_enrollment::{ChallengeCodeSent, CodeEnrollment};
+pub use code_factors::CodeFactors;
 pub use factor_view::{FactorView, ListedKind};
+pub use otp_codes::{Channel, OtpCodes};
 pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
 pub use relying_party::RelyingParty;
 pub use second_step::SecondStep;
-pub use service::{Answer, Mfa, TotpEnrollment};
+pub use service::{Answer, Mfa, MfaParts, TotpEnrollment};

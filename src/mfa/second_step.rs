@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     challenge::{self, ChallengeState, Challenges},
+    code_factors::CodeFactors,
     passkeys::passkey_of,
     relying_party::RelyingParty,
     store,
@@ -25,6 +26,8 @@ pub struct SecondStep {
     challenges: Arc<Challenges>,
     /// None when passkeys are off: a passkey is then not offered.
     relying_party: Option<Arc<RelyingParty>>,
+    /// Which SMS and email factors may be offered, masked.
+    code_factors: CodeFactors,
 }
 
 impl SecondStep {
@@ -32,11 +35,13 @@ impl SecondStep {
         db: Db,
         challenges: Arc<Challenges>,
         relying_party: Option<Arc<RelyingParty>>,
+        code_factors: CodeFactors,
     ) -> Self {
         Self {
             db,
             challenges,
             relying_party,
+            code_factors,
         }
     }
 }
@@ -70,6 +75,15 @@ impl SecondStepGate for SecondStep {
             passkey_state = Some(serde_json::to_value(&state).map_err(anyhow::Error::from)?);
             passkey_options_json = Some(options);
         }
+        let code_destinations = self
+            .code_factors
+            .offered(&self.db, user_id, &factors)
+            .await?;
+        for method in [challenge::SMS, challenge::EMAIL] {
+            if code_destinations.iter().any(|d| d.method == method) {
+                methods.push(method.to_owned());
+            }
+        }
         if store::unused_recovery_codes(&self.db, user_id).await? > 0 {
             methods.push(challenge::RECOVERY_CODE.to_owned());
         }
@@ -79,9 +93,13 @@ impl SecondStepGate for SecondStep {
             methods,
             passkey_state,
             organization_id: organization_id.map(str::to_owned),
+            code_factors: code_destinations
+                .iter()
+                .map(|d| d.factor_id.clone())
+                .collect(),
         };
         self.challenges
-            .issue(state, passkey_options_json, now)
+            .issue(state, passkey_options_json, code_destinations, now)
             .await
             .map(Some)
     }

@@ -11,7 +11,9 @@ use serde_json::json;
 
 use super::{
     challenge::Challenges,
+    code_factors::{CodeFactors, sealing_context},
     factor_view::{FactorView, ListedKind, view},
+    otp_codes::OtpCodes,
     recovery_codes,
     relying_party::RelyingParty,
     step_up::RECENT_SIGN_IN,
@@ -40,6 +42,8 @@ pub struct Mfa {
     pub(super) totp_issuer: String,
     /// None when passkeys are off (no relying party could be configured).
     pub(super) relying_party: Option<Arc<RelyingParty>>,
+    pub(super) codes: Arc<OtpCodes>,
+    pub(super) code_factors: CodeFactors,
 }
 
 /// A TOTP enrolment: everything an authenticator app needs, shown once.
@@ -55,36 +59,47 @@ pub enum Answer {
     Totp(String),
     RecoveryCode(String),
     Passkey(String),
+    /// A code SendMfaCode sent by SMS or email.
+    OtpCode(String),
 }
 
-fn sealing_context(factor_id: &str) -> String {
-    format!("mfa_factor:{factor_id}")
+/// What the capability is built from, besides the database and clock.
+pub struct MfaParts {
+    pub cipher: FieldCipher,
+    pub challenges: Arc<Challenges>,
+    pub auth: Arc<Authentication>,
+    pub totp_issuer: String,
+    /// None when passkeys are off.
+    pub relying_party: Option<Arc<RelyingParty>>,
+    pub codes: Arc<OtpCodes>,
+    pub code_factors: CodeFactors,
 }
 
 impl Mfa {
-    pub fn new(
-        db: Db,
-        cipher: FieldCipher,
-        clock: Arc<dyn Clock>,
-        challenges: Arc<Challenges>,
-        auth: Arc<Authentication>,
-        totp_issuer: String,
-        relying_party: Option<Arc<RelyingParty>>,
-    ) -> Self {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, parts: MfaParts) -> Self {
         Self {
             db,
-            cipher,
             clock,
-            challenges,
-            auth,
-            totp_issuer,
-            relying_party,
+            cipher: parts.cipher,
+            challenges: parts.challenges,
+            auth: parts.auth,
+            totp_issuer: parts.totp_issuer,
+            relying_party: parts.relying_party,
+            codes: parts.codes,
+            code_factors: parts.code_factors,
         }
     }
 
     pub async fn list_factors(&self, caller: &Principal) -> Result<Vec<FactorView>, Error> {
         let factors = store::factors_of(&self.db, &caller.user_id).await?;
-        let mut views: Vec<FactorView> = factors.into_iter().map(view).collect();
+        let mut views = Vec::with_capacity(factors.len() + 1);
+        for factor in factors {
+            let masked = self.code_factors.masked(&factor)?;
+            views.push(FactorView {
+                masked_destination: masked,
+                ..view(factor)
+            });
+        }
         let left = store::unused_recovery_codes(&self.db, &caller.user_id).await?;
         if let (true, Some((created_at, last_used_at))) = (
             left > 0,
@@ -97,6 +112,7 @@ impl Mfa {
                 name: format!("Recovery codes ({left} left)"),
                 created_at,
                 last_used_at,
+                masked_destination: None,
             });
         }
         Ok(views)
@@ -125,7 +141,7 @@ impl Mfa {
         let id = uuid::Uuid::now_v7().to_string();
         let sealed = self.cipher.seal(&secret, &sealing_context(&id))?;
         let txn = crate::store::begin_write(&self.db).await?;
-        store::delete_pending_totp(&txn, &account.id).await?;
+        store::delete_pending(&txn, &account.id, store::FactorKind::Totp).await?;
         store::insert_factor(
             &txn,
             mfa_factor::Model {

@@ -152,12 +152,30 @@ pub async fn record_passkey_use(
     Ok(recorded.rows_affected == 1)
 }
 
-/// Deletes a user's pending (unconfirmed) TOTP enrolments.
-pub async fn delete_pending_totp(db: &impl ConnectionTrait, user_id: &str) -> Result<(), DbErr> {
+/// Deletes a user's pending (unconfirmed) enrolments of one kind.
+pub async fn delete_pending(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    kind: FactorKind,
+) -> Result<(), DbErr> {
     Factor::delete_many()
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::Kind.eq(FactorKind::Totp))
+        .filter(Column::Kind.eq(kind))
         .filter(Column::Status.eq(FactorStatus::Pending))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that a factor answered a challenge now.
+pub async fn touch_factor(
+    db: &impl ConnectionTrait,
+    factor_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Factor::update_many()
+        .col_expr(Column::LastUsedAt, Expr::value(now))
+        .filter(Column::Id.eq(factor_id))
         .exec(db)
         .await?;
     Ok(())

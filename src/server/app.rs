@@ -13,11 +13,12 @@ use crate::{
     config::{Config, Environment},
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
-    mfa::{Challenges, Mfa, RelyingParty, SecondStep},
+    mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     orgs::Organizations,
     pages::{FormKey, PageSettings, Pages},
     revocation::Revocations,
     server::metrics::Metrics,
+    sms::SmsSender,
     sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
     users::Users,
@@ -42,6 +43,8 @@ pub struct App {
     pub pages: Arc<Pages>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
+    /// The SMS outbox, when `MFA_SMS_ENABLED`.
+    pub sms: Option<Arc<SmsSender>>,
     pub metrics: Arc<Metrics>,
     pub descriptors: DescriptorPool,
 }
@@ -98,10 +101,22 @@ impl App {
         let limits =
             BruteForceGuard::new(cache.clone(), config.login_limits.clone(), clock.clone());
         let challenges = Arc::new(Challenges::new(cache.clone()));
+        let sms = sms_sender(&config, &db, &cipher, &clock)?;
+        let codes = Arc::new(OtpCodes::new(
+            db.clone(),
+            cache.clone(),
+            field_key.derive("janua one-time code digests")?,
+            config.otp.clone(),
+            sms.clone(),
+            mail.clone(),
+            config.totp_issuer.clone(),
+        ));
+        let code_factors = CodeFactors::new(cipher.clone(), config.otp.clone());
         let second_step = Arc::new(SecondStep::new(
             db.clone(),
             challenges.clone(),
             relying_party.clone(),
+            code_factors.clone(),
         ));
         let auth = Arc::new(Authentication::new(
             db.clone(),
@@ -147,12 +162,16 @@ impl App {
         )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
-            cipher,
             clock.clone(),
-            challenges,
-            auth.clone(),
-            config.totp_issuer.clone(),
-            relying_party,
+            MfaParts {
+                cipher,
+                challenges,
+                auth: auth.clone(),
+                totp_issuer: config.totp_issuer.clone(),
+                relying_party,
+                codes,
+                code_factors,
+            },
         ));
         let users = Arc::new(Users::new(
             db.clone(),
@@ -198,10 +217,34 @@ impl App {
             pages,
             clock,
             mail,
+            sms,
             metrics,
             descriptors: crate::proto::descriptor_pool()?,
         })
     }
+}
+
+/// The SMS outbox and its provider when SMS is on.
+fn sms_sender(
+    config: &Config,
+    db: &Db,
+    cipher: &FieldCipher,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<Option<Arc<SmsSender>>> {
+    let Some(sms) = &config.otp.sms else {
+        return Ok(None);
+    };
+    tracing::warn!(
+        "SMS codes are on: SMS is weaker than an authenticator app or a passkey (SIM swap)"
+    );
+    let sender = SmsSender::from_settings(
+        &sms.provider,
+        config.outbound,
+        db.clone(),
+        cipher.clone(),
+        clock.clone(),
+    )?;
+    Ok(Some(Arc::new(sender)))
 }
 
 /// The keyring for this configuration (also used by the `keys` CLI commands).

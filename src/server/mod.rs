@@ -325,11 +325,15 @@ pub async fn serve(
         ))
     });
     let mail_worker = tokio::spawn(app.mail.clone().run());
+    let sms_worker = app.sms.clone().map(|sms| tokio::spawn(sms.run()));
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
     mail_worker.abort();
+    if let Some(sms_worker) = sms_worker {
+        sms_worker.abort();
+    }
     revocation_upkeep.abort();
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();

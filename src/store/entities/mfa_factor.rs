@@ -2,7 +2,9 @@
 //! factor id; `last_used_step` guards against replay) or `passkey` (the webauthn-rs
 //! credential as JSON; `credential_id` base64url for discoverable sign-in, unique;
 //! `last_used_step` the last signature counter accepted, so a clone's stale counter is
-//! caught atomically). `status` is `pending` until a TOTP factor is confirmed, then `active`.
+//! caught atomically), `sms` or `email` (the phone number or address codes go to, sealed by
+//! the field cipher and bound to the factor id, in `secret_sealed`). `status` is `pending`
+//! until a TOTP, SMS or email factor is confirmed, then `active`.
 
 use sea_orm::entity::prelude::*;
 
@@ -30,6 +32,10 @@ pub enum FactorKind {
     Totp,
     #[sea_orm(string_value = "passkey")]
     Passkey,
+    #[sea_orm(string_value = "sms")]
+    Sms,
+    #[sea_orm(string_value = "email")]
+    Email,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]

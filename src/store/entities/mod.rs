@@ -15,6 +15,7 @@ pub mod refresh_token;
 pub mod role;
 pub mod session;
 pub mod signing_key;
+pub mod sms_message;
 pub mod sso_connection;
 pub mod sso_domain;
 pub mod user;
