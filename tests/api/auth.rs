@@ -747,6 +747,7 @@ pub async fn dump_database(app: &TestApp) -> String {
         "api_keys",
         "mfa_factors",
         "recovery_codes",
+        "sms_outbox",
     ] {
         let rows = JsonValue::find_by_statement(Statement::from_string(
             backend,
