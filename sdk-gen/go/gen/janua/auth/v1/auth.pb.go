@@ -215,7 +215,9 @@ type MfaChallenge struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id to pass to VerifyMfaChallenge; a correct answer uses it up.
 	ChallengeId string `protobuf:"bytes,1,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
-	// How the user may answer, among "totp", "recovery_code" and "passkey".
+	// How the user may answer, among "totp", "recovery_code", "passkey",
+	// "sms" and "email" (a code sent with SendMfaCode to one of
+	// `code_destinations`).
 	Methods []string `protobuf:"bytes,2,rep,name=methods,proto3" json:"methods,omitempty"`
 	// When the challenge stops being accepted.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
@@ -223,8 +225,12 @@ type MfaChallenge struct {
 	// (WebAuthn) for the user's passkeys, as a JSON string, bound to this
 	// challenge. Pass it to `navigator.credentials.get()`. Empty otherwise.
 	PasskeyOptionsJson string `protobuf:"bytes,4,opt,name=passkey_options_json,json=passkeyOptionsJson,proto3" json:"passkey_options_json,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Where janua.mfa.v1.MfaService.SendMfaCode can send a one-time code:
+	// one entry per enrolled SMS or email factor, masked. Empty when the
+	// user has none.
+	CodeDestinations []*MfaCodeDestination `protobuf:"bytes,5,rep,name=code_destinations,json=codeDestinations,proto3" json:"code_destinations,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *MfaChallenge) Reset() {
@@ -285,6 +291,78 @@ func (x *MfaChallenge) GetPasskeyOptionsJson() string {
 	return ""
 }
 
+func (x *MfaChallenge) GetCodeDestinations() []*MfaCodeDestination {
+	if x != nil {
+		return x.CodeDestinations
+	}
+	return nil
+}
+
+// A factor a sign-in code can be sent to, as an MFA challenge offers it.
+type MfaCodeDestination struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the SMS or email factor, for SendMfaCode.
+	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	// "sms" or "email", as in MfaChallenge.methods.
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// The phone number or address, masked (`+1 ••• ••• ••42`,
+	// `a•••@example.com`).
+	MaskedDestination string `protobuf:"bytes,3,opt,name=masked_destination,json=maskedDestination,proto3" json:"masked_destination,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *MfaCodeDestination) Reset() {
+	*x = MfaCodeDestination{}
+	mi := &file_janua_auth_v1_auth_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MfaCodeDestination) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MfaCodeDestination) ProtoMessage() {}
+
+func (x *MfaCodeDestination) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_auth_v1_auth_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MfaCodeDestination.ProtoReflect.Descriptor instead.
+func (*MfaCodeDestination) Descriptor() ([]byte, []int) {
+	return file_janua_auth_v1_auth_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MfaCodeDestination) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+func (x *MfaCodeDestination) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *MfaCodeDestination) GetMaskedDestination() string {
+	if x != nil {
+		return x.MaskedDestination
+	}
+	return ""
+}
+
 var File_janua_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_janua_auth_v1_auth_proto_rawDesc = "" +
@@ -309,13 +387,18 @@ const file_janua_auth_v1_auth_proto_rawDesc = "" +
 	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"expireTime\x12\x1d\n" +
 	"\acurrent\x18\a \x01(\bB\x03\xe0A\x03R\acurrent\x12,\n" +
-	"\x0forganization_id\x18\b \x01(\tB\x03\xe0A\x03R\x0eorganizationId\"\xce\x01\n" +
+	"\x0forganization_id\x18\b \x01(\tB\x03\xe0A\x03R\x0eorganizationId\"\xa3\x02\n" +
 	"\fMfaChallenge\x12&\n" +
 	"\fchallenge_id\x18\x01 \x01(\tB\x03\xe0A\x03R\vchallengeId\x12\x1d\n" +
 	"\amethods\x18\x02 \x03(\tB\x03\xe0A\x03R\amethods\x12@\n" +
 	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"expireTime\x125\n" +
-	"\x14passkey_options_json\x18\x04 \x01(\tB\x03\xe0A\x03R\x12passkeyOptionsJsonB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3"
+	"\x14passkey_options_json\x18\x04 \x01(\tB\x03\xe0A\x03R\x12passkeyOptionsJson\x12S\n" +
+	"\x11code_destinations\x18\x05 \x03(\v2!.janua.auth.v1.MfaCodeDestinationB\x03\xe0A\x03R\x10codeDestinations\"\x87\x01\n" +
+	"\x12MfaCodeDestination\x12 \n" +
+	"\tfactor_id\x18\x01 \x01(\tB\x03\xe0A\x03R\bfactorId\x12\x1b\n" +
+	"\x06method\x18\x02 \x01(\tB\x03\xe0A\x03R\x06method\x122\n" +
+	"\x12masked_destination\x18\x03 \x01(\tB\x03\xe0A\x03R\x11maskedDestinationB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3"
 
 var (
 	file_janua_auth_v1_auth_proto_rawDescOnce sync.Once
@@ -329,23 +412,25 @@ func file_janua_auth_v1_auth_proto_rawDescGZIP() []byte {
 	return file_janua_auth_v1_auth_proto_rawDescData
 }
 
-var file_janua_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_janua_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_janua_auth_v1_auth_proto_goTypes = []any{
 	(*TokenPair)(nil),             // 0: janua.auth.v1.TokenPair
 	(*Session)(nil),               // 1: janua.auth.v1.Session
 	(*MfaChallenge)(nil),          // 2: janua.auth.v1.MfaChallenge
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*MfaCodeDestination)(nil),    // 3: janua.auth.v1.MfaCodeDestination
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_janua_auth_v1_auth_proto_depIdxs = []int32{
-	3, // 0: janua.auth.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	3, // 1: janua.auth.v1.Session.last_use_time:type_name -> google.protobuf.Timestamp
-	3, // 2: janua.auth.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	3, // 3: janua.auth.v1.MfaChallenge.expire_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 0: janua.auth.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	4, // 1: janua.auth.v1.Session.last_use_time:type_name -> google.protobuf.Timestamp
+	4, // 2: janua.auth.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	4, // 3: janua.auth.v1.MfaChallenge.expire_time:type_name -> google.protobuf.Timestamp
+	3, // 4: janua.auth.v1.MfaChallenge.code_destinations:type_name -> janua.auth.v1.MfaCodeDestination
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_janua_auth_v1_auth_proto_init() }
@@ -359,7 +444,7 @@ func file_janua_auth_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_janua_auth_v1_auth_proto_rawDesc), len(file_janua_auth_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -35,6 +35,11 @@ const (
 	FactorType_FACTOR_TYPE_PASSKEY FactorType = 2
 	// The user's set of single-use recovery codes.
 	FactorType_FACTOR_TYPE_RECOVERY_CODES FactorType = 3
+	// One-time codes sent by text message to a phone number. Weaker than an
+	// app or a passkey (SIM swap): off unless the operator turns it on.
+	FactorType_FACTOR_TYPE_SMS FactorType = 4
+	// One-time codes sent by email to the user's verified address.
+	FactorType_FACTOR_TYPE_EMAIL FactorType = 5
 )
 
 // Enum value maps for FactorType.
@@ -44,12 +49,16 @@ var (
 		1: "FACTOR_TYPE_TOTP",
 		2: "FACTOR_TYPE_PASSKEY",
 		3: "FACTOR_TYPE_RECOVERY_CODES",
+		4: "FACTOR_TYPE_SMS",
+		5: "FACTOR_TYPE_EMAIL",
 	}
 	FactorType_value = map[string]int32{
 		"FACTOR_TYPE_UNSPECIFIED":    0,
 		"FACTOR_TYPE_TOTP":           1,
 		"FACTOR_TYPE_PASSKEY":        2,
 		"FACTOR_TYPE_RECOVERY_CODES": 3,
+		"FACTOR_TYPE_SMS":            4,
+		"FACTOR_TYPE_EMAIL":          5,
 	}
 )
 
@@ -86,8 +95,8 @@ type FactorStatus int32
 const (
 	// Not set.
 	FactorStatus_FACTOR_STATUS_UNSPECIFIED FactorStatus = 0
-	// Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp);
-	// not accepted at sign-in.
+	// Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp, an
+	// SMS or email factor before its confirmation); not accepted at sign-in.
 	FactorStatus_FACTOR_STATUS_PENDING FactorStatus = 1
 	// Confirmed and accepted at sign-in.
 	FactorStatus_FACTOR_STATUS_ACTIVE FactorStatus = 2
@@ -150,9 +159,12 @@ type Factor struct {
 	// When the factor was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the factor last answered a challenge; unset if never.
-	LastUseTime   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LastUseTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
+	// For SMS and email factors: where codes go, masked (`+1 ••• ••• ••42`,
+	// `a•••@example.com`). Empty for other factors.
+	MaskedDestination string `protobuf:"bytes,7,opt,name=masked_destination,json=maskedDestination,proto3" json:"masked_destination,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Factor) Reset() {
@@ -227,11 +239,18 @@ func (x *Factor) GetLastUseTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Factor) GetMaskedDestination() string {
+	if x != nil {
+		return x.MaskedDestination
+	}
+	return ""
+}
+
 var File_janua_mfa_v1_factor_proto protoreflect.FileDescriptor
 
 const file_janua_mfa_v1_factor_proto_rawDesc = "" +
 	"\n" +
-	"\x19janua/mfa/v1/factor.proto\x12\fjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x02\n" +
+	"\x19janua/mfa/v1/factor.proto\x12\fjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd8\x02\n" +
 	"\x06Factor\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x121\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x18.janua.mfa.v1.FactorTypeB\x03\xe0A\x03R\x04type\x127\n" +
@@ -239,13 +258,16 @@ const file_janua_mfa_v1_factor_proto_rawDesc = "" +
 	"\x04name\x18\x04 \x01(\tR\x04name\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12C\n" +
-	"\rlast_use_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime*x\n" +
+	"\rlast_use_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime\x122\n" +
+	"\x12masked_destination\x18\a \x01(\tB\x03\xe0A\x03R\x11maskedDestination*\xa4\x01\n" +
 	"\n" +
 	"FactorType\x12\x1b\n" +
 	"\x17FACTOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10FACTOR_TYPE_TOTP\x10\x01\x12\x17\n" +
 	"\x13FACTOR_TYPE_PASSKEY\x10\x02\x12\x1e\n" +
-	"\x1aFACTOR_TYPE_RECOVERY_CODES\x10\x03*b\n" +
+	"\x1aFACTOR_TYPE_RECOVERY_CODES\x10\x03\x12\x13\n" +
+	"\x0fFACTOR_TYPE_SMS\x10\x04\x12\x15\n" +
+	"\x11FACTOR_TYPE_EMAIL\x10\x05*b\n" +
 	"\fFactorStatus\x12\x1d\n" +
 	"\x19FACTOR_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15FACTOR_STATUS_PENDING\x10\x01\x12\x18\n" +

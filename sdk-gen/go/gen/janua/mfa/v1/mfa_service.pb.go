@@ -13,6 +13,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1095,6 +1096,531 @@ func (x *FinishPasskeyLoginResponse) GetTokens() *v11.TokenPair {
 	return nil
 }
 
+// Request for MfaService.EnrollSmsFactor.
+type EnrollSmsFactorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The phone number in E.164 form: `+`, the country calling code and the
+	// national number, 8 to 15 digits in all (`+14155550142`).
+	PhoneNumber   string `protobuf:"bytes,1,opt,name=phone_number,json=phoneNumber,proto3" json:"phone_number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrollSmsFactorRequest) Reset() {
+	*x = EnrollSmsFactorRequest{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollSmsFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollSmsFactorRequest) ProtoMessage() {}
+
+func (x *EnrollSmsFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollSmsFactorRequest.ProtoReflect.Descriptor instead.
+func (*EnrollSmsFactorRequest) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *EnrollSmsFactorRequest) GetPhoneNumber() string {
+	if x != nil {
+		return x.PhoneNumber
+	}
+	return ""
+}
+
+// Response of MfaService.EnrollSmsFactor.
+type EnrollSmsFactorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the new pending factor, for ConfirmSmsFactor.
+	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	// The number the code was sent to, masked (`+1 ••• ••• ••42`).
+	MaskedDestination string `protobuf:"bytes,2,opt,name=masked_destination,json=maskedDestination,proto3" json:"masked_destination,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *EnrollSmsFactorResponse) Reset() {
+	*x = EnrollSmsFactorResponse{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollSmsFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollSmsFactorResponse) ProtoMessage() {}
+
+func (x *EnrollSmsFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollSmsFactorResponse.ProtoReflect.Descriptor instead.
+func (*EnrollSmsFactorResponse) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *EnrollSmsFactorResponse) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+func (x *EnrollSmsFactorResponse) GetMaskedDestination() string {
+	if x != nil {
+		return x.MaskedDestination
+	}
+	return ""
+}
+
+// Request for MfaService.ConfirmSmsFactor.
+type ConfirmSmsFactorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the pending SMS factor, from EnrollSmsFactor.
+	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	// The 6-digit code texted to the number.
+	OtpCode       string `protobuf:"bytes,2,opt,name=otp_code,json=otpCode,proto3" json:"otp_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSmsFactorRequest) Reset() {
+	*x = ConfirmSmsFactorRequest{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSmsFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSmsFactorRequest) ProtoMessage() {}
+
+func (x *ConfirmSmsFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSmsFactorRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmSmsFactorRequest) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ConfirmSmsFactorRequest) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+func (x *ConfirmSmsFactorRequest) GetOtpCode() string {
+	if x != nil {
+		return x.OtpCode
+	}
+	return ""
+}
+
+// Response of MfaService.ConfirmSmsFactor.
+type ConfirmSmsFactorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Single-use recovery codes, shown only here, as in ConfirmTotpResponse:
+	// set when this factor turns MFA on, empty otherwise.
+	RecoveryCodes []string `protobuf:"bytes,1,rep,name=recovery_codes,json=recoveryCodes,proto3" json:"recovery_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSmsFactorResponse) Reset() {
+	*x = ConfirmSmsFactorResponse{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSmsFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSmsFactorResponse) ProtoMessage() {}
+
+func (x *ConfirmSmsFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSmsFactorResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmSmsFactorResponse) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ConfirmSmsFactorResponse) GetRecoveryCodes() []string {
+	if x != nil {
+		return x.RecoveryCodes
+	}
+	return nil
+}
+
+// Request for MfaService.EnrollEmailFactor.
+type EnrollEmailFactorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's own address, which must be verified.
+	Email         string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrollEmailFactorRequest) Reset() {
+	*x = EnrollEmailFactorRequest{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollEmailFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollEmailFactorRequest) ProtoMessage() {}
+
+func (x *EnrollEmailFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollEmailFactorRequest.ProtoReflect.Descriptor instead.
+func (*EnrollEmailFactorRequest) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *EnrollEmailFactorRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// Response of MfaService.EnrollEmailFactor.
+type EnrollEmailFactorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the new pending factor, for ConfirmEmailFactor.
+	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	// The address the code was sent to, masked (`a•••@example.com`).
+	MaskedDestination string `protobuf:"bytes,2,opt,name=masked_destination,json=maskedDestination,proto3" json:"masked_destination,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *EnrollEmailFactorResponse) Reset() {
+	*x = EnrollEmailFactorResponse{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollEmailFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollEmailFactorResponse) ProtoMessage() {}
+
+func (x *EnrollEmailFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollEmailFactorResponse.ProtoReflect.Descriptor instead.
+func (*EnrollEmailFactorResponse) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *EnrollEmailFactorResponse) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+func (x *EnrollEmailFactorResponse) GetMaskedDestination() string {
+	if x != nil {
+		return x.MaskedDestination
+	}
+	return ""
+}
+
+// Request for MfaService.ConfirmEmailFactor.
+type ConfirmEmailFactorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the pending email factor, from EnrollEmailFactor.
+	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	// The 6-digit code mailed to the address.
+	OtpCode       string `protobuf:"bytes,2,opt,name=otp_code,json=otpCode,proto3" json:"otp_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmEmailFactorRequest) Reset() {
+	*x = ConfirmEmailFactorRequest{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmEmailFactorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmEmailFactorRequest) ProtoMessage() {}
+
+func (x *ConfirmEmailFactorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmEmailFactorRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmEmailFactorRequest) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ConfirmEmailFactorRequest) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+func (x *ConfirmEmailFactorRequest) GetOtpCode() string {
+	if x != nil {
+		return x.OtpCode
+	}
+	return ""
+}
+
+// Response of MfaService.ConfirmEmailFactor.
+type ConfirmEmailFactorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Single-use recovery codes, as in ConfirmSmsFactorResponse.
+	RecoveryCodes []string `protobuf:"bytes,1,rep,name=recovery_codes,json=recoveryCodes,proto3" json:"recovery_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmEmailFactorResponse) Reset() {
+	*x = ConfirmEmailFactorResponse{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmEmailFactorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmEmailFactorResponse) ProtoMessage() {}
+
+func (x *ConfirmEmailFactorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmEmailFactorResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmEmailFactorResponse) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ConfirmEmailFactorResponse) GetRecoveryCodes() []string {
+	if x != nil {
+		return x.RecoveryCodes
+	}
+	return nil
+}
+
+// Request for MfaService.SendMfaCode.
+type SendMfaCodeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `mfa_challenge.challenge_id` from Login (or VerifyMagicLink).
+	ChallengeId string `protobuf:"bytes,1,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	// The `factor_id` of one of the challenge's `code_destinations`.
+	FactorId      string `protobuf:"bytes,2,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendMfaCodeRequest) Reset() {
+	*x = SendMfaCodeRequest{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendMfaCodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendMfaCodeRequest) ProtoMessage() {}
+
+func (x *SendMfaCodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendMfaCodeRequest.ProtoReflect.Descriptor instead.
+func (*SendMfaCodeRequest) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SendMfaCodeRequest) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *SendMfaCodeRequest) GetFactorId() string {
+	if x != nil {
+		return x.FactorId
+	}
+	return ""
+}
+
+// Response of MfaService.SendMfaCode.
+type SendMfaCodeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where the code goes, masked.
+	MaskedDestination string `protobuf:"bytes,1,opt,name=masked_destination,json=maskedDestination,proto3" json:"masked_destination,omitempty"`
+	// When the code stops being accepted.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// The earliest time another code can be sent to this factor.
+	NextSendTime  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=next_send_time,json=nextSendTime,proto3" json:"next_send_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendMfaCodeResponse) Reset() {
+	*x = SendMfaCodeResponse{}
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendMfaCodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendMfaCodeResponse) ProtoMessage() {}
+
+func (x *SendMfaCodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendMfaCodeResponse.ProtoReflect.Descriptor instead.
+func (*SendMfaCodeResponse) Descriptor() ([]byte, []int) {
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SendMfaCodeResponse) GetMaskedDestination() string {
+	if x != nil {
+		return x.MaskedDestination
+	}
+	return ""
+}
+
+func (x *SendMfaCodeResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *SendMfaCodeResponse) GetNextSendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextSendTime
+	}
+	return nil
+}
+
 // Request for MfaService.VerifyMfaChallenge: the challenge and exactly one
 // answer, of a method the challenge lists.
 type VerifyMfaChallengeRequest struct {
@@ -1108,6 +1634,7 @@ type VerifyMfaChallengeRequest struct {
 	//	*VerifyMfaChallengeRequest_TotpCode
 	//	*VerifyMfaChallengeRequest_RecoveryCode
 	//	*VerifyMfaChallengeRequest_PasskeyAssertionJson
+	//	*VerifyMfaChallengeRequest_OtpCode
 	Answer        isVerifyMfaChallengeRequest_Answer `protobuf_oneof:"answer"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1115,7 +1642,7 @@ type VerifyMfaChallengeRequest struct {
 
 func (x *VerifyMfaChallengeRequest) Reset() {
 	*x = VerifyMfaChallengeRequest{}
-	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[20]
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +1654,7 @@ func (x *VerifyMfaChallengeRequest) String() string {
 func (*VerifyMfaChallengeRequest) ProtoMessage() {}
 
 func (x *VerifyMfaChallengeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[20]
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1140,7 +1667,7 @@ func (x *VerifyMfaChallengeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyMfaChallengeRequest.ProtoReflect.Descriptor instead.
 func (*VerifyMfaChallengeRequest) Descriptor() ([]byte, []int) {
-	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{20}
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *VerifyMfaChallengeRequest) GetChallengeId() string {
@@ -1184,6 +1711,15 @@ func (x *VerifyMfaChallengeRequest) GetPasskeyAssertionJson() string {
 	return ""
 }
 
+func (x *VerifyMfaChallengeRequest) GetOtpCode() string {
+	if x != nil {
+		if x, ok := x.Answer.(*VerifyMfaChallengeRequest_OtpCode); ok {
+			return x.OtpCode
+		}
+	}
+	return ""
+}
+
 type isVerifyMfaChallengeRequest_Answer interface {
 	isVerifyMfaChallengeRequest_Answer()
 }
@@ -1206,11 +1742,20 @@ type VerifyMfaChallengeRequest_PasskeyAssertionJson struct {
 	PasskeyAssertionJson string `protobuf:"bytes,4,opt,name=passkey_assertion_json,json=passkeyAssertionJson,proto3,oneof"`
 }
 
+type VerifyMfaChallengeRequest_OtpCode struct {
+	// The 6-digit code SendMfaCode sent for this challenge (methods "sms"
+	// and "email"); single use, valid 5 minutes, 5 answers per code. Named
+	// apart from `totp_code`, which is always an authenticator app's code.
+	OtpCode string `protobuf:"bytes,5,opt,name=otp_code,json=otpCode,proto3,oneof"`
+}
+
 func (*VerifyMfaChallengeRequest_TotpCode) isVerifyMfaChallengeRequest_Answer() {}
 
 func (*VerifyMfaChallengeRequest_RecoveryCode) isVerifyMfaChallengeRequest_Answer() {}
 
 func (*VerifyMfaChallengeRequest_PasskeyAssertionJson) isVerifyMfaChallengeRequest_Answer() {}
+
+func (*VerifyMfaChallengeRequest_OtpCode) isVerifyMfaChallengeRequest_Answer() {}
 
 // Response of MfaService.VerifyMfaChallenge.
 type VerifyMfaChallengeResponse struct {
@@ -1225,7 +1770,7 @@ type VerifyMfaChallengeResponse struct {
 
 func (x *VerifyMfaChallengeResponse) Reset() {
 	*x = VerifyMfaChallengeResponse{}
-	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[21]
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1782,7 @@ func (x *VerifyMfaChallengeResponse) String() string {
 func (*VerifyMfaChallengeResponse) ProtoMessage() {}
 
 func (x *VerifyMfaChallengeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[21]
+	mi := &file_janua_mfa_v1_mfa_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1795,7 @@ func (x *VerifyMfaChallengeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyMfaChallengeResponse.ProtoReflect.Descriptor instead.
 func (*VerifyMfaChallengeResponse) Descriptor() ([]byte, []int) {
-	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{21}
+	return file_janua_mfa_v1_mfa_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *VerifyMfaChallengeResponse) GetUser() *v1.User {
@@ -1271,7 +1816,7 @@ var File_janua_mfa_v1_mfa_service_proto protoreflect.FileDescriptor
 
 const file_janua_mfa_v1_mfa_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ejanua/mfa/v1/mfa_service.proto\x12\fjanua.mfa.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x19janua/mfa/v1/factor.proto\x1a\x1ejanua/options/v1/options.proto\x1a\x19janua/users/v1/user.proto\"P\n" +
+	"\x1ejanua/mfa/v1/mfa_service.proto\x12\fjanua.mfa.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x19janua/mfa/v1/factor.proto\x1a\x1ejanua/options/v1/options.proto\x1a\x19janua/users/v1/user.proto\"P\n" +
 	"\x12ListFactorsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1327,16 +1872,45 @@ const file_janua_mfa_v1_mfa_service_proto_rawDesc = "" +
 	"\x0fcredential_json\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x04R\x0ecredentialJson\"x\n" +
 	"\x1aFinishPasskeyLoginResponse\x12(\n" +
 	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\x120\n" +
-	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens\"\xda\x01\n" +
+	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens\"C\n" +
+	"\x16EnrollSmsFactorRequest\x12)\n" +
+	"\fphone_number\x18\x01 \x01(\tB\x06\xe0A\x02\xe0A\x04R\vphoneNumber\"e\n" +
+	"\x17EnrollSmsFactorResponse\x12\x1b\n" +
+	"\tfactor_id\x18\x01 \x01(\tR\bfactorId\x12-\n" +
+	"\x12masked_destination\x18\x02 \x01(\tR\x11maskedDestination\"^\n" +
+	"\x17ConfirmSmsFactorRequest\x12 \n" +
+	"\tfactor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bfactorId\x12!\n" +
+	"\botp_code\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x04R\aotpCode\"A\n" +
+	"\x18ConfirmSmsFactorResponse\x12%\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"5\n" +
+	"\x18EnrollEmailFactorRequest\x12\x19\n" +
+	"\x05email\x18\x01 \x01(\tB\x03\xe0A\x02R\x05email\"g\n" +
+	"\x19EnrollEmailFactorResponse\x12\x1b\n" +
+	"\tfactor_id\x18\x01 \x01(\tR\bfactorId\x12-\n" +
+	"\x12masked_destination\x18\x02 \x01(\tR\x11maskedDestination\"`\n" +
+	"\x19ConfirmEmailFactorRequest\x12 \n" +
+	"\tfactor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bfactorId\x12!\n" +
+	"\botp_code\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x04R\aotpCode\"C\n" +
+	"\x1aConfirmEmailFactorResponse\x12%\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"^\n" +
+	"\x12SendMfaCodeRequest\x12&\n" +
+	"\fchallenge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vchallengeId\x12 \n" +
+	"\tfactor_id\x18\x02 \x01(\tB\x03\xe0A\x02R\bfactorId\"\xc3\x01\n" +
+	"\x13SendMfaCodeResponse\x12-\n" +
+	"\x12masked_destination\x18\x01 \x01(\tR\x11maskedDestination\x12;\n" +
+	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12@\n" +
+	"\x0enext_send_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fnextSendTime\"\xfc\x01\n" +
 	"\x19VerifyMfaChallengeRequest\x12&\n" +
 	"\fchallenge_id\x18\x01 \x01(\tB\x03\xe0A\x02R\vchallengeId\x12\"\n" +
 	"\ttotp_code\x18\x02 \x01(\tB\x03\xe0A\x04H\x00R\btotpCode\x12*\n" +
 	"\rrecovery_code\x18\x03 \x01(\tB\x03\xe0A\x04H\x00R\frecoveryCode\x12;\n" +
-	"\x16passkey_assertion_json\x18\x04 \x01(\tB\x03\xe0A\x04H\x00R\x14passkeyAssertionJsonB\b\n" +
+	"\x16passkey_assertion_json\x18\x04 \x01(\tB\x03\xe0A\x04H\x00R\x14passkeyAssertionJson\x12 \n" +
+	"\botp_code\x18\x05 \x01(\tB\x03\xe0A\x04H\x00R\aotpCodeB\b\n" +
 	"\x06answer\"x\n" +
 	"\x1aVerifyMfaChallengeResponse\x12(\n" +
 	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\x120\n" +
-	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens2\x84\r\n" +
+	"\x06tokens\x18\x02 \x01(\v2\x18.janua.auth.v1.TokenPairR\x06tokens2\xcb\x12\n" +
 	"\n" +
 	"MfaService\x12u\n" +
 	"\vListFactors\x12 .janua.mfa.v1.ListFactorsRequest\x1a!.janua.mfa.v1.ListFactorsResponse\"!\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/mfa/factors\x12y\n" +
@@ -1349,7 +1923,12 @@ const file_janua_mfa_v1_mfa_service_proto_rawDesc = "" +
 	"\x18BeginPasskeyRegistration\x12-.janua.mfa.v1.BeginPasskeyRegistrationRequest\x1a..janua.mfa.v1.BeginPasskeyRegistrationResponse\"6\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02*:\x01*\"%/api/v1/mfa/passkeys/register/options\x12\xb3\x01\n" +
 	"\x19FinishPasskeyRegistration\x12..janua.mfa.v1.FinishPasskeyRegistrationRequest\x1a/.janua.mfa.v1.FinishPasskeyRegistrationResponse\"5\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02):\x01*\"$/api/v1/mfa/passkeys/register/verify\x12\x99\x01\n" +
 	"\x11BeginPasskeyLogin\x12&.janua.mfa.v1.BeginPasskeyLoginRequest\x1a'.janua.mfa.v1.BeginPasskeyLoginResponse\"3\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02':\x01*\"\"/api/v1/mfa/passkeys/login/options\x12\x9b\x01\n" +
-	"\x12FinishPasskeyLogin\x12'.janua.mfa.v1.FinishPasskeyLoginRequest\x1a(.janua.mfa.v1.FinishPasskeyLoginResponse\"2\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02&:\x01*\"!/api/v1/mfa/passkeys/login/verify\x12\x96\x01\n" +
+	"\x12FinishPasskeyLogin\x12'.janua.mfa.v1.FinishPasskeyLoginRequest\x1a(.janua.mfa.v1.FinishPasskeyLoginResponse\"2\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02&:\x01*\"!/api/v1/mfa/passkeys/login/verify\x12\x87\x01\n" +
+	"\x0fEnrollSmsFactor\x12$.janua.mfa.v1.EnrollSmsFactorRequest\x1a%.janua.mfa.v1.EnrollSmsFactorResponse\"'\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/api/v1/mfa/sms/enroll\x12\x8b\x01\n" +
+	"\x10ConfirmSmsFactor\x12%.janua.mfa.v1.ConfirmSmsFactorRequest\x1a&.janua.mfa.v1.ConfirmSmsFactorResponse\"(\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/api/v1/mfa/sms/confirm\x12\x8f\x01\n" +
+	"\x11EnrollEmailFactor\x12&.janua.mfa.v1.EnrollEmailFactorRequest\x1a'.janua.mfa.v1.EnrollEmailFactorResponse\")\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/api/v1/mfa/email/enroll\x12\x93\x01\n" +
+	"\x12ConfirmEmailFactor\x12'.janua.mfa.v1.ConfirmEmailFactorRequest\x1a(.janua.mfa.v1.ConfirmEmailFactorResponse\"*\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/api/v1/mfa/email/confirm\x12\x84\x01\n" +
+	"\vSendMfaCode\x12 .janua.mfa.v1.SendMfaCodeRequest\x1a!.janua.mfa.v1.SendMfaCodeResponse\"0\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/mfa/challenge/send-code\x12\x96\x01\n" +
 	"\x12VerifyMfaChallenge\x12'.janua.mfa.v1.VerifyMfaChallengeRequest\x1a(.janua.mfa.v1.VerifyMfaChallengeResponse\"-\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/api/v1/mfa/challenge/verifyB>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1;mfav1b\x06proto3"
 
 var (
@@ -1364,7 +1943,7 @@ func file_janua_mfa_v1_mfa_service_proto_rawDescGZIP() []byte {
 	return file_janua_mfa_v1_mfa_service_proto_rawDescData
 }
 
-var file_janua_mfa_v1_mfa_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_janua_mfa_v1_mfa_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_janua_mfa_v1_mfa_service_proto_goTypes = []any{
 	(*ListFactorsRequest)(nil),                // 0: janua.mfa.v1.ListFactorsRequest
 	(*ListFactorsResponse)(nil),               // 1: janua.mfa.v1.ListFactorsResponse
@@ -1386,47 +1965,70 @@ var file_janua_mfa_v1_mfa_service_proto_goTypes = []any{
 	(*BeginPasskeyLoginResponse)(nil),         // 17: janua.mfa.v1.BeginPasskeyLoginResponse
 	(*FinishPasskeyLoginRequest)(nil),         // 18: janua.mfa.v1.FinishPasskeyLoginRequest
 	(*FinishPasskeyLoginResponse)(nil),        // 19: janua.mfa.v1.FinishPasskeyLoginResponse
-	(*VerifyMfaChallengeRequest)(nil),         // 20: janua.mfa.v1.VerifyMfaChallengeRequest
-	(*VerifyMfaChallengeResponse)(nil),        // 21: janua.mfa.v1.VerifyMfaChallengeResponse
-	(*Factor)(nil),                            // 22: janua.mfa.v1.Factor
-	(*v1.User)(nil),                           // 23: janua.users.v1.User
-	(*v11.TokenPair)(nil),                     // 24: janua.auth.v1.TokenPair
+	(*EnrollSmsFactorRequest)(nil),            // 20: janua.mfa.v1.EnrollSmsFactorRequest
+	(*EnrollSmsFactorResponse)(nil),           // 21: janua.mfa.v1.EnrollSmsFactorResponse
+	(*ConfirmSmsFactorRequest)(nil),           // 22: janua.mfa.v1.ConfirmSmsFactorRequest
+	(*ConfirmSmsFactorResponse)(nil),          // 23: janua.mfa.v1.ConfirmSmsFactorResponse
+	(*EnrollEmailFactorRequest)(nil),          // 24: janua.mfa.v1.EnrollEmailFactorRequest
+	(*EnrollEmailFactorResponse)(nil),         // 25: janua.mfa.v1.EnrollEmailFactorResponse
+	(*ConfirmEmailFactorRequest)(nil),         // 26: janua.mfa.v1.ConfirmEmailFactorRequest
+	(*ConfirmEmailFactorResponse)(nil),        // 27: janua.mfa.v1.ConfirmEmailFactorResponse
+	(*SendMfaCodeRequest)(nil),                // 28: janua.mfa.v1.SendMfaCodeRequest
+	(*SendMfaCodeResponse)(nil),               // 29: janua.mfa.v1.SendMfaCodeResponse
+	(*VerifyMfaChallengeRequest)(nil),         // 30: janua.mfa.v1.VerifyMfaChallengeRequest
+	(*VerifyMfaChallengeResponse)(nil),        // 31: janua.mfa.v1.VerifyMfaChallengeResponse
+	(*Factor)(nil),                            // 32: janua.mfa.v1.Factor
+	(*v1.User)(nil),                           // 33: janua.users.v1.User
+	(*v11.TokenPair)(nil),                     // 34: janua.auth.v1.TokenPair
+	(*timestamppb.Timestamp)(nil),             // 35: google.protobuf.Timestamp
 }
 var file_janua_mfa_v1_mfa_service_proto_depIdxs = []int32{
-	22, // 0: janua.mfa.v1.ListFactorsResponse.factors:type_name -> janua.mfa.v1.Factor
-	22, // 1: janua.mfa.v1.UpdateFactorResponse.factor:type_name -> janua.mfa.v1.Factor
-	22, // 2: janua.mfa.v1.FinishPasskeyRegistrationResponse.factor:type_name -> janua.mfa.v1.Factor
-	23, // 3: janua.mfa.v1.FinishPasskeyLoginResponse.user:type_name -> janua.users.v1.User
-	24, // 4: janua.mfa.v1.FinishPasskeyLoginResponse.tokens:type_name -> janua.auth.v1.TokenPair
-	23, // 5: janua.mfa.v1.VerifyMfaChallengeResponse.user:type_name -> janua.users.v1.User
-	24, // 6: janua.mfa.v1.VerifyMfaChallengeResponse.tokens:type_name -> janua.auth.v1.TokenPair
-	0,  // 7: janua.mfa.v1.MfaService.ListFactors:input_type -> janua.mfa.v1.ListFactorsRequest
-	2,  // 8: janua.mfa.v1.MfaService.EnrollTotp:input_type -> janua.mfa.v1.EnrollTotpRequest
-	4,  // 9: janua.mfa.v1.MfaService.ConfirmTotp:input_type -> janua.mfa.v1.ConfirmTotpRequest
-	6,  // 10: janua.mfa.v1.MfaService.DeleteFactor:input_type -> janua.mfa.v1.DeleteFactorRequest
-	8,  // 11: janua.mfa.v1.MfaService.UpdateFactor:input_type -> janua.mfa.v1.UpdateFactorRequest
-	10, // 12: janua.mfa.v1.MfaService.RegenerateRecoveryCodes:input_type -> janua.mfa.v1.RegenerateRecoveryCodesRequest
-	12, // 13: janua.mfa.v1.MfaService.BeginPasskeyRegistration:input_type -> janua.mfa.v1.BeginPasskeyRegistrationRequest
-	14, // 14: janua.mfa.v1.MfaService.FinishPasskeyRegistration:input_type -> janua.mfa.v1.FinishPasskeyRegistrationRequest
-	16, // 15: janua.mfa.v1.MfaService.BeginPasskeyLogin:input_type -> janua.mfa.v1.BeginPasskeyLoginRequest
-	18, // 16: janua.mfa.v1.MfaService.FinishPasskeyLogin:input_type -> janua.mfa.v1.FinishPasskeyLoginRequest
-	20, // 17: janua.mfa.v1.MfaService.VerifyMfaChallenge:input_type -> janua.mfa.v1.VerifyMfaChallengeRequest
-	1,  // 18: janua.mfa.v1.MfaService.ListFactors:output_type -> janua.mfa.v1.ListFactorsResponse
-	3,  // 19: janua.mfa.v1.MfaService.EnrollTotp:output_type -> janua.mfa.v1.EnrollTotpResponse
-	5,  // 20: janua.mfa.v1.MfaService.ConfirmTotp:output_type -> janua.mfa.v1.ConfirmTotpResponse
-	7,  // 21: janua.mfa.v1.MfaService.DeleteFactor:output_type -> janua.mfa.v1.DeleteFactorResponse
-	9,  // 22: janua.mfa.v1.MfaService.UpdateFactor:output_type -> janua.mfa.v1.UpdateFactorResponse
-	11, // 23: janua.mfa.v1.MfaService.RegenerateRecoveryCodes:output_type -> janua.mfa.v1.RegenerateRecoveryCodesResponse
-	13, // 24: janua.mfa.v1.MfaService.BeginPasskeyRegistration:output_type -> janua.mfa.v1.BeginPasskeyRegistrationResponse
-	15, // 25: janua.mfa.v1.MfaService.FinishPasskeyRegistration:output_type -> janua.mfa.v1.FinishPasskeyRegistrationResponse
-	17, // 26: janua.mfa.v1.MfaService.BeginPasskeyLogin:output_type -> janua.mfa.v1.BeginPasskeyLoginResponse
-	19, // 27: janua.mfa.v1.MfaService.FinishPasskeyLogin:output_type -> janua.mfa.v1.FinishPasskeyLoginResponse
-	21, // 28: janua.mfa.v1.MfaService.VerifyMfaChallenge:output_type -> janua.mfa.v1.VerifyMfaChallengeResponse
-	18, // [18:29] is the sub-list for method output_type
-	7,  // [7:18] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	32, // 0: janua.mfa.v1.ListFactorsResponse.factors:type_name -> janua.mfa.v1.Factor
+	32, // 1: janua.mfa.v1.UpdateFactorResponse.factor:type_name -> janua.mfa.v1.Factor
+	32, // 2: janua.mfa.v1.FinishPasskeyRegistrationResponse.factor:type_name -> janua.mfa.v1.Factor
+	33, // 3: janua.mfa.v1.FinishPasskeyLoginResponse.user:type_name -> janua.users.v1.User
+	34, // 4: janua.mfa.v1.FinishPasskeyLoginResponse.tokens:type_name -> janua.auth.v1.TokenPair
+	35, // 5: janua.mfa.v1.SendMfaCodeResponse.expire_time:type_name -> google.protobuf.Timestamp
+	35, // 6: janua.mfa.v1.SendMfaCodeResponse.next_send_time:type_name -> google.protobuf.Timestamp
+	33, // 7: janua.mfa.v1.VerifyMfaChallengeResponse.user:type_name -> janua.users.v1.User
+	34, // 8: janua.mfa.v1.VerifyMfaChallengeResponse.tokens:type_name -> janua.auth.v1.TokenPair
+	0,  // 9: janua.mfa.v1.MfaService.ListFactors:input_type -> janua.mfa.v1.ListFactorsRequest
+	2,  // 10: janua.mfa.v1.MfaService.EnrollTotp:input_type -> janua.mfa.v1.EnrollTotpRequest
+	4,  // 11: janua.mfa.v1.MfaService.ConfirmTotp:input_type -> janua.mfa.v1.ConfirmTotpRequest
+	6,  // 12: janua.mfa.v1.MfaService.DeleteFactor:input_type -> janua.mfa.v1.DeleteFactorRequest
+	8,  // 13: janua.mfa.v1.MfaService.UpdateFactor:input_type -> janua.mfa.v1.UpdateFactorRequest
+	10, // 14: janua.mfa.v1.MfaService.RegenerateRecoveryCodes:input_type -> janua.mfa.v1.RegenerateRecoveryCodesRequest
+	12, // 15: janua.mfa.v1.MfaService.BeginPasskeyRegistration:input_type -> janua.mfa.v1.BeginPasskeyRegistrationRequest
+	14, // 16: janua.mfa.v1.MfaService.FinishPasskeyRegistration:input_type -> janua.mfa.v1.FinishPasskeyRegistrationRequest
+	16, // 17: janua.mfa.v1.MfaService.BeginPasskeyLogin:input_type -> janua.mfa.v1.BeginPasskeyLoginRequest
+	18, // 18: janua.mfa.v1.MfaService.FinishPasskeyLogin:input_type -> janua.mfa.v1.FinishPasskeyLoginRequest
+	20, // 19: janua.mfa.v1.MfaService.EnrollSmsFactor:input_type -> janua.mfa.v1.EnrollSmsFactorRequest
+	22, // 20: janua.mfa.v1.MfaService.ConfirmSmsFactor:input_type -> janua.mfa.v1.ConfirmSmsFactorRequest
+	24, // 21: janua.mfa.v1.MfaService.EnrollEmailFactor:input_type -> janua.mfa.v1.EnrollEmailFactorRequest
+	26, // 22: janua.mfa.v1.MfaService.ConfirmEmailFactor:input_type -> janua.mfa.v1.ConfirmEmailFactorRequest
+	28, // 23: janua.mfa.v1.MfaService.SendMfaCode:input_type -> janua.mfa.v1.SendMfaCodeRequest
+	30, // 24: janua.mfa.v1.MfaService.VerifyMfaChallenge:input_type -> janua.mfa.v1.VerifyMfaChallengeRequest
+	1,  // 25: janua.mfa.v1.MfaService.ListFactors:output_type -> janua.mfa.v1.ListFactorsResponse
+	3,  // 26: janua.mfa.v1.MfaService.EnrollTotp:output_type -> janua.mfa.v1.EnrollTotpResponse
+	5,  // 27: janua.mfa.v1.MfaService.ConfirmTotp:output_type -> janua.mfa.v1.ConfirmTotpResponse
+	7,  // 28: janua.mfa.v1.MfaService.DeleteFactor:output_type -> janua.mfa.v1.DeleteFactorResponse
+	9,  // 29: janua.mfa.v1.MfaService.UpdateFactor:output_type -> janua.mfa.v1.UpdateFactorResponse
+	11, // 30: janua.mfa.v1.MfaService.RegenerateRecoveryCodes:output_type -> janua.mfa.v1.RegenerateRecoveryCodesResponse
+	13, // 31: janua.mfa.v1.MfaService.BeginPasskeyRegistration:output_type -> janua.mfa.v1.BeginPasskeyRegistrationResponse
+	15, // 32: janua.mfa.v1.MfaService.FinishPasskeyRegistration:output_type -> janua.mfa.v1.FinishPasskeyRegistrationResponse
+	17, // 33: janua.mfa.v1.MfaService.BeginPasskeyLogin:output_type -> janua.mfa.v1.BeginPasskeyLoginResponse
+	19, // 34: janua.mfa.v1.MfaService.FinishPasskeyLogin:output_type -> janua.mfa.v1.FinishPasskeyLoginResponse
+	21, // 35: janua.mfa.v1.MfaService.EnrollSmsFactor:output_type -> janua.mfa.v1.EnrollSmsFactorResponse
+	23, // 36: janua.mfa.v1.MfaService.ConfirmSmsFactor:output_type -> janua.mfa.v1.ConfirmSmsFactorResponse
+	25, // 37: janua.mfa.v1.MfaService.EnrollEmailFactor:output_type -> janua.mfa.v1.EnrollEmailFactorResponse
+	27, // 38: janua.mfa.v1.MfaService.ConfirmEmailFactor:output_type -> janua.mfa.v1.ConfirmEmailFactorResponse
+	29, // 39: janua.mfa.v1.MfaService.SendMfaCode:output_type -> janua.mfa.v1.SendMfaCodeResponse
+	31, // 40: janua.mfa.v1.MfaService.VerifyMfaChallenge:output_type -> janua.mfa.v1.VerifyMfaChallengeResponse
+	25, // [25:41] is the sub-list for method output_type
+	9,  // [9:25] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_janua_mfa_v1_mfa_service_proto_init() }
@@ -1435,10 +2037,11 @@ func file_janua_mfa_v1_mfa_service_proto_init() {
 		return
 	}
 	file_janua_mfa_v1_factor_proto_init()
-	file_janua_mfa_v1_mfa_service_proto_msgTypes[20].OneofWrappers = []any{
+	file_janua_mfa_v1_mfa_service_proto_msgTypes[30].OneofWrappers = []any{
 		(*VerifyMfaChallengeRequest_TotpCode)(nil),
 		(*VerifyMfaChallengeRequest_RecoveryCode)(nil),
 		(*VerifyMfaChallengeRequest_PasskeyAssertionJson)(nil),
+		(*VerifyMfaChallengeRequest_OtpCode)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1446,7 +2049,7 @@ func file_janua_mfa_v1_mfa_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_janua_mfa_v1_mfa_service_proto_rawDesc), len(file_janua_mfa_v1_mfa_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,11 @@ const (
 	MfaService_FinishPasskeyRegistration_FullMethodName = "/janua.mfa.v1.MfaService/FinishPasskeyRegistration"
 	MfaService_BeginPasskeyLogin_FullMethodName         = "/janua.mfa.v1.MfaService/BeginPasskeyLogin"
 	MfaService_FinishPasskeyLogin_FullMethodName        = "/janua.mfa.v1.MfaService/FinishPasskeyLogin"
+	MfaService_EnrollSmsFactor_FullMethodName           = "/janua.mfa.v1.MfaService/EnrollSmsFactor"
+	MfaService_ConfirmSmsFactor_FullMethodName          = "/janua.mfa.v1.MfaService/ConfirmSmsFactor"
+	MfaService_EnrollEmailFactor_FullMethodName         = "/janua.mfa.v1.MfaService/EnrollEmailFactor"
+	MfaService_ConfirmEmailFactor_FullMethodName        = "/janua.mfa.v1.MfaService/ConfirmEmailFactor"
+	MfaService_SendMfaCode_FullMethodName               = "/janua.mfa.v1.MfaService/SendMfaCode"
 	MfaService_VerifyMfaChallenge_FullMethodName        = "/janua.mfa.v1.MfaService/VerifyMfaChallenge"
 )
 
@@ -36,8 +41,8 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-// factors, passwordless passkey sign-in, and the second step of a sign-in
+// Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+// recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
 // that returned an MFA challenge. WebAuthn options and credentials travel as
 // the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
 // RegistrationResponseJSON and their authentication counterparts) in string
@@ -83,6 +88,37 @@ type MfaServiceClient interface {
 	// signs the user in; a passkey counts as both factors. Anyone holding a
 	// registered passkey.
 	FinishPasskeyLogin(ctx context.Context, in *FinishPasskeyLoginRequest, opts ...grpc.CallOption) (*FinishPasskeyLoginResponse, error)
+	// Starts SMS enrollment: creates a pending SMS factor for a phone number
+	// in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+	// minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+	// when SMS is off, for a number outside the countries the operator
+	// allows, and, unless the operator allows it, for a platform administrator
+	// without an authenticator app or passkey (SMS is never an
+	// administrator's only factor). Self, signed in less than 10 minutes ago
+	// (MFA_REQUIRED otherwise).
+	EnrollSmsFactor(ctx context.Context, in *EnrollSmsFactorRequest, opts ...grpc.CallOption) (*EnrollSmsFactorResponse, error)
+	// Activates a pending SMS factor with the code texted to it. If this
+	// turns MFA on, also returns the caller's new recovery codes. Wrong codes
+	// count toward the account's brute-force limits; a code allows 5 answers.
+	// Self.
+	ConfirmSmsFactor(ctx context.Context, in *ConfirmSmsFactorRequest, opts ...grpc.CallOption) (*ConfirmSmsFactorResponse, error)
+	// Starts email enrollment: creates a pending email factor for the
+	// caller's own, verified address and mails it a 6-digit code, valid 5
+	// minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+	// codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+	// otherwise).
+	EnrollEmailFactor(ctx context.Context, in *EnrollEmailFactorRequest, opts ...grpc.CallOption) (*EnrollEmailFactorResponse, error)
+	// Activates a pending email factor with the code mailed to it, as
+	// ConfirmSmsFactor does for SMS. Self.
+	ConfirmEmailFactor(ctx context.Context, in *ConfirmEmailFactorRequest, opts ...grpc.CallOption) (*ConfirmEmailFactorResponse, error)
+	// Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+	// `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+	// code is valid 5 minutes and replaces any earlier one of the challenge.
+	// Sending again within the resend cooldown (30 s by default), or past a
+	// factor's, a destination's or the platform's hourly budget, is
+	// RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+	// for the provider. The holder of the challenge id.
+	SendMfaCode(ctx context.Context, in *SendMfaCodeRequest, opts ...grpc.CallOption) (*SendMfaCodeResponse, error)
 	// Second step of a sign-in that returned an MFA challenge: answers it and
 	// signs the user in. Failures count toward the account's brute-force
 	// limits. The holder of the challenge id.
@@ -197,6 +233,56 @@ func (c *mfaServiceClient) FinishPasskeyLogin(ctx context.Context, in *FinishPas
 	return out, nil
 }
 
+func (c *mfaServiceClient) EnrollSmsFactor(ctx context.Context, in *EnrollSmsFactorRequest, opts ...grpc.CallOption) (*EnrollSmsFactorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EnrollSmsFactorResponse)
+	err := c.cc.Invoke(ctx, MfaService_EnrollSmsFactor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mfaServiceClient) ConfirmSmsFactor(ctx context.Context, in *ConfirmSmsFactorRequest, opts ...grpc.CallOption) (*ConfirmSmsFactorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmSmsFactorResponse)
+	err := c.cc.Invoke(ctx, MfaService_ConfirmSmsFactor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mfaServiceClient) EnrollEmailFactor(ctx context.Context, in *EnrollEmailFactorRequest, opts ...grpc.CallOption) (*EnrollEmailFactorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EnrollEmailFactorResponse)
+	err := c.cc.Invoke(ctx, MfaService_EnrollEmailFactor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mfaServiceClient) ConfirmEmailFactor(ctx context.Context, in *ConfirmEmailFactorRequest, opts ...grpc.CallOption) (*ConfirmEmailFactorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmEmailFactorResponse)
+	err := c.cc.Invoke(ctx, MfaService_ConfirmEmailFactor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mfaServiceClient) SendMfaCode(ctx context.Context, in *SendMfaCodeRequest, opts ...grpc.CallOption) (*SendMfaCodeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendMfaCodeResponse)
+	err := c.cc.Invoke(ctx, MfaService_SendMfaCode_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *mfaServiceClient) VerifyMfaChallenge(ctx context.Context, in *VerifyMfaChallengeRequest, opts ...grpc.CallOption) (*VerifyMfaChallengeResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerifyMfaChallengeResponse)
@@ -211,8 +297,8 @@ func (c *mfaServiceClient) VerifyMfaChallenge(ctx context.Context, in *VerifyMfa
 // All implementations must embed UnimplementedMfaServiceServer
 // for forward compatibility.
 //
-// Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-// factors, passwordless passkey sign-in, and the second step of a sign-in
+// Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+// recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
 // that returned an MFA challenge. WebAuthn options and credentials travel as
 // the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
 // RegistrationResponseJSON and their authentication counterparts) in string
@@ -258,6 +344,37 @@ type MfaServiceServer interface {
 	// signs the user in; a passkey counts as both factors. Anyone holding a
 	// registered passkey.
 	FinishPasskeyLogin(context.Context, *FinishPasskeyLoginRequest) (*FinishPasskeyLoginResponse, error)
+	// Starts SMS enrollment: creates a pending SMS factor for a phone number
+	// in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+	// minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+	// when SMS is off, for a number outside the countries the operator
+	// allows, and, unless the operator allows it, for a platform administrator
+	// without an authenticator app or passkey (SMS is never an
+	// administrator's only factor). Self, signed in less than 10 minutes ago
+	// (MFA_REQUIRED otherwise).
+	EnrollSmsFactor(context.Context, *EnrollSmsFactorRequest) (*EnrollSmsFactorResponse, error)
+	// Activates a pending SMS factor with the code texted to it. If this
+	// turns MFA on, also returns the caller's new recovery codes. Wrong codes
+	// count toward the account's brute-force limits; a code allows 5 answers.
+	// Self.
+	ConfirmSmsFactor(context.Context, *ConfirmSmsFactorRequest) (*ConfirmSmsFactorResponse, error)
+	// Starts email enrollment: creates a pending email factor for the
+	// caller's own, verified address and mails it a 6-digit code, valid 5
+	// minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+	// codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+	// otherwise).
+	EnrollEmailFactor(context.Context, *EnrollEmailFactorRequest) (*EnrollEmailFactorResponse, error)
+	// Activates a pending email factor with the code mailed to it, as
+	// ConfirmSmsFactor does for SMS. Self.
+	ConfirmEmailFactor(context.Context, *ConfirmEmailFactorRequest) (*ConfirmEmailFactorResponse, error)
+	// Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+	// `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+	// code is valid 5 minutes and replaces any earlier one of the challenge.
+	// Sending again within the resend cooldown (30 s by default), or past a
+	// factor's, a destination's or the platform's hourly budget, is
+	// RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+	// for the provider. The holder of the challenge id.
+	SendMfaCode(context.Context, *SendMfaCodeRequest) (*SendMfaCodeResponse, error)
 	// Second step of a sign-in that returned an MFA challenge: answers it and
 	// signs the user in. Failures count toward the account's brute-force
 	// limits. The holder of the challenge id.
@@ -301,6 +418,21 @@ func (UnimplementedMfaServiceServer) BeginPasskeyLogin(context.Context, *BeginPa
 }
 func (UnimplementedMfaServiceServer) FinishPasskeyLogin(context.Context, *FinishPasskeyLoginRequest) (*FinishPasskeyLoginResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FinishPasskeyLogin not implemented")
+}
+func (UnimplementedMfaServiceServer) EnrollSmsFactor(context.Context, *EnrollSmsFactorRequest) (*EnrollSmsFactorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EnrollSmsFactor not implemented")
+}
+func (UnimplementedMfaServiceServer) ConfirmSmsFactor(context.Context, *ConfirmSmsFactorRequest) (*ConfirmSmsFactorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmSmsFactor not implemented")
+}
+func (UnimplementedMfaServiceServer) EnrollEmailFactor(context.Context, *EnrollEmailFactorRequest) (*EnrollEmailFactorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EnrollEmailFactor not implemented")
+}
+func (UnimplementedMfaServiceServer) ConfirmEmailFactor(context.Context, *ConfirmEmailFactorRequest) (*ConfirmEmailFactorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmEmailFactor not implemented")
+}
+func (UnimplementedMfaServiceServer) SendMfaCode(context.Context, *SendMfaCodeRequest) (*SendMfaCodeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendMfaCode not implemented")
 }
 func (UnimplementedMfaServiceServer) VerifyMfaChallenge(context.Context, *VerifyMfaChallengeRequest) (*VerifyMfaChallengeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyMfaChallenge not implemented")
@@ -506,6 +638,96 @@ func _MfaService_FinishPasskeyLogin_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MfaService_EnrollSmsFactor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EnrollSmsFactorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MfaServiceServer).EnrollSmsFactor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MfaService_EnrollSmsFactor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MfaServiceServer).EnrollSmsFactor(ctx, req.(*EnrollSmsFactorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MfaService_ConfirmSmsFactor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmSmsFactorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MfaServiceServer).ConfirmSmsFactor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MfaService_ConfirmSmsFactor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MfaServiceServer).ConfirmSmsFactor(ctx, req.(*ConfirmSmsFactorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MfaService_EnrollEmailFactor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EnrollEmailFactorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MfaServiceServer).EnrollEmailFactor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MfaService_EnrollEmailFactor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MfaServiceServer).EnrollEmailFactor(ctx, req.(*EnrollEmailFactorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MfaService_ConfirmEmailFactor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmEmailFactorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MfaServiceServer).ConfirmEmailFactor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MfaService_ConfirmEmailFactor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MfaServiceServer).ConfirmEmailFactor(ctx, req.(*ConfirmEmailFactorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MfaService_SendMfaCode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendMfaCodeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MfaServiceServer).SendMfaCode(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MfaService_SendMfaCode_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MfaServiceServer).SendMfaCode(ctx, req.(*SendMfaCodeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MfaService_VerifyMfaChallenge_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(VerifyMfaChallengeRequest)
 	if err := dec(in); err != nil {
@@ -570,6 +792,26 @@ var MfaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FinishPasskeyLogin",
 			Handler:    _MfaService_FinishPasskeyLogin_Handler,
+		},
+		{
+			MethodName: "EnrollSmsFactor",
+			Handler:    _MfaService_EnrollSmsFactor_Handler,
+		},
+		{
+			MethodName: "ConfirmSmsFactor",
+			Handler:    _MfaService_ConfirmSmsFactor_Handler,
+		},
+		{
+			MethodName: "EnrollEmailFactor",
+			Handler:    _MfaService_EnrollEmailFactor_Handler,
+		},
+		{
+			MethodName: "ConfirmEmailFactor",
+			Handler:    _MfaService_ConfirmEmailFactor_Handler,
+		},
+		{
+			MethodName: "SendMfaCode",
+			Handler:    _MfaService_SendMfaCode_Handler,
 		},
 		{
 			MethodName: "VerifyMfaChallenge",

@@ -129,6 +129,7 @@ class MfaChallenge(_message.Message):
     METHODS_FIELD_NUMBER: _builtins.int
     EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     PASSKEY_OPTIONS_JSON_FIELD_NUMBER: _builtins.int
+    CODE_DESTINATIONS_FIELD_NUMBER: _builtins.int
     challenge_id: _builtins.str
     """Id to pass to VerifyMfaChallenge; a correct answer uses it up."""
     passkey_options_json: _builtins.str
@@ -138,11 +139,21 @@ class MfaChallenge(_message.Message):
     """
     @_builtins.property
     def methods(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """How the user may answer, among "totp", "recovery_code" and "passkey"."""
+        """How the user may answer, among "totp", "recovery_code", "passkey",
+        "sms" and "email" (a code sent with SendMfaCode to one of
+        `code_destinations`).
+        """
 
     @_builtins.property
     def expire_time(self) -> _timestamp_pb2.Timestamp:
         """When the challenge stops being accepted."""
+
+    @_builtins.property
+    def code_destinations(self) -> _containers.RepeatedCompositeFieldContainer[Global___MfaCodeDestination]:
+        """Where janua.mfa.v1.MfaService.SendMfaCode can send a one-time code:
+        one entry per enrolled SMS or email factor, masked. Empty when the
+        user has none.
+        """
 
     def __init__(
         self,
@@ -151,11 +162,44 @@ class MfaChallenge(_message.Message):
         methods: _abc.Iterable[_builtins.str] | None = ...,
         expire_time: _timestamp_pb2.Timestamp | None = ...,
         passkey_options_json: _builtins.str = ...,
+        code_destinations: _abc.Iterable[Global___MfaCodeDestination] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge_id", b"challenge_id", "expire_time", b"expire_time", "methods", b"methods", "passkey_options_json", b"passkey_options_json"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge_id", b"challenge_id", "code_destinations", b"code_destinations", "expire_time", b"expire_time", "methods", b"methods", "passkey_options_json", b"passkey_options_json"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MfaChallenge: _TypeAlias = MfaChallenge  # noqa: Y015
+
+@_typing.final
+class MfaCodeDestination(_message.Message):
+    """A factor a sign-in code can be sent to, as an MFA challenge offers it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    MASKED_DESTINATION_FIELD_NUMBER: _builtins.int
+    factor_id: _builtins.str
+    """Id of the SMS or email factor, for SendMfaCode."""
+    method: _builtins.str
+    """"sms" or "email", as in MfaChallenge.methods."""
+    masked_destination: _builtins.str
+    """The phone number or address, masked (`+1 ••• ••• ••42`,
+    `a•••@example.com`).
+    """
+    def __init__(
+        self,
+        *,
+        factor_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+        masked_destination: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "masked_destination", b"masked_destination", "method", b"method"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MfaCodeDestination: _TypeAlias = MfaCodeDestination  # noqa: Y015

@@ -32,6 +32,12 @@ class _FactorTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FactorType
     """WebAuthn credential (passkey or security key)."""
     FACTOR_TYPE_RECOVERY_CODES: _FactorType.ValueType  # 3
     """The user's set of single-use recovery codes."""
+    FACTOR_TYPE_SMS: _FactorType.ValueType  # 4
+    """One-time codes sent by text message to a phone number. Weaker than an
+    app or a passkey (SIM swap): off unless the operator turns it on.
+    """
+    FACTOR_TYPE_EMAIL: _FactorType.ValueType  # 5
+    """One-time codes sent by email to the user's verified address."""
 
 class FactorType(_FactorType, metaclass=_FactorTypeEnumTypeWrapper):
     """Kinds of second factor."""
@@ -44,6 +50,12 @@ FACTOR_TYPE_PASSKEY: FactorType.ValueType  # 2
 """WebAuthn credential (passkey or security key)."""
 FACTOR_TYPE_RECOVERY_CODES: FactorType.ValueType  # 3
 """The user's set of single-use recovery codes."""
+FACTOR_TYPE_SMS: FactorType.ValueType  # 4
+"""One-time codes sent by text message to a phone number. Weaker than an
+app or a passkey (SIM swap): off unless the operator turns it on.
+"""
+FACTOR_TYPE_EMAIL: FactorType.ValueType  # 5
+"""One-time codes sent by email to the user's verified address."""
 Global___FactorType: _TypeAlias = FactorType  # noqa: Y015
 
 class _FactorStatus:
@@ -55,8 +67,8 @@ class _FactorStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FactorSt
     FACTOR_STATUS_UNSPECIFIED: _FactorStatus.ValueType  # 0
     """Not set."""
     FACTOR_STATUS_PENDING: _FactorStatus.ValueType  # 1
-    """Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp);
-    not accepted at sign-in.
+    """Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp, an
+    SMS or email factor before its confirmation); not accepted at sign-in.
     """
     FACTOR_STATUS_ACTIVE: _FactorStatus.ValueType  # 2
     """Confirmed and accepted at sign-in."""
@@ -67,8 +79,8 @@ class FactorStatus(_FactorStatus, metaclass=_FactorStatusEnumTypeWrapper):
 FACTOR_STATUS_UNSPECIFIED: FactorStatus.ValueType  # 0
 """Not set."""
 FACTOR_STATUS_PENDING: FactorStatus.ValueType  # 1
-"""Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp);
-not accepted at sign-in.
+"""Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp, an
+SMS or email factor before its confirmation); not accepted at sign-in.
 """
 FACTOR_STATUS_ACTIVE: FactorStatus.ValueType  # 2
 """Confirmed and accepted at sign-in."""
@@ -88,6 +100,7 @@ class Factor(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     LAST_USE_TIME_FIELD_NUMBER: _builtins.int
+    MASKED_DESTINATION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     type: Global___FactorType.ValueType
@@ -97,6 +110,10 @@ class Factor(_message.Message):
     name: _builtins.str
     """Name the user gave it (such as "YubiKey" or "Work laptop"), at most 100
     characters; may be empty.
+    """
+    masked_destination: _builtins.str
+    """For SMS and email factors: where codes go, masked (`+1 ••• ••• ••42`,
+    `a•••@example.com`). Empty for other factors.
     """
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
@@ -115,10 +132,11 @@ class Factor(_message.Message):
         name: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         last_use_time: _timestamp_pb2.Timestamp | None = ...,
+        masked_destination: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_use_time", b"last_use_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "id", b"id", "last_use_time", b"last_use_time", "name", b"name", "status", b"status", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "id", b"id", "last_use_time", b"last_use_time", "masked_destination", b"masked_destination", "name", b"name", "status", b"status", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

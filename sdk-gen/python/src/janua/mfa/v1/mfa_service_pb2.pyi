@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from janua.auth.v1 import auth_pb2 as _auth_pb2
 from janua.mfa.v1 import factor_pb2 as _factor_pb2
@@ -573,6 +574,266 @@ class FinishPasskeyLoginResponse(_message.Message):
 Global___FinishPasskeyLoginResponse: _TypeAlias = FinishPasskeyLoginResponse  # noqa: Y015
 
 @_typing.final
+class EnrollSmsFactorRequest(_message.Message):
+    """Request for MfaService.EnrollSmsFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PHONE_NUMBER_FIELD_NUMBER: _builtins.int
+    phone_number: _builtins.str
+    """The phone number in E.164 form: `+`, the country calling code and the
+    national number, 8 to 15 digits in all (`+14155550142`).
+    """
+    def __init__(
+        self,
+        *,
+        phone_number: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["phone_number", b"phone_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnrollSmsFactorRequest: _TypeAlias = EnrollSmsFactorRequest  # noqa: Y015
+
+@_typing.final
+class EnrollSmsFactorResponse(_message.Message):
+    """Response of MfaService.EnrollSmsFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    MASKED_DESTINATION_FIELD_NUMBER: _builtins.int
+    factor_id: _builtins.str
+    """Id of the new pending factor, for ConfirmSmsFactor."""
+    masked_destination: _builtins.str
+    """The number the code was sent to, masked (`+1 ••• ••• ••42`)."""
+    def __init__(
+        self,
+        *,
+        factor_id: _builtins.str = ...,
+        masked_destination: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "masked_destination", b"masked_destination"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnrollSmsFactorResponse: _TypeAlias = EnrollSmsFactorResponse  # noqa: Y015
+
+@_typing.final
+class ConfirmSmsFactorRequest(_message.Message):
+    """Request for MfaService.ConfirmSmsFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    OTP_CODE_FIELD_NUMBER: _builtins.int
+    factor_id: _builtins.str
+    """Id of the pending SMS factor, from EnrollSmsFactor."""
+    otp_code: _builtins.str
+    """The 6-digit code texted to the number."""
+    def __init__(
+        self,
+        *,
+        factor_id: _builtins.str = ...,
+        otp_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "otp_code", b"otp_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmSmsFactorRequest: _TypeAlias = ConfirmSmsFactorRequest  # noqa: Y015
+
+@_typing.final
+class ConfirmSmsFactorResponse(_message.Message):
+    """Response of MfaService.ConfirmSmsFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECOVERY_CODES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def recovery_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Single-use recovery codes, shown only here, as in ConfirmTotpResponse:
+        set when this factor turns MFA on, empty otherwise.
+        """
+
+    def __init__(
+        self,
+        *,
+        recovery_codes: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recovery_codes", b"recovery_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmSmsFactorResponse: _TypeAlias = ConfirmSmsFactorResponse  # noqa: Y015
+
+@_typing.final
+class EnrollEmailFactorRequest(_message.Message):
+    """Request for MfaService.EnrollEmailFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EMAIL_FIELD_NUMBER: _builtins.int
+    email: _builtins.str
+    """The caller's own address, which must be verified."""
+    def __init__(
+        self,
+        *,
+        email: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnrollEmailFactorRequest: _TypeAlias = EnrollEmailFactorRequest  # noqa: Y015
+
+@_typing.final
+class EnrollEmailFactorResponse(_message.Message):
+    """Response of MfaService.EnrollEmailFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    MASKED_DESTINATION_FIELD_NUMBER: _builtins.int
+    factor_id: _builtins.str
+    """Id of the new pending factor, for ConfirmEmailFactor."""
+    masked_destination: _builtins.str
+    """The address the code was sent to, masked (`a•••@example.com`)."""
+    def __init__(
+        self,
+        *,
+        factor_id: _builtins.str = ...,
+        masked_destination: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "masked_destination", b"masked_destination"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EnrollEmailFactorResponse: _TypeAlias = EnrollEmailFactorResponse  # noqa: Y015
+
+@_typing.final
+class ConfirmEmailFactorRequest(_message.Message):
+    """Request for MfaService.ConfirmEmailFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    OTP_CODE_FIELD_NUMBER: _builtins.int
+    factor_id: _builtins.str
+    """Id of the pending email factor, from EnrollEmailFactor."""
+    otp_code: _builtins.str
+    """The 6-digit code mailed to the address."""
+    def __init__(
+        self,
+        *,
+        factor_id: _builtins.str = ...,
+        otp_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "otp_code", b"otp_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmEmailFactorRequest: _TypeAlias = ConfirmEmailFactorRequest  # noqa: Y015
+
+@_typing.final
+class ConfirmEmailFactorResponse(_message.Message):
+    """Response of MfaService.ConfirmEmailFactor."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECOVERY_CODES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def recovery_codes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Single-use recovery codes, as in ConfirmSmsFactorResponse."""
+
+    def __init__(
+        self,
+        *,
+        recovery_codes: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recovery_codes", b"recovery_codes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfirmEmailFactorResponse: _TypeAlias = ConfirmEmailFactorResponse  # noqa: Y015
+
+@_typing.final
+class SendMfaCodeRequest(_message.Message):
+    """Request for MfaService.SendMfaCode."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHALLENGE_ID_FIELD_NUMBER: _builtins.int
+    FACTOR_ID_FIELD_NUMBER: _builtins.int
+    challenge_id: _builtins.str
+    """`mfa_challenge.challenge_id` from Login (or VerifyMagicLink)."""
+    factor_id: _builtins.str
+    """The `factor_id` of one of the challenge's `code_destinations`."""
+    def __init__(
+        self,
+        *,
+        challenge_id: _builtins.str = ...,
+        factor_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge_id", b"challenge_id", "factor_id", b"factor_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendMfaCodeRequest: _TypeAlias = SendMfaCodeRequest  # noqa: Y015
+
+@_typing.final
+class SendMfaCodeResponse(_message.Message):
+    """Response of MfaService.SendMfaCode."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MASKED_DESTINATION_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    NEXT_SEND_TIME_FIELD_NUMBER: _builtins.int
+    masked_destination: _builtins.str
+    """Where the code goes, masked."""
+    @_builtins.property
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When the code stops being accepted."""
+
+    @_builtins.property
+    def next_send_time(self) -> _timestamp_pb2.Timestamp:
+        """The earliest time another code can be sent to this factor."""
+
+    def __init__(
+        self,
+        *,
+        masked_destination: _builtins.str = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        next_send_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time", "next_send_time", b"next_send_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time", "masked_destination", b"masked_destination", "next_send_time", b"next_send_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendMfaCodeResponse: _TypeAlias = SendMfaCodeResponse  # noqa: Y015
+
+@_typing.final
 class VerifyMfaChallengeRequest(_message.Message):
     """Request for MfaService.VerifyMfaChallenge: the challenge and exactly one
     answer, of a method the challenge lists.
@@ -584,6 +845,7 @@ class VerifyMfaChallengeRequest(_message.Message):
     TOTP_CODE_FIELD_NUMBER: _builtins.int
     RECOVERY_CODE_FIELD_NUMBER: _builtins.int
     PASSKEY_ASSERTION_JSON_FIELD_NUMBER: _builtins.int
+    OTP_CODE_FIELD_NUMBER: _builtins.int
     challenge_id: _builtins.str
     """`mfa_challenge.challenge_id` from Login (or VerifyMagicLink)."""
     totp_code: _builtins.str
@@ -597,6 +859,11 @@ class VerifyMfaChallengeRequest(_message.Message):
     (method "passkey"), made with the challenge's
     `passkey_options_json`.
     """
+    otp_code: _builtins.str
+    """The 6-digit code SendMfaCode sent for this challenge (methods "sms"
+    and "email"); single use, valid 5 minutes, 5 answers per code. Named
+    apart from `totp_code`, which is always an authenticator app's code.
+    """
     def __init__(
         self,
         *,
@@ -604,12 +871,13 @@ class VerifyMfaChallengeRequest(_message.Message):
         totp_code: _builtins.str = ...,
         recovery_code: _builtins.str = ...,
         passkey_assertion_json: _builtins.str = ...,
+        otp_code: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "passkey_assertion_json", b"passkey_assertion_json", "recovery_code", b"recovery_code", "totp_code", b"totp_code"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "otp_code", b"otp_code", "passkey_assertion_json", b"passkey_assertion_json", "recovery_code", b"recovery_code", "totp_code", b"totp_code"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "challenge_id", b"challenge_id", "passkey_assertion_json", b"passkey_assertion_json", "recovery_code", b"recovery_code", "totp_code", b"totp_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "challenge_id", b"challenge_id", "otp_code", b"otp_code", "passkey_assertion_json", b"passkey_assertion_json", "recovery_code", b"recovery_code", "totp_code", b"totp_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_answer: _TypeAlias = _typing.Literal["totp_code", "recovery_code", "passkey_assertion_json"]  # noqa: Y015
+    _WhichOneofReturnType_answer: _TypeAlias = _typing.Literal["totp_code", "recovery_code", "passkey_assertion_json", "otp_code"]  # noqa: Y015
     _WhichOneofArgType_answer: _TypeAlias = _typing.Literal["answer", b"answer"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_answer) -> _WhichOneofReturnType_answer | None: ...
 

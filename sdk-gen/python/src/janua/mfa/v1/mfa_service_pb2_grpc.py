@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class MfaServiceStub:
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -90,6 +90,31 @@ class MfaServiceStub:
                 request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginRequest.SerializeToString,
                 response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginResponse.FromString,
                 _registered_method=True)
+        self.EnrollSmsFactor = channel.unary_unary(
+                '/janua.mfa.v1.MfaService/EnrollSmsFactor',
+                request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorRequest.SerializeToString,
+                response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorResponse.FromString,
+                _registered_method=True)
+        self.ConfirmSmsFactor = channel.unary_unary(
+                '/janua.mfa.v1.MfaService/ConfirmSmsFactor',
+                request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorRequest.SerializeToString,
+                response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorResponse.FromString,
+                _registered_method=True)
+        self.EnrollEmailFactor = channel.unary_unary(
+                '/janua.mfa.v1.MfaService/EnrollEmailFactor',
+                request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorRequest.SerializeToString,
+                response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorResponse.FromString,
+                _registered_method=True)
+        self.ConfirmEmailFactor = channel.unary_unary(
+                '/janua.mfa.v1.MfaService/ConfirmEmailFactor',
+                request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorRequest.SerializeToString,
+                response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorResponse.FromString,
+                _registered_method=True)
+        self.SendMfaCode = channel.unary_unary(
+                '/janua.mfa.v1.MfaService/SendMfaCode',
+                request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeRequest.SerializeToString,
+                response_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeResponse.FromString,
+                _registered_method=True)
         self.VerifyMfaChallenge = channel.unary_unary(
                 '/janua.mfa.v1.MfaService/VerifyMfaChallenge',
                 request_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.VerifyMfaChallengeRequest.SerializeToString,
@@ -98,8 +123,8 @@ class MfaServiceStub:
 
 
 class MfaServiceServicer:
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -196,6 +221,62 @@ class MfaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EnrollSmsFactor(self, request, context):
+        """Starts SMS enrollment: creates a pending SMS factor for a phone number
+        in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+        minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+        when SMS is off, for a number outside the countries the operator
+        allows, and, unless the operator allows it, for a platform administrator
+        without an authenticator app or passkey (SMS is never an
+        administrator's only factor). Self, signed in less than 10 minutes ago
+        (MFA_REQUIRED otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmSmsFactor(self, request, context):
+        """Activates a pending SMS factor with the code texted to it. If this
+        turns MFA on, also returns the caller's new recovery codes. Wrong codes
+        count toward the account's brute-force limits; a code allows 5 answers.
+        Self.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnrollEmailFactor(self, request, context):
+        """Starts email enrollment: creates a pending email factor for the
+        caller's own, verified address and mails it a 6-digit code, valid 5
+        minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+        codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+        otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmEmailFactor(self, request, context):
+        """Activates a pending email factor with the code mailed to it, as
+        ConfirmSmsFactor does for SMS. Self.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendMfaCode(self, request, context):
+        """Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+        `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+        code is valid 5 minutes and replaces any earlier one of the challenge.
+        Sending again within the resend cooldown (30 s by default), or past a
+        factor's, a destination's or the platform's hourly budget, is
+        RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+        for the provider. The holder of the challenge id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def VerifyMfaChallenge(self, request, context):
         """Second step of a sign-in that returned an MFA challenge: answers it and
         signs the user in. Failures count toward the account's brute-force
@@ -258,6 +339,31 @@ def add_MfaServiceServicer_to_server(servicer, server):
                     request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginRequest.FromString,
                     response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginResponse.SerializeToString,
             ),
+            'EnrollSmsFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnrollSmsFactor,
+                    request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorRequest.FromString,
+                    response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorResponse.SerializeToString,
+            ),
+            'ConfirmSmsFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmSmsFactor,
+                    request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorRequest.FromString,
+                    response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorResponse.SerializeToString,
+            ),
+            'EnrollEmailFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnrollEmailFactor,
+                    request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorRequest.FromString,
+                    response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorResponse.SerializeToString,
+            ),
+            'ConfirmEmailFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmEmailFactor,
+                    request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorRequest.FromString,
+                    response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorResponse.SerializeToString,
+            ),
+            'SendMfaCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendMfaCode,
+                    request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeRequest.FromString,
+                    response_serializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeResponse.SerializeToString,
+            ),
             'VerifyMfaChallenge': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyMfaChallenge,
                     request_deserializer=janua_dot_mfa_dot_v1_dot_mfa__service__pb2.VerifyMfaChallengeRequest.FromString,
@@ -272,8 +378,8 @@ def add_MfaServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MfaService:
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -540,6 +646,141 @@ class MfaService:
             '/janua.mfa.v1.MfaService/FinishPasskeyLogin',
             janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginRequest.SerializeToString,
             janua_dot_mfa_dot_v1_dot_mfa__service__pb2.FinishPasskeyLoginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnrollSmsFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.mfa.v1.MfaService/EnrollSmsFactor',
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorRequest.SerializeToString,
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollSmsFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmSmsFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.mfa.v1.MfaService/ConfirmSmsFactor',
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorRequest.SerializeToString,
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmSmsFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnrollEmailFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.mfa.v1.MfaService/EnrollEmailFactor',
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorRequest.SerializeToString,
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.EnrollEmailFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmEmailFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.mfa.v1.MfaService/ConfirmEmailFactor',
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorRequest.SerializeToString,
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.ConfirmEmailFactorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendMfaCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/janua.mfa.v1.MfaService/SendMfaCode',
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeRequest.SerializeToString,
+            janua_dot_mfa_dot_v1_dot_mfa__service__pb2.SendMfaCodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

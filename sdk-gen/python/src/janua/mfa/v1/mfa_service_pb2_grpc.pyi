@@ -27,8 +27,8 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class MfaServiceStub:
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -87,6 +87,42 @@ class MfaServiceStub:
     signs the user in; a passkey counts as both factors. Anyone holding a
     registered passkey.
     """
+    EnrollSmsFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollSmsFactorRequest, _mfa_service_pb2.EnrollSmsFactorResponse]
+    """Starts SMS enrollment: creates a pending SMS factor for a phone number
+    in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+    minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+    when SMS is off, for a number outside the countries the operator
+    allows, and, unless the operator allows it, for a platform administrator
+    without an authenticator app or passkey (SMS is never an
+    administrator's only factor). Self, signed in less than 10 minutes ago
+    (MFA_REQUIRED otherwise).
+    """
+    ConfirmSmsFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmSmsFactorRequest, _mfa_service_pb2.ConfirmSmsFactorResponse]
+    """Activates a pending SMS factor with the code texted to it. If this
+    turns MFA on, also returns the caller's new recovery codes. Wrong codes
+    count toward the account's brute-force limits; a code allows 5 answers.
+    Self.
+    """
+    EnrollEmailFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollEmailFactorRequest, _mfa_service_pb2.EnrollEmailFactorResponse]
+    """Starts email enrollment: creates a pending email factor for the
+    caller's own, verified address and mails it a 6-digit code, valid 5
+    minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+    codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+    otherwise).
+    """
+    ConfirmEmailFactor: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmEmailFactorRequest, _mfa_service_pb2.ConfirmEmailFactorResponse]
+    """Activates a pending email factor with the code mailed to it, as
+    ConfirmSmsFactor does for SMS. Self.
+    """
+    SendMfaCode: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.SendMfaCodeRequest, _mfa_service_pb2.SendMfaCodeResponse]
+    """Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+    `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+    code is valid 5 minutes and replaces any earlier one of the challenge.
+    Sending again within the resend cooldown (30 s by default), or past a
+    factor's, a destination's or the platform's hourly budget, is
+    RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+    for the provider. The holder of the challenge id.
+    """
     VerifyMfaChallenge: _grpc.UnaryUnaryMultiCallable[_mfa_service_pb2.VerifyMfaChallengeRequest, _mfa_service_pb2.VerifyMfaChallengeResponse]
     """Second step of a sign-in that returned an MFA challenge: answers it and
     signs the user in. Failures count toward the account's brute-force
@@ -95,8 +131,8 @@ class MfaServiceStub:
 
 @_typing.type_check_only
 class MfaServiceAsyncStub(MfaServiceStub):
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -152,6 +188,42 @@ class MfaServiceAsyncStub(MfaServiceStub):
     signs the user in; a passkey counts as both factors. Anyone holding a
     registered passkey.
     """
+    EnrollSmsFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollSmsFactorRequest, _mfa_service_pb2.EnrollSmsFactorResponse]  # type: ignore[assignment]
+    """Starts SMS enrollment: creates a pending SMS factor for a phone number
+    in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+    minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+    when SMS is off, for a number outside the countries the operator
+    allows, and, unless the operator allows it, for a platform administrator
+    without an authenticator app or passkey (SMS is never an
+    administrator's only factor). Self, signed in less than 10 minutes ago
+    (MFA_REQUIRED otherwise).
+    """
+    ConfirmSmsFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmSmsFactorRequest, _mfa_service_pb2.ConfirmSmsFactorResponse]  # type: ignore[assignment]
+    """Activates a pending SMS factor with the code texted to it. If this
+    turns MFA on, also returns the caller's new recovery codes. Wrong codes
+    count toward the account's brute-force limits; a code allows 5 answers.
+    Self.
+    """
+    EnrollEmailFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.EnrollEmailFactorRequest, _mfa_service_pb2.EnrollEmailFactorResponse]  # type: ignore[assignment]
+    """Starts email enrollment: creates a pending email factor for the
+    caller's own, verified address and mails it a 6-digit code, valid 5
+    minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+    codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+    otherwise).
+    """
+    ConfirmEmailFactor: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.ConfirmEmailFactorRequest, _mfa_service_pb2.ConfirmEmailFactorResponse]  # type: ignore[assignment]
+    """Activates a pending email factor with the code mailed to it, as
+    ConfirmSmsFactor does for SMS. Self.
+    """
+    SendMfaCode: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.SendMfaCodeRequest, _mfa_service_pb2.SendMfaCodeResponse]  # type: ignore[assignment]
+    """Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+    `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+    code is valid 5 minutes and replaces any earlier one of the challenge.
+    Sending again within the resend cooldown (30 s by default), or past a
+    factor's, a destination's or the platform's hourly budget, is
+    RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+    for the provider. The holder of the challenge id.
+    """
     VerifyMfaChallenge: _aio.UnaryUnaryMultiCallable[_mfa_service_pb2.VerifyMfaChallengeRequest, _mfa_service_pb2.VerifyMfaChallengeResponse]  # type: ignore[assignment]
     """Second step of a sign-in that returned an MFA challenge: answers it and
     signs the user in. Failures count toward the account's brute-force
@@ -159,8 +231,8 @@ class MfaServiceAsyncStub(MfaServiceStub):
     """
 
 class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-    factors, passwordless passkey sign-in, and the second step of a sign-in
+    """Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+    recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
     that returned an MFA challenge. WebAuthn options and credentials travel as
     the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
     RegistrationResponseJSON and their authentication counterparts) in string
@@ -273,6 +345,72 @@ class MfaServiceServicer(metaclass=_abc_1.ABCMeta):
         """Finishes a passwordless sign-in with the authenticator's assertion and
         signs the user in; a passkey counts as both factors. Anyone holding a
         registered passkey.
+        """
+
+    @_abc_1.abstractmethod
+    def EnrollSmsFactor(
+        self,
+        request: _mfa_service_pb2.EnrollSmsFactorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_mfa_service_pb2.EnrollSmsFactorResponse, _abc.Awaitable[_mfa_service_pb2.EnrollSmsFactorResponse]]:
+        """Starts SMS enrollment: creates a pending SMS factor for a phone number
+        in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+        minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+        when SMS is off, for a number outside the countries the operator
+        allows, and, unless the operator allows it, for a platform administrator
+        without an authenticator app or passkey (SMS is never an
+        administrator's only factor). Self, signed in less than 10 minutes ago
+        (MFA_REQUIRED otherwise).
+        """
+
+    @_abc_1.abstractmethod
+    def ConfirmSmsFactor(
+        self,
+        request: _mfa_service_pb2.ConfirmSmsFactorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_mfa_service_pb2.ConfirmSmsFactorResponse, _abc.Awaitable[_mfa_service_pb2.ConfirmSmsFactorResponse]]:
+        """Activates a pending SMS factor with the code texted to it. If this
+        turns MFA on, also returns the caller's new recovery codes. Wrong codes
+        count toward the account's brute-force limits; a code allows 5 answers.
+        Self.
+        """
+
+    @_abc_1.abstractmethod
+    def EnrollEmailFactor(
+        self,
+        request: _mfa_service_pb2.EnrollEmailFactorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_mfa_service_pb2.EnrollEmailFactorResponse, _abc.Awaitable[_mfa_service_pb2.EnrollEmailFactorResponse]]:
+        """Starts email enrollment: creates a pending email factor for the
+        caller's own, verified address and mails it a 6-digit code, valid 5
+        minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+        codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+        otherwise).
+        """
+
+    @_abc_1.abstractmethod
+    def ConfirmEmailFactor(
+        self,
+        request: _mfa_service_pb2.ConfirmEmailFactorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_mfa_service_pb2.ConfirmEmailFactorResponse, _abc.Awaitable[_mfa_service_pb2.ConfirmEmailFactorResponse]]:
+        """Activates a pending email factor with the code mailed to it, as
+        ConfirmSmsFactor does for SMS. Self.
+        """
+
+    @_abc_1.abstractmethod
+    def SendMfaCode(
+        self,
+        request: _mfa_service_pb2.SendMfaCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_mfa_service_pb2.SendMfaCodeResponse, _abc.Awaitable[_mfa_service_pb2.SendMfaCodeResponse]]:
+        """Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+        `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+        code is valid 5 minutes and replaces any earlier one of the challenge.
+        Sending again within the resend cooldown (30 s by default), or past a
+        factor's, a destination's or the platform's hourly budget, is
+        RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+        for the provider. The holder of the challenge id.
         """
 
     @_abc_1.abstractmethod

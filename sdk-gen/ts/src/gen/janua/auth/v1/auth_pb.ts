@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/auth/v1/auth.proto.
  */
 export const file_janua_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChhqYW51YS9hdXRoL3YxL2F1dGgucHJvdG8SDWphbnVhLmF1dGgudjEidAoJVG9rZW5QYWlyEhkKDGFjY2Vzc190b2tlbhgBIAEoCUID4EEDEhoKDXJlZnJlc2hfdG9rZW4YAiABKAlCA+BBAxIXCgp0b2tlbl90eXBlGAMgASgJQgPgQQMSFwoKZXhwaXJlc19pbhgEIAEoA0ID4EEDIqQCCgdTZXNzaW9uEg8KAmlkGAEgASgJQgPgQQMSFwoKdXNlcl9hZ2VudBgCIAEoCUID4EEDEhcKCmlwX2FkZHJlc3MYAyABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI2Cg1sYXN0X3VzZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhQKB2N1cnJlbnQYByABKAhCA+BBAxIcCg9vcmdhbml6YXRpb25faWQYCCABKAlCA+BBAyKYAQoMTWZhQ2hhbGxlbmdlEhkKDGNoYWxsZW5nZV9pZBgBIAEoCUID4EEDEhQKB21ldGhvZHMYAiADKAlCA+BBAxI0CgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIhChRwYXNza2V5X29wdGlvbnNfanNvbhgEIAEoCUID4EEDQkBaPmdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL2F1dGgvdjE7YXV0aHYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChhqYW51YS9hdXRoL3YxL2F1dGgucHJvdG8SDWphbnVhLmF1dGgudjEidAoJVG9rZW5QYWlyEhkKDGFjY2Vzc190b2tlbhgBIAEoCUID4EEDEhoKDXJlZnJlc2hfdG9rZW4YAiABKAlCA+BBAxIXCgp0b2tlbl90eXBlGAMgASgJQgPgQQMSFwoKZXhwaXJlc19pbhgEIAEoA0ID4EEDIqQCCgdTZXNzaW9uEg8KAmlkGAEgASgJQgPgQQMSFwoKdXNlcl9hZ2VudBgCIAEoCUID4EEDEhcKCmlwX2FkZHJlc3MYAyABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI2Cg1sYXN0X3VzZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhQKB2N1cnJlbnQYByABKAhCA+BBAxIcCg9vcmdhbml6YXRpb25faWQYCCABKAlCA+BBAyLbAQoMTWZhQ2hhbGxlbmdlEhkKDGNoYWxsZW5nZV9pZBgBIAEoCUID4EEDEhQKB21ldGhvZHMYAiADKAlCA+BBAxI0CgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIhChRwYXNza2V5X29wdGlvbnNfanNvbhgEIAEoCUID4EEDEkEKEWNvZGVfZGVzdGluYXRpb25zGAUgAygLMiEuamFudWEuYXV0aC52MS5NZmFDb2RlRGVzdGluYXRpb25CA+BBAyJiChJNZmFDb2RlRGVzdGluYXRpb24SFgoJZmFjdG9yX2lkGAEgASgJQgPgQQMSEwoGbWV0aG9kGAIgASgJQgPgQQMSHwoSbWFza2VkX2Rlc3RpbmF0aW9uGAMgASgJQgPgQQNCQFo+Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvYXV0aC92MTthdXRodjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * The credentials a successful sign-in returns (RFC 6749 token response
@@ -146,7 +146,9 @@ export type MfaChallenge = Message<"janua.auth.v1.MfaChallenge"> & {
   challengeId: string;
 
   /**
-   * How the user may answer, among "totp", "recovery_code" and "passkey".
+   * How the user may answer, among "totp", "recovery_code", "passkey",
+   * "sms" and "email" (a code sent with SendMfaCode to one of
+   * `code_destinations`).
    *
    * @generated from field: repeated string methods = 2;
    */
@@ -167,6 +169,15 @@ export type MfaChallenge = Message<"janua.auth.v1.MfaChallenge"> & {
    * @generated from field: string passkey_options_json = 4;
    */
   passkeyOptionsJson: string;
+
+  /**
+   * Where janua.mfa.v1.MfaService.SendMfaCode can send a one-time code:
+   * one entry per enrolled SMS or email factor, masked. Empty when the
+   * user has none.
+   *
+   * @generated from field: repeated janua.auth.v1.MfaCodeDestination code_destinations = 5;
+   */
+  codeDestinations: MfaCodeDestination[];
 };
 
 /**
@@ -175,4 +186,40 @@ export type MfaChallenge = Message<"janua.auth.v1.MfaChallenge"> & {
  */
 export const MfaChallengeSchema: GenMessage<MfaChallenge> = /*@__PURE__*/
   messageDesc(file_janua_auth_v1_auth, 2);
+
+/**
+ * A factor a sign-in code can be sent to, as an MFA challenge offers it.
+ *
+ * @generated from message janua.auth.v1.MfaCodeDestination
+ */
+export type MfaCodeDestination = Message<"janua.auth.v1.MfaCodeDestination"> & {
+  /**
+   * Id of the SMS or email factor, for SendMfaCode.
+   *
+   * @generated from field: string factor_id = 1;
+   */
+  factorId: string;
+
+  /**
+   * "sms" or "email", as in MfaChallenge.methods.
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * The phone number or address, masked (`+1 ••• ••• ••42`,
+   * `a•••@example.com`).
+   *
+   * @generated from field: string masked_destination = 3;
+   */
+  maskedDestination: string;
+};
+
+/**
+ * Describes the message janua.auth.v1.MfaCodeDestination.
+ * Use `create(MfaCodeDestinationSchema)` to create a new message.
+ */
+export const MfaCodeDestinationSchema: GenMessage<MfaCodeDestination> = /*@__PURE__*/
+  messageDesc(file_janua_auth_v1_auth, 3);
 

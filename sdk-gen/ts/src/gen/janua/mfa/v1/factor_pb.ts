@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/mfa/v1/factor.proto.
  */
 export const file_janua_mfa_v1_factor: GenFile = /*@__PURE__*/
-  fileDesc("ChlqYW51YS9tZmEvdjEvZmFjdG9yLnByb3RvEgxqYW51YS5tZmEudjEi8wEKBkZhY3RvchIPCgJpZBgBIAEoCUID4EEDEisKBHR5cGUYAiABKA4yGC5qYW51YS5tZmEudjEuRmFjdG9yVHlwZUID4EEDEi8KBnN0YXR1cxgDIAEoDjIaLmphbnVhLm1mYS52MS5GYWN0b3JTdGF0dXNCA+BBAxIMCgRuYW1lGAQgASgJEjQKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjYKDWxhc3RfdXNlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMqeAoKRmFjdG9yVHlwZRIbChdGQUNUT1JfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEZBQ1RPUl9UWVBFX1RPVFAQARIXChNGQUNUT1JfVFlQRV9QQVNTS0VZEAISHgoaRkFDVE9SX1RZUEVfUkVDT1ZFUllfQ09ERVMQAypiCgxGYWN0b3JTdGF0dXMSHQoZRkFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUZBQ1RPUl9TVEFUVVNfUEVORElORxABEhgKFEZBQ1RPUl9TVEFUVVNfQUNUSVZFEAJCPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvbWZhL3YxO21mYXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChlqYW51YS9tZmEvdjEvZmFjdG9yLnByb3RvEgxqYW51YS5tZmEudjEilAIKBkZhY3RvchIPCgJpZBgBIAEoCUID4EEDEisKBHR5cGUYAiABKA4yGC5qYW51YS5tZmEudjEuRmFjdG9yVHlwZUID4EEDEi8KBnN0YXR1cxgDIAEoDjIaLmphbnVhLm1mYS52MS5GYWN0b3JTdGF0dXNCA+BBAxIMCgRuYW1lGAQgASgJEjQKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjYKDWxhc3RfdXNlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSHwoSbWFza2VkX2Rlc3RpbmF0aW9uGAcgASgJQgPgQQMqpAEKCkZhY3RvclR5cGUSGwoXRkFDVE9SX1RZUEVfVU5TUEVDSUZJRUQQABIUChBGQUNUT1JfVFlQRV9UT1RQEAESFwoTRkFDVE9SX1RZUEVfUEFTU0tFWRACEh4KGkZBQ1RPUl9UWVBFX1JFQ09WRVJZX0NPREVTEAMSEwoPRkFDVE9SX1RZUEVfU01TEAQSFQoRRkFDVE9SX1RZUEVfRU1BSUwQBSpiCgxGYWN0b3JTdGF0dXMSHQoZRkFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUZBQ1RPUl9TVEFUVVNfUEVORElORxABEhgKFEZBQ1RPUl9TVEFUVVNfQUNUSVZFEAJCPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvbWZhL3YxO21mYXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * One of a user's second factors. Its secret (TOTP seed, passkey public
@@ -64,6 +64,14 @@ export type Factor = Message<"janua.mfa.v1.Factor"> & {
    * @generated from field: google.protobuf.Timestamp last_use_time = 6;
    */
   lastUseTime?: Timestamp | undefined;
+
+  /**
+   * For SMS and email factors: where codes go, masked (`+1 ••• ••• ••42`,
+   * `a•••@example.com`). Empty for other factors.
+   *
+   * @generated from field: string masked_destination = 7;
+   */
+  maskedDestination: string;
 };
 
 /**
@@ -106,6 +114,21 @@ export enum FactorType {
    * @generated from enum value: FACTOR_TYPE_RECOVERY_CODES = 3;
    */
   RECOVERY_CODES = 3,
+
+  /**
+   * One-time codes sent by text message to a phone number. Weaker than an
+   * app or a passkey (SIM swap): off unless the operator turns it on.
+   *
+   * @generated from enum value: FACTOR_TYPE_SMS = 4;
+   */
+  SMS = 4,
+
+  /**
+   * One-time codes sent by email to the user's verified address.
+   *
+   * @generated from enum value: FACTOR_TYPE_EMAIL = 5;
+   */
+  EMAIL = 5,
 }
 
 /**
@@ -128,8 +151,8 @@ export enum FactorStatus {
   UNSPECIFIED = 0,
 
   /**
-   * Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp);
-   * not accepted at sign-in.
+   * Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp, an
+   * SMS or email factor before its confirmation); not accepted at sign-in.
    *
    * @generated from enum value: FACTOR_STATUS_PENDING = 1;
    */

@@ -6,6 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import { file_google_api_field_behavior } from "../../../google/api/field_behavior_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { TokenPair } from "../../auth/v1/auth_pb.js";
 import { file_janua_auth_v1_auth } from "../../auth/v1/auth_pb.js";
 import type { Factor } from "./factor_pb.js";
@@ -19,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/mfa/v1/mfa_service.proto.
  */
 export const file_janua_mfa_v1_mfa_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5qYW51YS9tZmEvdjEvbWZhX3NlcnZpY2UucHJvdG8SDGphbnVhLm1mYS52MSI7ChJMaXN0RmFjdG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiVQoTTGlzdEZhY3RvcnNSZXNwb25zZRIlCgdmYWN0b3JzGAEgAygLMhQuamFudWEubWZhLnYxLkZhY3RvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiEwoRRW5yb2xsVG90cFJlcXVlc3QiXAoSRW5yb2xsVG90cFJlc3BvbnNlEhEKCWZhY3Rvcl9pZBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEwoLb3RwYXV0aF91cmkYAyABKAkSDgoGcXJfcG5nGAQgASgMIkcKEkNvbmZpcm1Ub3RwUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIZCgl0b3RwX2NvZGUYAiABKAlCBuBBAuBBBCItChNDb25maXJtVG90cFJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIkUKE0RlbGV0ZUZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISFgoJdG90cF9jb2RlGAIgASgJQgPgQQQiFgoURGVsZXRlRmFjdG9yUmVzcG9uc2UiQAoTVXBkYXRlRmFjdG9yUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIRCgRuYW1lGAIgASgJQgPgQQIiPAoUVXBkYXRlRmFjdG9yUmVzcG9uc2USJAoGZmFjdG9yGAEgASgLMhQuamFudWEubWZhLnYxLkZhY3RvciI4Ch5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1JlcXVlc3QSFgoJdG90cF9jb2RlGAEgASgJQgPgQQQiOQofUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSJHCh9CZWdpblBhc3NrZXlSZWdpc3RyYXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSFgoJdG90cF9jb2RlGAIgASgJQgPgQQQiTgogQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2USFAoMY2hhbGxlbmdlX2lkGAEgASgJEhQKDG9wdGlvbnNfanNvbhgCIAEoCSJsCiBGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIZCgxjaGFsbGVuZ2VfaWQYASABKAlCA+BBAhIfCg9jcmVkZW50aWFsX2pzb24YAiABKAlCBuBBAuBBBBIMCgRuYW1lGAMgASgJImEKIUZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb25SZXNwb25zZRIkCgZmYWN0b3IYASABKAsyFC5qYW51YS5tZmEudjEuRmFjdG9yEhYKDnJlY292ZXJ5X2NvZGVzGAIgAygJIikKGEJlZ2luUGFzc2tleUxvZ2luUmVxdWVzdBINCgVlbWFpbBgBIAEoCSJHChlCZWdpblBhc3NrZXlMb2dpblJlc3BvbnNlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIUCgxvcHRpb25zX2pzb24YAiABKAkiVwoZRmluaXNoUGFzc2tleUxvZ2luUmVxdWVzdBIZCgxjaGFsbGVuZ2VfaWQYASABKAlCA+BBAhIfCg9jcmVkZW50aWFsX2pzb24YAiABKAlCBuBBAuBBBCJqChpGaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuamFudWEudXNlcnMudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5qYW51YS5hdXRoLnYxLlRva2VuUGFpciKfAQoZVmVyaWZ5TWZhQ2hhbGxlbmdlUmVxdWVzdBIZCgxjaGFsbGVuZ2VfaWQYASABKAlCA+BBAhIYCgl0b3RwX2NvZGUYAiABKAlCA+BBBEgAEhwKDXJlY292ZXJ5X2NvZGUYAyABKAlCA+BBBEgAEiUKFnBhc3NrZXlfYXNzZXJ0aW9uX2pzb24YBCABKAlCA+BBBEgAQggKBmFuc3dlciJqChpWZXJpZnlNZmFDaGFsbGVuZ2VSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuamFudWEudXNlcnMudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5qYW51YS5hdXRoLnYxLlRva2VuUGFpcjKEDQoKTWZhU2VydmljZRJ1CgtMaXN0RmFjdG9ycxIgLmphbnVhLm1mYS52MS5MaXN0RmFjdG9yc1JlcXVlc3QaIS5qYW51YS5tZmEudjEuTGlzdEZhY3RvcnNSZXNwb25zZSIhorsYAggCgtPkkwIVEhMvYXBpL3YxL21mYS9mYWN0b3JzEnkKCkVucm9sbFRvdHASHy5qYW51YS5tZmEudjEuRW5yb2xsVG90cFJlcXVlc3QaIC5qYW51YS5tZmEudjEuRW5yb2xsVG90cFJlc3BvbnNlIiiiuxgCCAKC0+STAhw6ASoiFy9hcGkvdjEvbWZhL3RvdHAvZW5yb2xsEn0KC0NvbmZpcm1Ub3RwEiAuamFudWEubWZhLnYxLkNvbmZpcm1Ub3RwUmVxdWVzdBohLmphbnVhLm1mYS52MS5Db25maXJtVG90cFJlc3BvbnNlIimiuxgCCAKC0+STAh06ASoiGC9hcGkvdjEvbWZhL3RvdHAvY29uZmlybRKEAQoMRGVsZXRlRmFjdG9yEiEuamFudWEubWZhLnYxLkRlbGV0ZUZhY3RvclJlcXVlc3QaIi5qYW51YS5tZmEudjEuRGVsZXRlRmFjdG9yUmVzcG9uc2UiLaK7GAIIAoLT5JMCISofL2FwaS92MS9tZmEvZmFjdG9ycy97ZmFjdG9yX2lkfRKPAQoMVXBkYXRlRmFjdG9yEiEuamFudWEubWZhLnYxLlVwZGF0ZUZhY3RvclJlcXVlc3QaIi5qYW51YS5tZmEudjEuVXBkYXRlRmFjdG9yUmVzcG9uc2UiOKK7GAIIAoLT5JMCLDoBKmIGZmFjdG9yMh8vYXBpL3YxL21mYS9mYWN0b3JzL3tmYWN0b3JfaWR9Eq4BChdSZWdlbmVyYXRlUmVjb3ZlcnlDb2RlcxIsLmphbnVhLm1mYS52MS5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1JlcXVlc3QaLS5qYW51YS5tZmEudjEuUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXNwb25zZSI2orsYAggCgtPkkwIqOgEqIiUvYXBpL3YxL21mYS9yZWNvdmVyeS1jb2Rlcy9yZWdlbmVyYXRlErEBChhCZWdpblBhc3NrZXlSZWdpc3RyYXRpb24SLS5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBouLmphbnVhLm1mYS52MS5CZWdpblBhc3NrZXlSZWdpc3RyYXRpb25SZXNwb25zZSI2orsYAggCgtPkkwIqOgEqIiUvYXBpL3YxL21mYS9wYXNza2V5cy9yZWdpc3Rlci9vcHRpb25zErMBChlGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uEi4uamFudWEubWZhLnYxLkZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb25SZXF1ZXN0Gi8uamFudWEubWZhLnYxLkZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb25SZXNwb25zZSI1orsYAggCgtPkkwIpOgEqIiQvYXBpL3YxL21mYS9wYXNza2V5cy9yZWdpc3Rlci92ZXJpZnkSmQEKEUJlZ2luUGFzc2tleUxvZ2luEiYuamFudWEubWZhLnYxLkJlZ2luUGFzc2tleUxvZ2luUmVxdWVzdBonLmphbnVhLm1mYS52MS5CZWdpblBhc3NrZXlMb2dpblJlc3BvbnNlIjOiuxgCCAGC0+STAic6ASoiIi9hcGkvdjEvbWZhL3Bhc3NrZXlzL2xvZ2luL29wdGlvbnMSmwEKEkZpbmlzaFBhc3NrZXlMb2dpbhInLmphbnVhLm1mYS52MS5GaW5pc2hQYXNza2V5TG9naW5SZXF1ZXN0GiguamFudWEubWZhLnYxLkZpbmlzaFBhc3NrZXlMb2dpblJlc3BvbnNlIjKiuxgCCAGC0+STAiY6ASoiIS9hcGkvdjEvbWZhL3Bhc3NrZXlzL2xvZ2luL3ZlcmlmeRKWAQoSVmVyaWZ5TWZhQ2hhbGxlbmdlEicuamFudWEubWZhLnYxLlZlcmlmeU1mYUNoYWxsZW5nZVJlcXVlc3QaKC5qYW51YS5tZmEudjEuVmVyaWZ5TWZhQ2hhbGxlbmdlUmVzcG9uc2UiLaK7GAIIAYLT5JMCIToBKiIcL2FwaS92MS9tZmEvY2hhbGxlbmdlL3ZlcmlmeUI+WjxnaXRodWIuY29tL2phbnVhLWRldi9qYW51YS9zZGstZ2VuL2dvL2dlbi9qYW51YS9tZmEvdjE7bWZhdjFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_janua_auth_v1_auth, file_janua_mfa_v1_factor, file_janua_options_v1_options, file_janua_users_v1_user]);
+  fileDesc("Ch5qYW51YS9tZmEvdjEvbWZhX3NlcnZpY2UucHJvdG8SDGphbnVhLm1mYS52MSI7ChJMaXN0RmFjdG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiVQoTTGlzdEZhY3RvcnNSZXNwb25zZRIlCgdmYWN0b3JzGAEgAygLMhQuamFudWEubWZhLnYxLkZhY3RvchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiEwoRRW5yb2xsVG90cFJlcXVlc3QiXAoSRW5yb2xsVG90cFJlc3BvbnNlEhEKCWZhY3Rvcl9pZBgBIAEoCRIOCgZzZWNyZXQYAiABKAkSEwoLb3RwYXV0aF91cmkYAyABKAkSDgoGcXJfcG5nGAQgASgMIkcKEkNvbmZpcm1Ub3RwUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIZCgl0b3RwX2NvZGUYAiABKAlCBuBBAuBBBCItChNDb25maXJtVG90cFJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIkUKE0RlbGV0ZUZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISFgoJdG90cF9jb2RlGAIgASgJQgPgQQQiFgoURGVsZXRlRmFjdG9yUmVzcG9uc2UiQAoTVXBkYXRlRmFjdG9yUmVxdWVzdBIWCglmYWN0b3JfaWQYASABKAlCA+BBAhIRCgRuYW1lGAIgASgJQgPgQQIiPAoUVXBkYXRlRmFjdG9yUmVzcG9uc2USJAoGZmFjdG9yGAEgASgLMhQuamFudWEubWZhLnYxLkZhY3RvciI4Ch5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1JlcXVlc3QSFgoJdG90cF9jb2RlGAEgASgJQgPgQQQiOQofUmVnZW5lcmF0ZVJlY292ZXJ5Q29kZXNSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSJHCh9CZWdpblBhc3NrZXlSZWdpc3RyYXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSFgoJdG90cF9jb2RlGAIgASgJQgPgQQQiTgogQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2USFAoMY2hhbGxlbmdlX2lkGAEgASgJEhQKDG9wdGlvbnNfanNvbhgCIAEoCSJsCiBGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIZCgxjaGFsbGVuZ2VfaWQYASABKAlCA+BBAhIfCg9jcmVkZW50aWFsX2pzb24YAiABKAlCBuBBAuBBBBIMCgRuYW1lGAMgASgJImEKIUZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb25SZXNwb25zZRIkCgZmYWN0b3IYASABKAsyFC5qYW51YS5tZmEudjEuRmFjdG9yEhYKDnJlY292ZXJ5X2NvZGVzGAIgAygJIikKGEJlZ2luUGFzc2tleUxvZ2luUmVxdWVzdBINCgVlbWFpbBgBIAEoCSJHChlCZWdpblBhc3NrZXlMb2dpblJlc3BvbnNlEhQKDGNoYWxsZW5nZV9pZBgBIAEoCRIUCgxvcHRpb25zX2pzb24YAiABKAkiVwoZRmluaXNoUGFzc2tleUxvZ2luUmVxdWVzdBIZCgxjaGFsbGVuZ2VfaWQYASABKAlCA+BBAhIfCg9jcmVkZW50aWFsX2pzb24YAiABKAlCBuBBAuBBBCJqChpGaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuamFudWEudXNlcnMudjEuVXNlchIoCgZ0b2tlbnMYAiABKAsyGC5qYW51YS5hdXRoLnYxLlRva2VuUGFpciI2ChZFbnJvbGxTbXNGYWN0b3JSZXF1ZXN0EhwKDHBob25lX251bWJlchgBIAEoCUIG4EEC4EEEIkgKF0Vucm9sbFNtc0ZhY3RvclJlc3BvbnNlEhEKCWZhY3Rvcl9pZBgBIAEoCRIaChJtYXNrZWRfZGVzdGluYXRpb24YAiABKAkiSwoXQ29uZmlybVNtc0ZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISGAoIb3RwX2NvZGUYAiABKAlCBuBBAuBBBCIyChhDb25maXJtU21zRmFjdG9yUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiLgoYRW5yb2xsRW1haWxGYWN0b3JSZXF1ZXN0EhIKBWVtYWlsGAEgASgJQgPgQQIiSgoZRW5yb2xsRW1haWxGYWN0b3JSZXNwb25zZRIRCglmYWN0b3JfaWQYASABKAkSGgoSbWFza2VkX2Rlc3RpbmF0aW9uGAIgASgJIk0KGUNvbmZpcm1FbWFpbEZhY3RvclJlcXVlc3QSFgoJZmFjdG9yX2lkGAEgASgJQgPgQQISGAoIb3RwX2NvZGUYAiABKAlCBuBBAuBBBCI0ChpDb25maXJtRW1haWxGYWN0b3JSZXNwb25zZRIWCg5yZWNvdmVyeV9jb2RlcxgBIAMoCSJHChJTZW5kTWZhQ29kZVJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISFgoJZmFjdG9yX2lkGAIgASgJQgPgQQIilgEKE1NlbmRNZmFDb2RlUmVzcG9uc2USGgoSbWFza2VkX2Rlc3RpbmF0aW9uGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5uZXh0X3NlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuAEKGVZlcmlmeU1mYUNoYWxsZW5nZVJlcXVlc3QSGQoMY2hhbGxlbmdlX2lkGAEgASgJQgPgQQISGAoJdG90cF9jb2RlGAIgASgJQgPgQQRIABIcCg1yZWNvdmVyeV9jb2RlGAMgASgJQgPgQQRIABIlChZwYXNza2V5X2Fzc2VydGlvbl9qc29uGAQgASgJQgPgQQRIABIXCghvdHBfY29kZRgFIAEoCUID4EEESABCCAoGYW5zd2VyImoKGlZlcmlmeU1mYUNoYWxsZW5nZVJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5qYW51YS51c2Vycy52MS5Vc2VyEigKBnRva2VucxgCIAEoCzIYLmphbnVhLmF1dGgudjEuVG9rZW5QYWlyMssSCgpNZmFTZXJ2aWNlEnUKC0xpc3RGYWN0b3JzEiAuamFudWEubWZhLnYxLkxpc3RGYWN0b3JzUmVxdWVzdBohLmphbnVhLm1mYS52MS5MaXN0RmFjdG9yc1Jlc3BvbnNlIiGiuxgCCAKC0+STAhUSEy9hcGkvdjEvbWZhL2ZhY3RvcnMSeQoKRW5yb2xsVG90cBIfLmphbnVhLm1mYS52MS5FbnJvbGxUb3RwUmVxdWVzdBogLmphbnVhLm1mYS52MS5FbnJvbGxUb3RwUmVzcG9uc2UiKKK7GAIIAoLT5JMCHDoBKiIXL2FwaS92MS9tZmEvdG90cC9lbnJvbGwSfQoLQ29uZmlybVRvdHASIC5qYW51YS5tZmEudjEuQ29uZmlybVRvdHBSZXF1ZXN0GiEuamFudWEubWZhLnYxLkNvbmZpcm1Ub3RwUmVzcG9uc2UiKaK7GAIIAoLT5JMCHToBKiIYL2FwaS92MS9tZmEvdG90cC9jb25maXJtEoQBCgxEZWxldGVGYWN0b3ISIS5qYW51YS5tZmEudjEuRGVsZXRlRmFjdG9yUmVxdWVzdBoiLmphbnVhLm1mYS52MS5EZWxldGVGYWN0b3JSZXNwb25zZSItorsYAggCgtPkkwIhKh8vYXBpL3YxL21mYS9mYWN0b3JzL3tmYWN0b3JfaWR9Eo8BCgxVcGRhdGVGYWN0b3ISIS5qYW51YS5tZmEudjEuVXBkYXRlRmFjdG9yUmVxdWVzdBoiLmphbnVhLm1mYS52MS5VcGRhdGVGYWN0b3JSZXNwb25zZSI4orsYAggCgtPkkwIsOgEqYgZmYWN0b3IyHy9hcGkvdjEvbWZhL2ZhY3RvcnMve2ZhY3Rvcl9pZH0SrgEKF1JlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzEiwuamFudWEubWZhLnYxLlJlZ2VuZXJhdGVSZWNvdmVyeUNvZGVzUmVxdWVzdBotLmphbnVhLm1mYS52MS5SZWdlbmVyYXRlUmVjb3ZlcnlDb2Rlc1Jlc3BvbnNlIjaiuxgCCAKC0+STAio6ASoiJS9hcGkvdjEvbWZhL3JlY292ZXJ5LWNvZGVzL3JlZ2VuZXJhdGUSsQEKGEJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvbhItLmphbnVhLm1mYS52MS5CZWdpblBhc3NrZXlSZWdpc3RyYXRpb25SZXF1ZXN0Gi4uamFudWEubWZhLnYxLkJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlIjaiuxgCCAKC0+STAio6ASoiJS9hcGkvdjEvbWZhL3Bhc3NrZXlzL3JlZ2lzdGVyL29wdGlvbnMSswEKGUZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb24SLi5qYW51YS5tZmEudjEuRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QaLy5qYW51YS5tZmEudjEuRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlIjWiuxgCCAKC0+STAik6ASoiJC9hcGkvdjEvbWZhL3Bhc3NrZXlzL3JlZ2lzdGVyL3ZlcmlmeRKZAQoRQmVnaW5QYXNza2V5TG9naW4SJi5qYW51YS5tZmEudjEuQmVnaW5QYXNza2V5TG9naW5SZXF1ZXN0GicuamFudWEubWZhLnYxLkJlZ2luUGFzc2tleUxvZ2luUmVzcG9uc2UiM6K7GAIIAYLT5JMCJzoBKiIiL2FwaS92MS9tZmEvcGFzc2tleXMvbG9naW4vb3B0aW9ucxKbAQoSRmluaXNoUGFzc2tleUxvZ2luEicuamFudWEubWZhLnYxLkZpbmlzaFBhc3NrZXlMb2dpblJlcXVlc3QaKC5qYW51YS5tZmEudjEuRmluaXNoUGFzc2tleUxvZ2luUmVzcG9uc2UiMqK7GAIIAYLT5JMCJjoBKiIhL2FwaS92MS9tZmEvcGFzc2tleXMvbG9naW4vdmVyaWZ5EocBCg9FbnJvbGxTbXNGYWN0b3ISJC5qYW51YS5tZmEudjEuRW5yb2xsU21zRmFjdG9yUmVxdWVzdBolLmphbnVhLm1mYS52MS5FbnJvbGxTbXNGYWN0b3JSZXNwb25zZSInorsYAggCgtPkkwIbOgEqIhYvYXBpL3YxL21mYS9zbXMvZW5yb2xsEosBChBDb25maXJtU21zRmFjdG9yEiUuamFudWEubWZhLnYxLkNvbmZpcm1TbXNGYWN0b3JSZXF1ZXN0GiYuamFudWEubWZhLnYxLkNvbmZpcm1TbXNGYWN0b3JSZXNwb25zZSIoorsYAggCgtPkkwIcOgEqIhcvYXBpL3YxL21mYS9zbXMvY29uZmlybRKPAQoRRW5yb2xsRW1haWxGYWN0b3ISJi5qYW51YS5tZmEudjEuRW5yb2xsRW1haWxGYWN0b3JSZXF1ZXN0GicuamFudWEubWZhLnYxLkVucm9sbEVtYWlsRmFjdG9yUmVzcG9uc2UiKaK7GAIIAoLT5JMCHToBKiIYL2FwaS92MS9tZmEvZW1haWwvZW5yb2xsEpMBChJDb25maXJtRW1haWxGYWN0b3ISJy5qYW51YS5tZmEudjEuQ29uZmlybUVtYWlsRmFjdG9yUmVxdWVzdBooLmphbnVhLm1mYS52MS5Db25maXJtRW1haWxGYWN0b3JSZXNwb25zZSIqorsYAggCgtPkkwIeOgEqIhkvYXBpL3YxL21mYS9lbWFpbC9jb25maXJtEoQBCgtTZW5kTWZhQ29kZRIgLmphbnVhLm1mYS52MS5TZW5kTWZhQ29kZVJlcXVlc3QaIS5qYW51YS5tZmEudjEuU2VuZE1mYUNvZGVSZXNwb25zZSIworsYAggBgtPkkwIkOgEqIh8vYXBpL3YxL21mYS9jaGFsbGVuZ2Uvc2VuZC1jb2RlEpYBChJWZXJpZnlNZmFDaGFsbGVuZ2USJy5qYW51YS5tZmEudjEuVmVyaWZ5TWZhQ2hhbGxlbmdlUmVxdWVzdBooLmphbnVhLm1mYS52MS5WZXJpZnlNZmFDaGFsbGVuZ2VSZXNwb25zZSItorsYAggBgtPkkwIhOgEqIhwvYXBpL3YxL21mYS9jaGFsbGVuZ2UvdmVyaWZ5Qj5aPGdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL21mYS92MTttZmF2MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_janua_auth_v1_auth, file_janua_mfa_v1_factor, file_janua_options_v1_options, file_janua_users_v1_user]);
 
 /**
  * Request for MfaService.ListFactors.
@@ -566,6 +568,267 @@ export const FinishPasskeyLoginResponseSchema: GenMessage<FinishPasskeyLoginResp
   messageDesc(file_janua_mfa_v1_mfa_service, 19);
 
 /**
+ * Request for MfaService.EnrollSmsFactor.
+ *
+ * @generated from message janua.mfa.v1.EnrollSmsFactorRequest
+ */
+export type EnrollSmsFactorRequest = Message<"janua.mfa.v1.EnrollSmsFactorRequest"> & {
+  /**
+   * The phone number in E.164 form: `+`, the country calling code and the
+   * national number, 8 to 15 digits in all (`+14155550142`).
+   *
+   * @generated from field: string phone_number = 1;
+   */
+  phoneNumber: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.EnrollSmsFactorRequest.
+ * Use `create(EnrollSmsFactorRequestSchema)` to create a new message.
+ */
+export const EnrollSmsFactorRequestSchema: GenMessage<EnrollSmsFactorRequest> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 20);
+
+/**
+ * Response of MfaService.EnrollSmsFactor.
+ *
+ * @generated from message janua.mfa.v1.EnrollSmsFactorResponse
+ */
+export type EnrollSmsFactorResponse = Message<"janua.mfa.v1.EnrollSmsFactorResponse"> & {
+  /**
+   * Id of the new pending factor, for ConfirmSmsFactor.
+   *
+   * @generated from field: string factor_id = 1;
+   */
+  factorId: string;
+
+  /**
+   * The number the code was sent to, masked (`+1 ••• ••• ••42`).
+   *
+   * @generated from field: string masked_destination = 2;
+   */
+  maskedDestination: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.EnrollSmsFactorResponse.
+ * Use `create(EnrollSmsFactorResponseSchema)` to create a new message.
+ */
+export const EnrollSmsFactorResponseSchema: GenMessage<EnrollSmsFactorResponse> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 21);
+
+/**
+ * Request for MfaService.ConfirmSmsFactor.
+ *
+ * @generated from message janua.mfa.v1.ConfirmSmsFactorRequest
+ */
+export type ConfirmSmsFactorRequest = Message<"janua.mfa.v1.ConfirmSmsFactorRequest"> & {
+  /**
+   * Id of the pending SMS factor, from EnrollSmsFactor.
+   *
+   * @generated from field: string factor_id = 1;
+   */
+  factorId: string;
+
+  /**
+   * The 6-digit code texted to the number.
+   *
+   * @generated from field: string otp_code = 2;
+   */
+  otpCode: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.ConfirmSmsFactorRequest.
+ * Use `create(ConfirmSmsFactorRequestSchema)` to create a new message.
+ */
+export const ConfirmSmsFactorRequestSchema: GenMessage<ConfirmSmsFactorRequest> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 22);
+
+/**
+ * Response of MfaService.ConfirmSmsFactor.
+ *
+ * @generated from message janua.mfa.v1.ConfirmSmsFactorResponse
+ */
+export type ConfirmSmsFactorResponse = Message<"janua.mfa.v1.ConfirmSmsFactorResponse"> & {
+  /**
+   * Single-use recovery codes, shown only here, as in ConfirmTotpResponse:
+   * set when this factor turns MFA on, empty otherwise.
+   *
+   * @generated from field: repeated string recovery_codes = 1;
+   */
+  recoveryCodes: string[];
+};
+
+/**
+ * Describes the message janua.mfa.v1.ConfirmSmsFactorResponse.
+ * Use `create(ConfirmSmsFactorResponseSchema)` to create a new message.
+ */
+export const ConfirmSmsFactorResponseSchema: GenMessage<ConfirmSmsFactorResponse> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 23);
+
+/**
+ * Request for MfaService.EnrollEmailFactor.
+ *
+ * @generated from message janua.mfa.v1.EnrollEmailFactorRequest
+ */
+export type EnrollEmailFactorRequest = Message<"janua.mfa.v1.EnrollEmailFactorRequest"> & {
+  /**
+   * The caller's own address, which must be verified.
+   *
+   * @generated from field: string email = 1;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.EnrollEmailFactorRequest.
+ * Use `create(EnrollEmailFactorRequestSchema)` to create a new message.
+ */
+export const EnrollEmailFactorRequestSchema: GenMessage<EnrollEmailFactorRequest> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 24);
+
+/**
+ * Response of MfaService.EnrollEmailFactor.
+ *
+ * @generated from message janua.mfa.v1.EnrollEmailFactorResponse
+ */
+export type EnrollEmailFactorResponse = Message<"janua.mfa.v1.EnrollEmailFactorResponse"> & {
+  /**
+   * Id of the new pending factor, for ConfirmEmailFactor.
+   *
+   * @generated from field: string factor_id = 1;
+   */
+  factorId: string;
+
+  /**
+   * The address the code was sent to, masked (`a•••@example.com`).
+   *
+   * @generated from field: string masked_destination = 2;
+   */
+  maskedDestination: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.EnrollEmailFactorResponse.
+ * Use `create(EnrollEmailFactorResponseSchema)` to create a new message.
+ */
+export const EnrollEmailFactorResponseSchema: GenMessage<EnrollEmailFactorResponse> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 25);
+
+/**
+ * Request for MfaService.ConfirmEmailFactor.
+ *
+ * @generated from message janua.mfa.v1.ConfirmEmailFactorRequest
+ */
+export type ConfirmEmailFactorRequest = Message<"janua.mfa.v1.ConfirmEmailFactorRequest"> & {
+  /**
+   * Id of the pending email factor, from EnrollEmailFactor.
+   *
+   * @generated from field: string factor_id = 1;
+   */
+  factorId: string;
+
+  /**
+   * The 6-digit code mailed to the address.
+   *
+   * @generated from field: string otp_code = 2;
+   */
+  otpCode: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.ConfirmEmailFactorRequest.
+ * Use `create(ConfirmEmailFactorRequestSchema)` to create a new message.
+ */
+export const ConfirmEmailFactorRequestSchema: GenMessage<ConfirmEmailFactorRequest> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 26);
+
+/**
+ * Response of MfaService.ConfirmEmailFactor.
+ *
+ * @generated from message janua.mfa.v1.ConfirmEmailFactorResponse
+ */
+export type ConfirmEmailFactorResponse = Message<"janua.mfa.v1.ConfirmEmailFactorResponse"> & {
+  /**
+   * Single-use recovery codes, as in ConfirmSmsFactorResponse.
+   *
+   * @generated from field: repeated string recovery_codes = 1;
+   */
+  recoveryCodes: string[];
+};
+
+/**
+ * Describes the message janua.mfa.v1.ConfirmEmailFactorResponse.
+ * Use `create(ConfirmEmailFactorResponseSchema)` to create a new message.
+ */
+export const ConfirmEmailFactorResponseSchema: GenMessage<ConfirmEmailFactorResponse> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 27);
+
+/**
+ * Request for MfaService.SendMfaCode.
+ *
+ * @generated from message janua.mfa.v1.SendMfaCodeRequest
+ */
+export type SendMfaCodeRequest = Message<"janua.mfa.v1.SendMfaCodeRequest"> & {
+  /**
+   * `mfa_challenge.challenge_id` from Login (or VerifyMagicLink).
+   *
+   * @generated from field: string challenge_id = 1;
+   */
+  challengeId: string;
+
+  /**
+   * The `factor_id` of one of the challenge's `code_destinations`.
+   *
+   * @generated from field: string factor_id = 2;
+   */
+  factorId: string;
+};
+
+/**
+ * Describes the message janua.mfa.v1.SendMfaCodeRequest.
+ * Use `create(SendMfaCodeRequestSchema)` to create a new message.
+ */
+export const SendMfaCodeRequestSchema: GenMessage<SendMfaCodeRequest> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 28);
+
+/**
+ * Response of MfaService.SendMfaCode.
+ *
+ * @generated from message janua.mfa.v1.SendMfaCodeResponse
+ */
+export type SendMfaCodeResponse = Message<"janua.mfa.v1.SendMfaCodeResponse"> & {
+  /**
+   * Where the code goes, masked.
+   *
+   * @generated from field: string masked_destination = 1;
+   */
+  maskedDestination: string;
+
+  /**
+   * When the code stops being accepted.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * The earliest time another code can be sent to this factor.
+   *
+   * @generated from field: google.protobuf.Timestamp next_send_time = 3;
+   */
+  nextSendTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message janua.mfa.v1.SendMfaCodeResponse.
+ * Use `create(SendMfaCodeResponseSchema)` to create a new message.
+ */
+export const SendMfaCodeResponseSchema: GenMessage<SendMfaCodeResponse> = /*@__PURE__*/
+  messageDesc(file_janua_mfa_v1_mfa_service, 29);
+
+/**
  * Request for MfaService.VerifyMfaChallenge: the challenge and exactly one
  * answer, of a method the challenge lists.
  *
@@ -611,6 +874,16 @@ export type VerifyMfaChallengeRequest = Message<"janua.mfa.v1.VerifyMfaChallenge
      */
     value: string;
     case: "passkeyAssertionJson";
+  } | {
+    /**
+     * The 6-digit code SendMfaCode sent for this challenge (methods "sms"
+     * and "email"); single use, valid 5 minutes, 5 answers per code. Named
+     * apart from `totp_code`, which is always an authenticator app's code.
+     *
+     * @generated from field: string otp_code = 5;
+     */
+    value: string;
+    case: "otpCode";
   } | { case: undefined; value?: undefined };
 };
 
@@ -619,7 +892,7 @@ export type VerifyMfaChallengeRequest = Message<"janua.mfa.v1.VerifyMfaChallenge
  * Use `create(VerifyMfaChallengeRequestSchema)` to create a new message.
  */
 export const VerifyMfaChallengeRequestSchema: GenMessage<VerifyMfaChallengeRequest> = /*@__PURE__*/
-  messageDesc(file_janua_mfa_v1_mfa_service, 20);
+  messageDesc(file_janua_mfa_v1_mfa_service, 30);
 
 /**
  * Response of MfaService.VerifyMfaChallenge.
@@ -647,11 +920,11 @@ export type VerifyMfaChallengeResponse = Message<"janua.mfa.v1.VerifyMfaChalleng
  * Use `create(VerifyMfaChallengeResponseSchema)` to create a new message.
  */
 export const VerifyMfaChallengeResponseSchema: GenMessage<VerifyMfaChallengeResponse> = /*@__PURE__*/
-  messageDesc(file_janua_mfa_v1_mfa_service, 21);
+  messageDesc(file_janua_mfa_v1_mfa_service, 31);
 
 /**
- * Multi-factor authentication: the caller's TOTP, passkey and recovery-code
- * factors, passwordless passkey sign-in, and the second step of a sign-in
+ * Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+ * recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
  * that returned an MFA challenge. WebAuthn options and credentials travel as
  * the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
  * RegistrationResponseJSON and their authentication counterparts) in string
@@ -779,6 +1052,77 @@ export const MfaService: GenService<{
     methodKind: "unary";
     input: typeof FinishPasskeyLoginRequestSchema;
     output: typeof FinishPasskeyLoginResponseSchema;
+  },
+  /**
+   * Starts SMS enrollment: creates a pending SMS factor for a phone number
+   * in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+   * minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+   * when SMS is off, for a number outside the countries the operator
+   * allows, and, unless the operator allows it, for a platform administrator
+   * without an authenticator app or passkey (SMS is never an
+   * administrator's only factor). Self, signed in less than 10 minutes ago
+   * (MFA_REQUIRED otherwise).
+   *
+   * @generated from rpc janua.mfa.v1.MfaService.EnrollSmsFactor
+   */
+  enrollSmsFactor: {
+    methodKind: "unary";
+    input: typeof EnrollSmsFactorRequestSchema;
+    output: typeof EnrollSmsFactorResponseSchema;
+  },
+  /**
+   * Activates a pending SMS factor with the code texted to it. If this
+   * turns MFA on, also returns the caller's new recovery codes. Wrong codes
+   * count toward the account's brute-force limits; a code allows 5 answers.
+   * Self.
+   *
+   * @generated from rpc janua.mfa.v1.MfaService.ConfirmSmsFactor
+   */
+  confirmSmsFactor: {
+    methodKind: "unary";
+    input: typeof ConfirmSmsFactorRequestSchema;
+    output: typeof ConfirmSmsFactorResponseSchema;
+  },
+  /**
+   * Starts email enrollment: creates a pending email factor for the
+   * caller's own, verified address and mails it a 6-digit code, valid 5
+   * minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+   * codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+   * otherwise).
+   *
+   * @generated from rpc janua.mfa.v1.MfaService.EnrollEmailFactor
+   */
+  enrollEmailFactor: {
+    methodKind: "unary";
+    input: typeof EnrollEmailFactorRequestSchema;
+    output: typeof EnrollEmailFactorResponseSchema;
+  },
+  /**
+   * Activates a pending email factor with the code mailed to it, as
+   * ConfirmSmsFactor does for SMS. Self.
+   *
+   * @generated from rpc janua.mfa.v1.MfaService.ConfirmEmailFactor
+   */
+  confirmEmailFactor: {
+    methodKind: "unary";
+    input: typeof ConfirmEmailFactorRequestSchema;
+    output: typeof ConfirmEmailFactorResponseSchema;
+  },
+  /**
+   * Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+   * `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+   * code is valid 5 minutes and replaces any earlier one of the challenge.
+   * Sending again within the resend cooldown (30 s by default), or past a
+   * factor's, a destination's or the platform's hourly budget, is
+   * RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+   * for the provider. The holder of the challenge id.
+   *
+   * @generated from rpc janua.mfa.v1.MfaService.SendMfaCode
+   */
+  sendMfaCode: {
+    methodKind: "unary";
+    input: typeof SendMfaCodeRequestSchema;
+    output: typeof SendMfaCodeResponseSchema;
   },
   /**
    * Second step of a sign-in that returned an MFA challenge: answers it and

@@ -126,7 +126,9 @@ class MfaChallenge {
     List<String>? methods,
     this.expireTime,
     this.passkeyOptionsJson = '',
-  }) : methods = methods ?? <String>[];
+    List<MfaCodeDestination>? codeDestinations,
+  }) : methods = methods ?? <String>[],
+        codeDestinations = codeDestinations ?? <MfaCodeDestination>[];
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory MfaChallenge.fromJson(Map<String, Object?> json) => MfaChallenge(
@@ -134,12 +136,15 @@ class MfaChallenge {
         methods: $pj.list($pj.field(json, 'methods', 'methods'), (v) => $pj.string(v)),
         expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
         passkeyOptionsJson: $pj.string($pj.field(json, 'passkeyOptionsJson', 'passkey_options_json')),
+        codeDestinations: $pj.list($pj.field(json, 'codeDestinations', 'code_destinations'), (v) => $pj.message(v, MfaCodeDestination.fromJson)!),
       );
 
   /// Id to pass to VerifyMfaChallenge; a correct answer uses it up.
   String challengeId;
 
-  /// How the user may answer, among "totp", "recovery_code" and "passkey".
+  /// How the user may answer, among "totp", "recovery_code", "passkey",
+  /// "sms" and "email" (a code sent with SendMfaCode to one of
+  /// `code_destinations`).
   List<String> methods;
 
   /// When the challenge stops being accepted.
@@ -150,6 +155,11 @@ class MfaChallenge {
   /// challenge. Pass it to `navigator.credentials.get()`. Empty otherwise.
   String passkeyOptionsJson;
 
+  /// Where janua.mfa.v1.MfaService.SendMfaCode can send a one-time code:
+  /// one entry per enrolled SMS or email factor, masked. Empty when the
+  /// user has none.
+  List<MfaCodeDestination> codeDestinations;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
@@ -157,6 +167,45 @@ class MfaChallenge {
     if (methods.isNotEmpty) json['methods'] = methods.map((v) => v).toList();
     if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
     if (passkeyOptionsJson.isNotEmpty) json['passkeyOptionsJson'] = passkeyOptionsJson;
+    if (codeDestinations.isNotEmpty) json['codeDestinations'] = codeDestinations.map((v) => v.toJson()).toList();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// A factor a sign-in code can be sent to, as an MFA challenge offers it.
+class MfaCodeDestination {
+  MfaCodeDestination({
+    this.factorId = '',
+    this.method = '',
+    this.maskedDestination = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory MfaCodeDestination.fromJson(Map<String, Object?> json) => MfaCodeDestination(
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+        method: $pj.string($pj.field(json, 'method', 'method')),
+        maskedDestination: $pj.string($pj.field(json, 'maskedDestination', 'masked_destination')),
+      );
+
+  /// Id of the SMS or email factor, for SendMfaCode.
+  String factorId;
+
+  /// "sms" or "email", as in MfaChallenge.methods.
+  String method;
+
+  /// The phone number or address, masked (`+1 ••• ••• ••42`,
+  /// `a•••@example.com`).
+  String maskedDestination;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    if (method.isNotEmpty) json['method'] = method;
+    if (maskedDestination.isNotEmpty) json['maskedDestination'] = maskedDestination;
     return json;
   }
 

@@ -13,7 +13,12 @@ enum FactorType {
   /// WebAuthn credential (passkey or security key).
   passkey(2, 'FACTOR_TYPE_PASSKEY'),
   /// The user's set of single-use recovery codes.
-  recoveryCodes(3, 'FACTOR_TYPE_RECOVERY_CODES');
+  recoveryCodes(3, 'FACTOR_TYPE_RECOVERY_CODES'),
+  /// One-time codes sent by text message to a phone number. Weaker than an
+  /// app or a passkey (SIM swap): off unless the operator turns it on.
+  sms(4, 'FACTOR_TYPE_SMS'),
+  /// One-time codes sent by email to the user's verified address.
+  email(5, 'FACTOR_TYPE_EMAIL');
 
   const FactorType(this.value, this.protoName);
 
@@ -38,8 +43,8 @@ enum FactorType {
 enum FactorStatus {
   /// Not set.
   unspecified(0, 'FACTOR_STATUS_UNSPECIFIED'),
-  /// Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp);
-  /// not accepted at sign-in.
+  /// Enrolled but not yet confirmed (a TOTP factor before ConfirmTotp, an
+  /// SMS or email factor before its confirmation); not accepted at sign-in.
   pending(1, 'FACTOR_STATUS_PENDING'),
   /// Confirmed and accepted at sign-in.
   active(2, 'FACTOR_STATUS_ACTIVE');
@@ -73,6 +78,7 @@ class Factor {
     this.name = '',
     this.createTime,
     this.lastUseTime,
+    this.maskedDestination = '',
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -83,6 +89,7 @@ class Factor {
         name: $pj.string($pj.field(json, 'name', 'name')),
         createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
         lastUseTime: $pj.timestamp($pj.field(json, 'lastUseTime', 'last_use_time')),
+        maskedDestination: $pj.string($pj.field(json, 'maskedDestination', 'masked_destination')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -104,6 +111,10 @@ class Factor {
   /// When the factor last answered a challenge; unset if never.
   DateTime? lastUseTime;
 
+  /// For SMS and email factors: where codes go, masked (`+1 ••• ••• ••42`,
+  /// `a•••@example.com`). Empty for other factors.
+  String maskedDestination;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
@@ -113,6 +124,7 @@ class Factor {
     if (name.isNotEmpty) json['name'] = name;
     if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
     if (lastUseTime != null) json['lastUseTime'] = $pj.timestampOut(lastUseTime!);
+    if (maskedDestination.isNotEmpty) json['maskedDestination'] = maskedDestination;
     return json;
   }
 

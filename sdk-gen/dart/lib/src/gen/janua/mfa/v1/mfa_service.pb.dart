@@ -614,6 +614,300 @@ class FinishPasskeyLoginResponse {
   String toString() => '${runtimeType}${toJson()}';
 }
 
+/// Request for MfaService.EnrollSmsFactor.
+class EnrollSmsFactorRequest {
+  EnrollSmsFactorRequest({
+    this.phoneNumber = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory EnrollSmsFactorRequest.fromJson(Map<String, Object?> json) => EnrollSmsFactorRequest(
+        phoneNumber: $pj.string($pj.field(json, 'phoneNumber', 'phone_number')),
+      );
+
+  /// The phone number in E.164 form: `+`, the country calling code and the
+  /// national number, 8 to 15 digits in all (`+14155550142`).
+  String phoneNumber;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (phoneNumber.isNotEmpty) json['phoneNumber'] = phoneNumber;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of MfaService.EnrollSmsFactor.
+class EnrollSmsFactorResponse {
+  EnrollSmsFactorResponse({
+    this.factorId = '',
+    this.maskedDestination = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory EnrollSmsFactorResponse.fromJson(Map<String, Object?> json) => EnrollSmsFactorResponse(
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+        maskedDestination: $pj.string($pj.field(json, 'maskedDestination', 'masked_destination')),
+      );
+
+  /// Id of the new pending factor, for ConfirmSmsFactor.
+  String factorId;
+
+  /// The number the code was sent to, masked (`+1 ••• ••• ••42`).
+  String maskedDestination;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    if (maskedDestination.isNotEmpty) json['maskedDestination'] = maskedDestination;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for MfaService.ConfirmSmsFactor.
+class ConfirmSmsFactorRequest {
+  ConfirmSmsFactorRequest({
+    this.factorId = '',
+    this.otpCode = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ConfirmSmsFactorRequest.fromJson(Map<String, Object?> json) => ConfirmSmsFactorRequest(
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+        otpCode: $pj.string($pj.field(json, 'otpCode', 'otp_code')),
+      );
+
+  /// Id of the pending SMS factor, from EnrollSmsFactor.
+  String factorId;
+
+  /// The 6-digit code texted to the number.
+  String otpCode;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    if (otpCode.isNotEmpty) json['otpCode'] = otpCode;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of MfaService.ConfirmSmsFactor.
+class ConfirmSmsFactorResponse {
+  ConfirmSmsFactorResponse({
+    List<String>? recoveryCodes,
+  }) : recoveryCodes = recoveryCodes ?? <String>[];
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ConfirmSmsFactorResponse.fromJson(Map<String, Object?> json) => ConfirmSmsFactorResponse(
+        recoveryCodes: $pj.list($pj.field(json, 'recoveryCodes', 'recovery_codes'), (v) => $pj.string(v)),
+      );
+
+  /// Single-use recovery codes, shown only here, as in ConfirmTotpResponse:
+  /// set when this factor turns MFA on, empty otherwise.
+  List<String> recoveryCodes;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (recoveryCodes.isNotEmpty) json['recoveryCodes'] = recoveryCodes.map((v) => v).toList();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for MfaService.EnrollEmailFactor.
+class EnrollEmailFactorRequest {
+  EnrollEmailFactorRequest({
+    this.email = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory EnrollEmailFactorRequest.fromJson(Map<String, Object?> json) => EnrollEmailFactorRequest(
+        email: $pj.string($pj.field(json, 'email', 'email')),
+      );
+
+  /// The caller's own address, which must be verified.
+  String email;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (email.isNotEmpty) json['email'] = email;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of MfaService.EnrollEmailFactor.
+class EnrollEmailFactorResponse {
+  EnrollEmailFactorResponse({
+    this.factorId = '',
+    this.maskedDestination = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory EnrollEmailFactorResponse.fromJson(Map<String, Object?> json) => EnrollEmailFactorResponse(
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+        maskedDestination: $pj.string($pj.field(json, 'maskedDestination', 'masked_destination')),
+      );
+
+  /// Id of the new pending factor, for ConfirmEmailFactor.
+  String factorId;
+
+  /// The address the code was sent to, masked (`a•••@example.com`).
+  String maskedDestination;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    if (maskedDestination.isNotEmpty) json['maskedDestination'] = maskedDestination;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for MfaService.ConfirmEmailFactor.
+class ConfirmEmailFactorRequest {
+  ConfirmEmailFactorRequest({
+    this.factorId = '',
+    this.otpCode = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ConfirmEmailFactorRequest.fromJson(Map<String, Object?> json) => ConfirmEmailFactorRequest(
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+        otpCode: $pj.string($pj.field(json, 'otpCode', 'otp_code')),
+      );
+
+  /// Id of the pending email factor, from EnrollEmailFactor.
+  String factorId;
+
+  /// The 6-digit code mailed to the address.
+  String otpCode;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    if (otpCode.isNotEmpty) json['otpCode'] = otpCode;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of MfaService.ConfirmEmailFactor.
+class ConfirmEmailFactorResponse {
+  ConfirmEmailFactorResponse({
+    List<String>? recoveryCodes,
+  }) : recoveryCodes = recoveryCodes ?? <String>[];
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory ConfirmEmailFactorResponse.fromJson(Map<String, Object?> json) => ConfirmEmailFactorResponse(
+        recoveryCodes: $pj.list($pj.field(json, 'recoveryCodes', 'recovery_codes'), (v) => $pj.string(v)),
+      );
+
+  /// Single-use recovery codes, as in ConfirmSmsFactorResponse.
+  List<String> recoveryCodes;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (recoveryCodes.isNotEmpty) json['recoveryCodes'] = recoveryCodes.map((v) => v).toList();
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Request for MfaService.SendMfaCode.
+class SendMfaCodeRequest {
+  SendMfaCodeRequest({
+    this.challengeId = '',
+    this.factorId = '',
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory SendMfaCodeRequest.fromJson(Map<String, Object?> json) => SendMfaCodeRequest(
+        challengeId: $pj.string($pj.field(json, 'challengeId', 'challenge_id')),
+        factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
+      );
+
+  /// `mfa_challenge.challenge_id` from Login (or VerifyMagicLink).
+  String challengeId;
+
+  /// The `factor_id` of one of the challenge's `code_destinations`.
+  String factorId;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (challengeId.isNotEmpty) json['challengeId'] = challengeId;
+    if (factorId.isNotEmpty) json['factorId'] = factorId;
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
+/// Response of MfaService.SendMfaCode.
+class SendMfaCodeResponse {
+  SendMfaCodeResponse({
+    this.maskedDestination = '',
+    this.expireTime,
+    this.nextSendTime,
+  });
+
+  /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
+  factory SendMfaCodeResponse.fromJson(Map<String, Object?> json) => SendMfaCodeResponse(
+        maskedDestination: $pj.string($pj.field(json, 'maskedDestination', 'masked_destination')),
+        expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
+        nextSendTime: $pj.timestamp($pj.field(json, 'nextSendTime', 'next_send_time')),
+      );
+
+  /// Where the code goes, masked.
+  String maskedDestination;
+
+  /// When the code stops being accepted.
+  DateTime? expireTime;
+
+  /// The earliest time another code can be sent to this factor.
+  DateTime? nextSendTime;
+
+  /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
+  Map<String, Object?> toJson() {
+    final json = <String, Object?>{};
+    if (maskedDestination.isNotEmpty) json['maskedDestination'] = maskedDestination;
+    if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
+    if (nextSendTime != null) json['nextSendTime'] = $pj.timestampOut(nextSendTime!);
+    return json;
+  }
+
+  @override
+  String toString() => '${runtimeType}${toJson()}';
+}
+
 /// Request for MfaService.VerifyMfaChallenge: the challenge and exactly one
 /// answer, of a method the challenge lists.
 class VerifyMfaChallengeRequest {
@@ -622,6 +916,7 @@ class VerifyMfaChallengeRequest {
     this.totpCode,
     this.recoveryCode,
     this.passkeyAssertionJson,
+    this.otpCode,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -630,6 +925,7 @@ class VerifyMfaChallengeRequest {
         totpCode: ($pj.field(json, 'totpCode', 'totp_code') == null ? null : $pj.string($pj.field(json, 'totpCode', 'totp_code'))),
         recoveryCode: ($pj.field(json, 'recoveryCode', 'recovery_code') == null ? null : $pj.string($pj.field(json, 'recoveryCode', 'recovery_code'))),
         passkeyAssertionJson: ($pj.field(json, 'passkeyAssertionJson', 'passkey_assertion_json') == null ? null : $pj.string($pj.field(json, 'passkeyAssertionJson', 'passkey_assertion_json'))),
+        otpCode: ($pj.field(json, 'otpCode', 'otp_code') == null ? null : $pj.string($pj.field(json, 'otpCode', 'otp_code'))),
       );
 
   /// `mfa_challenge.challenge_id` from Login (or VerifyMagicLink).
@@ -647,11 +943,17 @@ class VerifyMfaChallengeRequest {
   /// `passkey_options_json`.
   String? passkeyAssertionJson;
 
+  /// The 6-digit code SendMfaCode sent for this challenge (methods "sms"
+  /// and "email"); single use, valid 5 minutes, 5 answers per code. Named
+  /// apart from `totp_code`, which is always an authenticator app's code.
+  String? otpCode;
+
   /// Which member of the `answer` oneof is set (the first, if several are).
   VerifyMfaChallengeRequest_Answer get whichAnswer {
     if (totpCode != null) return VerifyMfaChallengeRequest_Answer.totpCode;
     if (recoveryCode != null) return VerifyMfaChallengeRequest_Answer.recoveryCode;
     if (passkeyAssertionJson != null) return VerifyMfaChallengeRequest_Answer.passkeyAssertionJson;
+    if (otpCode != null) return VerifyMfaChallengeRequest_Answer.otpCode;
     return VerifyMfaChallengeRequest_Answer.notSet;
   }
 
@@ -662,6 +964,7 @@ class VerifyMfaChallengeRequest {
     if (totpCode != null) json['totpCode'] = totpCode!;
     if (recoveryCode != null) json['recoveryCode'] = recoveryCode!;
     if (passkeyAssertionJson != null) json['passkeyAssertionJson'] = passkeyAssertionJson!;
+    if (otpCode != null) json['otpCode'] = otpCode!;
     return json;
   }
 
@@ -670,7 +973,7 @@ class VerifyMfaChallengeRequest {
 }
 
 /// The members of VerifyMfaChallengeRequest's `answer` oneof.
-enum VerifyMfaChallengeRequest_Answer { totpCode, recoveryCode, passkeyAssertionJson, notSet }
+enum VerifyMfaChallengeRequest_Answer { totpCode, recoveryCode, passkeyAssertionJson, otpCode, notSet }
 
 /// Response of MfaService.VerifyMfaChallenge.
 class VerifyMfaChallengeResponse {
@@ -703,8 +1006,8 @@ class VerifyMfaChallengeResponse {
   String toString() => '${runtimeType}${toJson()}';
 }
 
-/// Multi-factor authentication: the caller's TOTP, passkey and recovery-code
-/// factors, passwordless passkey sign-in, and the second step of a sign-in
+/// Multi-factor authentication: the caller's TOTP, passkey, SMS, email and
+/// recovery-code factors, passwordless passkey sign-in, and the second step of a sign-in
 /// that returned an MFA challenge. WebAuthn options and credentials travel as
 /// the standard WebAuthn JSON (PublicKeyCredentialCreationOptionsJSON,
 /// RegistrationResponseJSON and their authentication counterparts) in string
@@ -873,6 +1176,97 @@ class MfaServiceClient {
   /// registered passkey.
   Future<FinishPasskeyLoginResponse> finishPasskeyLogin(FinishPasskeyLoginRequest request) =>
       _transport.call(_finishPasskeyLoginRoute, request.toJson(), FinishPasskeyLoginResponse.fromJson);
+
+  static const _enrollSmsFactorRoute = $rt.RestRoute(
+    rpc: '/janua.mfa.v1.MfaService/EnrollSmsFactor',
+    httpMethod: 'POST',
+    path: '/api/v1/mfa/sms/enroll',
+    body: '*',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Starts SMS enrollment: creates a pending SMS factor for a phone number
+  /// in E.164 form (`+14155550142`) and texts it a 6-digit code, valid 5
+  /// minutes; ConfirmSmsFactor activates the factor. Refused (VALIDATION_ERROR)
+  /// when SMS is off, for a number outside the countries the operator
+  /// allows, and, unless the operator allows it, for a platform administrator
+  /// without an authenticator app or passkey (SMS is never an
+  /// administrator's only factor). Self, signed in less than 10 minutes ago
+  /// (MFA_REQUIRED otherwise).
+  Future<EnrollSmsFactorResponse> enrollSmsFactor(EnrollSmsFactorRequest request) =>
+      _transport.call(_enrollSmsFactorRoute, request.toJson(), EnrollSmsFactorResponse.fromJson);
+
+  static const _confirmSmsFactorRoute = $rt.RestRoute(
+    rpc: '/janua.mfa.v1.MfaService/ConfirmSmsFactor',
+    httpMethod: 'POST',
+    path: '/api/v1/mfa/sms/confirm',
+    body: '*',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Activates a pending SMS factor with the code texted to it. If this
+  /// turns MFA on, also returns the caller's new recovery codes. Wrong codes
+  /// count toward the account's brute-force limits; a code allows 5 answers.
+  /// Self.
+  Future<ConfirmSmsFactorResponse> confirmSmsFactor(ConfirmSmsFactorRequest request) =>
+      _transport.call(_confirmSmsFactorRoute, request.toJson(), ConfirmSmsFactorResponse.fromJson);
+
+  static const _enrollEmailFactorRoute = $rt.RestRoute(
+    rpc: '/janua.mfa.v1.MfaService/EnrollEmailFactor',
+    httpMethod: 'POST',
+    path: '/api/v1/mfa/email/enroll',
+    body: '*',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Starts email enrollment: creates a pending email factor for the
+  /// caller's own, verified address and mails it a 6-digit code, valid 5
+  /// minutes; ConfirmEmailFactor activates the factor. Refused when emailed
+  /// codes are off. Self, signed in less than 10 minutes ago (MFA_REQUIRED
+  /// otherwise).
+  Future<EnrollEmailFactorResponse> enrollEmailFactor(EnrollEmailFactorRequest request) =>
+      _transport.call(_enrollEmailFactorRoute, request.toJson(), EnrollEmailFactorResponse.fromJson);
+
+  static const _confirmEmailFactorRoute = $rt.RestRoute(
+    rpc: '/janua.mfa.v1.MfaService/ConfirmEmailFactor',
+    httpMethod: 'POST',
+    path: '/api/v1/mfa/email/confirm',
+    body: '*',
+    responseBody: '',
+    public: false,
+    tokensField: null,
+  );
+
+  /// Activates a pending email factor with the code mailed to it, as
+  /// ConfirmSmsFactor does for SMS. Self.
+  Future<ConfirmEmailFactorResponse> confirmEmailFactor(ConfirmEmailFactorRequest request) =>
+      _transport.call(_confirmEmailFactorRoute, request.toJson(), ConfirmEmailFactorResponse.fromJson);
+
+  static const _sendMfaCodeRoute = $rt.RestRoute(
+    rpc: '/janua.mfa.v1.MfaService/SendMfaCode',
+    httpMethod: 'POST',
+    path: '/api/v1/mfa/challenge/send-code',
+    body: '*',
+    responseBody: '',
+    public: true,
+    tokensField: null,
+  );
+
+  /// Sends a 6-digit sign-in code for a pending MFA challenge to one of its
+  /// `code_destinations`; answer with VerifyMfaChallenge's `otp_code`. The
+  /// code is valid 5 minutes and replaces any earlier one of the challenge.
+  /// Sending again within the resend cooldown (30 s by default), or past a
+  /// factor's, a destination's or the platform's hourly budget, is
+  /// RATE_LIMIT_ERROR. Delivery is queued and retried, so the call never waits
+  /// for the provider. The holder of the challenge id.
+  Future<SendMfaCodeResponse> sendMfaCode(SendMfaCodeRequest request) =>
+      _transport.call(_sendMfaCodeRoute, request.toJson(), SendMfaCodeResponse.fromJson);
 
   static const _verifyMfaChallengeRoute = $rt.RestRoute(
     rpc: '/janua.mfa.v1.MfaService/VerifyMfaChallenge',
