@@ -190,3 +190,92 @@ fn allowed_countries(vars: &Vars) -> Result<Vec<String>, ConfigError> {
     }
     Ok(countries)
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)], smtp: bool) -> Result<OtpSettings, ConfigError> {
+        let vars = Vars(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        otp_settings(&vars, smtp)
+    }
+
+    const TWILIO: [(&str, &str); 5] = [
+        ("MFA_SMS_ENABLED", "true"),
+        ("SMS_PROVIDER", "twilio"),
+        ("TWILIO_ACCOUNT_SID", "AC1"),
+        ("TWILIO_AUTH_TOKEN", "token"),
+        ("SMS_ALLOWED_COUNTRIES", "us, ca"),
+    ];
+
+    #[test]
+    fn sms_is_off_and_email_follows_smtp_by_default() {
+        let off = settings(&[], false).unwrap();
+        assert!(off.sms.is_none() && !off.email_enabled);
+        assert_eq!(off.resend_cooldown, Duration::from_secs(30));
+        assert!(settings(&[], true).unwrap().email_enabled);
+    }
+
+    #[test]
+    fn a_complete_twilio_setup_is_read() {
+        let mut vars = TWILIO.to_vec();
+        vars.push(("TWILIO_MESSAGING_SERVICE_SID", "MG1"));
+        let sms = settings(&vars, false).unwrap().sms.unwrap();
+        assert_eq!(sms.allowed_countries, ["US", "CA"]);
+        assert!(!sms.allowed_for_admins);
+        let SmsProviderSettings::Twilio {
+            api_base_url,
+            sender,
+            ..
+        } = sms.provider
+        else {
+            panic!("twilio expected");
+        };
+        assert_eq!(api_base_url.as_str(), "https://api.twilio.com/");
+        assert_eq!(sender, TwilioSender::MessagingService("MG1".into()));
+    }
+
+    #[test]
+    fn sms_on_without_a_complete_provider_names_the_missing_variable() {
+        let without = |name: &str, extra: &[(&'static str, &'static str)]| {
+            let mut vars: Vec<_> = TWILIO.iter().copied().filter(|(k, _)| *k != name).collect();
+            vars.extend_from_slice(extra);
+            settings(&vars, false).unwrap_err().variable
+        };
+        let from = [("TWILIO_FROM_NUMBER", "+15005550006")];
+        assert_eq!(without("SMS_PROVIDER", &from), "SMS_PROVIDER");
+        assert_eq!(without("TWILIO_AUTH_TOKEN", &from), "TWILIO_AUTH_TOKEN");
+        assert_eq!(
+            without("SMS_ALLOWED_COUNTRIES", &from),
+            "SMS_ALLOWED_COUNTRIES"
+        );
+        assert_eq!(without("", &[]), "TWILIO_FROM_NUMBER");
+        let webhook = [
+            ("MFA_SMS_ENABLED", "true"),
+            ("SMS_PROVIDER", "webhook"),
+            ("SMS_WEBHOOK_URL", "http://gateway.example.com/sms"),
+            ("SMS_WEBHOOK_SECRET", "a secret of sixteen+"),
+            ("SMS_ALLOWED_COUNTRIES", "DE"),
+        ];
+        assert_eq!(
+            settings(&webhook, false).unwrap_err().variable,
+            "SMS_WEBHOOK_URL"
+        );
+        let mut countries = TWILIO.to_vec();
+        countries.extend([
+            ("TWILIO_FROM_NUMBER", "+1"),
+            ("SMS_ALLOWED_COUNTRIES", "USA"),
+        ]);
+        countries.retain(|(k, v)| *k != "SMS_ALLOWED_COUNTRIES" || *v == "USA");
+        assert_eq!(
+            settings(&countries, false).unwrap_err().variable,
+            "SMS_ALLOWED_COUNTRIES"
+        );
+    }
+}

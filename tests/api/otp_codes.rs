@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tonic::Request;
 
 use super::{
-    auth::{PASSWORD, dump_database, login, rest},
+    auth::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, dump_database, login, rest},
     fixtures::User,
     helpers::{TestApp, amr},
     smtp::{SmtpSink, link_token},
@@ -279,9 +279,23 @@ async fn codes_are_refused_from_other_countries_inside_the_cooldown_expired_and_
     vars.extend([
         ("LOGIN_DELAY_AFTER_FAILURES", "8"),
         ("LOGIN_LOCK_AFTER_FAILURES", "8"),
+        ("ADMIN_BOOTSTRAP_EMAIL", ADMIN_EMAIL),
+        ("ADMIN_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),
     ]);
     let app = TestApp::spawn_with(&vars).await;
     let user = app.signed_in_user("refusals").await;
+
+    // An administrator without an app or passkey: SMS would be the only factor.
+    let (admin_token, _) = app.admin_session().await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/mfa/sms/enroll",
+        Some(&admin_token),
+        json!({"phone_number": "+14155550111"}),
+    )
+    .await;
+    assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"), "{body}");
+    assert!(body.to_string().contains("administrator"), "{body}");
 
     for (number, country) in [("+4915112345678", "DE"), ("+18765550142", "JM")] {
         let (status, body) = enroll_sms(&app, &user, number).await;
