@@ -250,6 +250,7 @@ async fn an_emailed_code_signs_in_through_smtp_and_sms_is_refused_while_off() {
     .await;
     assert_eq!(status, 200, "{body}");
 
+    pass_cooldown(&app).await;
     let challenge = challenge_of(&app, &user.email).await;
     assert_eq!(
         challenge["code_destinations"][0]["method"], "email",
