@@ -193,7 +193,7 @@ fn allowed_countries(vars: &Vars) -> Result<Vec<String>, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
+    #![expect(clippy::unwrap_used, clippy::panic, reason = "tests")]
     use super::*;
 
     fn settings(pairs: &[(&str, &str)], smtp: bool) -> Result<OtpSettings, ConfigError> {

@@ -70,6 +70,23 @@ fn factor_to_proto(factor: FactorView) -> pb::Factor {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+impl MfaGrpc {
+    /// ConfirmSmsFactor and ConfirmEmailFactor: the same fields, another channel.
+    async fn confirm_code_factor<T>(
+        &self,
+        request: &Request<T>,
+        channel: Channel,
+        fields: fn(&T) -> (&String, &String),
+    ) -> Result<Vec<String>, Status> {
+        let (caller, client) = (principal(request)?, client_info(request));
+        let (factor, code) = fields(request.get_ref());
+        Ok(self
+            .mfa
+            .confirm_code_factor(&caller, channel, &factor_id(factor)?, code, &client)
+            .await?)
+    }
+}
+
 #[tonic::async_trait]
 impl MfaService for MfaGrpc {
     async fn list_factors(
@@ -251,17 +268,8 @@ impl MfaService for MfaGrpc {
         &self,
         request: Request<pb::ConfirmSmsFactorRequest>,
     ) -> Reply<pb::ConfirmSmsFactorResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
-        let body = request.into_inner();
         let recovery_codes = self
-            .mfa
-            .confirm_code_factor(
-                &caller,
-                Channel::Sms,
-                &factor_id(&body.factor_id)?,
-                &body.otp_code,
-                &client,
-            )
+            .confirm_code_factor(&request, Channel::Sms, |r| (&r.factor_id, &r.otp_code))
             .await?;
         Ok(Response::new(pb::ConfirmSmsFactorResponse {
             recovery_codes,
@@ -288,17 +296,8 @@ impl MfaService for MfaGrpc {
         &self,
         request: Request<pb::ConfirmEmailFactorRequest>,
     ) -> Reply<pb::ConfirmEmailFactorResponse> {
-        let (caller, client) = (principal(&request)?, client_info(&request));
-        let body = request.into_inner();
         let recovery_codes = self
-            .mfa
-            .confirm_code_factor(
-                &caller,
-                Channel::Email,
-                &factor_id(&body.factor_id)?,
-                &body.otp_code,
-                &client,
-            )
+            .confirm_code_factor(&request, Channel::Email, |r| (&r.factor_id, &r.otp_code))
             .await?;
         Ok(Response::new(pb::ConfirmEmailFactorResponse {
             recovery_codes,
