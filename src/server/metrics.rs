@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tonic::Code;
 
+use super::request_log::RequestFacts;
 use crate::crypto::HashingMetrics;
 
 pub struct Metrics {
@@ -130,6 +131,7 @@ pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Nex
     } else {
         "other"
     };
+    let facts = request.extensions().get::<RequestFacts>().cloned();
     let started = Instant::now();
     let response = next.run(request).await;
     let code = response
@@ -141,6 +143,9 @@ pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Nex
     state
         .metrics
         .observe_rpc(rpc, code, started.elapsed().as_secs_f64());
+    if let Some(facts) = facts {
+        facts.note_rpc(rpc, code);
+    }
     response
 }
 
@@ -162,7 +167,7 @@ pub fn authorized(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
     bool::from(expected.ct_eq(&presented))
 }
 
-fn code_name(code: Code) -> &'static str {
+pub(super) fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",
