@@ -26,6 +26,7 @@ pub mod rpc;
 pub mod server;
 pub mod sso;
 pub mod store;
+pub mod telemetry;
 pub mod update_mask;
 pub mod user_message;
 pub mod users;

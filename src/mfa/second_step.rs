@@ -80,6 +80,7 @@ impl SecondStepGate for SecondStep {
             passkey_state,
             organization_id: organization_id.map(str::to_owned),
         };
+        crate::telemetry::mfa_challenge_issued();
         self.challenges
             .issue(state, passkey_options_json, now)
             .await

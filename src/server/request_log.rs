@@ -162,7 +162,11 @@ mod tests {
             ("x\" user.id=\"someone", false),
             (&"a".repeat(65), false),
         ] {
-            assert_eq!(fit_request_id(&HeaderValue::from_str(id).unwrap()), fit, "{id:?}");
+            assert_eq!(
+                fit_request_id(&HeaderValue::from_str(id).unwrap()),
+                fit,
+                "{id:?}"
+            );
         }
     }
 }
