@@ -222,6 +222,19 @@ pub struct JanuaProcess {
 
 impl JanuaProcess {
     pub async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
+        Self::spawn(app, vars, std::process::Stdio::null()).await
+    }
+
+    /// `start_beside`, its log (standard error, a pipe to a file) written to `log`.
+    pub async fn start_beside_logging_to(
+        app: &TestApp,
+        vars: &[(&str, &str)],
+        log: std::fs::File,
+    ) -> Self {
+        Self::spawn(app, vars, log.into()).await
+    }
+
+    async fn spawn(app: &TestApp, vars: &[(&str, &str)], stderr: std::process::Stdio) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -239,7 +252,7 @@ impl JanuaProcess {
         let child = command
             .arg("serve")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let process = Self { child, port };

@@ -25,6 +25,7 @@ mod jwks;
 mod mail;
 mod mfa;
 mod module_graph;
+mod operations;
 mod orgs;
 mod passkeys;
 mod probes;
