@@ -172,7 +172,7 @@ impl Authentication {
             password_hash: Some(hash),
             display_name: display_name.to_owned(),
             last_login_at: Some(now),
-            ..accounts::new_account(&email, now)
+            ..accounts::new_account(email, now)
         };
         let txn = crate::store::begin_write(&self.db).await?;
         let account = accounts::insert(&txn, account)

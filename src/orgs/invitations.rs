@@ -92,7 +92,7 @@ impl Organizations {
             email: email.as_str().to_owned(),
             email_normalized: email.normalized().to_owned(),
             role,
-            status: PENDING.into(),
+            status: PENDING,
             invited_by: scope.caller.user().map(|u| u.user_id.to_string()),
             token_hash: tokens::digest(&token),
             expires_at: now + INVITATION_TTL,
