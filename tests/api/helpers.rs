@@ -312,6 +312,16 @@ pub fn python_with(module: &str) -> Option<String> {
     found
 }
 
+/// The samples of a `/metrics` scrape, by series (`name{labels}`).
+pub async fn metric_samples(url: &str) -> std::collections::HashMap<String, f64> {
+    let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter_map(|(series, value)| Some((series.to_owned(), value.parse().ok()?)))
+        .collect()
+}
+
 pub fn random_key() -> String {
     use base64::Engine;
     let bytes: [u8; 32] = rand::random();

@@ -1,58 +1,26 @@
 //! What an operator sees of a running `janua serve` (a real process, its log piped to a
 //! file): one request log line per request, whatever the protocol, naming the id of the error
-//! body, the route template and the status; no colour codes in a piped log; start-up lines
-//! naming the database kind; and the account counters of `/metrics` moving exactly as sign-ins,
-//! failures, a lockout, an MFA challenge, a refresh and a reuse happen.
+//! body, the route template, the status and the caller; no colour codes in a piped log;
+//! start-up lines naming the database kind; and the account counters of `/metrics` moving
+//! exactly as sign-ins, failures, a lockout, an MFA challenge, a refresh and a reuse happen.
 
-use std::{collections::HashMap, path::Path, time::Duration};
+use std::{path::Path, time::Duration};
 
 use janua::proto::janua::users::v1::{GetUserRequest, user_service_client::UserServiceClient};
 use serde_json::{Value, json};
 
 use super::{
     auth::{PASSWORD, unique_email},
-    helpers::{JanuaProcess, TestApp, grpc_web_frame, python_with},
+    faults::Node,
+    helpers::{JanuaProcess, TestApp, grpc_web_frame, metric_samples, python_with},
     mfa::enrolled_user,
 };
 
-/// One REST call to the process: (status, `x-request-id`, JSON body).
-async fn call(
-    process: &JanuaProcess,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (u16, String, Value) {
-    let mut request = reqwest::Client::new().request(method.clone(), process.url(path));
-    if method == reqwest::Method::POST {
-        request = request.json(&body);
-    }
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let id = request_id(response.headers());
-    (status, id, response.json().await.unwrap_or(Value::Null))
-}
-
-fn request_id(headers: &reqwest::header::HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn post(
-    process: &JanuaProcess,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (u16, Value) {
-    let (status, _, body) = call(process, reqwest::Method::POST, path, token, body).await;
-    (status, body)
-}
+/// What the request line of a refused GetUser says, over gRPC and gRPC-web alike.
+const REFUSED_GET_USER: &[&str] = &[
+    "http.route=\"/janua.users.v1.UserService/GetUser\"",
+    "grpc.code=\"UNAUTHENTICATED\"",
+];
 
 /// The log lines naming `id`, once the process has written its request line.
 async fn lines_naming(log: &Path, id: &str) -> Vec<String> {
@@ -82,7 +50,12 @@ async fn assert_one_request_line(log: &Path, id: &str, expected: &[&str]) {
         .into_iter()
         .filter(|line| line.contains(" request request.id="))
         .collect();
-    assert_eq!(lines.len(), 1, "{id} in {} request lines: {lines:#?}", lines.len());
+    assert_eq!(
+        lines.len(),
+        1,
+        "{id} in {} request lines: {lines:#?}",
+        lines.len()
+    );
     for part in expected {
         assert!(lines[0].contains(part), "{part} missing from {}", lines[0]);
     }
@@ -96,61 +69,53 @@ async fn each_request_is_one_log_line_naming_its_id_route_status_and_caller() {
     let process =
         JanuaProcess::start_beside_logging_to(&app, &[], std::fs::File::create(&log).unwrap())
             .await;
+    let node = Node::of_process(&process);
 
     // REST: the error body's request_id is the line's.
     let user_id = uuid::Uuid::now_v7().to_string();
     let path = format!("/api/v1/users/{user_id}");
-    let (status, id, body) = call(&process, reqwest::Method::GET, &path, None, Value::Null).await;
+    let (status, body) = node.get(&path).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["request_id"], json!(id), "{body}");
-    assert_one_request_line(
-        &log,
-        &id,
-        &[
-            "http.method=GET",
-            "http.route=\"/api/v1/users/{user_id}\"",
-            "http.status=401",
-            "grpc.code=\"UNAUTHENTICATED\"",
-            "client.ip=127.0.0.1",
-            "latency_ms=",
-        ],
-    )
-    .await;
+    let expected = [
+        "http.method=GET",
+        "http.route=\"/api/v1/users/{user_id}\"",
+        "http.status=401",
+        "grpc.code=\"UNAUTHENTICATED\"",
+        "client.ip=127.0.0.1",
+        "latency_ms=",
+    ];
+    assert_one_request_line(&log, error_request_id(&body), &expected).await;
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(!text.contains(&user_id), "the raw path is not logged: {text}");
+    assert!(
+        !text.contains(&user_id),
+        "the raw path is not logged: {text}"
+    );
 
-    // A signed-in call names its user.
+    // A signed-in caller is named.
     let email = unique_email("logged");
-    let (status, registered) = post(
-        &process,
-        "/api/v1/auth/register",
-        None,
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, 200, "{registered}");
-    let token = registered["tokens"]["access_token"].as_str().unwrap();
-    let (status, id, me) = call(
-        &process,
-        reqwest::Method::GET,
-        "/api/v1/auth/me",
-        Some(token),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200, "{me}");
-    let me_id = me["id"].as_str().unwrap();
+    node.register(&email).await;
+    let token = node.session(&email).await;
+    let (status, refused) = node
+        .call(reqwest::Method::GET, &path, Some(&token), Value::Null)
+        .await;
+    assert_eq!(status, 404, "{refused}");
+    let (_, me) = node
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/auth/me",
+            Some(&token),
+            Value::Null,
+        )
+        .await;
+    let caller = format!("user.id=\"{}\"", me["id"].as_str().unwrap());
     assert_one_request_line(
         &log,
-        &id,
-        &[
-            "http.route=\"/api/v1/auth/me\"",
-            &format!("user.id=\"{me_id}\""),
-        ],
+        error_request_id(&refused),
+        &["http.status=404", &caller],
     )
     .await;
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(!text.contains(token), "no token is logged");
+    assert!(!text.contains(&token), "no token is logged");
     assert!(!text.contains(PASSWORD), "no password is logged");
 
     // gRPC: the id of the response's metadata, the gRPC path as route.
@@ -162,22 +127,8 @@ async fn each_request_is_one_log_line_naming_its_id_route_status_and_caller() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
-    let id = status
-        .metadata()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert_one_request_line(
-        &log,
-        &id,
-        &[
-            "http.route=\"/janua.users.v1.UserService/GetUser\"",
-            "grpc.code=\"UNAUTHENTICATED\"",
-        ],
-    )
-    .await;
+    let id = status.metadata().get("x-request-id").unwrap();
+    assert_one_request_line(&log, id.to_str().unwrap(), REFUSED_GET_USER).await;
 
     // gRPC-web, the same way.
     let response = reqwest::Client::new()
@@ -187,16 +138,8 @@ async fn each_request_is_one_log_line_naming_its_id_route_status_and_caller() {
         .send()
         .await
         .unwrap();
-    let id = request_id(response.headers());
-    assert_one_request_line(
-        &log,
-        &id,
-        &[
-            "http.route=\"/janua.users.v1.UserService/GetUser\"",
-            "grpc.code=\"UNAUTHENTICATED\"",
-        ],
-    )
-    .await;
+    let id = response.headers().get("x-request-id").unwrap();
+    assert_one_request_line(&log, id.to_str().unwrap(), REFUSED_GET_USER).await;
 
     // A piped log has no colour codes; start-up named the database kind, not its password.
     let text = std::fs::read_to_string(&log).unwrap();
@@ -220,19 +163,8 @@ async fn each_request_is_one_log_line_naming_its_id_route_status_and_caller() {
     }
 }
 
-/// The scrape's samples, by series (`name{labels}`).
-async fn scrape(process: &JanuaProcess) -> HashMap<String, f64> {
-    let text = reqwest::get(process.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.rsplit_once(' '))
-        .filter_map(|(series, value)| Some((series.to_owned(), value.parse().ok()?)))
-        .collect()
+fn error_request_id(body: &Value) -> &str {
+    body["error"]["request_id"].as_str().unwrap()
 }
 
 #[tokio::test]
@@ -247,59 +179,44 @@ async fn account_counters_move_with_sign_ins_failures_lockouts_mfa_refreshes_and
         ("LOGIN_LOCK_AFTER_FAILURES", "3"),
     ];
     let process = JanuaProcess::start_beside(&app, &limits).await;
-    let before = scrape(&process).await;
+    let node = Node::of_process(&process);
+    let before = metric_samples(&process.url("/metrics")).await;
 
     // A sign-in, a refresh, and the rotated token presented again.
     let email = unique_email("counted");
-    let credentials = json!({"email": email, "password": PASSWORD});
-    let (status, _) = post(&process, "/api/v1/auth/register", None, credentials.clone()).await;
-    assert_eq!(status, 200);
-    let (status, signed_in) = post(&process, "/api/v1/auth/login", None, credentials).await;
+    node.register(&email).await;
+    let login = json!({"email": email, "password": PASSWORD});
+    let (status, signed_in) = node.post("/api/v1/auth/login", None, login).await;
     assert_eq!(status, 200, "{signed_in}");
     let refresh = json!({"refresh_token": signed_in["tokens"]["refresh_token"]});
-    let (status, _) = post(
-        &process,
-        "/api/v1/auth/token/refresh",
-        None,
-        refresh.clone(),
-    )
-    .await;
+    let rotate = "/api/v1/auth/token/refresh";
+    let (status, _) = node.post(rotate, None, refresh.clone()).await;
     assert_eq!(status, 200);
-    let (status, _) = post(&process, "/api/v1/auth/token/refresh", None, refresh).await;
+    let (status, _) = node.post(rotate, None, refresh).await;
     assert_eq!(status, 401, "reuse is refused");
 
     // Three wrong passwords lock the account.
     let wrong = json!({"email": email, "password": "not the password at all"});
     for _ in 0..3 {
-        let (status, body) = post(&process, "/api/v1/auth/login", None, wrong.clone()).await;
+        let (status, body) = node.post("/api/v1/auth/login", None, wrong.clone()).await;
         assert_eq!(status, 401, "{body}");
     }
 
     // An MFA challenge, a wrong answer, then a recovery code.
     let enrolled = enrolled_user(&app, &python).await;
-    let credentials = json!({"email": enrolled.email, "password": PASSWORD});
-    let (status, body) = post(&process, "/api/v1/auth/login", None, credentials).await;
+    let login = json!({"email": enrolled.email, "password": PASSWORD});
+    let (status, body) = node.post("/api/v1/auth/login", None, login).await;
     assert_eq!(status, 200, "{body}");
     let challenge_id = body["mfa_challenge"]["challenge_id"].clone();
     let verify = "/api/v1/mfa/challenge/verify";
-    let (status, _) = post(
-        &process,
-        verify,
-        None,
-        json!({"challenge_id": challenge_id, "totp_code": "000000"}),
-    )
-    .await;
+    let wrong = json!({"challenge_id": challenge_id, "totp_code": "000000"});
+    let (status, _) = node.post(verify, None, wrong).await;
     assert_eq!(status, 401);
-    let (status, body) = post(
-        &process,
-        verify,
-        None,
-        json!({"challenge_id": challenge_id, "recovery_code": enrolled.recovery_codes[0]}),
-    )
-    .await;
+    let right = json!({"challenge_id": challenge_id, "recovery_code": enrolled.recovery_codes[0]});
+    let (status, body) = node.post(verify, None, right).await;
     assert_eq!(status, 200, "{body}");
 
-    let after = scrape(&process).await;
+    let after = metric_samples(&process.url("/metrics")).await;
     let moved = |series: &str| {
         after.get(series).copied().unwrap_or_default()
             - before.get(series).copied().unwrap_or_default()
