@@ -29,13 +29,14 @@ pub fn prepare(url: &str) -> std::io::Result<()> {
 /// The file of a `sqlite:` URL when it does not exist (None for other URLs, in-memory
 /// databases, and files that exist).
 pub fn missing(url: &str) -> Option<std::path::PathBuf> {
-    if !url.starts_with("sqlite:") {
+    // sqlx names an in-memory database `file:sqlx-in-memory-N`, so tell it by the URL.
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !url.starts_with("sqlite:") || in_memory {
         return None;
     }
     let options = SqliteConnectOptions::from_str(url).ok()?;
     let path = options.get_filename();
-    let in_memory = path.as_os_str() == ":memory:" || path.as_os_str().is_empty();
-    (!in_memory && !path.exists()).then(|| path.to_path_buf())
+    (!path.as_os_str().is_empty() && !path.exists()).then(|| path.to_path_buf())
 }
 
 /// The URL with `mode=rwc` turned into `mode=rw`: SQLite then opens only a file that
