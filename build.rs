@@ -9,6 +9,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     collect_protos(Path::new("proto/janua"), &mut files)?;
     files.sort();
+    // No Janua file imports the error detail types, yet every error carries them
+    // (`google.rpc.ErrorInfo`, `BadRequest`, `RetryInfo`): compiled in, reflection serves
+    // them, so `grpcurl` prints an error's details decoded instead of as base64.
+    files.push(PathBuf::from("google/rpc/error_details.proto"));
 
     let mut compiler = protox::Compiler::new(["proto"])?;
     compiler.include_imports(true).include_source_info(true);

@@ -1,8 +1,8 @@
 //! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`,
-//! `config check`, `users create-admin` (and the hidden `argon2-rate`, for the benchmark).
-//! Every command reads the configuration the same way (the environment over `./.env`), and
-//! none creates a database unless it writes one (`serve`, `migrate up`, `keys rotate`,
-//! `users create-admin`).
+//! `config check`, `users create-admin`, `openapi` (and the hidden `argon2-rate`, for the
+//! benchmark). Every command but `openapi` reads the configuration the same way (the
+//! environment over `./.env`), and none creates a database unless it writes one (`serve`,
+//! `migrate up`, `keys rotate`, `users create-admin`).
 
 use std::{
     io::IsTerminal,
@@ -66,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         action: UsersAction,
     },
+    /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
+    /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
+    Openapi,
     /// Raw argon2id hashes per second at Janua's parameters, on one core and on all of
     /// them through the server's hasher, as JSON: the ceiling of Login throughput, which
     /// bench/run reports logins against.
@@ -123,6 +126,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => err.exit(),
     };
+    let command = cli.command.unwrap_or(Command::Serve { no_migrate: false });
+    // The document depends on the contract alone: no configuration, no runtime.
+    if let Command::Openapi = command {
+        return exit_code(print_openapi());
+    }
     let read = ConfigInput::gather(Path::new("."))
         .and_then(|input| Config::from_vars(input.pairs()).map(|config| (input, config)));
     let (input, config) = match read {
@@ -132,9 +140,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(Command::Config {
+    if let Command::Config {
         action: ConfigAction::Check,
-    }) = cli.command
+    } = command
     {
         print_config(&input, &config);
         return ExitCode::SUCCESS;
@@ -147,10 +155,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(
-        cli.command.unwrap_or(Command::Serve { no_migrate: false }),
-        config,
-    )) {
+    exit_code(runtime.block_on(run(command, config)))
+}
+
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("janua: {err:#}");
@@ -176,6 +185,12 @@ fn print_config(input: &ConfigInput, config: &Config) {
     let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
 }
 
+fn print_openapi() -> anyhow::Result<()> {
+    let pool = janua::proto::descriptor_pool()?;
+    print!("{}", server::openapi::document_text(&pool)?);
+    Ok(())
+}
+
 /// Log lines go to stderr; colours only when a person watches it.
 fn init_tracing(config: &Config) {
     let filter = EnvFilter::new(&config.log_filter);
@@ -198,6 +213,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Users {
             action: UsersAction::CreateAdmin { email },
         } => create_admin(config, &email).await,
+        Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
 }

@@ -23,8 +23,8 @@ pub fn user_to_proto(model: &user::Model) -> pb::User {
         metadata: model.metadata.as_ref().and_then(json_to_struct),
         is_admin: model.is_admin,
         mfa_enabled: model.mfa_enabled,
-        last_login_at: model.last_login_at.map(timestamp),
-        created_at: Some(timestamp(model.created_at)),
-        updated_at: Some(timestamp(model.updated_at)),
+        last_login_time: model.last_login_at.map(timestamp),
+        create_time: Some(timestamp(model.created_at)),
+        update_time: Some(timestamp(model.updated_at)),
     }
 }

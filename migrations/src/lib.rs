@@ -9,6 +9,7 @@ mod m20261122_000003_directory;
 mod m20261122_000004_mfa;
 mod m20261122_000005_sso;
 mod m20261206_000006_account_linking;
+mod m20261207_000007_role_base;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_mfa::Migration),
             Box::new(m20261122_000005_sso::Migration),
             Box::new(m20261206_000006_account_linking::Migration),
+            Box::new(m20261207_000007_role_base::Migration),
         ]
     }
 }

@@ -21,7 +21,7 @@ pub fn event_to_proto(row: &audit_event::Model) -> pb::AuditEvent {
     };
     pb::AuditEvent {
         id: row.id.clone(),
-        occurred_at: Some(timestamp(row.occurred_at)),
+        occur_time: Some(timestamp(row.occurred_at)),
         actor_id: row.actor_id.clone().unwrap_or_default(),
         actor_type: actor_type.into(),
         organization_id: row.organization_id.clone().unwrap_or_default(),

@@ -46,7 +46,7 @@ pub fn login_outcome(
             Some(pb::MfaChallenge {
                 challenge_id: challenge.id,
                 methods: challenge.methods,
-                expires_at: Some(timestamp(challenge.expires_at)),
+                expire_time: Some(timestamp(challenge.expires_at)),
                 passkey_options_json: challenge.passkey_options_json.unwrap_or_default(),
             }),
         ),
@@ -164,9 +164,9 @@ impl AuthService for AuthGrpc {
                 id: s.id,
                 user_agent: s.user_agent.unwrap_or_default(),
                 ip_address: s.ip_address.unwrap_or_default(),
-                created_at: Some(timestamp(s.created_at)),
-                last_used_at: Some(timestamp(s.last_used_at)),
-                expires_at: Some(timestamp(s.expires_at)),
+                create_time: Some(timestamp(s.created_at)),
+                last_use_time: Some(timestamp(s.last_used_at)),
+                expire_time: Some(timestamp(s.expires_at)),
                 organization_id: s.organization_id.unwrap_or_default(),
             })
             .collect();

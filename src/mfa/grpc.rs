@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{Answer, FactorView, Mfa, service::ListedKind};
+use super::{Answer, FactorView, ListedKind, Mfa};
 use crate::{
     auth::grpc::signed_in,
     credentials::Email,
@@ -58,8 +58,8 @@ fn factor_to_proto(factor: FactorView) -> pb::Factor {
         r#type: kind.into(),
         status: status.into(),
         name: factor.name,
-        created_at: Some(timestamp(factor.created_at)),
-        last_used_at: factor.last_used_at.map(timestamp),
+        create_time: Some(timestamp(factor.created_at)),
+        last_use_time: factor.last_used_at.map(timestamp),
     }
 }
 
@@ -101,7 +101,12 @@ impl MfaService for MfaGrpc {
         let body = request.into_inner();
         let recovery_codes = self
             .mfa
-            .confirm_totp(&caller, &factor_id(&body.factor_id)?, &body.code, &client)
+            .confirm_totp(
+                &caller,
+                &factor_id(&body.factor_id)?,
+                &body.totp_code,
+                &client,
+            )
             .await?;
         Ok(Response::new(pb::ConfirmTotpResponse { recovery_codes }))
     }

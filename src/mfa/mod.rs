@@ -3,6 +3,7 @@
 
 pub mod challenge;
 mod challenge_answer;
+mod factor_view;
 pub mod grpc;
 mod passkeys;
 mod recovery_codes;
@@ -14,7 +15,8 @@ mod store;
 mod totp;
 
 pub use challenge::Challenges;
+pub use factor_view::{FactorView, ListedKind};
 pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
 pub use relying_party::RelyingParty;
 pub use second_step::SecondStep;
-pub use service::{Answer, FactorView, Mfa, TotpEnrollment};
+pub use service::{Answer, Mfa, TotpEnrollment};

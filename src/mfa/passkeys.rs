@@ -16,8 +16,9 @@ use serde_json::json;
 use webauthn_rs::prelude::{Passkey, PasskeyRegistration, Uuid};
 
 use super::{
+    FactorView,
     relying_party::{self, Ceremony, RelyingParty, encode_credential_id},
-    service::{self, FactorView, Mfa},
+    service::{self, Mfa},
     store,
 };
 use crate::{
@@ -173,7 +174,7 @@ impl Mfa {
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(PasskeyEnrolled {
-            factor: service::view(factor),
+            factor: super::factor_view::view(factor),
             recovery_codes,
         })
     }

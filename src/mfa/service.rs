@@ -10,7 +10,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{
-    challenge::Challenges, recovery_codes, relying_party::RelyingParty, step_up::RECENT_SIGN_IN,
+    challenge::Challenges,
+    factor_view::{FactorView, ListedKind, view},
+    recovery_codes,
+    relying_party::RelyingParty,
+    step_up::RECENT_SIGN_IN,
     store, totp,
 };
 use crate::{
@@ -36,25 +40,6 @@ pub struct Mfa {
     pub(super) totp_issuer: String,
     /// None when passkeys are off (no relying party could be configured).
     pub(super) relying_party: Option<Arc<RelyingParty>>,
-}
-
-/// What a listed factor is: a stored factor's kind, or the user's recovery codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListedKind {
-    Totp,
-    Passkey,
-    RecoveryCodes,
-}
-
-/// A factor as listed. Recovery codes appear as one entry while any are left.
-#[derive(Debug, Clone)]
-pub struct FactorView {
-    pub id: String,
-    pub kind: ListedKind,
-    pub active: bool,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A TOTP enrolment: everything an authenticator app needs, shown once.
@@ -388,20 +373,6 @@ impl Mfa {
         AuditEvent::new(action, Actor::User(caller.user_id.clone()))
             .target("user", &caller.user_id)
             .client(client.clone())
-    }
-}
-
-pub(super) fn view(factor: mfa_factor::Model) -> FactorView {
-    FactorView {
-        kind: match factor.kind {
-            store::FactorKind::Totp => ListedKind::Totp,
-            store::FactorKind::Passkey => ListedKind::Passkey,
-        },
-        active: factor.status == store::FactorStatus::Active,
-        id: factor.id,
-        name: factor.name,
-        created_at: factor.created_at,
-        last_used_at: factor.last_used_at,
     }
 }
 

@@ -13,8 +13,8 @@ pub fn organization_to_proto(row: &organization::Model) -> pb::Organization {
         name: row.name.clone(),
         slug: row.slug.clone(),
         metadata: row.metadata.as_ref().and_then(json_to_struct),
-        created_at: Some(timestamp(row.created_at)),
-        updated_at: Some(timestamp(row.updated_at)),
+        create_time: Some(timestamp(row.created_at)),
+        update_time: Some(timestamp(row.updated_at)),
     }
 }
 
@@ -25,7 +25,7 @@ pub fn member_to_proto((membership, user): &Member) -> pb::Member {
         role: membership.role.clone(),
         email: user.email.clone(),
         display_name: user.display_name.clone(),
-        joined_at: Some(timestamp(membership.created_at)),
+        join_time: Some(timestamp(membership.created_at)),
     }
 }
 
@@ -44,8 +44,8 @@ pub fn invitation_to_proto(view: &InvitationView) -> pb::Invitation {
         role: row.role.clone(),
         status: status.into(),
         invited_by: row.invited_by.clone().unwrap_or_default(),
-        expires_at: Some(timestamp(row.expires_at)),
-        created_at: Some(timestamp(row.created_at)),
+        expire_time: Some(timestamp(row.expires_at)),
+        create_time: Some(timestamp(row.created_at)),
     }
 }
 
@@ -57,6 +57,8 @@ pub fn role_to_proto(organization_id: &str, role: RoleView) -> pb::Role {
         description: role.description,
         permissions: role.permissions,
         built_in: role.built_in,
+        base_role: role.base_role,
+        effective_permissions: role.effective_permissions,
     }
 }
 
@@ -67,9 +69,9 @@ pub fn api_key_to_proto(row: &api_key::Model) -> pb::ApiKey {
         name: row.name.clone(),
         prefix: row.prefix.clone(),
         role: row.role.clone(),
-        created_at: Some(timestamp(row.created_at)),
-        expires_at: row.expires_at.map(timestamp),
-        last_used_at: row.last_used_at.map(timestamp),
-        revoked_at: row.revoked_at.map(timestamp),
+        create_time: Some(timestamp(row.created_at)),
+        expire_time: row.expires_at.map(timestamp),
+        last_use_time: row.last_used_at.map(timestamp),
+        revoke_time: row.revoked_at.map(timestamp),
     }
 }

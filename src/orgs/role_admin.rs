@@ -29,6 +29,9 @@ pub struct RoleView {
     pub description: String,
     pub permissions: Vec<String>,
     pub built_in: bool,
+    /// Empty for a built-in role.
+    pub base_role: String,
+    pub effective_permissions: Vec<String>,
 }
 
 /// The fields of a custom role to change; None leaves one as it is.
@@ -37,6 +40,7 @@ pub struct RoleChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub permissions: Option<Vec<String>>,
+    pub base_role: Option<String>,
 }
 
 fn built_in_description(name: &str) -> &'static str {
@@ -50,12 +54,15 @@ fn built_in_description(name: &str) -> &'static str {
 
 impl RoleView {
     fn from_row(row: role::Model) -> Self {
+        let own = stored_permissions(&row.permissions);
         Self {
-            permissions: stored_permissions(&row.permissions).to_strings(),
+            permissions: own.to_strings(),
+            effective_permissions: roles::custom_role_permissions(&row.base_role, own).to_strings(),
             id: row.id,
             name: row.name,
             description: row.description,
             built_in: false,
+            base_role: row.base_role,
         }
     }
 }
@@ -73,7 +80,9 @@ impl Organizations {
                 name: (*name).to_owned(),
                 description: built_in_description(name).to_owned(),
                 permissions: permissions.to_strings(),
+                effective_permissions: permissions.to_strings(),
                 built_in: true,
+                base_role: String::new(),
             })
         });
         let custom = store::list_roles(&self.db, scope.organization_id()).await?;
@@ -92,11 +101,16 @@ impl Organizations {
         name: &str,
         description: &str,
         permissions: &[String],
+        base_role: &str,
     ) -> Result<RoleView, Error> {
         let name = roles::parse_role_name("name", name)?;
         let description = parse_description(description)?;
         let granted = roles::parse_permissions("permissions", permissions)?;
-        scope.ensure_may_grant(&name, &granted)?;
+        let base_role = roles::parse_base_role("base_role", base_role)?;
+        scope.ensure_may_grant(
+            &name,
+            &roles::custom_role_permissions(base_role, granted.clone()),
+        )?;
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         if store::count_roles(&txn, scope.organization_id()).await? >= MAX_CUSTOM_ROLES {
@@ -119,6 +133,7 @@ impl Organizations {
                 name,
                 description,
                 permissions: json!(granted.to_strings()),
+                base_role: base_role.to_owned(),
                 created_at: now,
                 updated_at: now,
             },
@@ -127,7 +142,7 @@ impl Organizations {
         let event = scope
             .event("role.created")
             .target("role", &row.id)
-            .metadata(json!({ "name": row.name, "permissions": row.permissions }));
+            .metadata(json!({ "name": row.name, "base_role": row.base_role, "permissions": row.permissions }));
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(RoleView::from_row(row))
@@ -141,7 +156,10 @@ impl Organizations {
     ) -> Result<RoleView, Error> {
         let mut row = self.custom_role(scope, role_id).await?;
         let previous_name = row.name.clone();
-        scope.ensure_may_grant(&row.name, &stored_permissions(&row.permissions))?;
+        let held = |row: &role::Model| {
+            roles::custom_role_permissions(&row.base_role, stored_permissions(&row.permissions))
+        };
+        scope.ensure_may_grant(&row.name, &held(&row))?;
         if let Some(name) = changes.name {
             row.name = roles::parse_role_name("role.name", &name)?;
         }
@@ -150,9 +168,12 @@ impl Organizations {
         }
         if let Some(permissions) = changes.permissions {
             let granted = roles::parse_permissions("role.permissions", &permissions)?;
-            scope.ensure_may_grant(&row.name, &granted)?;
             row.permissions = json!(granted.to_strings());
         }
+        if let Some(base_role) = changes.base_role {
+            row.base_role = roles::parse_base_role("role.base_role", &base_role)?.to_owned();
+        }
+        scope.ensure_may_grant(&row.name, &held(&row))?;
         let now = self.clock.now();
         row.updated_at = now;
         let txn = crate::store::begin_write(&self.db).await?;
@@ -176,7 +197,7 @@ impl Organizations {
         let event = scope
             .event("role.updated")
             .target("role", &row.id)
-            .metadata(json!({ "name": row.name, "permissions": row.permissions }));
+            .metadata(json!({ "name": row.name, "base_role": row.base_role, "permissions": row.permissions }));
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(RoleView::from_row(row))

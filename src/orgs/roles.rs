@@ -34,6 +34,9 @@ pub const ADMIN: &str = "admin";
 pub const MEMBER: &str = "member";
 pub const VIEWER: &str = "viewer";
 pub const BUILT_IN_ROLES: [&str; 4] = [OWNER, ADMIN, MEMBER, VIEWER];
+/// The built-in roles a custom role may start from (not `owner`: "everything" plus more is
+/// the owner itself).
+pub const BASE_ROLES: [&str; 3] = [VIEWER, MEMBER, ADMIN];
 const MAX_PERMISSIONS: usize = 100;
 const MAX_PERMISSION_LENGTH: usize = 100;
 
@@ -58,6 +61,17 @@ impl Permissions {
         match self {
             Self::All => vec![EVERY_PERMISSION.to_owned()],
             Self::Listed(listed) => listed.iter().cloned().collect(),
+        }
+    }
+
+    /// Everything `self` or `other` grants.
+    pub fn union(self, other: Permissions) -> Permissions {
+        match (self, other) {
+            (Self::Listed(mut mine), Self::Listed(theirs)) => {
+                mine.extend(theirs);
+                Self::Listed(mine)
+            }
+            _ => Self::All,
         }
     }
 
@@ -92,6 +106,25 @@ pub fn built_in(name: &str) -> Option<Permissions> {
         VIEWER => Some(listed(&["org:read"])),
         _ => None,
     }
+}
+
+/// A custom role's base role: `viewer` when empty, else one of [`BASE_ROLES`].
+pub fn parse_base_role(field: &str, raw: &str) -> Result<&'static str, Error> {
+    match raw.trim() {
+        "" => Ok(VIEWER),
+        given => BASE_ROLES
+            .into_iter()
+            .find(|base| *base == given)
+            .ok_or_else(|| Error::invalid(field, "must be \"viewer\", \"member\" or \"admin\"")),
+    }
+}
+
+/// What a holder of a custom role has: its base role's permissions and its own.
+pub fn custom_role_permissions(base_role: &str, own: Permissions) -> Permissions {
+    built_in(base_role)
+        .filter(|_| BASE_ROLES.contains(&base_role))
+        .unwrap_or_else(|| Permissions::Listed(BTreeSet::new()))
+        .union(own)
 }
 
 /// A custom role's name: lowercase letters, digits, `-` and `_`, 1 to 63 characters, not

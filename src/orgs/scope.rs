@@ -113,7 +113,7 @@ pub async fn role_permissions(
     }
     let stored = store::find_role_by_name(db, organization_id, role).await?;
     Ok(stored.map_or(Permissions::Listed(Default::default()), |r| {
-        stored_permissions(&r.permissions)
+        roles::custom_role_permissions(&r.base_role, stored_permissions(&r.permissions))
     }))
 }
 

@@ -1,6 +1,7 @@
 //! The one port: gRPC and gRPC-web (tonic, tonic-web), REST/JSON (the generic gateway),
-//! reflection, health, metrics and the well-known documents, behind the shared tower layers
-//! (request id, the request log line, CORS, compression, timeout, body limit). A request is told apart by
+//! reflection, health, metrics, the well-known documents and the API reference (`/docs`,
+//! `/openapi.json`), behind the shared tower layers (request id, the request log line, CORS,
+//! compression, timeout, body limit). A request is told apart by
 //! its content type: `application/grpc*` goes to tonic, anything else to the gateway.
 //! `connections` accepts the connections and names each request's client; `/metrics` may
 //! need a bearer token, or live on a listener of its own (`METRICS_ADDRESS`).
@@ -8,9 +9,11 @@
 pub mod access;
 mod app;
 mod connections;
+mod docs;
 pub mod gateway;
 mod health;
 pub mod metrics;
+pub mod openapi;
 mod request_log;
 mod wellknown;
 
@@ -179,6 +182,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
     let access = AccessControl::from_pool(&app.descriptors, authenticator, app.db.clone())?;
     let grpc = grpc_stack(&app, access)?;
     let routes = RouteTable::from_pool(&app.descriptors)?;
+    let reference = docs::router(openapi::document_text(&app.descriptors)?);
     let edge = Edge {
         grpc_web: tonic_web::GrpcWebLayer::new().layer(grpc.router.clone()),
         gateway: Gateway::new(
@@ -197,7 +201,8 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
-        .merge(crate::sso::routes::router(app.sso.clone()));
+        .merge(crate::sso::routes::router(app.sso.clone()))
+        .merge(reference);
     // With a listener of its own, /metrics is not on the API port at all.
     let fixed = if app.config.metrics.address.is_none() {
         fixed.merge(metrics_router())

@@ -78,8 +78,8 @@ pub fn connection_to_proto(connection: &Connection, issuer: &Url) -> pb::SsoConn
         sp_entity_id: endpoints.sp_entity_id,
         acs_url: endpoints.acs_url,
         metadata_url: endpoints.metadata_url,
-        created_at: Some(timestamp(connection.created_at)),
-        updated_at: Some(timestamp(connection.updated_at)),
+        create_time: Some(timestamp(connection.created_at)),
+        update_time: Some(timestamp(connection.updated_at)),
     }
 }
 
@@ -229,9 +229,9 @@ pub fn domain_to_proto(domain: &organization_domain::Model) -> pb::Domain {
         domain: domain.domain.clone(),
         verified: domain.verified_at.is_some(),
         verified_by: domain.verified_by.clone().unwrap_or_default(),
-        verified_at: domain.verified_at.map(timestamp),
+        verify_time: domain.verified_at.map(timestamp),
         verification_record_name: record_name,
         verification_record_value: record_value,
-        created_at: Some(timestamp(domain.created_at)),
+        create_time: Some(timestamp(domain.created_at)),
     }
 }

@@ -55,7 +55,7 @@ fn by_action(action: &str) -> ListAuditEventsRequest {
 
 /// (seconds, nanos) of an event's time, for ordering.
 fn when(event: &AuditEvent) -> (i64, i32) {
-    let at = event.occurred_at.unwrap();
+    let at = event.occur_time.unwrap();
     (at.seconds, at.nanos)
 }
 
@@ -162,7 +162,7 @@ async fn audit_events_filter_by_action_actor_and_time() {
     );
 
     // Newest first: both[0] is the last sign-in, both[2] the first.
-    let (first, last) = (both[2].occurred_at, both[0].occurred_at);
+    let (first, last) = (both[2].occur_time, both[0].occur_time);
     let from_first = all_events(
         &mut grpc,
         &admin,

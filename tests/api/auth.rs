@@ -202,8 +202,14 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .to_owned();
     let (status, rotated) = rotate(&app, &old_refresh).await;
     assert_eq!(status, 200, "{rotated}");
-    let new_refresh = rotated["refresh_token"].as_str().unwrap().to_owned();
-    let new_access = rotated["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = rotated["tokens"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_access = rotated["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(new_refresh, old_refresh);
     assert_eq!(me_status(&app, &new_access).await, 200);
 
@@ -693,7 +699,10 @@ async fn no_plaintext_password_or_token_in_the_database() {
     let secrets = [
         PASSWORD.to_owned(),
         refresh,
-        rotated["refresh_token"].as_str().unwrap().to_owned(),
+        rotated["tokens"]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         verification,
         reset,
     ];

@@ -37,7 +37,7 @@ async fn access_token_expires_after_fifteen_minutes_and_refresh_renews_it() {
 
     let (status, renewed) = rotate(&app, &refresh(&signed_up)).await;
     assert_eq!(status, 200, "{renewed}");
-    let renewed_access = renewed["access_token"].as_str().unwrap();
+    let renewed_access = renewed["tokens"]["access_token"].as_str().unwrap();
     assert_eq!(me_status(&app, renewed_access).await, 200);
 }
 

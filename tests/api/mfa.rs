@@ -78,7 +78,7 @@ pub async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
         "POST",
         "/api/v1/mfa/totp/confirm",
         Some(&token),
-        json!({"factor_id": factor_id, "code": "000000"}),
+        json!({"factor_id": factor_id, "totp_code": "000000"}),
     )
     .await;
     assert_eq!(status, 400, "a wrong code does not confirm: {body}");
@@ -88,7 +88,7 @@ pub async fn enrolled_user(app: &TestApp, python: &str) -> Enrolled {
         "POST",
         "/api/v1/mfa/totp/confirm",
         Some(&token),
-        json!({"factor_id": factor_id, "code": code}),
+        json!({"factor_id": factor_id, "totp_code": code}),
     )
     .await;
     assert_eq!(status, 200, "{confirmed}");

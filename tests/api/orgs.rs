@@ -751,6 +751,7 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
+    let tokens = tokens["tokens"].clone();
     let scoped = jwt_claims(tokens["access_token"].as_str().unwrap());
     assert_eq!(scoped["org_id"], org.as_str());
     assert_eq!(scoped["org_role"], "accountant");
@@ -777,7 +778,7 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
-    let refreshed = jwt_claims(refreshed["access_token"].as_str().unwrap());
+    let refreshed = jwt_claims(refreshed["tokens"]["access_token"].as_str().unwrap());
     assert_eq!(
         (refreshed["org_id"].as_str(), refreshed["org_role"].as_str()),
         (Some(org.as_str()), Some("viewer"))
@@ -1016,8 +1017,8 @@ async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocatio
         Value::Null,
     )
     .await;
-    assert!(listed["api_keys"][0]["revoked_at"].is_string());
-    assert!(listed["api_keys"][0]["last_used_at"].is_string());
+    assert!(listed["api_keys"][0]["revoke_time"].is_string());
+    assert!(listed["api_keys"][0]["last_use_time"].is_string());
     // A key cannot be born expired.
     let past = "2020-01-01T00:00:00Z";
     let (status, body) = rest(

@@ -329,7 +329,7 @@ async fn adding_a_factor_needs_a_recent_sign_in() {
         "POST",
         "/api/v1/mfa/totp/confirm",
         Some(&token),
-        json!({"factor_id": factor_id, "code": WRONG_CODE}),
+        json!({"factor_id": factor_id, "totp_code": WRONG_CODE}),
     )
     .await;
     assert_eq!((status, error_code(&body)), (401, "MFA_REQUIRED"), "{body}");

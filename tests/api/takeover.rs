@@ -422,7 +422,7 @@ async fn enrol_totp(app: &TestApp, python: &str, user: &User) -> String {
         "POST",
         "/api/v1/mfa/totp/confirm",
         Some(&user.token),
-        json!({"factor_id": enrolment["factor_id"], "code": code}),
+        json!({"factor_id": enrolment["factor_id"], "totp_code": code}),
     )
     .await;
     assert_eq!(status, 200, "{confirmed}");

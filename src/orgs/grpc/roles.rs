@@ -43,7 +43,13 @@ pub(super) async fn create_role(
     let body = request.into_inner();
     let role = grpc
         .orgs
-        .create_role(&scope, &body.name, &body.description, &body.permissions)
+        .create_role(
+            &scope,
+            &body.name,
+            &body.description,
+            &body.permissions,
+            &body.base_role,
+        )
         .await?;
     Ok(Response::new(pb::CreateRoleResponse {
         role: Some(role_to_proto(scope.organization_id(), role)),
@@ -58,13 +64,17 @@ pub(super) async fn update_role(
         .scope(&request, &request.get_ref().organization_id)
         .await?;
     let body = request.into_inner();
-    let paths = update_mask::paths(body.update_mask, &["name", "description", "permissions"])?;
+    let paths = update_mask::paths(
+        body.update_mask,
+        &["name", "description", "permissions", "base_role"],
+    )?;
     let given = body.role.unwrap_or_default();
     let mut changes = RoleChanges::default();
     for path in paths {
         match path.as_str() {
             "name" => changes.name = Some(given.name.clone()),
             "description" => changes.description = Some(given.description.clone()),
+            "base_role" => changes.base_role = Some(given.base_role.clone()),
             _ => changes.permissions = Some(given.permissions.clone()),
         }
     }

@@ -238,6 +238,11 @@ impl PathTemplate {
         Ok(parsed)
     }
 
+    /// The dotted field paths bound from the URL path, in order of appearance.
+    pub fn variables(&self) -> &[String] {
+        &self.variables
+    }
+
     fn push_variable(&mut self, spec: &str) -> anyhow::Result<()> {
         let (field, pattern) = spec.split_once('=').unwrap_or((spec, "*"));
         if field.is_empty() || !field.split('.').all(is_identifier) {

@@ -1,5 +1,5 @@
-//! A custom role of one organization: a name and its permission strings (a JSON array).
-//! Built-in roles are not stored.
+//! A custom role of one organization: a name, the built-in role it starts from (`base_role`)
+//! and the permission strings it adds (a JSON array). Built-in roles are not stored.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +12,7 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub permissions: Json,
+    pub base_role: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

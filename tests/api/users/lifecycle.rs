@@ -62,8 +62,8 @@ async fn suspension_ends_sessions_at_once_and_reactivation_restores_sign_in() {
     assert_eq!(status, 401);
     let (status, again) = rest(&app, "POST", &suspend, Some(&admin), json!({})).await;
     assert_eq!(
-        (status, &again["updated_at"]),
-        (200, &user["updated_at"]),
+        (status, &again["update_time"]),
+        (200, &user["update_time"]),
         "unchanged"
     );
     let (status, body) = rest(

@@ -146,7 +146,7 @@ type AuditEvent struct {
 	// Unique id (UUIDv7), assigned by the server.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// When the event happened.
-	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occur_time,json=occurTime,proto3" json:"occur_time,omitempty"`
 	// Id of who did it: a user id or an API key id, per `actor_type`. Empty
 	// for the system or an unknown caller (such as a failed sign-in).
 	ActorId string `protobuf:"bytes,3,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
@@ -213,9 +213,9 @@ func (x *AuditEvent) GetId() string {
 	return ""
 }
 
-func (x *AuditEvent) GetOccurredAt() *timestamppb.Timestamp {
+func (x *AuditEvent) GetOccurTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.OccurredAt
+		return x.OccurTime
 	}
 	return nil
 }
@@ -294,12 +294,12 @@ var File_janua_audit_v1_audit_event_proto protoreflect.FileDescriptor
 
 const file_janua_audit_v1_audit_event_proto_rawDesc = "" +
 	"\n" +
-	" janua/audit/v1/audit_event.proto\x12\x0ejanua.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x04\n" +
+	" janua/audit/v1/audit_event.proto\x12\x0ejanua.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x04\n" +
 	"\n" +
 	"AuditEvent\x12\x13\n" +
-	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12@\n" +
-	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"occurredAt\x12\x1e\n" +
+	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12>\n" +
+	"\n" +
+	"occur_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\toccurTime\x12\x1e\n" +
 	"\bactor_id\x18\x03 \x01(\tB\x03\xe0A\x03R\aactorId\x12=\n" +
 	"\n" +
 	"actor_type\x18\x04 \x01(\x0e2\x19.janua.audit.v1.ActorTypeB\x03\xe0A\x03R\tactorType\x12,\n" +
@@ -348,7 +348,7 @@ var file_janua_audit_v1_audit_event_proto_goTypes = []any{
 	(*structpb.Struct)(nil),       // 4: google.protobuf.Struct
 }
 var file_janua_audit_v1_audit_event_proto_depIdxs = []int32{
-	3, // 0: janua.audit.v1.AuditEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	3, // 0: janua.audit.v1.AuditEvent.occur_time:type_name -> google.protobuf.Timestamp
 	0, // 1: janua.audit.v1.AuditEvent.actor_type:type_name -> janua.audit.v1.ActorType
 	1, // 2: janua.audit.v1.AuditEvent.outcome:type_name -> janua.audit.v1.Outcome
 	4, // 3: janua.audit.v1.AuditEvent.metadata:type_name -> google.protobuf.Struct

@@ -109,11 +109,11 @@ type Session struct {
 	// Client IP address (IPv4 or IPv6 text) that created the session.
 	IpAddress string `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	// When the session was created (sign-in).
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the session last refreshed its tokens.
-	LastUsedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	LastUseTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
 	// When the session ends unless refreshed before then.
-	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// Whether this is the session of the token making the request.
 	Current bool `protobuf:"varint,7,opt,name=current,proto3" json:"current,omitempty"`
 	// Organization the session's tokens are scoped to (see
@@ -174,23 +174,23 @@ func (x *Session) GetIpAddress() string {
 	return ""
 }
 
-func (x *Session) GetCreatedAt() *timestamppb.Timestamp {
+func (x *Session) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *Session) GetLastUsedAt() *timestamppb.Timestamp {
+func (x *Session) GetLastUseTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.LastUsedAt
+		return x.LastUseTime
 	}
 	return nil
 }
 
-func (x *Session) GetExpiresAt() *timestamppb.Timestamp {
+func (x *Session) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -218,7 +218,7 @@ type MfaChallenge struct {
 	// How the user may answer, among "totp", "recovery_code" and "passkey".
 	Methods []string `protobuf:"bytes,2,rep,name=methods,proto3" json:"methods,omitempty"`
 	// When the challenge stops being accepted.
-	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// When `methods` has "passkey": PublicKeyCredentialRequestOptionsJSON
 	// (WebAuthn) for the user's passkeys, as a JSON string, bound to this
 	// challenge. Pass it to `navigator.credentials.get()`. Empty otherwise.
@@ -271,9 +271,9 @@ func (x *MfaChallenge) GetMethods() []string {
 	return nil
 }
 
-func (x *MfaChallenge) GetExpiresAt() *timestamppb.Timestamp {
+func (x *MfaChallenge) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -296,26 +296,25 @@ const file_janua_auth_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"token_type\x18\x03 \x01(\tB\x03\xe0A\x03R\ttokenType\x12\"\n" +
 	"\n" +
-	"expires_in\x18\x04 \x01(\x03B\x03\xe0A\x03R\texpiresIn\"\xf6\x02\n" +
+	"expires_in\x18\x04 \x01(\x03B\x03\xe0A\x03R\texpiresIn\"\xfc\x02\n" +
 	"\aSession\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\"\n" +
 	"\n" +
 	"user_agent\x18\x02 \x01(\tB\x03\xe0A\x03R\tuserAgent\x12\"\n" +
 	"\n" +
-	"ip_address\x18\x03 \x01(\tB\x03\xe0A\x03R\tipAddress\x12>\n" +
-	"\n" +
-	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x12A\n" +
-	"\flast_used_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"lastUsedAt\x12>\n" +
-	"\n" +
-	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\texpiresAt\x12\x1d\n" +
+	"ip_address\x18\x03 \x01(\tB\x03\xe0A\x03R\tipAddress\x12@\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12C\n" +
+	"\rlast_use_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime\x12@\n" +
+	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"expireTime\x12\x1d\n" +
 	"\acurrent\x18\a \x01(\bB\x03\xe0A\x03R\acurrent\x12,\n" +
-	"\x0forganization_id\x18\b \x01(\tB\x03\xe0A\x03R\x0eorganizationId\"\xcc\x01\n" +
+	"\x0forganization_id\x18\b \x01(\tB\x03\xe0A\x03R\x0eorganizationId\"\xce\x01\n" +
 	"\fMfaChallenge\x12&\n" +
 	"\fchallenge_id\x18\x01 \x01(\tB\x03\xe0A\x03R\vchallengeId\x12\x1d\n" +
-	"\amethods\x18\x02 \x03(\tB\x03\xe0A\x03R\amethods\x12>\n" +
-	"\n" +
-	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\texpiresAt\x125\n" +
+	"\amethods\x18\x02 \x03(\tB\x03\xe0A\x03R\amethods\x12@\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"expireTime\x125\n" +
 	"\x14passkey_options_json\x18\x04 \x01(\tB\x03\xe0A\x03R\x12passkeyOptionsJsonB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3"
 
 var (
@@ -338,10 +337,10 @@ var file_janua_auth_v1_auth_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
 }
 var file_janua_auth_v1_auth_proto_depIdxs = []int32{
-	3, // 0: janua.auth.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	3, // 1: janua.auth.v1.Session.last_used_at:type_name -> google.protobuf.Timestamp
-	3, // 2: janua.auth.v1.Session.expires_at:type_name -> google.protobuf.Timestamp
-	3, // 3: janua.auth.v1.MfaChallenge.expires_at:type_name -> google.protobuf.Timestamp
+	3, // 0: janua.auth.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	3, // 1: janua.auth.v1.Session.last_use_time:type_name -> google.protobuf.Timestamp
+	3, // 2: janua.auth.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	3, // 3: janua.auth.v1.MfaChallenge.expire_time:type_name -> google.protobuf.Timestamp
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name

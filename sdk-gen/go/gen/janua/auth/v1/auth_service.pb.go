@@ -313,7 +313,8 @@ func (x *RefreshTokenRequest) GetRefreshToken() string {
 	return ""
 }
 
-// Response of AuthService.RefreshToken; REST returns the bare `tokens`.
+// Response of AuthService.RefreshToken: `{tokens}`, the shape of every
+// response that issues tokens (Login, Register, VerifyMagicLink, …).
 type RefreshTokenResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new token pair; its refresh token replaces the one sent.
@@ -1397,7 +1398,7 @@ func (x *SwitchOrganizationRequest) GetOrganizationId() string {
 	return ""
 }
 
-// Response of AuthService.SwitchOrganization; REST returns the bare `tokens`.
+// Response of AuthService.SwitchOrganization: `{tokens}`, as RefreshToken.
 type SwitchOrganizationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A new token pair for the same session, scoped to the organization; the
@@ -1705,11 +1706,11 @@ const file_janua_auth_v1_auth_service_proto_rawDesc = "" +
 	"\x06org_id\x18\b \x01(\tR\x05orgId\x12\x14\n" +
 	"\x05email\x18\t \x01(\tR\x05email\x12\x19\n" +
 	"\borg_role\x18\n" +
-	" \x01(\tR\aorgRole2\xba\x11\n" +
+	" \x01(\tR\aorgRole2\xaa\x11\n" +
 	"\vAuthService\x12s\n" +
 	"\bRegister\x12\x1e.janua.auth.v1.RegisterRequest\x1a\x1f.janua.auth.v1.RegisterResponse\"&\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/register\x12g\n" +
-	"\x05Login\x12\x1b.janua.auth.v1.LoginRequest\x1a\x1c.janua.auth.v1.LoginResponse\"#\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/auth/login\x12\x8c\x01\n" +
-	"\fRefreshToken\x12\".janua.auth.v1.RefreshTokenRequest\x1a#.janua.auth.v1.RefreshTokenResponse\"3\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02':\x01*b\x06tokens\"\x1a/api/v1/auth/token/refresh\x12k\n" +
+	"\x05Login\x12\x1b.janua.auth.v1.LoginRequest\x1a\x1c.janua.auth.v1.LoginResponse\"#\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/auth/login\x12\x84\x01\n" +
+	"\fRefreshToken\x12\".janua.auth.v1.RefreshTokenRequest\x1a#.janua.auth.v1.RefreshTokenResponse\"+\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/auth/token/refresh\x12k\n" +
 	"\x06Logout\x12\x1c.janua.auth.v1.LogoutRequest\x1a\x1d.janua.auth.v1.LogoutResponse\"$\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/api/v1/auth/logout\x12\x82\x01\n" +
 	"\x0eGetCurrentUser\x12$.janua.auth.v1.GetCurrentUserRequest\x1a%.janua.auth.v1.GetCurrentUserResponse\"#\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x17b\x04user\x12\x0f/api/v1/auth/me\x12|\n" +
 	"\fListSessions\x12\".janua.auth.v1.ListSessionsRequest\x1a#.janua.auth.v1.ListSessionsResponse\"#\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/auth/sessions\x12\x8c\x01\n" +
@@ -1720,8 +1721,8 @@ const file_janua_auth_v1_auth_service_proto_rawDesc = "" +
 	"\x15SendVerificationEmail\x12+.janua.auth.v1.SendVerificationEmailRequest\x1a,.janua.auth.v1.SendVerificationEmailResponse\"7\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02+:\x01*\"&/api/v1/auth/email/resend-verification\x12\x80\x01\n" +
 	"\vVerifyEmail\x12!.janua.auth.v1.VerifyEmailRequest\x1a\".janua.auth.v1.VerifyEmailResponse\"*\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/api/v1/auth/email/verify\x12\x84\x01\n" +
 	"\rSendMagicLink\x12#.janua.auth.v1.SendMagicLinkRequest\x1a$.janua.auth.v1.SendMagicLinkResponse\"(\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/api/v1/auth/magic-link\x12\x91\x01\n" +
-	"\x0fVerifyMagicLink\x12%.janua.auth.v1.VerifyMagicLinkRequest\x1a&.janua.auth.v1.VerifyMagicLinkResponse\"/\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/api/v1/auth/magic-link/verify\x12\xa4\x01\n" +
-	"\x12SwitchOrganization\x12(.janua.auth.v1.SwitchOrganizationRequest\x1a).janua.auth.v1.SwitchOrganizationResponse\"9\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02-:\x01*b\x06tokens\" /api/v1/auth/switch-organization\x12\x90\x01\n" +
+	"\x0fVerifyMagicLink\x12%.janua.auth.v1.VerifyMagicLinkRequest\x1a&.janua.auth.v1.VerifyMagicLinkResponse\"/\xa2\xbb\x18\x02\b\x01\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/api/v1/auth/magic-link/verify\x12\x9c\x01\n" +
+	"\x12SwitchOrganization\x12(.janua.auth.v1.SwitchOrganizationRequest\x1a).janua.auth.v1.SwitchOrganizationResponse\"1\xa2\xbb\x18\x02\b\x02\x82\xd3\xe4\x93\x02%:\x01*\" /api/v1/auth/switch-organization\x12\x90\x01\n" +
 	"\x0fIntrospectToken\x12%.janua.auth.v1.IntrospectTokenRequest\x1a&.janua.auth.v1.IntrospectTokenResponse\".\xa2\xbb\x18\x02\b\x04\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/api/v1/auth/token/introspectB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3"
 
 var (

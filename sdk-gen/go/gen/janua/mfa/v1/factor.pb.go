@@ -148,9 +148,9 @@ type Factor struct {
 	// characters; may be empty.
 	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
 	// When the factor was created.
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the factor last answered a challenge; unset if never.
-	LastUsedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	LastUseTime   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,16 +213,16 @@ func (x *Factor) GetName() string {
 	return ""
 }
 
-func (x *Factor) GetCreatedAt() *timestamppb.Timestamp {
+func (x *Factor) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *Factor) GetLastUsedAt() *timestamppb.Timestamp {
+func (x *Factor) GetLastUseTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.LastUsedAt
+		return x.LastUseTime
 	}
 	return nil
 }
@@ -231,16 +231,15 @@ var File_janua_mfa_v1_factor_proto protoreflect.FileDescriptor
 
 const file_janua_mfa_v1_factor_proto_rawDesc = "" +
 	"\n" +
-	"\x19janua/mfa/v1/factor.proto\x12\fjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n" +
+	"\x19janua/mfa/v1/factor.proto\x12\fjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x02\n" +
 	"\x06Factor\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x121\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x18.janua.mfa.v1.FactorTypeB\x03\xe0A\x03R\x04type\x127\n" +
 	"\x06status\x18\x03 \x01(\x0e2\x1a.janua.mfa.v1.FactorStatusB\x03\xe0A\x03R\x06status\x12\x12\n" +
-	"\x04name\x18\x04 \x01(\tR\x04name\x12>\n" +
-	"\n" +
-	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x12A\n" +
-	"\flast_used_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"lastUsedAt*x\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12C\n" +
+	"\rlast_use_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime*x\n" +
 	"\n" +
 	"FactorType\x12\x1b\n" +
 	"\x17FACTOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -275,8 +274,8 @@ var file_janua_mfa_v1_factor_proto_goTypes = []any{
 var file_janua_mfa_v1_factor_proto_depIdxs = []int32{
 	0, // 0: janua.mfa.v1.Factor.type:type_name -> janua.mfa.v1.FactorType
 	1, // 1: janua.mfa.v1.Factor.status:type_name -> janua.mfa.v1.FactorStatus
-	3, // 2: janua.mfa.v1.Factor.created_at:type_name -> google.protobuf.Timestamp
-	3, // 3: janua.mfa.v1.Factor.last_used_at:type_name -> google.protobuf.Timestamp
+	3, // 2: janua.mfa.v1.Factor.create_time:type_name -> google.protobuf.Timestamp
+	3, // 3: janua.mfa.v1.Factor.last_use_time:type_name -> google.protobuf.Timestamp
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name

@@ -254,8 +254,9 @@ type ConfirmTotpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of the pending TOTP factor, from EnrollTotp.
 	FactorId string `protobuf:"bytes,1,opt,name=factor_id,json=factorId,proto3" json:"factor_id,omitempty"`
-	// A current 6-digit code from the app.
-	Code          string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// A current 6-digit code from the app (named as everywhere a TOTP code is
+	// given: VerifyMfaChallenge, DeleteFactor, RegenerateRecoveryCodes).
+	TotpCode      string `protobuf:"bytes,2,opt,name=totp_code,json=totpCode,proto3" json:"totp_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -297,9 +298,9 @@ func (x *ConfirmTotpRequest) GetFactorId() string {
 	return ""
 }
 
-func (x *ConfirmTotpRequest) GetCode() string {
+func (x *ConfirmTotpRequest) GetTotpCode() string {
 	if x != nil {
-		return x.Code
+		return x.TotpCode
 	}
 	return ""
 }
@@ -1284,10 +1285,10 @@ const file_janua_mfa_v1_mfa_service_proto_rawDesc = "" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\x12\x1f\n" +
 	"\votpauth_uri\x18\x03 \x01(\tR\n" +
 	"otpauthUri\x12\x15\n" +
-	"\x06qr_png\x18\x04 \x01(\fR\x05qrPng\"R\n" +
+	"\x06qr_png\x18\x04 \x01(\fR\x05qrPng\"[\n" +
 	"\x12ConfirmTotpRequest\x12 \n" +
-	"\tfactor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bfactorId\x12\x1a\n" +
-	"\x04code\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x04R\x04code\"<\n" +
+	"\tfactor_id\x18\x01 \x01(\tB\x03\xe0A\x02R\bfactorId\x12#\n" +
+	"\ttotp_code\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x04R\btotpCode\"<\n" +
 	"\x13ConfirmTotpResponse\x12%\n" +
 	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"Y\n" +
 	"\x13DeleteFactorRequest\x12 \n" +

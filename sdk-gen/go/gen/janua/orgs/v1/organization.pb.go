@@ -36,7 +36,7 @@ const (
 	InvitationStatus_INVITATION_STATUS_ACCEPTED InvitationStatus = 2
 	// A member revoked it; it can no longer be accepted.
 	InvitationStatus_INVITATION_STATUS_REVOKED InvitationStatus = 3
-	// It passed `expires_at` unaccepted.
+	// It passed `expire_time` unaccepted.
 	InvitationStatus_INVITATION_STATUS_EXPIRED InvitationStatus = 4
 )
 
@@ -101,9 +101,9 @@ type Organization struct {
 	// serialized. Janua stores it and never interprets it.
 	Metadata *structpb.Struct `protobuf:"bytes,4,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	// When the organization was created.
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When any field of the organization last changed.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -166,16 +166,16 @@ func (x *Organization) GetMetadata() *structpb.Struct {
 	return nil
 }
 
-func (x *Organization) GetCreatedAt() *timestamppb.Timestamp {
+func (x *Organization) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *Organization) GetUpdatedAt() *timestamppb.Timestamp {
+func (x *Organization) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.UpdatedAt
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -195,7 +195,7 @@ type Member struct {
 	// The member's display name (from the user).
 	DisplayName string `protobuf:"bytes,5,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// When the user joined the organization.
-	JoinedAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=joined_at,json=joinedAt,proto3" json:"joined_at,omitempty"`
+	JoinTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -265,9 +265,9 @@ func (x *Member) GetDisplayName() string {
 	return ""
 }
 
-func (x *Member) GetJoinedAt() *timestamppb.Timestamp {
+func (x *Member) GetJoinTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.JoinedAt
+		return x.JoinTime
 	}
 	return nil
 }
@@ -290,9 +290,9 @@ type Invitation struct {
 	// User id of the member who sent it.
 	InvitedBy string `protobuf:"bytes,6,opt,name=invited_by,json=invitedBy,proto3" json:"invited_by,omitempty"`
 	// When the invitation stops being accepted.
-	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// When the invitation was created.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -369,16 +369,16 @@ func (x *Invitation) GetInvitedBy() string {
 	return ""
 }
 
-func (x *Invitation) GetExpiresAt() *timestamppb.Timestamp {
+func (x *Invitation) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
 
-func (x *Invitation) GetCreatedAt() *timestamppb.Timestamp {
+func (x *Invitation) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
@@ -398,7 +398,7 @@ type Role struct {
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// What the role is for, at most 500 characters; may be empty.
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	// Permissions granted, as "<resource>:<action>" strings (lowercase
+	// Permissions this role adds to its base role, as "<resource>:<action>" strings (lowercase
 	// letters, digits, "_", "-", "."; at most 100 per role). The server checks
 	// "org:read", "org:update", "org:delete", "members:read", "members:write",
 	// "invitations:write", "roles:write", "api_keys:write", "sso:write" and
@@ -411,9 +411,16 @@ type Role struct {
 	// not hold themselves.
 	Permissions []string `protobuf:"bytes,5,rep,name=permissions,proto3" json:"permissions,omitempty"`
 	// Whether this is a built-in role, which cannot be changed or deleted.
-	BuiltIn       bool `protobuf:"varint,6,opt,name=built_in,json=builtIn,proto3" json:"built_in,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BuiltIn bool `protobuf:"varint,6,opt,name=built_in,json=builtIn,proto3" json:"built_in,omitempty"`
+	// The built-in role a custom role starts from: "viewer" (the default when
+	// empty), "member" or "admin"; a holder has the base role's permissions
+	// and `permissions`. Empty on built-in roles.
+	BaseRole string `protobuf:"bytes,7,opt,name=base_role,json=baseRole,proto3" json:"base_role,omitempty"`
+	// Everything a holder of the role has: the base role's permissions and
+	// `permissions` ("*" for the owner).
+	EffectivePermissions []string `protobuf:"bytes,8,rep,name=effective_permissions,json=effectivePermissions,proto3" json:"effective_permissions,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Role) Reset() {
@@ -488,6 +495,20 @@ func (x *Role) GetBuiltIn() bool {
 	return false
 }
 
+func (x *Role) GetBaseRole() string {
+	if x != nil {
+		return x.BaseRole
+	}
+	return ""
+}
+
+func (x *Role) GetEffectivePermissions() []string {
+	if x != nil {
+		return x.EffectivePermissions
+	}
+	return nil
+}
+
 // A credential for a backend service, acting in one organization with one
 // role. The secret is returned once, by CreateApiKey, and stored only as a
 // hash.
@@ -505,13 +526,13 @@ type ApiKey struct {
 	// Name of the role whose permissions the key has.
 	Role string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
 	// When the key was created.
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the key stops working; unset if never.
-	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// When the key was last used; unset if never.
-	LastUsedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	LastUseTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
 	// When the key was revoked; unset while it is not.
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -581,30 +602,30 @@ func (x *ApiKey) GetRole() string {
 	return ""
 }
 
-func (x *ApiKey) GetCreatedAt() *timestamppb.Timestamp {
+func (x *ApiKey) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *ApiKey) GetExpiresAt() *timestamppb.Timestamp {
+func (x *ApiKey) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ExpiresAt
+		return x.ExpireTime
 	}
 	return nil
 }
 
-func (x *ApiKey) GetLastUsedAt() *timestamppb.Timestamp {
+func (x *ApiKey) GetLastUseTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.LastUsedAt
+		return x.LastUseTime
 	}
 	return nil
 }
 
-func (x *ApiKey) GetRevokedAt() *timestamppb.Timestamp {
+func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.RevokedAt
+		return x.RevokeTime
 	}
 	return nil
 }
@@ -613,23 +634,23 @@ var File_janua_orgs_v1_organization_proto protoreflect.FileDescriptor
 
 const file_janua_orgs_v1_organization_proto_rawDesc = "" +
 	"\n" +
-	" janua/orgs/v1/organization.proto\x12\rjanua.orgs.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x02\n" +
+	" janua/orgs/v1/organization.proto\x12\rjanua.orgs.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x02\n" +
 	"\fOrganization\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
 	"\x04slug\x18\x03 \x01(\tR\x04slug\x123\n" +
-	"\bmetadata\x18\x04 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12>\n" +
-	"\n" +
-	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x12>\n" +
-	"\n" +
-	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tupdatedAt\"\xdf\x01\n" +
+	"\bmetadata\x18\x04 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12@\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\xdf\x01\n" +
 	"\x06Member\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04role\x18\x03 \x01(\tR\x04role\x12\x19\n" +
 	"\x05email\x18\x04 \x01(\tB\x03\xe0A\x03R\x05email\x12&\n" +
 	"\fdisplay_name\x18\x05 \x01(\tB\x03\xe0A\x03R\vdisplayName\x12<\n" +
-	"\tjoined_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bjoinedAt\"\xd6\x02\n" +
+	"\tjoin_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\bjoinTime\"\xda\x02\n" +
 	"\n" +
 	"Invitation\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12'\n" +
@@ -638,32 +659,33 @@ const file_janua_orgs_v1_organization_proto_rawDesc = "" +
 	"\x04role\x18\x04 \x01(\tR\x04role\x12<\n" +
 	"\x06status\x18\x05 \x01(\x0e2\x1f.janua.orgs.v1.InvitationStatusB\x03\xe0A\x03R\x06status\x12\"\n" +
 	"\n" +
-	"invited_by\x18\x06 \x01(\tB\x03\xe0A\x03R\tinvitedBy\x12>\n" +
-	"\n" +
-	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\texpiresAt\x12>\n" +
-	"\n" +
-	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\"\xbc\x01\n" +
+	"invited_by\x18\x06 \x01(\tB\x03\xe0A\x03R\tinvitedBy\x12@\n" +
+	"\vexpire_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"expireTime\x12@\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"\x93\x02\n" +
 	"\x04Role\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12 \n" +
 	"\vpermissions\x18\x05 \x03(\tR\vpermissions\x12\x1e\n" +
-	"\bbuilt_in\x18\x06 \x01(\bB\x03\xe0A\x03R\abuiltIn\"\x89\x03\n" +
+	"\bbuilt_in\x18\x06 \x01(\bB\x03\xe0A\x03R\abuiltIn\x12\x1b\n" +
+	"\tbase_role\x18\a \x01(\tR\bbaseRole\x128\n" +
+	"\x15effective_permissions\x18\b \x03(\tB\x03\xe0A\x03R\x14effectivePermissions\"\x91\x03\n" +
 	"\x06ApiKey\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1b\n" +
 	"\x06prefix\x18\x04 \x01(\tB\x03\xe0A\x03R\x06prefix\x12\x12\n" +
-	"\x04role\x18\x05 \x01(\tR\x04role\x12>\n" +
-	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x129\n" +
-	"\n" +
-	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12A\n" +
-	"\flast_used_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"lastUsedAt\x12>\n" +
-	"\n" +
-	"revoked_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\trevokedAt*\xb2\x01\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x12@\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12;\n" +
+	"\vexpire_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12C\n" +
+	"\rlast_use_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastUseTime\x12@\n" +
+	"\vrevoke_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"revokeTime*\xb2\x01\n" +
 	"\x10InvitationStatus\x12!\n" +
 	"\x1dINVITATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19INVITATION_STATUS_PENDING\x10\x01\x12\x1e\n" +
@@ -697,16 +719,16 @@ var file_janua_orgs_v1_organization_proto_goTypes = []any{
 }
 var file_janua_orgs_v1_organization_proto_depIdxs = []int32{
 	6,  // 0: janua.orgs.v1.Organization.metadata:type_name -> google.protobuf.Struct
-	7,  // 1: janua.orgs.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 2: janua.orgs.v1.Organization.updated_at:type_name -> google.protobuf.Timestamp
-	7,  // 3: janua.orgs.v1.Member.joined_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: janua.orgs.v1.Organization.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: janua.orgs.v1.Organization.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 3: janua.orgs.v1.Member.join_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: janua.orgs.v1.Invitation.status:type_name -> janua.orgs.v1.InvitationStatus
-	7,  // 5: janua.orgs.v1.Invitation.expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 6: janua.orgs.v1.Invitation.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 7: janua.orgs.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 8: janua.orgs.v1.ApiKey.expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 9: janua.orgs.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	7,  // 10: janua.orgs.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	7,  // 5: janua.orgs.v1.Invitation.expire_time:type_name -> google.protobuf.Timestamp
+	7,  // 6: janua.orgs.v1.Invitation.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 7: janua.orgs.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: janua.orgs.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	7,  // 9: janua.orgs.v1.ApiKey.last_use_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: janua.orgs.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
 	11, // [11:11] is the sub-list for method output_type
 	11, // [11:11] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name

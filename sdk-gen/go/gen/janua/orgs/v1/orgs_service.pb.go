@@ -1823,8 +1823,11 @@ type CreateRoleRequest struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// What the role is for; may be empty.
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	// Permissions the role grants (see `Role.permissions`).
-	Permissions   []string `protobuf:"bytes,4,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// Permissions the role adds to its base role (see `Role.permissions`).
+	Permissions []string `protobuf:"bytes,4,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// The built-in role it starts from: "viewer" (when empty), "member" or
+	// "admin" (see `Role.base_role`).
+	BaseRole      string `protobuf:"bytes,5,opt,name=base_role,json=baseRole,proto3" json:"base_role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1887,6 +1890,13 @@ func (x *CreateRoleRequest) GetPermissions() []string {
 	return nil
 }
 
+func (x *CreateRoleRequest) GetBaseRole() string {
+	if x != nil {
+		return x.BaseRole
+	}
+	return ""
+}
+
 // Response of OrganizationService.CreateRole; REST returns the bare `role`.
 type CreateRoleResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1944,7 +1954,7 @@ type UpdateRoleRequest struct {
 	// The new values. Only the fields named in `update_mask` are read.
 	Role *Role `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
 	// The `Role` fields to change: any of "name", "description",
-	// "permissions".
+	// "permissions", "base_role".
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,4,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2708,12 +2718,13 @@ const file_janua_orgs_v1_orgs_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"f\n" +
 	"\x11ListRolesResponse\x12)\n" +
 	"\x05roles\x18\x01 \x03(\v2\x13.janua.orgs.v1.RoleR\x05roles\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbb\x01\n" +
 	"\x11CreateRoleRequest\x12,\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x02R\x04name\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x12 \n" +
-	"\vpermissions\x18\x04 \x03(\tR\vpermissions\"=\n" +
+	"\vpermissions\x18\x04 \x03(\tR\vpermissions\x12\x1b\n" +
+	"\tbase_role\x18\x05 \x01(\tR\bbaseRole\"=\n" +
 	"\x12CreateRoleResponse\x12'\n" +
 	"\x04role\x18\x01 \x01(\v2\x13.janua.orgs.v1.RoleR\x04role\"\xcf\x01\n" +
 	"\x11UpdateRoleRequest\x12,\n" +

@@ -119,9 +119,9 @@ type SsoConnection struct {
 	// (`/api/v1/sso/saml/{connection_id}/metadata`). Empty for OIDC.
 	MetadataUrl string `protobuf:"bytes,14,opt,name=metadata_url,json=metadataUrl,proto3" json:"metadata_url,omitempty"`
 	// When the connection was created.
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When any field of the connection last changed.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -254,16 +254,16 @@ func (x *SsoConnection) GetMetadataUrl() string {
 	return ""
 }
 
-func (x *SsoConnection) GetCreatedAt() *timestamppb.Timestamp {
+func (x *SsoConnection) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *SsoConnection) GetUpdatedAt() *timestamppb.Timestamp {
+func (x *SsoConnection) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.UpdatedAt
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -520,7 +520,7 @@ var File_janua_sso_v1_sso_connection_proto protoreflect.FileDescriptor
 
 const file_janua_sso_v1_sso_connection_proto_rawDesc = "" +
 	"\n" +
-	"!janua/sso/v1/sso_connection.proto\x12\fjanua.sso.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x05\n" +
+	"!janua/sso/v1/sso_connection.proto\x12\fjanua.sso.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x05\n" +
 	"\rSsoConnection\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganization_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganizationId\x12\x12\n" +
@@ -537,11 +537,11 @@ const file_janua_sso_v1_sso_connection_proto_rawDesc = "" +
 	"\fsp_entity_id\x18\f \x01(\tB\x03\xe0A\x03R\n" +
 	"spEntityId\x12\x1c\n" +
 	"\aacs_url\x18\r \x01(\tB\x03\xe0A\x03R\x06acsUrl\x12&\n" +
-	"\fmetadata_url\x18\x0e \x01(\tB\x03\xe0A\x03R\vmetadataUrl\x12>\n" +
-	"\n" +
-	"created_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x12>\n" +
-	"\n" +
-	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tupdatedAt\"\xb5\x01\n" +
+	"\fmetadata_url\x18\x0e \x01(\tB\x03\xe0A\x03R\vmetadataUrl\x12@\n" +
+	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime\"\xb5\x01\n" +
 	"\n" +
 	"SamlConfig\x12(\n" +
 	"\x10idp_metadata_xml\x18\x01 \x01(\tR\x0eidpMetadataXml\x12(\n" +
@@ -599,8 +599,8 @@ var file_janua_sso_v1_sso_connection_proto_depIdxs = []int32{
 	4, // 1: janua.sso.v1.SsoConnection.attribute_mapping:type_name -> janua.sso.v1.AttributeMapping
 	2, // 2: janua.sso.v1.SsoConnection.saml:type_name -> janua.sso.v1.SamlConfig
 	3, // 3: janua.sso.v1.SsoConnection.oidc:type_name -> janua.sso.v1.OidcConfig
-	6, // 4: janua.sso.v1.SsoConnection.created_at:type_name -> google.protobuf.Timestamp
-	6, // 5: janua.sso.v1.SsoConnection.updated_at:type_name -> google.protobuf.Timestamp
+	6, // 4: janua.sso.v1.SsoConnection.create_time:type_name -> google.protobuf.Timestamp
+	6, // 5: janua.sso.v1.SsoConnection.update_time:type_name -> google.protobuf.Timestamp
 	5, // 6: janua.sso.v1.AttributeMapping.group_roles:type_name -> janua.sso.v1.AttributeMapping.GroupRolesEntry
 	7, // [7:7] is the sub-list for method output_type
 	7, // [7:7] is the sub-list for method input_type

@@ -41,13 +41,13 @@ type Domain struct {
 	// How it was proved: "dns" or "operator"; empty while pending.
 	VerifiedBy string `protobuf:"bytes,5,opt,name=verified_by,json=verifiedBy,proto3" json:"verified_by,omitempty"`
 	// When it was proved.
-	VerifiedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=verified_at,json=verifiedAt,proto3" json:"verified_at,omitempty"`
+	VerifyTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=verify_time,json=verifyTime,proto3" json:"verify_time,omitempty"`
 	// The DNS name to publish a TXT record at: "_janua-challenge.<domain>".
 	VerificationRecordName string `protobuf:"bytes,7,opt,name=verification_record_name,json=verificationRecordName,proto3" json:"verification_record_name,omitempty"`
 	// The TXT record's value: "janua-verification=<token>".
 	VerificationRecordValue string `protobuf:"bytes,8,opt,name=verification_record_value,json=verificationRecordValue,proto3" json:"verification_record_value,omitempty"`
 	// When the claim was made.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -117,9 +117,9 @@ func (x *Domain) GetVerifiedBy() string {
 	return ""
 }
 
-func (x *Domain) GetVerifiedAt() *timestamppb.Timestamp {
+func (x *Domain) GetVerifyTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.VerifiedAt
+		return x.VerifyTime
 	}
 	return nil
 }
@@ -138,9 +138,9 @@ func (x *Domain) GetVerificationRecordValue() string {
 	return ""
 }
 
-func (x *Domain) GetCreatedAt() *timestamppb.Timestamp {
+func (x *Domain) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
@@ -1534,7 +1534,7 @@ var File_janua_sso_v1_sso_service_proto protoreflect.FileDescriptor
 
 const file_janua_sso_v1_sso_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ejanua/sso/v1/sso_service.proto\x12\fjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xac\x03\n" +
+	"\x1ejanua/sso/v1/sso_service.proto\x12\fjanua.sso.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18janua/auth/v1/auth.proto\x1a\x1ejanua/options/v1/options.proto\x1a!janua/sso/v1/sso_connection.proto\x1a\x19janua/users/v1/user.proto\"\xae\x03\n" +
 	"\x06Domain\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12,\n" +
 	"\x0forganization_id\x18\x02 \x01(\tB\x03\xe0A\x03R\x0eorganizationId\x12\x16\n" +
@@ -1542,12 +1542,12 @@ const file_janua_sso_v1_sso_service_proto_rawDesc = "" +
 	"\bverified\x18\x04 \x01(\bB\x03\xe0A\x03R\bverified\x12$\n" +
 	"\vverified_by\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
 	"verifiedBy\x12@\n" +
-	"\vverified_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"verifiedAt\x12=\n" +
+	"\vverify_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"verifyTime\x12=\n" +
 	"\x18verification_record_name\x18\a \x01(\tB\x03\xe0A\x03R\x16verificationRecordName\x12?\n" +
-	"\x19verification_record_value\x18\b \x01(\tB\x03\xe0A\x03R\x17verificationRecordValue\x12>\n" +
-	"\n" +
-	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\"`\n" +
+	"\x19verification_record_value\x18\b \x01(\tB\x03\xe0A\x03R\x17verificationRecordValue\x12@\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\"`\n" +
 	"\x13CreateDomainRequest\x12,\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x0eorganizationId\x12\x1b\n" +
 	"\x06domain\x18\x02 \x01(\tB\x03\xe0A\x02R\x06domain\"D\n" +
@@ -1702,8 +1702,8 @@ var file_janua_sso_v1_sso_service_proto_goTypes = []any{
 	(*v11.MfaChallenge)(nil),            // 34: janua.auth.v1.MfaChallenge
 }
 var file_janua_sso_v1_sso_service_proto_depIdxs = []int32{
-	25, // 0: janua.sso.v1.Domain.verified_at:type_name -> google.protobuf.Timestamp
-	25, // 1: janua.sso.v1.Domain.created_at:type_name -> google.protobuf.Timestamp
+	25, // 0: janua.sso.v1.Domain.verify_time:type_name -> google.protobuf.Timestamp
+	25, // 1: janua.sso.v1.Domain.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: janua.sso.v1.CreateDomainResponse.domain:type_name -> janua.sso.v1.Domain
 	0,  // 3: janua.sso.v1.ListDomainsResponse.domains:type_name -> janua.sso.v1.Domain
 	0,  // 4: janua.sso.v1.VerifyDomainResponse.domain:type_name -> janua.sso.v1.Domain

@@ -110,11 +110,11 @@ type User struct {
 	// so sign-in asks for it.
 	MfaEnabled bool `protobuf:"varint,8,opt,name=mfa_enabled,json=mfaEnabled,proto3" json:"mfa_enabled,omitempty"`
 	// When the user last signed in successfully; unset if never.
-	LastLoginAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_login_at,json=lastLoginAt,proto3" json:"last_login_at,omitempty"`
+	LastLoginTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_login_time,json=lastLoginTime,proto3" json:"last_login_time,omitempty"`
 	// When the user was created.
-	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When any field of the user last changed.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -205,23 +205,23 @@ func (x *User) GetMfaEnabled() bool {
 	return false
 }
 
-func (x *User) GetLastLoginAt() *timestamppb.Timestamp {
+func (x *User) GetLastLoginTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.LastLoginAt
+		return x.LastLoginTime
 	}
 	return nil
 }
 
-func (x *User) GetCreatedAt() *timestamppb.Timestamp {
+func (x *User) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.CreatedAt
+		return x.CreateTime
 	}
 	return nil
 }
 
-func (x *User) GetUpdatedAt() *timestamppb.Timestamp {
+func (x *User) GetUpdateTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.UpdatedAt
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -230,7 +230,7 @@ var File_janua_users_v1_user_proto protoreflect.FileDescriptor
 
 const file_janua_users_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xef\x03\n" +
+	"\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x03\n" +
 	"\x04User\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12%\n" +
@@ -240,13 +240,13 @@ const file_janua_users_v1_user_proto_rawDesc = "" +
 	"\bmetadata\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12\x19\n" +
 	"\bis_admin\x18\a \x01(\bR\aisAdmin\x12$\n" +
 	"\vmfa_enabled\x18\b \x01(\bB\x03\xe0A\x03R\n" +
-	"mfaEnabled\x12C\n" +
-	"\rlast_login_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vlastLoginAt\x12>\n" +
-	"\n" +
-	"created_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tcreatedAt\x12>\n" +
-	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tupdatedAt*u\n" +
+	"mfaEnabled\x12G\n" +
+	"\x0flast_login_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\rlastLoginTime\x12@\n" +
+	"\vcreate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"createTime\x12@\n" +
+	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"updateTime*u\n" +
 	"\n" +
 	"UserStatus\x12\x1b\n" +
 	"\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -277,9 +277,9 @@ var file_janua_users_v1_user_proto_goTypes = []any{
 var file_janua_users_v1_user_proto_depIdxs = []int32{
 	0, // 0: janua.users.v1.User.status:type_name -> janua.users.v1.UserStatus
 	2, // 1: janua.users.v1.User.metadata:type_name -> google.protobuf.Struct
-	3, // 2: janua.users.v1.User.last_login_at:type_name -> google.protobuf.Timestamp
-	3, // 3: janua.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	3, // 4: janua.users.v1.User.updated_at:type_name -> google.protobuf.Timestamp
+	3, // 2: janua.users.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
+	3, // 3: janua.users.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	3, // 4: janua.users.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	5, // [5:5] is the sub-list for method output_type
 	5, // [5:5] is the sub-list for method input_type
 	5, // [5:5] is the sub-list for extension type_name

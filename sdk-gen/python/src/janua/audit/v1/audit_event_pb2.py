@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n janua/audit/v1/audit_event.proto\x12\x0ejanua.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x04\n\nAuditEvent\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12@\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\noccurredAt\x12\x1e\n\x08\x61\x63tor_id\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x07\x61\x63torId\x12=\n\nactor_type\x18\x04 \x01(\x0e\x32\x19.janua.audit.v1.ActorTypeB\x03\xe0\x41\x03R\tactorType\x12,\n\x0forganization_id\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\x12\x1b\n\x06\x61\x63tion\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x06\x61\x63tion\x12$\n\x0btarget_type\x18\x07 \x01(\tB\x03\xe0\x41\x03R\ntargetType\x12 \n\ttarget_id\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x08targetId\x12\"\n\nip_address\x18\t \x01(\tB\x03\xe0\x41\x03R\tipAddress\x12\"\n\nuser_agent\x18\n \x01(\tB\x03\xe0\x41\x03R\tuserAgent\x12\x36\n\x07outcome\x18\x0b \x01(\x0e\x32\x17.janua.audit.v1.OutcomeB\x03\xe0\x41\x03R\x07outcome\x12\x38\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x03R\x08metadata*\x85\x01\n\tActorType\x12\x1a\n\x16\x41\x43TOR_TYPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_TYPE_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_TYPE_API_KEY\x10\x02\x12\x15\n\x11\x41\x43TOR_TYPE_SYSTEM\x10\x03\x12\x18\n\x14\x41\x43TOR_TYPE_ANONYMOUS\x10\x04*L\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02\x42\x42Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n janua/audit/v1/audit_event.proto\x12\x0ejanua.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x04\n\nAuditEvent\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12>\n\noccur_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\toccurTime\x12\x1e\n\x08\x61\x63tor_id\x18\x03 \x01(\tB\x03\xe0\x41\x03R\x07\x61\x63torId\x12=\n\nactor_type\x18\x04 \x01(\x0e\x32\x19.janua.audit.v1.ActorTypeB\x03\xe0\x41\x03R\tactorType\x12,\n\x0forganization_id\x18\x05 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\x12\x1b\n\x06\x61\x63tion\x18\x06 \x01(\tB\x03\xe0\x41\x03R\x06\x61\x63tion\x12$\n\x0btarget_type\x18\x07 \x01(\tB\x03\xe0\x41\x03R\ntargetType\x12 \n\ttarget_id\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x08targetId\x12\"\n\nip_address\x18\t \x01(\tB\x03\xe0\x41\x03R\tipAddress\x12\"\n\nuser_agent\x18\n \x01(\tB\x03\xe0\x41\x03R\tuserAgent\x12\x36\n\x07outcome\x18\x0b \x01(\x0e\x32\x17.janua.audit.v1.OutcomeB\x03\xe0\x41\x03R\x07outcome\x12\x38\n\x08metadata\x18\x0c \x01(\x0b\x32\x17.google.protobuf.StructB\x03\xe0\x41\x03R\x08metadata*\x85\x01\n\tActorType\x12\x1a\n\x16\x41\x43TOR_TYPE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_TYPE_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_TYPE_API_KEY\x10\x02\x12\x15\n\x11\x41\x43TOR_TYPE_SYSTEM\x10\x03\x12\x18\n\x14\x41\x43TOR_TYPE_ANONYMOUS\x10\x04*L\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02\x42\x42Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,8 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1;auditv1'
   _globals['_AUDITEVENT'].fields_by_name['id']._loaded_options = None
   _globals['_AUDITEVENT'].fields_by_name['id']._serialized_options = b'\340A\003'
-  _globals['_AUDITEVENT'].fields_by_name['occurred_at']._loaded_options = None
-  _globals['_AUDITEVENT'].fields_by_name['occurred_at']._serialized_options = b'\340A\003'
+  _globals['_AUDITEVENT'].fields_by_name['occur_time']._loaded_options = None
+  _globals['_AUDITEVENT'].fields_by_name['occur_time']._serialized_options = b'\340A\003'
   _globals['_AUDITEVENT'].fields_by_name['actor_id']._loaded_options = None
   _globals['_AUDITEVENT'].fields_by_name['actor_id']._serialized_options = b'\340A\003'
   _globals['_AUDITEVENT'].fields_by_name['actor_type']._loaded_options = None
@@ -59,10 +59,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUDITEVENT'].fields_by_name['outcome']._serialized_options = b'\340A\003'
   _globals['_AUDITEVENT'].fields_by_name['metadata']._loaded_options = None
   _globals['_AUDITEVENT'].fields_by_name['metadata']._serialized_options = b'\340A\003'
-  _globals['_ACTORTYPE']._serialized_start=679
-  _globals['_ACTORTYPE']._serialized_end=812
-  _globals['_OUTCOME']._serialized_start=814
-  _globals['_OUTCOME']._serialized_end=890
+  _globals['_ACTORTYPE']._serialized_start=677
+  _globals['_ACTORTYPE']._serialized_end=810
+  _globals['_OUTCOME']._serialized_start=812
+  _globals['_OUTCOME']._serialized_end=888
   _globals['_AUDITEVENT']._serialized_start=149
-  _globals['_AUDITEVENT']._serialized_end=676
+  _globals['_AUDITEVENT']._serialized_end=674
 # @@protoc_insertion_point(module_scope)

@@ -85,7 +85,7 @@ class AuditEvent(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
-    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    OCCUR_TIME_FIELD_NUMBER: _builtins.int
     ACTOR_ID_FIELD_NUMBER: _builtins.int
     ACTOR_TYPE_FIELD_NUMBER: _builtins.int
     ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
@@ -125,7 +125,7 @@ class AuditEvent(_message.Message):
     outcome: Global___Outcome.ValueType
     """Whether the attempted action succeeded."""
     @_builtins.property
-    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+    def occur_time(self) -> _timestamp_pb2.Timestamp:
         """When the event happened."""
 
     @_builtins.property
@@ -138,7 +138,7 @@ class AuditEvent(_message.Message):
         self,
         *,
         id: _builtins.str = ...,
-        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        occur_time: _timestamp_pb2.Timestamp | None = ...,
         actor_id: _builtins.str = ...,
         actor_type: Global___ActorType.ValueType = ...,
         organization_id: _builtins.str = ...,
@@ -150,9 +150,9 @@ class AuditEvent(_message.Message):
         outcome: Global___Outcome.ValueType = ...,
         metadata: _struct_pb2.Struct | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata", "occurred_at", b"occurred_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["metadata", b"metadata", "occur_time", b"occur_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor_id", b"actor_id", "actor_type", b"actor_type", "id", b"id", "ip_address", b"ip_address", "metadata", b"metadata", "occurred_at", b"occurred_at", "organization_id", b"organization_id", "outcome", b"outcome", "target_id", b"target_id", "target_type", b"target_type", "user_agent", b"user_agent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor_id", b"actor_id", "actor_type", b"actor_type", "id", b"id", "ip_address", b"ip_address", "metadata", b"metadata", "occur_time", b"occur_time", "organization_id", b"organization_id", "outcome", b"outcome", "target_id", b"target_id", "target_type", b"target_type", "user_agent", b"user_agent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18janua/auth/v1/auth.proto\x12\rjanua.auth.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x01\n\tTokenPair\x12&\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x0b\x61\x63\x63\x65ssToken\x12(\n\rrefresh_token\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0crefreshToken\x12\"\n\ntoken_type\x18\x03 \x01(\tB\x03\xe0\x41\x03R\ttokenType\x12\"\n\nexpires_in\x18\x04 \x01(\x03\x42\x03\xe0\x41\x03R\texpiresIn\"\xf6\x02\n\x07Session\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\"\n\nuser_agent\x18\x02 \x01(\tB\x03\xe0\x41\x03R\tuserAgent\x12\"\n\nip_address\x18\x03 \x01(\tB\x03\xe0\x41\x03R\tipAddress\x12>\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tcreatedAt\x12\x41\n\x0clast_used_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nlastUsedAt\x12>\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\texpiresAt\x12\x1d\n\x07\x63urrent\x18\x07 \x01(\x08\x42\x03\xe0\x41\x03R\x07\x63urrent\x12,\n\x0forganization_id\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\"\xcc\x01\n\x0cMfaChallenge\x12&\n\x0c\x63hallenge_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x0b\x63hallengeId\x12\x1d\n\x07methods\x18\x02 \x03(\tB\x03\xe0\x41\x03R\x07methods\x12>\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\texpiresAt\x12\x35\n\x14passkey_options_json\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x12passkeyOptionsJsonB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18janua/auth/v1/auth.proto\x12\rjanua.auth.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x01\n\tTokenPair\x12&\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x0b\x61\x63\x63\x65ssToken\x12(\n\rrefresh_token\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0crefreshToken\x12\"\n\ntoken_type\x18\x03 \x01(\tB\x03\xe0\x41\x03R\ttokenType\x12\"\n\nexpires_in\x18\x04 \x01(\x03\x42\x03\xe0\x41\x03R\texpiresIn\"\xfc\x02\n\x07Session\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\"\n\nuser_agent\x18\x02 \x01(\tB\x03\xe0\x41\x03R\tuserAgent\x12\"\n\nip_address\x18\x03 \x01(\tB\x03\xe0\x41\x03R\tipAddress\x12@\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x43\n\rlast_use_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0blastUseTime\x12@\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nexpireTime\x12\x1d\n\x07\x63urrent\x18\x07 \x01(\x08\x42\x03\xe0\x41\x03R\x07\x63urrent\x12,\n\x0forganization_id\x18\x08 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\"\xce\x01\n\x0cMfaChallenge\x12&\n\x0c\x63hallenge_id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x0b\x63hallengeId\x12\x1d\n\x07methods\x18\x02 \x03(\tB\x03\xe0\x41\x03R\x07methods\x12@\n\x0b\x65xpire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nexpireTime\x12\x35\n\x14passkey_options_json\x18\x04 \x01(\tB\x03\xe0\x41\x03R\x12passkeyOptionsJsonB@Z>github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1;authv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,12 +48,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SESSION'].fields_by_name['user_agent']._serialized_options = b'\340A\003'
   _globals['_SESSION'].fields_by_name['ip_address']._loaded_options = None
   _globals['_SESSION'].fields_by_name['ip_address']._serialized_options = b'\340A\003'
-  _globals['_SESSION'].fields_by_name['created_at']._loaded_options = None
-  _globals['_SESSION'].fields_by_name['created_at']._serialized_options = b'\340A\003'
-  _globals['_SESSION'].fields_by_name['last_used_at']._loaded_options = None
-  _globals['_SESSION'].fields_by_name['last_used_at']._serialized_options = b'\340A\003'
-  _globals['_SESSION'].fields_by_name['expires_at']._loaded_options = None
-  _globals['_SESSION'].fields_by_name['expires_at']._serialized_options = b'\340A\003'
+  _globals['_SESSION'].fields_by_name['create_time']._loaded_options = None
+  _globals['_SESSION'].fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _globals['_SESSION'].fields_by_name['last_use_time']._loaded_options = None
+  _globals['_SESSION'].fields_by_name['last_use_time']._serialized_options = b'\340A\003'
+  _globals['_SESSION'].fields_by_name['expire_time']._loaded_options = None
+  _globals['_SESSION'].fields_by_name['expire_time']._serialized_options = b'\340A\003'
   _globals['_SESSION'].fields_by_name['current']._loaded_options = None
   _globals['_SESSION'].fields_by_name['current']._serialized_options = b'\340A\003'
   _globals['_SESSION'].fields_by_name['organization_id']._loaded_options = None
@@ -62,14 +62,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MFACHALLENGE'].fields_by_name['challenge_id']._serialized_options = b'\340A\003'
   _globals['_MFACHALLENGE'].fields_by_name['methods']._loaded_options = None
   _globals['_MFACHALLENGE'].fields_by_name['methods']._serialized_options = b'\340A\003'
-  _globals['_MFACHALLENGE'].fields_by_name['expires_at']._loaded_options = None
-  _globals['_MFACHALLENGE'].fields_by_name['expires_at']._serialized_options = b'\340A\003'
+  _globals['_MFACHALLENGE'].fields_by_name['expire_time']._loaded_options = None
+  _globals['_MFACHALLENGE'].fields_by_name['expire_time']._serialized_options = b'\340A\003'
   _globals['_MFACHALLENGE'].fields_by_name['passkey_options_json']._loaded_options = None
   _globals['_MFACHALLENGE'].fields_by_name['passkey_options_json']._serialized_options = b'\340A\003'
   _globals['_TOKENPAIR']._serialized_start=110
   _globals['_TOKENPAIR']._serialized_end=275
   _globals['_SESSION']._serialized_start=278
-  _globals['_SESSION']._serialized_end=652
-  _globals['_MFACHALLENGE']._serialized_start=655
-  _globals['_MFACHALLENGE']._serialized_end=859
+  _globals['_SESSION']._serialized_end=658
+  _globals['_MFACHALLENGE']._serialized_start=661
+  _globals['_MFACHALLENGE']._serialized_end=867
 # @@protoc_insertion_point(module_scope)

@@ -68,9 +68,9 @@ class Session(_message.Message):
     ID_FIELD_NUMBER: _builtins.int
     USER_AGENT_FIELD_NUMBER: _builtins.int
     IP_ADDRESS_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    LAST_USED_AT_FIELD_NUMBER: _builtins.int
-    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    LAST_USE_TIME_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     CURRENT_FIELD_NUMBER: _builtins.int
     ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
@@ -86,15 +86,15 @@ class Session(_message.Message):
     SwitchOrganization); empty if none.
     """
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the session was created (sign-in)."""
 
     @_builtins.property
-    def last_used_at(self) -> _timestamp_pb2.Timestamp:
+    def last_use_time(self) -> _timestamp_pb2.Timestamp:
         """When the session last refreshed its tokens."""
 
     @_builtins.property
-    def expires_at(self) -> _timestamp_pb2.Timestamp:
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
         """When the session ends unless refreshed before then."""
 
     def __init__(
@@ -103,15 +103,15 @@ class Session(_message.Message):
         id: _builtins.str = ...,
         user_agent: _builtins.str = ...,
         ip_address: _builtins.str = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        last_used_at: _timestamp_pb2.Timestamp | None = ...,
-        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        last_use_time: _timestamp_pb2.Timestamp | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
         current: _builtins.bool = ...,
         organization_id: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "expires_at", b"expires_at", "last_used_at", b"last_used_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time", "last_use_time", b"last_use_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "current", b"current", "expires_at", b"expires_at", "id", b"id", "ip_address", b"ip_address", "last_used_at", b"last_used_at", "organization_id", b"organization_id", "user_agent", b"user_agent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "current", b"current", "expire_time", b"expire_time", "id", b"id", "ip_address", b"ip_address", "last_use_time", b"last_use_time", "organization_id", b"organization_id", "user_agent", b"user_agent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -127,7 +127,7 @@ class MfaChallenge(_message.Message):
 
     CHALLENGE_ID_FIELD_NUMBER: _builtins.int
     METHODS_FIELD_NUMBER: _builtins.int
-    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     PASSKEY_OPTIONS_JSON_FIELD_NUMBER: _builtins.int
     challenge_id: _builtins.str
     """Id to pass to VerifyMfaChallenge; a correct answer uses it up."""
@@ -141,7 +141,7 @@ class MfaChallenge(_message.Message):
         """How the user may answer, among "totp", "recovery_code" and "passkey"."""
 
     @_builtins.property
-    def expires_at(self) -> _timestamp_pb2.Timestamp:
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
         """When the challenge stops being accepted."""
 
     def __init__(
@@ -149,12 +149,12 @@ class MfaChallenge(_message.Message):
         *,
         challenge_id: _builtins.str = ...,
         methods: _abc.Iterable[_builtins.str] | None = ...,
-        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
         passkey_options_json: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge_id", b"challenge_id", "expires_at", b"expires_at", "methods", b"methods", "passkey_options_json", b"passkey_options_json"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge_id", b"challenge_id", "expire_time", b"expire_time", "methods", b"methods", "passkey_options_json", b"passkey_options_json"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -174,7 +174,9 @@ Global___RefreshTokenRequest: _TypeAlias = RefreshTokenRequest  # noqa: Y015
 
 @_typing.final
 class RefreshTokenResponse(_message.Message):
-    """Response of AuthService.RefreshToken; REST returns the bare `tokens`."""
+    """Response of AuthService.RefreshToken: `{tokens}`, the shape of every
+    response that issues tokens (Login, Register, VerifyMagicLink, …).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -706,7 +708,7 @@ Global___SwitchOrganizationRequest: _TypeAlias = SwitchOrganizationRequest  # no
 
 @_typing.final
 class SwitchOrganizationResponse(_message.Message):
-    """Response of AuthService.SwitchOrganization; REST returns the bare `tokens`."""
+    """Response of AuthService.SwitchOrganization: `{tokens}`, as RefreshToken."""
 
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19janua/mfa/v1/factor.proto\x12\x0cjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x06\x46\x61\x63tor\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x31\n\x04type\x18\x02 \x01(\x0e\x32\x18.janua.mfa.v1.FactorTypeB\x03\xe0\x41\x03R\x04type\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\x1a.janua.mfa.v1.FactorStatusB\x03\xe0\x41\x03R\x06status\x12\x12\n\x04name\x18\x04 \x01(\tR\x04name\x12>\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tcreatedAt\x12\x41\n\x0clast_used_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nlastUsedAt*x\n\nFactorType\x12\x1b\n\x17\x46\x41\x43TOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x46\x41\x43TOR_TYPE_TOTP\x10\x01\x12\x17\n\x13\x46\x41\x43TOR_TYPE_PASSKEY\x10\x02\x12\x1e\n\x1a\x46\x41\x43TOR_TYPE_RECOVERY_CODES\x10\x03*b\n\x0c\x46\x61\x63torStatus\x12\x1d\n\x19\x46\x41\x43TOR_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46\x41\x43TOR_STATUS_PENDING\x10\x01\x12\x18\n\x14\x46\x41\x43TOR_STATUS_ACTIVE\x10\x02\x42>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1;mfav1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19janua/mfa/v1/factor.proto\x12\x0cjanua.mfa.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x02\n\x06\x46\x61\x63tor\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x31\n\x04type\x18\x02 \x01(\x0e\x32\x18.janua.mfa.v1.FactorTypeB\x03\xe0\x41\x03R\x04type\x12\x37\n\x06status\x18\x03 \x01(\x0e\x32\x1a.janua.mfa.v1.FactorStatusB\x03\xe0\x41\x03R\x06status\x12\x12\n\x04name\x18\x04 \x01(\tR\x04name\x12@\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12\x43\n\rlast_use_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x0blastUseTime*x\n\nFactorType\x12\x1b\n\x17\x46\x41\x43TOR_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x46\x41\x43TOR_TYPE_TOTP\x10\x01\x12\x17\n\x13\x46\x41\x43TOR_TYPE_PASSKEY\x10\x02\x12\x1e\n\x1a\x46\x41\x43TOR_TYPE_RECOVERY_CODES\x10\x03*b\n\x0c\x46\x61\x63torStatus\x12\x1d\n\x19\x46\x41\x43TOR_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46\x41\x43TOR_STATUS_PENDING\x10\x01\x12\x18\n\x14\x46\x41\x43TOR_STATUS_ACTIVE\x10\x02\x42>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1;mfav1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,14 +40,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FACTOR'].fields_by_name['type']._serialized_options = b'\340A\003'
   _globals['_FACTOR'].fields_by_name['status']._loaded_options = None
   _globals['_FACTOR'].fields_by_name['status']._serialized_options = b'\340A\003'
-  _globals['_FACTOR'].fields_by_name['created_at']._loaded_options = None
-  _globals['_FACTOR'].fields_by_name['created_at']._serialized_options = b'\340A\003'
-  _globals['_FACTOR'].fields_by_name['last_used_at']._loaded_options = None
-  _globals['_FACTOR'].fields_by_name['last_used_at']._serialized_options = b'\340A\003'
-  _globals['_FACTORTYPE']._serialized_start=400
-  _globals['_FACTORTYPE']._serialized_end=520
-  _globals['_FACTORSTATUS']._serialized_start=522
-  _globals['_FACTORSTATUS']._serialized_end=620
+  _globals['_FACTOR'].fields_by_name['create_time']._loaded_options = None
+  _globals['_FACTOR'].fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _globals['_FACTOR'].fields_by_name['last_use_time']._loaded_options = None
+  _globals['_FACTOR'].fields_by_name['last_use_time']._serialized_options = b'\340A\003'
+  _globals['_FACTORTYPE']._serialized_start=404
+  _globals['_FACTORTYPE']._serialized_end=524
+  _globals['_FACTORSTATUS']._serialized_start=526
+  _globals['_FACTORSTATUS']._serialized_end=624
   _globals['_FACTOR']._serialized_start=110
-  _globals['_FACTOR']._serialized_end=398
+  _globals['_FACTOR']._serialized_end=402
 # @@protoc_insertion_point(module_scope)

@@ -86,8 +86,8 @@ class Factor(_message.Message):
     TYPE_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    LAST_USED_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    LAST_USE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     type: Global___FactorType.ValueType
@@ -99,11 +99,11 @@ class Factor(_message.Message):
     characters; may be empty.
     """
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the factor was created."""
 
     @_builtins.property
-    def last_used_at(self) -> _timestamp_pb2.Timestamp:
+    def last_use_time(self) -> _timestamp_pb2.Timestamp:
         """When the factor last answered a challenge; unset if never."""
 
     def __init__(
@@ -113,12 +113,12 @@ class Factor(_message.Message):
         type: Global___FactorType.ValueType = ...,
         status: Global___FactorStatus.ValueType = ...,
         name: _builtins.str = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        last_used_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        last_use_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_used_at", b"last_used_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_use_time", b"last_use_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "id", b"id", "last_used_at", b"last_used_at", "name", b"name", "status", b"status", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "id", b"id", "last_use_time", b"last_use_time", "name", b"name", "status", b"status", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

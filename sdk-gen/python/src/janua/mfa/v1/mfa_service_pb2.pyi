@@ -141,20 +141,22 @@ class ConfirmTotpRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     FACTOR_ID_FIELD_NUMBER: _builtins.int
-    CODE_FIELD_NUMBER: _builtins.int
+    TOTP_CODE_FIELD_NUMBER: _builtins.int
     factor_id: _builtins.str
     """Id of the pending TOTP factor, from EnrollTotp."""
-    code: _builtins.str
-    """A current 6-digit code from the app."""
+    totp_code: _builtins.str
+    """A current 6-digit code from the app (named as everywhere a TOTP code is
+    given: VerifyMfaChallenge, DeleteFactor, RegenerateRecoveryCodes).
+    """
     def __init__(
         self,
         *,
         factor_id: _builtins.str = ...,
-        code: _builtins.str = ...,
+        totp_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "factor_id", b"factor_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["factor_id", b"factor_id", "totp_code", b"totp_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

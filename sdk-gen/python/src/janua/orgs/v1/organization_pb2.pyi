@@ -36,7 +36,7 @@ class _InvitationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Invi
     INVITATION_STATUS_REVOKED: _InvitationStatus.ValueType  # 3
     """A member revoked it; it can no longer be accepted."""
     INVITATION_STATUS_EXPIRED: _InvitationStatus.ValueType  # 4
-    """It passed `expires_at` unaccepted."""
+    """It passed `expire_time` unaccepted."""
 
 class InvitationStatus(_InvitationStatus, metaclass=_InvitationStatusEnumTypeWrapper):
     """Where an invitation stands."""
@@ -50,7 +50,7 @@ INVITATION_STATUS_ACCEPTED: InvitationStatus.ValueType  # 2
 INVITATION_STATUS_REVOKED: InvitationStatus.ValueType  # 3
 """A member revoked it; it can no longer be accepted."""
 INVITATION_STATUS_EXPIRED: InvitationStatus.ValueType  # 4
-"""It passed `expires_at` unaccepted."""
+"""It passed `expire_time` unaccepted."""
 Global___InvitationStatus: _TypeAlias = InvitationStatus  # noqa: Y015
 
 @_typing.final
@@ -66,8 +66,8 @@ class Organization(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     SLUG_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     name: _builtins.str
@@ -83,11 +83,11 @@ class Organization(_message.Message):
         """
 
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the organization was created."""
 
     @_builtins.property
-    def updated_at(self) -> _timestamp_pb2.Timestamp:
+    def update_time(self) -> _timestamp_pb2.Timestamp:
         """When any field of the organization last changed."""
 
     def __init__(
@@ -97,12 +97,12 @@ class Organization(_message.Message):
         name: _builtins.str = ...,
         slug: _builtins.str = ...,
         metadata: _struct_pb2.Struct | None = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "metadata", b"metadata", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "metadata", b"metadata", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "id", b"id", "metadata", b"metadata", "name", b"name", "slug", b"slug", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "id", b"id", "metadata", b"metadata", "name", b"name", "slug", b"slug", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -119,7 +119,7 @@ class Member(_message.Message):
     ROLE_FIELD_NUMBER: _builtins.int
     EMAIL_FIELD_NUMBER: _builtins.int
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
-    JOINED_AT_FIELD_NUMBER: _builtins.int
+    JOIN_TIME_FIELD_NUMBER: _builtins.int
     organization_id: _builtins.str
     """The organization's id."""
     user_id: _builtins.str
@@ -133,7 +133,7 @@ class Member(_message.Message):
     display_name: _builtins.str
     """The member's display name (from the user)."""
     @_builtins.property
-    def joined_at(self) -> _timestamp_pb2.Timestamp:
+    def join_time(self) -> _timestamp_pb2.Timestamp:
         """When the user joined the organization."""
 
     def __init__(
@@ -144,11 +144,11 @@ class Member(_message.Message):
         role: _builtins.str = ...,
         email: _builtins.str = ...,
         display_name: _builtins.str = ...,
-        joined_at: _timestamp_pb2.Timestamp | None = ...,
+        join_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["joined_at", b"joined_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["join_time", b"join_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "email", b"email", "joined_at", b"joined_at", "organization_id", b"organization_id", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "email", b"email", "join_time", b"join_time", "organization_id", b"organization_id", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -168,8 +168,8 @@ class Invitation(_message.Message):
     ROLE_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
     INVITED_BY_FIELD_NUMBER: _builtins.int
-    EXPIRES_AT_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     organization_id: _builtins.str
@@ -185,11 +185,11 @@ class Invitation(_message.Message):
     invited_by: _builtins.str
     """User id of the member who sent it."""
     @_builtins.property
-    def expires_at(self) -> _timestamp_pb2.Timestamp:
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
         """When the invitation stops being accepted."""
 
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the invitation was created."""
 
     def __init__(
@@ -201,12 +201,12 @@ class Invitation(_message.Message):
         role: _builtins.str = ...,
         status: Global___InvitationStatus.ValueType = ...,
         invited_by: _builtins.str = ...,
-        expires_at: _timestamp_pb2.Timestamp | None = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "expires_at", b"expires_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "email", b"email", "expires_at", b"expires_at", "id", b"id", "invited_by", b"invited_by", "organization_id", b"organization_id", "role", b"role", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "email", b"email", "expire_time", b"expire_time", "id", b"id", "invited_by", b"invited_by", "organization_id", b"organization_id", "role", b"role", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -227,6 +227,8 @@ class Role(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     PERMISSIONS_FIELD_NUMBER: _builtins.int
     BUILT_IN_FIELD_NUMBER: _builtins.int
+    BASE_ROLE_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_PERMISSIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id, assigned by the server (UUIDv7 for custom roles)."""
     organization_id: _builtins.str
@@ -240,9 +242,14 @@ class Role(_message.Message):
     """What the role is for, at most 500 characters; may be empty."""
     built_in: _builtins.bool
     """Whether this is a built-in role, which cannot be changed or deleted."""
+    base_role: _builtins.str
+    """The built-in role a custom role starts from: "viewer" (the default when
+    empty), "member" or "admin"; a holder has the base role's permissions
+    and `permissions`. Empty on built-in roles.
+    """
     @_builtins.property
     def permissions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Permissions granted, as "<resource>:<action>" strings (lowercase
+        """Permissions this role adds to its base role, as "<resource>:<action>" strings (lowercase
         letters, digits, "_", "-", "."; at most 100 per role). The server checks
         "org:read", "org:update", "org:delete", "members:read", "members:write",
         "invitations:write", "roles:write", "api_keys:write", "sso:write" and
@@ -255,6 +262,12 @@ class Role(_message.Message):
         not hold themselves.
         """
 
+    @_builtins.property
+    def effective_permissions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Everything a holder of the role has: the base role's permissions and
+        `permissions` ("*" for the owner).
+        """
+
     def __init__(
         self,
         *,
@@ -264,10 +277,12 @@ class Role(_message.Message):
         description: _builtins.str = ...,
         permissions: _abc.Iterable[_builtins.str] | None = ...,
         built_in: _builtins.bool = ...,
+        base_role: _builtins.str = ...,
+        effective_permissions: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["built_in", b"built_in", "description", b"description", "id", b"id", "name", b"name", "organization_id", b"organization_id", "permissions", b"permissions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_role", b"base_role", "built_in", b"built_in", "description", b"description", "effective_permissions", b"effective_permissions", "id", b"id", "name", b"name", "organization_id", b"organization_id", "permissions", b"permissions"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -287,10 +302,10 @@ class ApiKey(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     PREFIX_FIELD_NUMBER: _builtins.int
     ROLE_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    EXPIRES_AT_FIELD_NUMBER: _builtins.int
-    LAST_USED_AT_FIELD_NUMBER: _builtins.int
-    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    LAST_USE_TIME_FIELD_NUMBER: _builtins.int
+    REVOKE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     organization_id: _builtins.str
@@ -304,19 +319,19 @@ class ApiKey(_message.Message):
     role: _builtins.str
     """Name of the role whose permissions the key has."""
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the key was created."""
 
     @_builtins.property
-    def expires_at(self) -> _timestamp_pb2.Timestamp:
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
         """When the key stops working; unset if never."""
 
     @_builtins.property
-    def last_used_at(self) -> _timestamp_pb2.Timestamp:
+    def last_use_time(self) -> _timestamp_pb2.Timestamp:
         """When the key was last used; unset if never."""
 
     @_builtins.property
-    def revoked_at(self) -> _timestamp_pb2.Timestamp:
+    def revoke_time(self) -> _timestamp_pb2.Timestamp:
         """When the key was revoked; unset while it is not."""
 
     def __init__(
@@ -327,14 +342,14 @@ class ApiKey(_message.Message):
         name: _builtins.str = ...,
         prefix: _builtins.str = ...,
         role: _builtins.str = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        expires_at: _timestamp_pb2.Timestamp | None = ...,
-        last_used_at: _timestamp_pb2.Timestamp | None = ...,
-        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        last_use_time: _timestamp_pb2.Timestamp | None = ...,
+        revoke_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "expires_at", b"expires_at", "last_used_at", b"last_used_at", "revoked_at", b"revoked_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time", "last_use_time", b"last_use_time", "revoke_time", b"revoke_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "expires_at", b"expires_at", "id", b"id", "last_used_at", b"last_used_at", "name", b"name", "organization_id", b"organization_id", "prefix", b"prefix", "revoked_at", b"revoked_at", "role", b"role"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time", "id", b"id", "last_use_time", b"last_use_time", "name", b"name", "organization_id", b"organization_id", "prefix", b"prefix", "revoke_time", b"revoke_time", "role", b"role"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -943,15 +943,20 @@ class CreateRoleRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     PERMISSIONS_FIELD_NUMBER: _builtins.int
+    BASE_ROLE_FIELD_NUMBER: _builtins.int
     organization_id: _builtins.str
     """Id of the organization."""
     name: _builtins.str
     """Name of the new role (see `Role.name`); not a built-in role's name."""
     description: _builtins.str
     """What the role is for; may be empty."""
+    base_role: _builtins.str
+    """The built-in role it starts from: "viewer" (when empty), "member" or
+    "admin" (see `Role.base_role`).
+    """
     @_builtins.property
     def permissions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Permissions the role grants (see `Role.permissions`)."""
+        """Permissions the role adds to its base role (see `Role.permissions`)."""
 
     def __init__(
         self,
@@ -960,10 +965,11 @@ class CreateRoleRequest(_message.Message):
         name: _builtins.str = ...,
         description: _builtins.str = ...,
         permissions: _abc.Iterable[_builtins.str] | None = ...,
+        base_role: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "organization_id", b"organization_id", "permissions", b"permissions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_role", b"base_role", "description", b"description", "name", b"name", "organization_id", b"organization_id", "permissions", b"permissions"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1016,7 +1022,7 @@ class UpdateRoleRequest(_message.Message):
     @_builtins.property
     def update_mask(self) -> _field_mask_pb2.FieldMask:
         """The `Role` fields to change: any of "name", "description",
-        "permissions".
+        "permissions", "base_role".
         """
 
     def __init__(

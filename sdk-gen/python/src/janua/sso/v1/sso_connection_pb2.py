@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!janua/sso/v1/sso_connection.proto\x12\x0cjanua.sso.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x05\n\rSsoConnection\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12,\n\x0forganization_id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12:\n\x08protocol\x18\x04 \x01(\x0e\x32\x19.janua.sso.v1.SsoProtocolB\x03\xe0\x41\x05R\x08protocol\x12\x18\n\x07\x64omains\x18\x05 \x03(\tR\x07\x64omains\x12)\n\x10jit_provisioning\x18\x06 \x01(\x08R\x0fjitProvisioning\x12!\n\x0c\x64\x65\x66\x61ult_role\x18\x07 \x01(\tR\x0b\x64\x65\x66\x61ultRole\x12\x18\n\x07\x65nabled\x18\x08 \x01(\x08R\x07\x65nabled\x12K\n\x11\x61ttribute_mapping\x18\t \x01(\x0b\x32\x1e.janua.sso.v1.AttributeMappingR\x10\x61ttributeMapping\x12,\n\x04saml\x18\n \x01(\x0b\x32\x18.janua.sso.v1.SamlConfigR\x04saml\x12,\n\x04oidc\x18\x0b \x01(\x0b\x32\x18.janua.sso.v1.OidcConfigR\x04oidc\x12%\n\x0csp_entity_id\x18\x0c \x01(\tB\x03\xe0\x41\x03R\nspEntityId\x12\x1c\n\x07\x61\x63s_url\x18\r \x01(\tB\x03\xe0\x41\x03R\x06\x61\x63sUrl\x12&\n\x0cmetadata_url\x18\x0e \x01(\tB\x03\xe0\x41\x03R\x0bmetadataUrl\x12>\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tcreatedAt\x12>\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\tupdatedAt\"\xb5\x01\n\nSamlConfig\x12(\n\x10idp_metadata_xml\x18\x01 \x01(\tR\x0eidpMetadataXml\x12(\n\x10idp_metadata_url\x18\x02 \x01(\tR\x0eidpMetadataUrl\x12.\n\x13\x61llow_idp_initiated\x18\x03 \x01(\x08R\x11\x61llowIdpInitiated\x12#\n\rsign_requests\x18\x04 \x01(\x08R\x0csignRequests\"\x83\x01\n\nOidcConfig\x12\x16\n\x06issuer\x18\x01 \x01(\tR\x06issuer\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12(\n\rclient_secret\x18\x03 \x01(\tB\x03\xe0\x41\x04R\x0c\x63lientSecret\x12\x16\n\x06scopes\x18\x04 \x03(\tR\x06scopes\"\xaf\x02\n\x10\x41ttributeMapping\x12\x14\n\x05\x65mail\x18\x01 \x01(\tR\x05\x65mail\x12\x1d\n\nfirst_name\x18\x02 \x01(\tR\tfirstName\x12\x1b\n\tlast_name\x18\x03 \x01(\tR\x08lastName\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\x12\x16\n\x06groups\x18\x05 \x01(\tR\x06groups\x12O\n\x0bgroup_roles\x18\x06 \x03(\x0b\x32..janua.sso.v1.AttributeMapping.GroupRolesEntryR\ngroupRoles\x1a=\n\x0fGroupRolesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*Y\n\x0bSsoProtocol\x12\x1c\n\x18SSO_PROTOCOL_UNSPECIFIED\x10\x00\x12\x15\n\x11SSO_PROTOCOL_SAML\x10\x01\x12\x15\n\x11SSO_PROTOCOL_OIDC\x10\x02\x42>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!janua/sso/v1/sso_connection.proto\x12\x0cjanua.sso.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x05\n\rSsoConnection\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12,\n\x0forganization_id\x18\x02 \x01(\tB\x03\xe0\x41\x03R\x0eorganizationId\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12:\n\x08protocol\x18\x04 \x01(\x0e\x32\x19.janua.sso.v1.SsoProtocolB\x03\xe0\x41\x05R\x08protocol\x12\x18\n\x07\x64omains\x18\x05 \x03(\tR\x07\x64omains\x12)\n\x10jit_provisioning\x18\x06 \x01(\x08R\x0fjitProvisioning\x12!\n\x0c\x64\x65\x66\x61ult_role\x18\x07 \x01(\tR\x0b\x64\x65\x66\x61ultRole\x12\x18\n\x07\x65nabled\x18\x08 \x01(\x08R\x07\x65nabled\x12K\n\x11\x61ttribute_mapping\x18\t \x01(\x0b\x32\x1e.janua.sso.v1.AttributeMappingR\x10\x61ttributeMapping\x12,\n\x04saml\x18\n \x01(\x0b\x32\x18.janua.sso.v1.SamlConfigR\x04saml\x12,\n\x04oidc\x18\x0b \x01(\x0b\x32\x18.janua.sso.v1.OidcConfigR\x04oidc\x12%\n\x0csp_entity_id\x18\x0c \x01(\tB\x03\xe0\x41\x03R\nspEntityId\x12\x1c\n\x07\x61\x63s_url\x18\r \x01(\tB\x03\xe0\x41\x03R\x06\x61\x63sUrl\x12&\n\x0cmetadata_url\x18\x0e \x01(\tB\x03\xe0\x41\x03R\x0bmetadataUrl\x12@\n\x0b\x63reate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\"\xb5\x01\n\nSamlConfig\x12(\n\x10idp_metadata_xml\x18\x01 \x01(\tR\x0eidpMetadataXml\x12(\n\x10idp_metadata_url\x18\x02 \x01(\tR\x0eidpMetadataUrl\x12.\n\x13\x61llow_idp_initiated\x18\x03 \x01(\x08R\x11\x61llowIdpInitiated\x12#\n\rsign_requests\x18\x04 \x01(\x08R\x0csignRequests\"\x83\x01\n\nOidcConfig\x12\x16\n\x06issuer\x18\x01 \x01(\tR\x06issuer\x12\x1b\n\tclient_id\x18\x02 \x01(\tR\x08\x63lientId\x12(\n\rclient_secret\x18\x03 \x01(\tB\x03\xe0\x41\x04R\x0c\x63lientSecret\x12\x16\n\x06scopes\x18\x04 \x03(\tR\x06scopes\"\xaf\x02\n\x10\x41ttributeMapping\x12\x14\n\x05\x65mail\x18\x01 \x01(\tR\x05\x65mail\x12\x1d\n\nfirst_name\x18\x02 \x01(\tR\tfirstName\x12\x1b\n\tlast_name\x18\x03 \x01(\tR\x08lastName\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\x12\x16\n\x06groups\x18\x05 \x01(\tR\x06groups\x12O\n\x0bgroup_roles\x18\x06 \x03(\x0b\x32..janua.sso.v1.AttributeMapping.GroupRolesEntryR\ngroupRoles\x1a=\n\x0fGroupRolesEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*Y\n\x0bSsoProtocol\x12\x1c\n\x18SSO_PROTOCOL_UNSPECIFIED\x10\x00\x12\x15\n\x11SSO_PROTOCOL_SAML\x10\x01\x12\x15\n\x11SSO_PROTOCOL_OIDC\x10\x02\x42>Z<github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1;ssov1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,24 +46,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SSOCONNECTION'].fields_by_name['acs_url']._serialized_options = b'\340A\003'
   _globals['_SSOCONNECTION'].fields_by_name['metadata_url']._loaded_options = None
   _globals['_SSOCONNECTION'].fields_by_name['metadata_url']._serialized_options = b'\340A\003'
-  _globals['_SSOCONNECTION'].fields_by_name['created_at']._loaded_options = None
-  _globals['_SSOCONNECTION'].fields_by_name['created_at']._serialized_options = b'\340A\003'
-  _globals['_SSOCONNECTION'].fields_by_name['updated_at']._loaded_options = None
-  _globals['_SSOCONNECTION'].fields_by_name['updated_at']._serialized_options = b'\340A\003'
+  _globals['_SSOCONNECTION'].fields_by_name['create_time']._loaded_options = None
+  _globals['_SSOCONNECTION'].fields_by_name['create_time']._serialized_options = b'\340A\003'
+  _globals['_SSOCONNECTION'].fields_by_name['update_time']._loaded_options = None
+  _globals['_SSOCONNECTION'].fields_by_name['update_time']._serialized_options = b'\340A\003'
   _globals['_OIDCCONFIG'].fields_by_name['client_secret']._loaded_options = None
   _globals['_OIDCCONFIG'].fields_by_name['client_secret']._serialized_options = b'\340A\004'
   _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._loaded_options = None
   _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._serialized_options = b'8\001'
-  _globals['_SSOPROTOCOL']._serialized_start=1442
-  _globals['_SSOPROTOCOL']._serialized_end=1531
+  _globals['_SSOPROTOCOL']._serialized_start=1446
+  _globals['_SSOPROTOCOL']._serialized_end=1535
   _globals['_SSOCONNECTION']._serialized_start=118
-  _globals['_SSOCONNECTION']._serialized_end=816
-  _globals['_SAMLCONFIG']._serialized_start=819
-  _globals['_SAMLCONFIG']._serialized_end=1000
-  _globals['_OIDCCONFIG']._serialized_start=1003
-  _globals['_OIDCCONFIG']._serialized_end=1134
-  _globals['_ATTRIBUTEMAPPING']._serialized_start=1137
-  _globals['_ATTRIBUTEMAPPING']._serialized_end=1440
-  _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._serialized_start=1379
-  _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._serialized_end=1440
+  _globals['_SSOCONNECTION']._serialized_end=820
+  _globals['_SAMLCONFIG']._serialized_start=823
+  _globals['_SAMLCONFIG']._serialized_end=1004
+  _globals['_OIDCCONFIG']._serialized_start=1007
+  _globals['_OIDCCONFIG']._serialized_end=1138
+  _globals['_ATTRIBUTEMAPPING']._serialized_start=1141
+  _globals['_ATTRIBUTEMAPPING']._serialized_end=1444
+  _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._serialized_start=1383
+  _globals['_ATTRIBUTEMAPPING_GROUPROLESENTRY']._serialized_end=1444
 # @@protoc_insertion_point(module_scope)

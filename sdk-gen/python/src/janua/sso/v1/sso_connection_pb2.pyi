@@ -67,8 +67,8 @@ class SsoConnection(_message.Message):
     SP_ENTITY_ID_FIELD_NUMBER: _builtins.int
     ACS_URL_FIELD_NUMBER: _builtins.int
     METADATA_URL_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     organization_id: _builtins.str
@@ -121,11 +121,11 @@ class SsoConnection(_message.Message):
         """IdP settings; set exactly when `protocol` is SSO_PROTOCOL_OIDC."""
 
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the connection was created."""
 
     @_builtins.property
-    def updated_at(self) -> _timestamp_pb2.Timestamp:
+    def update_time(self) -> _timestamp_pb2.Timestamp:
         """When any field of the connection last changed."""
 
     def __init__(
@@ -145,12 +145,12 @@ class SsoConnection(_message.Message):
         sp_entity_id: _builtins.str = ...,
         acs_url: _builtins.str = ...,
         metadata_url: _builtins.str = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["attribute_mapping", b"attribute_mapping", "created_at", b"created_at", "oidc", b"oidc", "saml", b"saml", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attribute_mapping", b"attribute_mapping", "create_time", b"create_time", "oidc", b"oidc", "saml", b"saml", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acs_url", b"acs_url", "attribute_mapping", b"attribute_mapping", "created_at", b"created_at", "default_role", b"default_role", "domains", b"domains", "enabled", b"enabled", "id", b"id", "jit_provisioning", b"jit_provisioning", "metadata_url", b"metadata_url", "name", b"name", "oidc", b"oidc", "organization_id", b"organization_id", "protocol", b"protocol", "saml", b"saml", "sp_entity_id", b"sp_entity_id", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acs_url", b"acs_url", "attribute_mapping", b"attribute_mapping", "create_time", b"create_time", "default_role", b"default_role", "domains", b"domains", "enabled", b"enabled", "id", b"id", "jit_provisioning", b"jit_provisioning", "metadata_url", b"metadata_url", "name", b"name", "oidc", b"oidc", "organization_id", b"organization_id", "protocol", b"protocol", "saml", b"saml", "sp_entity_id", b"sp_entity_id", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

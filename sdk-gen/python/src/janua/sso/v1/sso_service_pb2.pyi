@@ -34,10 +34,10 @@ class Domain(_message.Message):
     DOMAIN_FIELD_NUMBER: _builtins.int
     VERIFIED_FIELD_NUMBER: _builtins.int
     VERIFIED_BY_FIELD_NUMBER: _builtins.int
-    VERIFIED_AT_FIELD_NUMBER: _builtins.int
+    VERIFY_TIME_FIELD_NUMBER: _builtins.int
     VERIFICATION_RECORD_NAME_FIELD_NUMBER: _builtins.int
     VERIFICATION_RECORD_VALUE_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     organization_id: _builtins.str
@@ -53,11 +53,11 @@ class Domain(_message.Message):
     verification_record_value: _builtins.str
     """The TXT record's value: "janua-verification=<token>"."""
     @_builtins.property
-    def verified_at(self) -> _timestamp_pb2.Timestamp:
+    def verify_time(self) -> _timestamp_pb2.Timestamp:
         """When it was proved."""
 
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the claim was made."""
 
     def __init__(
@@ -68,14 +68,14 @@ class Domain(_message.Message):
         domain: _builtins.str = ...,
         verified: _builtins.bool = ...,
         verified_by: _builtins.str = ...,
-        verified_at: _timestamp_pb2.Timestamp | None = ...,
+        verify_time: _timestamp_pb2.Timestamp | None = ...,
         verification_record_name: _builtins.str = ...,
         verification_record_value: _builtins.str = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "verified_at", b"verified_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "verify_time", b"verify_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "domain", b"domain", "id", b"id", "organization_id", b"organization_id", "verification_record_name", b"verification_record_name", "verification_record_value", b"verification_record_value", "verified", b"verified", "verified_at", b"verified_at", "verified_by", b"verified_by"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "domain", b"domain", "id", b"id", "organization_id", b"organization_id", "verification_record_name", b"verification_record_name", "verification_record_value", b"verification_record_value", "verified", b"verified", "verified_by", b"verified_by", "verify_time", b"verify_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -67,9 +67,9 @@ class User(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     IS_ADMIN_FIELD_NUMBER: _builtins.int
     MFA_ENABLED_FIELD_NUMBER: _builtins.int
-    LAST_LOGIN_AT_FIELD_NUMBER: _builtins.int
-    CREATED_AT_FIELD_NUMBER: _builtins.int
-    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    LAST_LOGIN_TIME_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     email: _builtins.str
@@ -102,15 +102,15 @@ class User(_message.Message):
         """
 
     @_builtins.property
-    def last_login_at(self) -> _timestamp_pb2.Timestamp:
+    def last_login_time(self) -> _timestamp_pb2.Timestamp:
         """When the user last signed in successfully; unset if never."""
 
     @_builtins.property
-    def created_at(self) -> _timestamp_pb2.Timestamp:
+    def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the user was created."""
 
     @_builtins.property
-    def updated_at(self) -> _timestamp_pb2.Timestamp:
+    def update_time(self) -> _timestamp_pb2.Timestamp:
         """When any field of the user last changed."""
 
     def __init__(
@@ -124,13 +124,13 @@ class User(_message.Message):
         metadata: _struct_pb2.Struct | None = ...,
         is_admin: _builtins.bool = ...,
         mfa_enabled: _builtins.bool = ...,
-        last_login_at: _timestamp_pb2.Timestamp | None = ...,
-        created_at: _timestamp_pb2.Timestamp | None = ...,
-        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        last_login_time: _timestamp_pb2.Timestamp | None = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_login_at", b"last_login_at", "metadata", b"metadata", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_login_time", b"last_login_time", "metadata", b"metadata", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "display_name", b"display_name", "email", b"email", "email_verified", b"email_verified", "id", b"id", "is_admin", b"is_admin", "last_login_at", b"last_login_at", "metadata", b"metadata", "mfa_enabled", b"mfa_enabled", "status", b"status", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "display_name", b"display_name", "email", b"email", "email_verified", b"email_verified", "id", b"id", "is_admin", b"is_admin", "last_login_time", b"last_login_time", "metadata", b"metadata", "mfa_enabled", b"mfa_enabled", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/auth/v1/auth.proto.
  */
 export const file_janua_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChhqYW51YS9hdXRoL3YxL2F1dGgucHJvdG8SDWphbnVhLmF1dGgudjEidAoJVG9rZW5QYWlyEhkKDGFjY2Vzc190b2tlbhgBIAEoCUID4EEDEhoKDXJlZnJlc2hfdG9rZW4YAiABKAlCA+BBAxIXCgp0b2tlbl90eXBlGAMgASgJQgPgQQMSFwoKZXhwaXJlc19pbhgEIAEoA0ID4EEDIqECCgdTZXNzaW9uEg8KAmlkGAEgASgJQgPgQQMSFwoKdXNlcl9hZ2VudBgCIAEoCUID4EEDEhcKCmlwX2FkZHJlc3MYAyABKAlCA+BBAxIzCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjUKDGxhc3RfdXNlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIzCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhQKB2N1cnJlbnQYByABKAhCA+BBAxIcCg9vcmdhbml6YXRpb25faWQYCCABKAlCA+BBAyKXAQoMTWZhQ2hhbGxlbmdlEhkKDGNoYWxsZW5nZV9pZBgBIAEoCUID4EEDEhQKB21ldGhvZHMYAiADKAlCA+BBAxIzCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEiEKFHBhc3NrZXlfb3B0aW9uc19qc29uGAQgASgJQgPgQQNCQFo+Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvYXV0aC92MTthdXRodjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChhqYW51YS9hdXRoL3YxL2F1dGgucHJvdG8SDWphbnVhLmF1dGgudjEidAoJVG9rZW5QYWlyEhkKDGFjY2Vzc190b2tlbhgBIAEoCUID4EEDEhoKDXJlZnJlc2hfdG9rZW4YAiABKAlCA+BBAxIXCgp0b2tlbl90eXBlGAMgASgJQgPgQQMSFwoKZXhwaXJlc19pbhgEIAEoA0ID4EEDIqQCCgdTZXNzaW9uEg8KAmlkGAEgASgJQgPgQQMSFwoKdXNlcl9hZ2VudBgCIAEoCUID4EEDEhcKCmlwX2FkZHJlc3MYAyABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI2Cg1sYXN0X3VzZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2V4cGlyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhQKB2N1cnJlbnQYByABKAhCA+BBAxIcCg9vcmdhbml6YXRpb25faWQYCCABKAlCA+BBAyKYAQoMTWZhQ2hhbGxlbmdlEhkKDGNoYWxsZW5nZV9pZBgBIAEoCUID4EEDEhQKB21ldGhvZHMYAiADKAlCA+BBAxI0CgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIhChRwYXNza2V5X29wdGlvbnNfanNvbhgEIAEoCUID4EEDQkBaPmdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL2F1dGgvdjE7YXV0aHYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * The credentials a successful sign-in returns (RFC 6749 token response
@@ -90,23 +90,23 @@ export type Session = Message<"janua.auth.v1.Session"> & {
   /**
    * When the session was created (sign-in).
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 4;
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 
   /**
    * When the session last refreshed its tokens.
    *
-   * @generated from field: google.protobuf.Timestamp last_used_at = 5;
+   * @generated from field: google.protobuf.Timestamp last_use_time = 5;
    */
-  lastUsedAt?: Timestamp | undefined;
+  lastUseTime?: Timestamp | undefined;
 
   /**
    * When the session ends unless refreshed before then.
    *
-   * @generated from field: google.protobuf.Timestamp expires_at = 6;
+   * @generated from field: google.protobuf.Timestamp expire_time = 6;
    */
-  expiresAt?: Timestamp | undefined;
+  expireTime?: Timestamp | undefined;
 
   /**
    * Whether this is the session of the token making the request.
@@ -155,9 +155,9 @@ export type MfaChallenge = Message<"janua.auth.v1.MfaChallenge"> & {
   /**
    * When the challenge stops being accepted.
    *
-   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
    */
-  expiresAt?: Timestamp | undefined;
+  expireTime?: Timestamp | undefined;
 
   /**
    * When `methods` has "passkey": PublicKeyCredentialRequestOptionsJSON

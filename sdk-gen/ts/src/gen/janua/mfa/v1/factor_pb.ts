@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file janua/mfa/v1/factor.proto.
  */
 export const file_janua_mfa_v1_factor: GenFile = /*@__PURE__*/
-  fileDesc("ChlqYW51YS9tZmEvdjEvZmFjdG9yLnByb3RvEgxqYW51YS5tZmEudjEi8QEKBkZhY3RvchIPCgJpZBgBIAEoCUID4EEDEisKBHR5cGUYAiABKA4yGC5qYW51YS5tZmEudjEuRmFjdG9yVHlwZUID4EEDEi8KBnN0YXR1cxgDIAEoDjIaLmphbnVhLm1mYS52MS5GYWN0b3JTdGF0dXNCA+BBAxIMCgRuYW1lGAQgASgJEjMKCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNQoMbGFzdF91c2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKngKCkZhY3RvclR5cGUSGwoXRkFDVE9SX1RZUEVfVU5TUEVDSUZJRUQQABIUChBGQUNUT1JfVFlQRV9UT1RQEAESFwoTRkFDVE9SX1RZUEVfUEFTU0tFWRACEh4KGkZBQ1RPUl9UWVBFX1JFQ09WRVJZX0NPREVTEAMqYgoMRmFjdG9yU3RhdHVzEh0KGUZBQ1RPUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVGQUNUT1JfU1RBVFVTX1BFTkRJTkcQARIYChRGQUNUT1JfU1RBVFVTX0FDVElWRRACQj5aPGdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL21mYS92MTttZmF2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChlqYW51YS9tZmEvdjEvZmFjdG9yLnByb3RvEgxqYW51YS5tZmEudjEi8wEKBkZhY3RvchIPCgJpZBgBIAEoCUID4EEDEisKBHR5cGUYAiABKA4yGC5qYW51YS5tZmEudjEuRmFjdG9yVHlwZUID4EEDEi8KBnN0YXR1cxgDIAEoDjIaLmphbnVhLm1mYS52MS5GYWN0b3JTdGF0dXNCA+BBAxIMCgRuYW1lGAQgASgJEjQKC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjYKDWxhc3RfdXNlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMqeAoKRmFjdG9yVHlwZRIbChdGQUNUT1JfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEZBQ1RPUl9UWVBFX1RPVFAQARIXChNGQUNUT1JfVFlQRV9QQVNTS0VZEAISHgoaRkFDVE9SX1RZUEVfUkVDT1ZFUllfQ09ERVMQAypiCgxGYWN0b3JTdGF0dXMSHQoZRkFDVE9SX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUZBQ1RPUl9TVEFUVVNfUEVORElORxABEhgKFEZBQ1RPUl9TVEFUVVNfQUNUSVZFEAJCPlo8Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvbWZhL3YxO21mYXYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * One of a user's second factors. Its secret (TOTP seed, passkey public
@@ -54,16 +54,16 @@ export type Factor = Message<"janua.mfa.v1.Factor"> & {
   /**
    * When the factor was created.
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 
   /**
    * When the factor last answered a challenge; unset if never.
    *
-   * @generated from field: google.protobuf.Timestamp last_used_at = 6;
+   * @generated from field: google.protobuf.Timestamp last_use_time = 6;
    */
-  lastUsedAt?: Timestamp | undefined;
+  lastUseTime?: Timestamp | undefined;
 };
 
 /**

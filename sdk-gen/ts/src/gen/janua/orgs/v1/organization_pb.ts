@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file janua/orgs/v1/organization.proto.
  */
 export const file_janua_orgs_v1_organization: GenFile = /*@__PURE__*/
-  fileDesc("CiBqYW51YS9vcmdzL3YxL29yZ2FuaXphdGlvbi5wcm90bxINamFudWEub3Jncy52MSLQAQoMT3JnYW5pemF0aW9uEg8KAmlkGAEgASgJQgPgQQMSDAoEbmFtZRgCIAEoCRIMCgRzbHVnGAMgASgJEikKCG1ldGFkYXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIzCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjMKCnVwZGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMiowEKBk1lbWJlchIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIMCgRyb2xlGAMgASgJEhIKBWVtYWlsGAQgASgJQgPgQQMSGQoMZGlzcGxheV9uYW1lGAUgASgJQgPgQQMSMgoJam9pbmVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIowCCgpJbnZpdGF0aW9uEg8KAmlkGAEgASgJQgPgQQMSFwoPb3JnYW5pemF0aW9uX2lkGAIgASgJEg0KBWVtYWlsGAMgASgJEgwKBHJvbGUYBCABKAkSNAoGc3RhdHVzGAUgASgOMh8uamFudWEub3Jncy52MS5JbnZpdGF0aW9uU3RhdHVzQgPgQQMSFwoKaW52aXRlZF9ieRgGIAEoCUID4EEDEjMKCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSMwoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyJ/CgRSb2xlEg8KAmlkGAEgASgJQgPgQQMSFwoPb3JnYW5pemF0aW9uX2lkGAIgASgJEgwKBG5hbWUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSEwoLcGVybWlzc2lvbnMYBSADKAkSFQoIYnVpbHRfaW4YBiABKAhCA+BBAyK0AgoGQXBpS2V5Eg8KAmlkGAEgASgJQgPgQQMSFwoPb3JnYW5pemF0aW9uX2lkGAIgASgJEgwKBG5hbWUYAyABKAkSEwoGcHJlZml4GAQgASgJQgPgQQMSDAoEcm9sZRgFIAEoCRIzCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEi4KCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIzCgpyZXZva2VkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKrIBChBJbnZpdGF0aW9uU3RhdHVzEiEKHUlOVklUQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZSU5WSVRBVElPTl9TVEFUVVNfUEVORElORxABEh4KGklOVklUQVRJT05fU1RBVFVTX0FDQ0VQVEVEEAISHQoZSU5WSVRBVElPTl9TVEFUVVNfUkVWT0tFRBADEh0KGUlOVklUQVRJT05fU1RBVFVTX0VYUElSRUQQBEJAWj5naXRodWIuY29tL2phbnVhLWRldi9qYW51YS9zZGstZ2VuL2dvL2dlbi9qYW51YS9vcmdzL3YxO29yZ3N2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiBqYW51YS9vcmdzL3YxL29yZ2FuaXphdGlvbi5wcm90bxINamFudWEub3Jncy52MSLSAQoMT3JnYW5pemF0aW9uEg8KAmlkGAEgASgJQgPgQQMSDAoEbmFtZRgCIAEoCRIMCgRzbHVnGAMgASgJEikKCG1ldGFkYXRhGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI0CgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyKjAQoGTWVtYmVyEhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEgwKBHJvbGUYAyABKAkSEgoFZW1haWwYBCABKAlCA+BBAxIZCgxkaXNwbGF5X25hbWUYBSABKAlCA+BBAxIyCglqb2luX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMijgIKCkludml0YXRpb24SDwoCaWQYASABKAlCA+BBAxIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSDQoFZW1haWwYAyABKAkSDAoEcm9sZRgEIAEoCRI0CgZzdGF0dXMYBSABKA4yHy5qYW51YS5vcmdzLnYxLkludml0YXRpb25TdGF0dXNCA+BBAxIXCgppbnZpdGVkX2J5GAYgASgJQgPgQQMSNAoLZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMitgEKBFJvbGUSDwoCaWQYASABKAlCA+BBAxIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSDAoEbmFtZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRITCgtwZXJtaXNzaW9ucxgFIAMoCRIVCghidWlsdF9pbhgGIAEoCEID4EEDEhEKCWJhc2Vfcm9sZRgHIAEoCRIiChVlZmZlY3RpdmVfcGVybWlzc2lvbnMYCCADKAlCA+BBAyK4AgoGQXBpS2V5Eg8KAmlkGAEgASgJQgPgQQMSFwoPb3JnYW5pemF0aW9uX2lkGAIgASgJEgwKBG5hbWUYAyABKAkSEwoGcHJlZml4GAQgASgJQgPgQQMSDAoEcm9sZRgFIAEoCRI0CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIvCgtleHBpcmVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoNbGFzdF91c2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0CgtyZXZva2VfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyqyAQoQSW52aXRhdGlvblN0YXR1cxIhCh1JTlZJVEFUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGUlOVklUQVRJT05fU1RBVFVTX1BFTkRJTkcQARIeChpJTlZJVEFUSU9OX1NUQVRVU19BQ0NFUFRFRBACEh0KGUlOVklUQVRJT05fU1RBVFVTX1JFVk9LRUQQAxIdChlJTlZJVEFUSU9OX1NUQVRVU19FWFBJUkVEEARCQFo+Z2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvb3Jncy92MTtvcmdzdjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A tenant: a group of users (members) with roles, invitations, custom
@@ -56,16 +56,16 @@ export type Organization = Message<"janua.orgs.v1.Organization"> & {
   /**
    * When the organization was created.
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 
   /**
    * When any field of the organization last changed.
    *
-   * @generated from field: google.protobuf.Timestamp updated_at = 6;
+   * @generated from field: google.protobuf.Timestamp update_time = 6;
    */
-  updatedAt?: Timestamp | undefined;
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -120,9 +120,9 @@ export type Member = Message<"janua.orgs.v1.Member"> & {
   /**
    * When the user joined the organization.
    *
-   * @generated from field: google.protobuf.Timestamp joined_at = 6;
+   * @generated from field: google.protobuf.Timestamp join_time = 6;
    */
-  joinedAt?: Timestamp | undefined;
+  joinTime?: Timestamp | undefined;
 };
 
 /**
@@ -185,16 +185,16 @@ export type Invitation = Message<"janua.orgs.v1.Invitation"> & {
   /**
    * When the invitation stops being accepted.
    *
-   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   * @generated from field: google.protobuf.Timestamp expire_time = 7;
    */
-  expiresAt?: Timestamp | undefined;
+  expireTime?: Timestamp | undefined;
 
   /**
    * When the invitation was created.
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 8;
+   * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 };
 
 /**
@@ -243,7 +243,7 @@ export type Role = Message<"janua.orgs.v1.Role"> & {
   description: string;
 
   /**
-   * Permissions granted, as "<resource>:<action>" strings (lowercase
+   * Permissions this role adds to its base role, as "<resource>:<action>" strings (lowercase
    * letters, digits, "_", "-", "."; at most 100 per role). The server checks
    * "org:read", "org:update", "org:delete", "members:read", "members:write",
    * "invitations:write", "roles:write", "api_keys:write", "sso:write" and
@@ -265,6 +265,23 @@ export type Role = Message<"janua.orgs.v1.Role"> & {
    * @generated from field: bool built_in = 6;
    */
   builtIn: boolean;
+
+  /**
+   * The built-in role a custom role starts from: "viewer" (the default when
+   * empty), "member" or "admin"; a holder has the base role's permissions
+   * and `permissions`. Empty on built-in roles.
+   *
+   * @generated from field: string base_role = 7;
+   */
+  baseRole: string;
+
+  /**
+   * Everything a holder of the role has: the base role's permissions and
+   * `permissions` ("*" for the owner).
+   *
+   * @generated from field: repeated string effective_permissions = 8;
+   */
+  effectivePermissions: string[];
 };
 
 /**
@@ -321,30 +338,30 @@ export type ApiKey = Message<"janua.orgs.v1.ApiKey"> & {
   /**
    * When the key was created.
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   * @generated from field: google.protobuf.Timestamp create_time = 6;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 
   /**
    * When the key stops working; unset if never.
    *
-   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   * @generated from field: google.protobuf.Timestamp expire_time = 7;
    */
-  expiresAt?: Timestamp | undefined;
+  expireTime?: Timestamp | undefined;
 
   /**
    * When the key was last used; unset if never.
    *
-   * @generated from field: google.protobuf.Timestamp last_used_at = 8;
+   * @generated from field: google.protobuf.Timestamp last_use_time = 8;
    */
-  lastUsedAt?: Timestamp | undefined;
+  lastUseTime?: Timestamp | undefined;
 
   /**
    * When the key was revoked; unset while it is not.
    *
-   * @generated from field: google.protobuf.Timestamp revoked_at = 9;
+   * @generated from field: google.protobuf.Timestamp revoke_time = 9;
    */
-  revokedAt?: Timestamp | undefined;
+  revokeTime?: Timestamp | undefined;
 };
 
 /**
@@ -389,7 +406,7 @@ export enum InvitationStatus {
   REVOKED = 3,
 
   /**
-   * It passed `expires_at` unaccepted.
+   * It passed `expire_time` unaccepted.
    *
    * @generated from enum value: INVITATION_STATUS_EXPIRED = 4;
    */

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file janua/users/v1/user.proto.
  */
 export const file_janua_users_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChlqYW51YS91c2Vycy92MS91c2VyLnByb3RvEg5qYW51YS51c2Vycy52MSL+AgoEVXNlchIPCgJpZBgBIAEoCUID4EEDEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhQKDGRpc3BsYXlfbmFtZRgEIAEoCRIvCgZzdGF0dXMYBSABKA4yGi5qYW51YS51c2Vycy52MS5Vc2VyU3RhdHVzQgPgQQMSKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGlzX2FkbWluGAcgASgIEhgKC21mYV9lbmFibGVkGAggASgIQgPgQQMSNgoNbGFzdF9sb2dpbl9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIzCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjMKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMqdQoKVXNlclN0YXR1cxIbChdVU0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElVTRVJfU1RBVFVTX0FDVElWRRABEhkKFVVTRVJfU1RBVFVTX1NVU1BFTkRFRBACEhcKE1VTRVJfU1RBVFVTX0RFTEVURUQQA0JCWkBnaXRodWIuY29tL2phbnVhLWRldi9qYW51YS9zZGstZ2VuL2dvL2dlbi9qYW51YS91c2Vycy92MTt1c2Vyc3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChlqYW51YS91c2Vycy92MS91c2VyLnByb3RvEg5qYW51YS51c2Vycy52MSKCAwoEVXNlchIPCgJpZBgBIAEoCUID4EEDEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhQKDGRpc3BsYXlfbmFtZRgEIAEoCRIvCgZzdGF0dXMYBSABKA4yGi5qYW51YS51c2Vycy52MS5Vc2VyU3RhdHVzQgPgQQMSKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGlzX2FkbWluGAcgASgIEhgKC21mYV9lbmFibGVkGAggASgIQgPgQQMSOAoPbGFzdF9sb2dpbl90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKnUKClVzZXJTdGF0dXMSGwoXVVNFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJVU0VSX1NUQVRVU19BQ1RJVkUQARIZChVVU0VSX1NUQVRVU19TVVNQRU5ERUQQAhIXChNVU0VSX1NUQVRVU19ERUxFVEVEEANCQlpAZ2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvdXNlcnMvdjE7dXNlcnN2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A person who can sign in to Janua. The password hash, MFA secrets and
@@ -88,23 +88,23 @@ export type User = Message<"janua.users.v1.User"> & {
   /**
    * When the user last signed in successfully; unset if never.
    *
-   * @generated from field: google.protobuf.Timestamp last_login_at = 9;
+   * @generated from field: google.protobuf.Timestamp last_login_time = 9;
    */
-  lastLoginAt?: Timestamp | undefined;
+  lastLoginTime?: Timestamp | undefined;
 
   /**
    * When the user was created.
    *
-   * @generated from field: google.protobuf.Timestamp created_at = 10;
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
    */
-  createdAt?: Timestamp | undefined;
+  createTime?: Timestamp | undefined;
 
   /**
    * When any field of the user last changed.
    *
-   * @generated from field: google.protobuf.Timestamp updated_at = 11;
+   * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
-  updatedAt?: Timestamp | undefined;
+  updateTime?: Timestamp | undefined;
 };
 
 /**

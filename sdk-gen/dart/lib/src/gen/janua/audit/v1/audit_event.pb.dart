@@ -70,7 +70,7 @@ enum Outcome {
 class AuditEvent {
   AuditEvent({
     this.id = '',
-    this.occurredAt,
+    this.occurTime,
     this.actorId = '',
     this.actorType = ActorType.unspecified,
     this.organizationId = '',
@@ -86,7 +86,7 @@ class AuditEvent {
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory AuditEvent.fromJson(Map<String, Object?> json) => AuditEvent(
         id: $pj.string($pj.field(json, 'id', 'id')),
-        occurredAt: $pj.timestamp($pj.field(json, 'occurredAt', 'occurred_at')),
+        occurTime: $pj.timestamp($pj.field(json, 'occurTime', 'occur_time')),
         actorId: $pj.string($pj.field(json, 'actorId', 'actor_id')),
         actorType: ActorType.fromJson($pj.field(json, 'actorType', 'actor_type')),
         organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
@@ -103,7 +103,7 @@ class AuditEvent {
   String id;
 
   /// When the event happened.
-  DateTime? occurredAt;
+  DateTime? occurTime;
 
   /// Id of who did it: a user id or an API key id, per `actor_type`. Empty
   /// for the system or an unknown caller (such as a failed sign-in).
@@ -144,7 +144,7 @@ class AuditEvent {
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (id.isNotEmpty) json['id'] = id;
-    if (occurredAt != null) json['occurredAt'] = $pj.timestampOut(occurredAt!);
+    if (occurTime != null) json['occurTime'] = $pj.timestampOut(occurTime!);
     if (actorId.isNotEmpty) json['actorId'] = actorId;
     if (actorType.value != 0) json['actorType'] = actorType.toJson();
     if (organizationId.isNotEmpty) json['organizationId'] = organizationId;

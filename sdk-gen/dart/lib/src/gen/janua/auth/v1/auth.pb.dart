@@ -56,9 +56,9 @@ class Session {
     this.id = '',
     this.userAgent = '',
     this.ipAddress = '',
-    this.createdAt,
-    this.lastUsedAt,
-    this.expiresAt,
+    this.createTime,
+    this.lastUseTime,
+    this.expireTime,
     this.current = false,
     this.organizationId = '',
   });
@@ -68,9 +68,9 @@ class Session {
         id: $pj.string($pj.field(json, 'id', 'id')),
         userAgent: $pj.string($pj.field(json, 'userAgent', 'user_agent')),
         ipAddress: $pj.string($pj.field(json, 'ipAddress', 'ip_address')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        lastUsedAt: $pj.timestamp($pj.field(json, 'lastUsedAt', 'last_used_at')),
-        expiresAt: $pj.timestamp($pj.field(json, 'expiresAt', 'expires_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        lastUseTime: $pj.timestamp($pj.field(json, 'lastUseTime', 'last_use_time')),
+        expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
         current: $pj.boolean($pj.field(json, 'current', 'current')),
         organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
       );
@@ -85,13 +85,13 @@ class Session {
   String ipAddress;
 
   /// When the session was created (sign-in).
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When the session last refreshed its tokens.
-  DateTime? lastUsedAt;
+  DateTime? lastUseTime;
 
   /// When the session ends unless refreshed before then.
-  DateTime? expiresAt;
+  DateTime? expireTime;
 
   /// Whether this is the session of the token making the request.
   bool current;
@@ -106,9 +106,9 @@ class Session {
     if (id.isNotEmpty) json['id'] = id;
     if (userAgent.isNotEmpty) json['userAgent'] = userAgent;
     if (ipAddress.isNotEmpty) json['ipAddress'] = ipAddress;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (lastUsedAt != null) json['lastUsedAt'] = $pj.timestampOut(lastUsedAt!);
-    if (expiresAt != null) json['expiresAt'] = $pj.timestampOut(expiresAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (lastUseTime != null) json['lastUseTime'] = $pj.timestampOut(lastUseTime!);
+    if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
     if (current) json['current'] = current;
     if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
     return json;
@@ -124,7 +124,7 @@ class MfaChallenge {
   MfaChallenge({
     this.challengeId = '',
     List<String>? methods,
-    this.expiresAt,
+    this.expireTime,
     this.passkeyOptionsJson = '',
   }) : methods = methods ?? <String>[];
 
@@ -132,7 +132,7 @@ class MfaChallenge {
   factory MfaChallenge.fromJson(Map<String, Object?> json) => MfaChallenge(
         challengeId: $pj.string($pj.field(json, 'challengeId', 'challenge_id')),
         methods: $pj.list($pj.field(json, 'methods', 'methods'), (v) => $pj.string(v)),
-        expiresAt: $pj.timestamp($pj.field(json, 'expiresAt', 'expires_at')),
+        expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
         passkeyOptionsJson: $pj.string($pj.field(json, 'passkeyOptionsJson', 'passkey_options_json')),
       );
 
@@ -143,7 +143,7 @@ class MfaChallenge {
   List<String> methods;
 
   /// When the challenge stops being accepted.
-  DateTime? expiresAt;
+  DateTime? expireTime;
 
   /// When `methods` has "passkey": PublicKeyCredentialRequestOptionsJSON
   /// (WebAuthn) for the user's passkeys, as a JSON string, bound to this
@@ -155,7 +155,7 @@ class MfaChallenge {
     final json = <String, Object?>{};
     if (challengeId.isNotEmpty) json['challengeId'] = challengeId;
     if (methods.isNotEmpty) json['methods'] = methods.map((v) => v).toList();
-    if (expiresAt != null) json['expiresAt'] = $pj.timestampOut(expiresAt!);
+    if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
     if (passkeyOptionsJson.isNotEmpty) json['passkeyOptionsJson'] = passkeyOptionsJson;
     return json;
   }

@@ -173,7 +173,8 @@ class RefreshTokenRequest {
   String toString() => '${runtimeType}${toJson()}';
 }
 
-/// Response of AuthService.RefreshToken; REST returns the bare `tokens`.
+/// Response of AuthService.RefreshToken: `{tokens}`, the shape of every
+/// response that issues tokens (Login, Register, VerifyMagicLink, …).
 class RefreshTokenResponse {
   RefreshTokenResponse({
     this.tokens,
@@ -752,7 +753,7 @@ class SwitchOrganizationRequest {
   String toString() => '${runtimeType}${toJson()}';
 }
 
-/// Response of AuthService.SwitchOrganization; REST returns the bare `tokens`.
+/// Response of AuthService.SwitchOrganization: `{tokens}`, as RefreshToken.
 class SwitchOrganizationResponse {
   SwitchOrganizationResponse({
     this.tokens,
@@ -937,7 +938,7 @@ class AuthServiceClient {
     httpMethod: 'POST',
     path: '/api/v1/auth/token/refresh',
     body: '*',
-    responseBody: 'tokens',
+    responseBody: '',
     public: true,
     tokensField: 'tokens',
   );
@@ -1119,7 +1120,7 @@ class AuthServiceClient {
     httpMethod: 'POST',
     path: '/api/v1/auth/switch-organization',
     body: '*',
-    responseBody: 'tokens',
+    responseBody: '',
     public: false,
     tokensField: 'tokens',
   );

@@ -71,8 +71,8 @@ class Factor {
     this.type_ = FactorType.unspecified,
     this.status = FactorStatus.unspecified,
     this.name = '',
-    this.createdAt,
-    this.lastUsedAt,
+    this.createTime,
+    this.lastUseTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -81,8 +81,8 @@ class Factor {
         type_: FactorType.fromJson($pj.field(json, 'type', 'type')),
         status: FactorStatus.fromJson($pj.field(json, 'status', 'status')),
         name: $pj.string($pj.field(json, 'name', 'name')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        lastUsedAt: $pj.timestamp($pj.field(json, 'lastUsedAt', 'last_used_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        lastUseTime: $pj.timestamp($pj.field(json, 'lastUseTime', 'last_use_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -99,10 +99,10 @@ class Factor {
   String name;
 
   /// When the factor was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When the factor last answered a challenge; unset if never.
-  DateTime? lastUsedAt;
+  DateTime? lastUseTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -111,8 +111,8 @@ class Factor {
     if (type_.value != 0) json['type'] = type_.toJson();
     if (status.value != 0) json['status'] = status.toJson();
     if (name.isNotEmpty) json['name'] = name;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (lastUsedAt != null) json['lastUsedAt'] = $pj.timestampOut(lastUsedAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (lastUseTime != null) json['lastUseTime'] = $pj.timestampOut(lastUseTime!);
     return json;
   }
 

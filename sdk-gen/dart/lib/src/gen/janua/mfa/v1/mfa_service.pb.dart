@@ -139,26 +139,27 @@ class EnrollTotpResponse {
 class ConfirmTotpRequest {
   ConfirmTotpRequest({
     this.factorId = '',
-    this.code = '',
+    this.totpCode = '',
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory ConfirmTotpRequest.fromJson(Map<String, Object?> json) => ConfirmTotpRequest(
         factorId: $pj.string($pj.field(json, 'factorId', 'factor_id')),
-        code: $pj.string($pj.field(json, 'code', 'code')),
+        totpCode: $pj.string($pj.field(json, 'totpCode', 'totp_code')),
       );
 
   /// Id of the pending TOTP factor, from EnrollTotp.
   String factorId;
 
-  /// A current 6-digit code from the app.
-  String code;
+  /// A current 6-digit code from the app (named as everywhere a TOTP code is
+  /// given: VerifyMfaChallenge, DeleteFactor, RegenerateRecoveryCodes).
+  String totpCode;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
     if (factorId.isNotEmpty) json['factorId'] = factorId;
-    if (code.isNotEmpty) json['code'] = code;
+    if (totpCode.isNotEmpty) json['totpCode'] = totpCode;
     return json;
   }
 

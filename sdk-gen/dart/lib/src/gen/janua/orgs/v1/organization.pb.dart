@@ -14,7 +14,7 @@ enum InvitationStatus {
   accepted(2, 'INVITATION_STATUS_ACCEPTED'),
   /// A member revoked it; it can no longer be accepted.
   revoked(3, 'INVITATION_STATUS_REVOKED'),
-  /// It passed `expires_at` unaccepted.
+  /// It passed `expire_time` unaccepted.
   expired(4, 'INVITATION_STATUS_EXPIRED');
 
   const InvitationStatus(this.value, this.protoName);
@@ -45,8 +45,8 @@ class Organization {
     this.name = '',
     this.slug = '',
     this.metadata,
-    this.createdAt,
-    this.updatedAt,
+    this.createTime,
+    this.updateTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -55,8 +55,8 @@ class Organization {
         name: $pj.string($pj.field(json, 'name', 'name')),
         slug: $pj.string($pj.field(json, 'slug', 'slug')),
         metadata: $pj.struct($pj.field(json, 'metadata', 'metadata')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        updatedAt: $pj.timestamp($pj.field(json, 'updatedAt', 'updated_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        updateTime: $pj.timestamp($pj.field(json, 'updateTime', 'update_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -74,10 +74,10 @@ class Organization {
   Map<String, Object?>? metadata;
 
   /// When the organization was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When any field of the organization last changed.
-  DateTime? updatedAt;
+  DateTime? updateTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -86,8 +86,8 @@ class Organization {
     if (name.isNotEmpty) json['name'] = name;
     if (slug.isNotEmpty) json['slug'] = slug;
     if (metadata != null) json['metadata'] = metadata!;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (updatedAt != null) json['updatedAt'] = $pj.timestampOut(updatedAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (updateTime != null) json['updateTime'] = $pj.timestampOut(updateTime!);
     return json;
   }
 
@@ -103,7 +103,7 @@ class Member {
     this.role = '',
     this.email = '',
     this.displayName = '',
-    this.joinedAt,
+    this.joinTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -113,7 +113,7 @@ class Member {
         role: $pj.string($pj.field(json, 'role', 'role')),
         email: $pj.string($pj.field(json, 'email', 'email')),
         displayName: $pj.string($pj.field(json, 'displayName', 'display_name')),
-        joinedAt: $pj.timestamp($pj.field(json, 'joinedAt', 'joined_at')),
+        joinTime: $pj.timestamp($pj.field(json, 'joinTime', 'join_time')),
       );
 
   /// The organization's id.
@@ -133,7 +133,7 @@ class Member {
   String displayName;
 
   /// When the user joined the organization.
-  DateTime? joinedAt;
+  DateTime? joinTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -143,7 +143,7 @@ class Member {
     if (role.isNotEmpty) json['role'] = role;
     if (email.isNotEmpty) json['email'] = email;
     if (displayName.isNotEmpty) json['displayName'] = displayName;
-    if (joinedAt != null) json['joinedAt'] = $pj.timestampOut(joinedAt!);
+    if (joinTime != null) json['joinTime'] = $pj.timestampOut(joinTime!);
     return json;
   }
 
@@ -161,8 +161,8 @@ class Invitation {
     this.role = '',
     this.status = InvitationStatus.unspecified,
     this.invitedBy = '',
-    this.expiresAt,
-    this.createdAt,
+    this.expireTime,
+    this.createTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -173,8 +173,8 @@ class Invitation {
         role: $pj.string($pj.field(json, 'role', 'role')),
         status: InvitationStatus.fromJson($pj.field(json, 'status', 'status')),
         invitedBy: $pj.string($pj.field(json, 'invitedBy', 'invited_by')),
-        expiresAt: $pj.timestamp($pj.field(json, 'expiresAt', 'expires_at')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
+        expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -197,10 +197,10 @@ class Invitation {
   String invitedBy;
 
   /// When the invitation stops being accepted.
-  DateTime? expiresAt;
+  DateTime? expireTime;
 
   /// When the invitation was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -211,8 +211,8 @@ class Invitation {
     if (role.isNotEmpty) json['role'] = role;
     if (status.value != 0) json['status'] = status.toJson();
     if (invitedBy.isNotEmpty) json['invitedBy'] = invitedBy;
-    if (expiresAt != null) json['expiresAt'] = $pj.timestampOut(expiresAt!);
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
+    if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
     return json;
   }
 
@@ -231,7 +231,10 @@ class Role {
     this.description = '',
     List<String>? permissions,
     this.builtIn = false,
-  }) : permissions = permissions ?? <String>[];
+    this.baseRole = '',
+    List<String>? effectivePermissions,
+  }) : permissions = permissions ?? <String>[],
+        effectivePermissions = effectivePermissions ?? <String>[];
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
   factory Role.fromJson(Map<String, Object?> json) => Role(
@@ -241,6 +244,8 @@ class Role {
         description: $pj.string($pj.field(json, 'description', 'description')),
         permissions: $pj.list($pj.field(json, 'permissions', 'permissions'), (v) => $pj.string(v)),
         builtIn: $pj.boolean($pj.field(json, 'builtIn', 'built_in')),
+        baseRole: $pj.string($pj.field(json, 'baseRole', 'base_role')),
+        effectivePermissions: $pj.list($pj.field(json, 'effectivePermissions', 'effective_permissions'), (v) => $pj.string(v)),
       );
 
   /// Unique id, assigned by the server (UUIDv7 for custom roles).
@@ -257,7 +262,7 @@ class Role {
   /// What the role is for, at most 500 characters; may be empty.
   String description;
 
-  /// Permissions granted, as "<resource>:<action>" strings (lowercase
+  /// Permissions this role adds to its base role, as "<resource>:<action>" strings (lowercase
   /// letters, digits, "_", "-", "."; at most 100 per role). The server checks
   /// "org:read", "org:update", "org:delete", "members:read", "members:write",
   /// "invitations:write", "roles:write", "api_keys:write", "sso:write" and
@@ -273,6 +278,15 @@ class Role {
   /// Whether this is a built-in role, which cannot be changed or deleted.
   bool builtIn;
 
+  /// The built-in role a custom role starts from: "viewer" (the default when
+  /// empty), "member" or "admin"; a holder has the base role's permissions
+  /// and `permissions`. Empty on built-in roles.
+  String baseRole;
+
+  /// Everything a holder of the role has: the base role's permissions and
+  /// `permissions` ("*" for the owner).
+  List<String> effectivePermissions;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
@@ -282,6 +296,8 @@ class Role {
     if (description.isNotEmpty) json['description'] = description;
     if (permissions.isNotEmpty) json['permissions'] = permissions.map((v) => v).toList();
     if (builtIn) json['builtIn'] = builtIn;
+    if (baseRole.isNotEmpty) json['baseRole'] = baseRole;
+    if (effectivePermissions.isNotEmpty) json['effectivePermissions'] = effectivePermissions.map((v) => v).toList();
     return json;
   }
 
@@ -299,10 +315,10 @@ class ApiKey {
     this.name = '',
     this.prefix = '',
     this.role = '',
-    this.createdAt,
-    this.expiresAt,
-    this.lastUsedAt,
-    this.revokedAt,
+    this.createTime,
+    this.expireTime,
+    this.lastUseTime,
+    this.revokeTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -312,10 +328,10 @@ class ApiKey {
         name: $pj.string($pj.field(json, 'name', 'name')),
         prefix: $pj.string($pj.field(json, 'prefix', 'prefix')),
         role: $pj.string($pj.field(json, 'role', 'role')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        expiresAt: $pj.timestamp($pj.field(json, 'expiresAt', 'expires_at')),
-        lastUsedAt: $pj.timestamp($pj.field(json, 'lastUsedAt', 'last_used_at')),
-        revokedAt: $pj.timestamp($pj.field(json, 'revokedAt', 'revoked_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        expireTime: $pj.timestamp($pj.field(json, 'expireTime', 'expire_time')),
+        lastUseTime: $pj.timestamp($pj.field(json, 'lastUseTime', 'last_use_time')),
+        revokeTime: $pj.timestamp($pj.field(json, 'revokeTime', 'revoke_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -335,16 +351,16 @@ class ApiKey {
   String role;
 
   /// When the key was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When the key stops working; unset if never.
-  DateTime? expiresAt;
+  DateTime? expireTime;
 
   /// When the key was last used; unset if never.
-  DateTime? lastUsedAt;
+  DateTime? lastUseTime;
 
   /// When the key was revoked; unset while it is not.
-  DateTime? revokedAt;
+  DateTime? revokeTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -354,10 +370,10 @@ class ApiKey {
     if (name.isNotEmpty) json['name'] = name;
     if (prefix.isNotEmpty) json['prefix'] = prefix;
     if (role.isNotEmpty) json['role'] = role;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (expiresAt != null) json['expiresAt'] = $pj.timestampOut(expiresAt!);
-    if (lastUsedAt != null) json['lastUsedAt'] = $pj.timestampOut(lastUsedAt!);
-    if (revokedAt != null) json['revokedAt'] = $pj.timestampOut(revokedAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (expireTime != null) json['expireTime'] = $pj.timestampOut(expireTime!);
+    if (lastUseTime != null) json['lastUseTime'] = $pj.timestampOut(lastUseTime!);
+    if (revokeTime != null) json['revokeTime'] = $pj.timestampOut(revokeTime!);
     return json;
   }
 

@@ -1013,6 +1013,7 @@ class CreateRoleRequest {
     this.name = '',
     this.description = '',
     List<String>? permissions,
+    this.baseRole = '',
   }) : permissions = permissions ?? <String>[];
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -1021,6 +1022,7 @@ class CreateRoleRequest {
         name: $pj.string($pj.field(json, 'name', 'name')),
         description: $pj.string($pj.field(json, 'description', 'description')),
         permissions: $pj.list($pj.field(json, 'permissions', 'permissions'), (v) => $pj.string(v)),
+        baseRole: $pj.string($pj.field(json, 'baseRole', 'base_role')),
       );
 
   /// Id of the organization.
@@ -1032,8 +1034,12 @@ class CreateRoleRequest {
   /// What the role is for; may be empty.
   String description;
 
-  /// Permissions the role grants (see `Role.permissions`).
+  /// Permissions the role adds to its base role (see `Role.permissions`).
   List<String> permissions;
+
+  /// The built-in role it starts from: "viewer" (when empty), "member" or
+  /// "admin" (see `Role.base_role`).
+  String baseRole;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -1042,6 +1048,7 @@ class CreateRoleRequest {
     if (name.isNotEmpty) json['name'] = name;
     if (description.isNotEmpty) json['description'] = description;
     if (permissions.isNotEmpty) json['permissions'] = permissions.map((v) => v).toList();
+    if (baseRole.isNotEmpty) json['baseRole'] = baseRole;
     return json;
   }
 
@@ -1102,7 +1109,7 @@ class UpdateRoleRequest {
   $janua_orgs_v1_organization.Role? role;
 
   /// The `Role` fields to change: any of "name", "description",
-  /// "permissions".
+  /// "permissions", "base_role".
   List<String>? updateMask;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.

@@ -51,8 +51,8 @@ class SsoConnection {
     this.spEntityId = '',
     this.acsUrl = '',
     this.metadataUrl = '',
-    this.createdAt,
-    this.updatedAt,
+    this.createTime,
+    this.updateTime,
   }) : domains = domains ?? <String>[];
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -71,8 +71,8 @@ class SsoConnection {
         spEntityId: $pj.string($pj.field(json, 'spEntityId', 'sp_entity_id')),
         acsUrl: $pj.string($pj.field(json, 'acsUrl', 'acs_url')),
         metadataUrl: $pj.string($pj.field(json, 'metadataUrl', 'metadata_url')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        updatedAt: $pj.timestamp($pj.field(json, 'updatedAt', 'updated_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        updateTime: $pj.timestamp($pj.field(json, 'updateTime', 'update_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -127,10 +127,10 @@ class SsoConnection {
   String metadataUrl;
 
   /// When the connection was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When any field of the connection last changed.
-  DateTime? updatedAt;
+  DateTime? updateTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -149,8 +149,8 @@ class SsoConnection {
     if (spEntityId.isNotEmpty) json['spEntityId'] = spEntityId;
     if (acsUrl.isNotEmpty) json['acsUrl'] = acsUrl;
     if (metadataUrl.isNotEmpty) json['metadataUrl'] = metadataUrl;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (updatedAt != null) json['updatedAt'] = $pj.timestampOut(updatedAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (updateTime != null) json['updateTime'] = $pj.timestampOut(updateTime!);
     return json;
   }
 

@@ -16,10 +16,10 @@ class Domain {
     this.domain = '',
     this.verified = false,
     this.verifiedBy = '',
-    this.verifiedAt,
+    this.verifyTime,
     this.verificationRecordName = '',
     this.verificationRecordValue = '',
-    this.createdAt,
+    this.createTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -29,10 +29,10 @@ class Domain {
         domain: $pj.string($pj.field(json, 'domain', 'domain')),
         verified: $pj.boolean($pj.field(json, 'verified', 'verified')),
         verifiedBy: $pj.string($pj.field(json, 'verifiedBy', 'verified_by')),
-        verifiedAt: $pj.timestamp($pj.field(json, 'verifiedAt', 'verified_at')),
+        verifyTime: $pj.timestamp($pj.field(json, 'verifyTime', 'verify_time')),
         verificationRecordName: $pj.string($pj.field(json, 'verificationRecordName', 'verification_record_name')),
         verificationRecordValue: $pj.string($pj.field(json, 'verificationRecordValue', 'verification_record_value')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -51,7 +51,7 @@ class Domain {
   String verifiedBy;
 
   /// When it was proved.
-  DateTime? verifiedAt;
+  DateTime? verifyTime;
 
   /// The DNS name to publish a TXT record at: "_janua-challenge.<domain>".
   String verificationRecordName;
@@ -60,7 +60,7 @@ class Domain {
   String verificationRecordValue;
 
   /// When the claim was made.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -70,10 +70,10 @@ class Domain {
     if (domain.isNotEmpty) json['domain'] = domain;
     if (verified) json['verified'] = verified;
     if (verifiedBy.isNotEmpty) json['verifiedBy'] = verifiedBy;
-    if (verifiedAt != null) json['verifiedAt'] = $pj.timestampOut(verifiedAt!);
+    if (verifyTime != null) json['verifyTime'] = $pj.timestampOut(verifyTime!);
     if (verificationRecordName.isNotEmpty) json['verificationRecordName'] = verificationRecordName;
     if (verificationRecordValue.isNotEmpty) json['verificationRecordValue'] = verificationRecordValue;
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
     return json;
   }
 

@@ -47,9 +47,9 @@ class User {
     this.metadata,
     this.isAdmin = false,
     this.mfaEnabled = false,
-    this.lastLoginAt,
-    this.createdAt,
-    this.updatedAt,
+    this.lastLoginTime,
+    this.createTime,
+    this.updateTime,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -62,9 +62,9 @@ class User {
         metadata: $pj.struct($pj.field(json, 'metadata', 'metadata')),
         isAdmin: $pj.boolean($pj.field(json, 'isAdmin', 'is_admin')),
         mfaEnabled: $pj.boolean($pj.field(json, 'mfaEnabled', 'mfa_enabled')),
-        lastLoginAt: $pj.timestamp($pj.field(json, 'lastLoginAt', 'last_login_at')),
-        createdAt: $pj.timestamp($pj.field(json, 'createdAt', 'created_at')),
-        updatedAt: $pj.timestamp($pj.field(json, 'updatedAt', 'updated_at')),
+        lastLoginTime: $pj.timestamp($pj.field(json, 'lastLoginTime', 'last_login_time')),
+        createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
+        updateTime: $pj.timestamp($pj.field(json, 'updateTime', 'update_time')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -99,13 +99,13 @@ class User {
   bool mfaEnabled;
 
   /// When the user last signed in successfully; unset if never.
-  DateTime? lastLoginAt;
+  DateTime? lastLoginTime;
 
   /// When the user was created.
-  DateTime? createdAt;
+  DateTime? createTime;
 
   /// When any field of the user last changed.
-  DateTime? updatedAt;
+  DateTime? updateTime;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
@@ -118,9 +118,9 @@ class User {
     if (metadata != null) json['metadata'] = metadata!;
     if (isAdmin) json['isAdmin'] = isAdmin;
     if (mfaEnabled) json['mfaEnabled'] = mfaEnabled;
-    if (lastLoginAt != null) json['lastLoginAt'] = $pj.timestampOut(lastLoginAt!);
-    if (createdAt != null) json['createdAt'] = $pj.timestampOut(createdAt!);
-    if (updatedAt != null) json['updatedAt'] = $pj.timestampOut(updatedAt!);
+    if (lastLoginTime != null) json['lastLoginTime'] = $pj.timestampOut(lastLoginTime!);
+    if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
+    if (updateTime != null) json['updateTime'] = $pj.timestampOut(updateTime!);
     return json;
   }
 
