@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod mfa;
 pub mod orgs;
 pub mod outbound;
+pub mod pages;
 pub mod principal;
 pub mod proto;
 pub mod revocation;

@@ -10,6 +10,7 @@ mod settings;
 mod table;
 #[cfg(test)]
 mod tests;
+mod ui;
 mod vars;
 
 use std::{net::IpAddr, time::Duration};
@@ -25,6 +26,7 @@ pub use report::{effective_variables, summary};
 use sections::*;
 pub use settings::*;
 pub use table::{Shown, VARIABLES, Variable, help_text};
+pub use ui::UiTheme;
 pub use vars::{ConfigError, is_secure_or_loopback};
 use vars::{Vars, list, parse_url, problem};
 
@@ -84,6 +86,8 @@ pub struct Config {
     pub max_connections_per_ip: usize,
     pub signup_existing_email: SignupExistingEmail,
     pub metrics: MetricsSettings,
+    /// `JANUA_UI_*`: how the hosted pages (`pages`) present themselves.
+    pub ui: UiTheme,
 }
 
 impl Config {
@@ -228,6 +232,7 @@ impl Config {
                 .map_err(|_| problem("MAX_CONNECTIONS_PER_IP", "too large"))?,
             signup_existing_email: signup_existing_email(vars)?,
             metrics: metrics_settings(vars)?,
+            ui: ui::ui_theme(vars)?,
         })
     }
 }

@@ -164,6 +164,21 @@ pub const VARIABLES: &[Variable] = &[
         "issuer name authenticator apps show",
     ),
     var(
+        "JANUA_UI_PRODUCT_NAME",
+        "Janua",
+        "the name the hosted account pages show",
+    ),
+    var(
+        "JANUA_UI_LOGO_URL",
+        "unset",
+        "https URL of the hosted pages' logo",
+    ),
+    var(
+        "JANUA_UI_ACCENT_COLOR",
+        "#2952a3",
+        "hex colour of the hosted pages' buttons and focus rings",
+    ),
+    var(
         "SSO_ALLOWED_REDIRECT_URIS",
         "unset",
         "comma-separated URIs StartSso may send the browser back to",

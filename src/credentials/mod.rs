@@ -12,7 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::Error;
 
-const MIN_PASSWORD_CHARS: usize = 10;
+/// The shortest password `NewPassword` accepts (the hosted pages say so beside the field).
+pub const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 128;
 const MAX_EMAIL_LEN: usize = 254;
 

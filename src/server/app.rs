@@ -7,14 +7,15 @@ use prost_reflect::DescriptorPool;
 
 use crate::{
     audit_log::AuditLog,
-    auth::{AuthSettings, Authentication, limits::BruteForceGuard},
+    auth::{AuthSettings, Authentication, Authenticator, limits::BruteForceGuard},
     cache::{self, Cache},
     clock::Clock,
-    config::Config,
+    config::{Config, Environment},
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
     mfa::{Challenges, Mfa, RelyingParty, SecondStep},
     orgs::Organizations,
+    pages::{FormKey, PageSettings, Pages},
     revocation::Revocations,
     server::metrics::Metrics,
     sso::{ConnectionRoles, Sso, SsoSettings},
@@ -38,6 +39,7 @@ pub struct App {
     pub users: Arc<Users>,
     pub sso: Arc<Sso>,
     pub audit: Arc<AuditLog>,
+    pub pages: Arc<Pages>,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<Mailer>,
     pub metrics: Arc<Metrics>,
@@ -160,6 +162,23 @@ impl App {
             revocations.clone(),
         ));
         let audit = Arc::new(AuditLog::new(db.clone()));
+        let pages = Arc::new(Pages::new(PageSettings {
+            auth: auth.clone(),
+            mfa: mfa.clone(),
+            orgs: orgs.clone(),
+            authenticator: Arc::new(Authenticator::new(
+                keyring.clone(),
+                revocations.clone(),
+                db.clone(),
+                clock.clone(),
+            )),
+            db: db.clone(),
+            form_key: FormKey::new(field_key.derive("janua hosted pages form tokens")?),
+            issuer: config.issuer.clone(),
+            secure_cookies: config.environment == Environment::Production
+                || config.issuer.scheme() == "https",
+            theme: config.ui.clone(),
+        })?);
         if let Some(admin) = &config.admin_bootstrap {
             auth.bootstrap_admin(&admin.email, &admin.password).await?;
         }
@@ -176,6 +195,7 @@ impl App {
             users,
             sso,
             audit,
+            pages,
             clock,
             mail,
             metrics,

@@ -32,7 +32,10 @@ use tokio::net::TcpListener;
 use tonic::{Status, service::Routes};
 use tower::{Layer, ServiceExt};
 use tower_http::{
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
 };
@@ -202,6 +205,7 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             get(wellknown::openid_configuration),
         )
         .merge(crate::sso::routes::router(app.sso.clone()))
+        .merge(crate::pages::router(app.pages.clone()))
         .merge(reference);
     // With a listener of its own, /metrics is not on the API port at all.
     let fixed = if app.config.metrics.address.is_none() {
@@ -219,14 +223,19 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         .fallback(dispatch)
         .with_state(edge);
     let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
-    let layered = http
-        .layer(CompressionLayer::new())
-        .layer(cors(&app.config.cors_allowed_origins))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(from_fn(request_log::log_request))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(from_fn(request_log::drop_unfit_request_id))
-        .layer(from_fn_with_state(trusted_proxies, attach_client_address));
+    let layered =
+        http
+            // Hosted pages put a form token beside values from the request: never compressed,
+            // so their length tells an observer nothing (BREACH).
+            .layer(CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
+            ))
+            .layer(cors(&app.config.cors_allowed_origins))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(from_fn(request_log::log_request))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(from_fn(request_log::drop_unfit_request_id))
+            .layer(from_fn_with_state(trusted_proxies, attach_client_address));
     Ok((layered, grpc.health))
 }
 

@@ -21,6 +21,7 @@ mod faults;
 mod fixtures;
 mod gateway;
 mod helpers;
+mod hosted_pages;
 mod jwks;
 mod mail;
 mod mfa;

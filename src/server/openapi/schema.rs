@@ -292,8 +292,8 @@ mod tests {
             assert_eq!(user["additionalProperties"], false);
             let properties = user["properties"].as_object().unwrap();
             assert!(properties.contains_key("email_verified"), "{properties:?}");
-            assert_eq!(properties["created_at"]["format"], "date-time");
-            assert_eq!(properties["created_at"]["readOnly"], true);
+            assert_eq!(properties["create_time"]["format"], "date-time");
+            assert_eq!(properties["create_time"]["readOnly"], true);
             assert_eq!(properties["metadata"]["type"], "object");
             assert_eq!(
                 properties["status"]["$ref"],

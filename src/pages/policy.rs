@@ -1,0 +1,59 @@
+//! The headers every hosted page carries. Pages hold one-time tokens in their URL and form
+//! tokens in their body, so: no referrer (the logo's host must not learn the URL), no cache,
+//! no framing (clickjacking a "Sign in" button), and a Content-Security-Policy that allows no
+//! script at all and styles only from the pages' own stylesheet.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use http::{HeaderName, HeaderValue, header};
+
+use crate::config::UiTheme;
+
+/// `default-src 'none'` with the few sources a page uses: its stylesheet, the operator's logo
+/// (its origin only), forms posting back to Janua.
+pub(super) fn content_security_policy(theme: &UiTheme) -> Arc<HeaderValue> {
+    let images = match &theme.logo_url {
+        Some(logo) => format!("img-src {}; ", logo.origin().ascii_serialization()),
+        None => String::new(),
+    };
+    let policy = format!(
+        "default-src 'none'; style-src 'self'; {images}form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    );
+    // The theme was validated at start-up (an https URL's origin has no quote or newline).
+    Arc::new(
+        HeaderValue::from_str(&policy)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
+    )
+}
+
+pub(super) async fn add_security_headers(
+    State(csp): State<Arc<HeaderValue>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // For browsers older than CSP's frame-ancestors.
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
