@@ -216,6 +216,13 @@ async fn account_counters_move_with_sign_ins_failures_lockouts_mfa_refreshes_and
     let (status, body) = node.post(verify, None, right).await;
     assert_eq!(status, 200, "{body}");
 
+    // A magic link nobody sent.
+    let made_up = json!({"token": "made-up-link-token"});
+    let (status, _) = node
+        .post("/api/v1/auth/magic-link/verify", None, made_up)
+        .await;
+    assert_eq!(status, 401);
+
     let after = metric_samples(&process.url("/metrics")).await;
     let moved = |series: &str| {
         after.get(series).copied().unwrap_or_default()
@@ -232,6 +239,10 @@ async fn account_counters_move_with_sign_ins_failures_lockouts_mfa_refreshes_and
         ),
         (
             r#"janua_sign_ins_total{method="password",outcome="mfa_required"}"#,
+            1.0,
+        ),
+        (
+            r#"janua_sign_ins_total{method="magic_link",outcome="failure"}"#,
             1.0,
         ),
         ("janua_lockouts_total", 1.0),
