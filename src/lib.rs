@@ -28,6 +28,7 @@ pub mod server;
 pub mod sms;
 pub mod sso;
 pub mod store;
+pub mod telemetry;
 pub mod update_mask;
 pub mod user_message;
 pub mod users;

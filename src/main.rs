@@ -1,17 +1,23 @@
 //! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`,
-//! `openapi` (and the hidden `argon2-rate`, for the benchmark).
+//! `config check`, `users create-admin`, `openapi` (and the hidden `argon2-rate`, for the
+//! benchmark). Every command but `openapi` reads the configuration the same way (the
+//! environment over `./.env`), and none creates a database unless it writes one (`serve`,
+//! `migrate up`, `keys rotate`, `users create-admin`).
 
 use std::{
+    io::IsTerminal,
+    path::Path,
     process::ExitCode,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use janua::{
-    clock::SystemClock,
-    config::{Config, LogFormat},
+    clock::{Clock, SystemClock},
+    config::{self, Config, ConfigInput, LogFormat},
+    credentials::Email,
     crypto::{HashingMetrics, KeyStatus, PasswordHasher},
     server::{self, App, Migrations},
     store,
@@ -50,6 +56,16 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// The configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Accounts, from the machine Janua runs on.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
     /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
     Openapi,
@@ -84,21 +100,54 @@ enum KeysAction {
     Rotate,
 }
 
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Check the configuration exactly as `serve` reads it and print the effective values
+    /// (secrets masked); opens no database.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum UsersAction {
+    /// Create a platform administrator. The password comes from a prompt, or from the
+    /// first line of standard input when it is not a terminal.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::command()
+        .after_long_help(config::help_text())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     let command = cli.command.unwrap_or(Command::Serve { no_migrate: false });
     // The document depends on the contract alone: no configuration, no runtime.
     if let Command::Openapi = command {
         return exit_code(print_openapi());
     }
-    let config = match Config::from_env() {
-        Ok(config) => config,
+    let read = ConfigInput::gather(Path::new("."))
+        .and_then(|input| Config::from_vars(input.pairs()).map(|config| (input, config)));
+    let (input, config) = match read {
+        Ok(read) => read,
         Err(err) => {
             eprintln!("janua: {err}");
             return ExitCode::from(2);
         }
     };
-    init_tracing(config.log_format);
+    if let Command::Config {
+        action: ConfigAction::Check,
+    } = command
+    {
+        print_config(&input, &config);
+        return ExitCode::SUCCESS;
+    }
+    init_tracing(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -119,16 +168,37 @@ fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
+/// `janua config check`: the configuration passed the same reading as `serve`'s. (Written
+/// at once, so a reader that stops early, such as `head`, is no error.)
+fn print_config(input: &ConfigInput, config: &Config) {
+    let mut out = match &input.dotenv {
+        Some(path) => format!("configuration is valid (with {})\n", path.display()),
+        None => "configuration is valid (no .env here)\n".to_owned(),
+    };
+    for (topic, value) in config::summary(config) {
+        out.push_str(&format!("  {topic:<16} {value}\n"));
+    }
+    out.push_str("\nvariables:\n");
+    for line in config::effective_variables(input) {
+        out.push_str(&format!("  {line}\n"));
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+}
+
 fn print_openapi() -> anyhow::Result<()> {
     let pool = janua::proto::descriptor_pool()?;
     print!("{}", server::openapi::document_text(&pool)?);
     Ok(())
 }
 
-fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
+/// Log lines go to stderr; colours only when a person watches it.
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::new(&config.log_filter);
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
@@ -139,6 +209,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { no_migrate } => serve(config, no_migrate).await,
         Command::Migrate { action } => migrate(config, action).await,
         Command::Keys { action } => keys(config, action).await,
+        Command::Config { .. } => Ok(()), // answered before the runtime started
+        Command::Users {
+            action: UsersAction::CreateAdmin { email },
+        } => create_admin(config, &email).await,
         Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
@@ -195,6 +269,9 @@ async fn serve(config: Config, no_migrate: bool) -> anyhow::Result<()> {
     } else {
         Migrations::Apply
     };
+    for (topic, value) in config::summary(&config) {
+        tracing::info!("{topic}: {value}");
+    }
     let app = Arc::new(App::start(config, migrations, Arc::new(SystemClock)).await?);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -223,7 +300,10 @@ async fn shutdown_signal() {
 }
 
 async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
-    let db = store::connect(&config.database_url).await?;
+    let db = match action {
+        MigrateAction::Up => store::connect(&config.database_url).await?,
+        _ => store::connect_existing(&config.database_url).await?,
+    };
     match action {
         MigrateAction::Up => store::migrate(&db).await?,
         MigrateAction::Down { steps } => store::roll_back(&db, Some(steps)).await?,
@@ -241,13 +321,22 @@ async fn migrate(config: Config, action: MigrateAction) -> anyhow::Result<()> {
 }
 
 async fn keys(config: Config, action: KeysAction) -> anyhow::Result<()> {
-    let db = store::connect(&config.database_url).await?;
-    store::migrate(&db).await?;
-    let keyring = server::open_keyring(&config, db, Arc::new(SystemClock))?;
     match action {
-        KeysAction::Rotate => println!("{}", keyring.rotate().await?),
+        KeysAction::Rotate => {
+            let db = store::connect(&config.database_url).await?;
+            store::migrate(&db).await?;
+            let keyring = server::open_keyring(&config, db, Arc::new(SystemClock))?;
+            println!("{}", keyring.rotate().await?);
+        }
         KeysAction::List => {
-            for key in keyring.list().await? {
+            let db = store::connect_existing(&config.database_url).await?;
+            let pending = Migrator::get_pending_migrations(&db).await?.len();
+            if pending > 0 {
+                anyhow::bail!(
+                    "the database has {pending} pending migration(s); run `janua migrate up` first"
+                );
+            }
+            for key in janua::crypto::list_keys(&db, SystemClock.now()).await? {
                 let status = match key.status {
                     KeyStatus::Active => "active".to_owned(),
                     KeyStatus::Retiring(at) => format!("published until {}", at.to_rfc3339()),
@@ -263,4 +352,40 @@ async fn keys(config: Config, action: KeysAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `janua users create-admin`: through the users domain, on a database made ready as
+/// `serve` makes it.
+async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse("email", email).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let password = admin_password(email.normalized())?;
+    let app = App::start(config, Migrations::Apply, Arc::new(SystemClock)).await?;
+    let admin = app
+        .users
+        .create_administrator(email, &password)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!("created administrator {} ({})", admin.email, admin.id);
+    Ok(())
+}
+
+/// The new administrator's password: asked twice without echo at a terminal, else the first
+/// line of standard input.
+fn admin_password(email: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password on standard input (pipe it in, e.g. `printf '%s\\n' \"$PW\" | janua users create-admin --email ...`)"
+    );
+    Ok(password)
 }

@@ -90,6 +90,7 @@ impl Revocations {
 
     /// Publishes that these sessions (already revoked in the database) are revoked.
     pub async fn publish(&self, session_ids: &[String]) {
+        crate::telemetry::sessions_revoked(session_ids.len());
         for id in session_ids {
             if let Err(err) = self.cache.set(&marker(id), b"1", self.marker_ttl).await {
                 tracing::warn!(error = %err, session.id = %id, "could not publish a revocation to the cache");

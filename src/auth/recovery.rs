@@ -281,8 +281,11 @@ impl Authentication {
         let txn = crate::store::begin_write(&self.db).await?;
         let link =
             sessions::consume_one_time_token(&txn, &tokens::digest(token), MAGIC_LINK.name, now)
-                .await?
-                .ok_or_else(invalid_token)?;
+                .await?;
+        let Some(link) = link else {
+            crate::telemetry::sign_in(&["email"], crate::telemetry::SignIn::Failure);
+            return Err(invalid_token());
+        };
         let mut account = self.linked_account(&link).await?;
         accounts::mark_email_proven(&txn, &account.id, now).await?;
         txn.commit().await?;

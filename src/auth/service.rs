@@ -262,7 +262,10 @@ impl Authentication {
             .challenge_if_enrolled(&account.id, amr, organization_id.as_deref(), now)
             .await?
         {
-            Some(challenge) => Ok(LoginOutcome::SecondStepRequired(challenge)),
+            Some(challenge) => {
+                crate::telemetry::sign_in(amr, crate::telemetry::SignIn::SecondFactorRequired);
+                Ok(LoginOutcome::SecondStepRequired(challenge))
+            }
             None => Ok(LoginOutcome::SignedIn(
                 self.sign_in_to(account, action, amr, organization_id, client)
                     .await?,
@@ -318,6 +321,7 @@ impl Authentication {
                 now,
             )
             .await?;
+        crate::telemetry::sign_in(amr, crate::telemetry::SignIn::Success);
         Ok(SignedIn {
             user: account,
             tokens,
@@ -330,6 +334,7 @@ impl Authentication {
         account: Option<&user::Model>,
         client: &ClientInfo,
     ) -> Error {
+        crate::telemetry::sign_in(&["pwd"], crate::telemetry::SignIn::Failure);
         let failure = match self.guard.attempt_failed(attempt).await {
             Ok(failure) => failure,
             Err(err) => return err,

@@ -63,6 +63,7 @@ impl Authentication {
         )
         .await?;
         txn.commit().await?;
+        crate::telemetry::token_refreshed();
         let amr: Vec<&str> = session.amr.split_whitespace().collect();
         self.token_pair(
             &account,
@@ -76,6 +77,7 @@ impl Authentication {
     }
 
     async fn refresh_reused(&self, session: &session::Model, client: &ClientInfo) -> Error {
+        crate::telemetry::refresh_token_reused();
         let now = self.clock.now();
         let revoked =
             match sessions::revoke_session(&self.db, &session.id, now, "refresh_token_reuse").await

@@ -1,10 +1,14 @@
-//! Typed settings, read from the environment and validated once at start-up. A bad value
-//! stops start-up with an error that names the variable. The names match Janua's earlier
-//! Python service so an existing `.env` carries over. Nothing else reads the environment.
+//! Typed settings, read from the environment (over `./.env`) and validated once at start-up.
+//! A bad value stops start-up with an error that names the variable. The names match
+//! Janua's earlier Python service so an existing `.env` carries over. Every variable read is
+//! in `table::VARIABLES`. Nothing else reads the environment.
 
+mod input;
 mod otp;
+mod report;
 mod sections;
 mod settings;
+mod table;
 #[cfg(test)]
 mod tests;
 mod ui;
@@ -18,9 +22,12 @@ use crate::{
     client_address::TrustedProxies,
     crypto::{FieldKey, SigningAlgorithm},
 };
+pub use input::{ConfigInput, Origin};
 pub use otp::{OtpSettings, SmsProviderSettings, SmsSettings, TwilioSender};
+pub use report::{effective_variables, summary};
 use sections::*;
 pub use settings::*;
+pub use table::{Shown, VARIABLES, Variable, help_text};
 pub use ui::UiTheme;
 pub use vars::{ConfigError, is_secure_or_loopback};
 use vars::{Vars, list, parse_url, problem};
@@ -46,6 +53,9 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     pub environment: Environment,
     pub log_format: LogFormat,
+    /// `RUST_LOG` (default `info`): which log lines are written, in tracing's EnvFilter
+    /// syntax; checked here so a typo stops start-up like any other bad value.
+    pub log_filter: String,
     /// Passkeys' relying party; None (passkeys off) only when neither `WEBAUTHN_RP_ID` nor
     /// `WEBAUTHN_ORIGINS` is set and the issuer's host is not a domain (an IP address).
     pub webauthn: Option<WebauthnSettings>,
@@ -85,16 +95,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars())
-    }
-
-    /// Reads the given variables (the process environment, or a test's own set).
+    /// Reads the given variables (a `ConfigInput`'s pairs, or a test's own set).
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let vars = Vars(vars.into_iter().collect());
+        Self::read(&Vars::new(vars.into_iter().collect()))
+    }
+
+    fn read(vars: &Vars) -> Result<Self, ConfigError> {
         let port: u16 = vars.parsed("PORT", 4100, "a port number (0-65535)")?;
         let issuer = match vars.url("JANUA_ISSUER")? {
             Some(url) => url,
@@ -127,12 +135,12 @@ impl Config {
             ));
         }
         let app_url = vars.url("JANUA_APP_URL")?.unwrap_or_else(|| issuer.clone());
-        let webauthn = webauthn(&vars, &issuer)?;
-        let smtp = smtp(&vars)?;
-        let otp = otp::otp_settings(&vars, smtp.is_some())?;
+        let webauthn = webauthn(vars, &issuer)?;
+        let smtp = smtp(vars)?;
+        let otp = otp::otp_settings(vars, smtp.is_some())?;
         Ok(Self {
-            database_url: database_url(&vars)?,
-            redis_url: redis_url(&vars)?,
+            database_url: database_url(vars)?,
+            redis_url: redis_url(vars)?,
             redis_key_prefix: vars.get("REDIS_KEY_PREFIX").unwrap_or("janua:").to_owned(),
             bind_address: vars.parsed(
                 "JANUA_BIND_ADDRESS",
@@ -153,11 +161,11 @@ impl Config {
                 86_400 * vars.positive("REFRESH_TOKEN_EXPIRE_DAYS", 7)?,
             ),
             field_encryption_key,
-            admin_bootstrap: admin_bootstrap(&vars)?,
+            admin_bootstrap: admin_bootstrap(vars)?,
             smtp,
             app_url,
-            login_limits: login_limits(&vars)?,
-            cors_allowed_origins: cors_origins(&vars)?,
+            login_limits: login_limits(vars)?,
+            cors_allowed_origins: cors_origins(vars)?,
             environment,
             log_format: match vars
                 .get("LOG_FORMAT")
@@ -173,6 +181,7 @@ impl Config {
                     ));
                 }
             },
+            log_filter: log_filter(vars)?,
             webauthn,
             totp_issuer: match vars.get("TOTP_ISSUER").map(str::trim) {
                 None | Some("") => "Janua".to_owned(),
@@ -213,7 +222,7 @@ impl Config {
                 google: vars.oauth_client("GOOGLE")?,
                 github: vars.oauth_client("GITHUB")?,
                 microsoft: vars.oauth_client("MICROSOFT")?,
-                endpoints: social_endpoints(&vars)?,
+                endpoints: social_endpoints(vars)?,
             },
             request_timeout: Duration::from_secs(
                 vars.positive("JANUA_REQUEST_TIMEOUT_SECONDS", 30)?,
@@ -227,9 +236,9 @@ impl Config {
             ),
             max_connections_per_ip: usize::try_from(vars.positive("MAX_CONNECTIONS_PER_IP", 256)?)
                 .map_err(|_| problem("MAX_CONNECTIONS_PER_IP", "too large"))?,
-            signup_existing_email: signup_existing_email(&vars)?,
-            metrics: metrics_settings(&vars)?,
-            ui: ui::ui_theme(&vars)?,
+            signup_existing_email: signup_existing_email(vars)?,
+            metrics: metrics_settings(vars)?,
+            ui: ui::ui_theme(vars)?,
             otp,
         })
     }

@@ -68,16 +68,18 @@ pub(super) fn otp_settings(vars: &Vars, smtp_configured: bool) -> Result<OtpSett
     let per_hour = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
         u32::try_from(vars.positive(name, default)?).map_err(|_| problem(name, "too large"))
     };
+    // Every SMS variable is read, so `config check` lists them all; they count only with
+    // SMS on.
+    let provider = sms_provider(vars);
+    let allowed_countries = allowed_countries(vars);
+    let max_per_hour = per_hour("SMS_MAX_PER_HOUR", 1000);
+    let allowed_for_admins = vars.parsed("MFA_SMS_ALLOWED_FOR_ADMINS", false, "true or false");
     let sms = if sms_enabled {
         Some(SmsSettings {
-            provider: sms_provider(vars)?,
-            allowed_countries: allowed_countries(vars)?,
-            max_per_hour: per_hour("SMS_MAX_PER_HOUR", 1000)?,
-            allowed_for_admins: vars.parsed(
-                "MFA_SMS_ALLOWED_FOR_ADMINS",
-                false,
-                "true or false",
-            )?,
+            provider: provider?,
+            allowed_countries: allowed_countries?,
+            max_per_hour: max_per_hour?,
+            allowed_for_admins: allowed_for_admins?,
         })
     } else {
         None
@@ -90,9 +92,12 @@ pub(super) fn otp_settings(vars: &Vars, smtp_configured: bool) -> Result<OtpSett
     })
 }
 
-fn required<'a>(vars: &'a Vars, name: &'static str, why: &str) -> Result<&'a str, ConfigError> {
-    vars.get(name)
-        .ok_or_else(|| problem(name, format!("required {why}")))
+fn required<'a>(
+    value: Option<&'a str>,
+    name: &'static str,
+    why: &str,
+) -> Result<&'a str, ConfigError> {
+    value.ok_or_else(|| problem(name, format!("required {why}")))
 }
 
 /// An operator's endpoint: https, or http to this machine (a local gateway, a test stand-in).
@@ -109,16 +114,19 @@ fn endpoint(name: &'static str, raw: &str) -> Result<Url, ConfigError> {
 
 fn sms_provider(vars: &Vars) -> Result<SmsProviderSettings, ConfigError> {
     let why = |provider: &str| format!("with SMS_PROVIDER={provider}");
-    match vars
-        .get("SMS_PROVIDER")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    let provider = vars.get("SMS_PROVIDER").map(str::to_ascii_lowercase);
+    let api_base_url = vars
+        .get("TWILIO_API_BASE_URL")
+        .unwrap_or("https://api.twilio.com");
+    let account_sid = vars.get("TWILIO_ACCOUNT_SID");
+    let auth_token = vars.get("TWILIO_AUTH_TOKEN");
+    let from = vars.get("TWILIO_FROM_NUMBER");
+    let messaging_service = vars.get("TWILIO_MESSAGING_SERVICE_SID");
+    let webhook_url = vars.get("SMS_WEBHOOK_URL");
+    let webhook_secret = vars.get("SMS_WEBHOOK_SECRET");
+    match provider.as_deref() {
         Some("twilio") => {
-            let sender = match (
-                vars.get("TWILIO_FROM_NUMBER"),
-                vars.get("TWILIO_MESSAGING_SERVICE_SID"),
-            ) {
+            let sender = match (from, messaging_service) {
                 (Some(from), None) => TwilioSender::From(from.to_owned()),
                 (None, Some(service)) => TwilioSender::MessagingService(service.to_owned()),
                 _ => {
@@ -129,20 +137,17 @@ fn sms_provider(vars: &Vars) -> Result<SmsProviderSettings, ConfigError> {
                 }
             };
             Ok(SmsProviderSettings::Twilio {
-                api_base_url: endpoint(
-                    "TWILIO_API_BASE_URL",
-                    vars.get("TWILIO_API_BASE_URL")
-                        .unwrap_or("https://api.twilio.com"),
-                )?,
-                account_sid: required(vars, "TWILIO_ACCOUNT_SID", &why("twilio"))?.to_owned(),
+                api_base_url: endpoint("TWILIO_API_BASE_URL", api_base_url)?,
+                account_sid: required(account_sid, "TWILIO_ACCOUNT_SID", &why("twilio"))?
+                    .to_owned(),
                 auth_token: SecretString::from(
-                    required(vars, "TWILIO_AUTH_TOKEN", &why("twilio"))?.to_owned(),
+                    required(auth_token, "TWILIO_AUTH_TOKEN", &why("twilio"))?.to_owned(),
                 ),
                 sender,
             })
         }
         Some("webhook") => {
-            let secret = required(vars, "SMS_WEBHOOK_SECRET", &why("webhook"))?;
+            let secret = required(webhook_secret, "SMS_WEBHOOK_SECRET", &why("webhook"))?;
             if secret.len() < 16 {
                 return Err(problem(
                     "SMS_WEBHOOK_SECRET",
@@ -152,7 +157,7 @@ fn sms_provider(vars: &Vars) -> Result<SmsProviderSettings, ConfigError> {
             Ok(SmsProviderSettings::Webhook {
                 url: endpoint(
                     "SMS_WEBHOOK_URL",
-                    required(vars, "SMS_WEBHOOK_URL", &why("webhook"))?,
+                    required(webhook_url, "SMS_WEBHOOK_URL", &why("webhook"))?,
                 )?,
                 secret: SecretString::from(secret.to_owned()),
             })
@@ -197,7 +202,7 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)], smtp: bool) -> Result<OtpSettings, ConfigError> {
-        let vars = Vars(
+        let vars = Vars::new(
             pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

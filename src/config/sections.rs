@@ -287,3 +287,10 @@ pub(super) fn cors_origins(vars: &Vars) -> Result<Vec<String>, ConfigError> {
         })
         .collect()
 }
+
+pub(super) fn log_filter(vars: &Vars) -> Result<String, ConfigError> {
+    let filter = vars.get("RUST_LOG").unwrap_or("info");
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| problem("RUST_LOG", format!("{filter:?} is not a log filter ({e})")))?;
+    Ok(filter.to_owned())
+}

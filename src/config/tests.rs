@@ -190,3 +190,86 @@ fn edge_settings_default_to_trusting_no_proxy_and_bounded_connections() {
     assert_eq!(set.signup_existing_email, SignupExistingEmail::Notify);
     assert_eq!(set.metrics.address, Some("127.0.0.1:9100".parse().unwrap()));
 }
+
+#[test]
+fn the_variable_table_is_exactly_what_the_reader_reads() {
+    // Values that take every branch, so conditional variables (SMTP_PORT after SMTP_HOST)
+    // are asked for too.
+    let vars = Vars::new(
+        [("SMTP_HOST", "mail.example.com")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    Config::read(&vars).unwrap();
+    let asked = vars.asked();
+    let table: std::collections::BTreeSet<&str> = VARIABLES.iter().map(|v| v.name).collect();
+    assert_eq!(asked, table, "the reader and src/config/table.rs disagree");
+    assert_eq!(table.len(), VARIABLES.len(), "a variable is listed twice");
+}
+
+#[test]
+fn dotenv_is_read_beneath_the_real_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "# comment\nPORT=4200\nexport JANUA_ISSUER=https://id.example.com\nLOG_FORMAT=json\n",
+    )
+    .unwrap();
+    let environment = [("LOG_FORMAT".to_owned(), "text".to_owned())];
+    let input = ConfigInput::from_parts(environment, dir.path()).unwrap();
+    let config = Config::from_vars(input.pairs()).unwrap();
+    assert_eq!(config.port, 4200);
+    assert_eq!(config.issuer.as_str(), "https://id.example.com/");
+    assert_eq!(config.log_format, LogFormat::Text, "the environment wins");
+    assert_eq!(input.get("PORT"), Some(("4200", Origin::DotEnv)));
+    assert_eq!(input.get("LOG_FORMAT"), Some(("text", Origin::Environment)));
+}
+
+#[test]
+fn a_malformed_dotenv_line_is_an_error_naming_the_line_not_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "PORT=4200\n\nFIELD_ENCRYPTION_KEY some-secret\n",
+    )
+    .unwrap();
+    let err = ConfigInput::from_parts([], dir.path()).unwrap_err();
+    assert_eq!(err.variable, ".env");
+    assert!(err.problem.contains("line 3"), "{err}");
+    assert!(!err.to_string().contains("some-secret"), "{err}");
+}
+
+#[test]
+fn secrets_are_masked_in_the_effective_variables() {
+    let input = ConfigInput::from_parts(
+        [
+            ("DATABASE_URL", "postgres://janua:db-password@db/janua"),
+            ("FIELD_ENCRYPTION_KEY", "key-material"),
+            ("SMTP_PASSWORD", "smtp-password"),
+            ("REDIS_URL", "redis://:redis-password@cache:6379"),
+            ("METRICS_BEARER_TOKEN", "metrics-token-material"),
+            ("GITHUB_CLIENT_SECRET", "github-secret"),
+            ("ADMIN_BOOTSTRAP_PASSWORD", "admin-password"),
+            ("PORT", "4300"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        tempfile::tempdir().unwrap().path(),
+    )
+    .unwrap();
+    let shown = effective_variables(&input).join("\n");
+    for secret in [
+        "db-password",
+        "key-material",
+        "smtp-password",
+        "redis-password",
+        "metrics-token-material",
+        "github-secret",
+        "admin-password",
+    ] {
+        assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+    }
+    assert!(shown.contains("PORT=4300  (environment)"), "{shown}");
+    assert!(shown.contains("DATABASE_URL=postgres://janua:********@db/janua"));
+    assert!(shown.contains("JWT_ALGORITHM  (default: RS256)"));
+}

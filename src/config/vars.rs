@@ -1,7 +1,11 @@
 //! Reading variables: the error that names the variable, and the parsers every section uses
 //! (numbers, URLs, lists, client id/secret pairs).
 
-use std::{collections::HashMap, net::IpAddr};
+use std::{
+    cell::RefCell,
+    collections::{BTreeSet, HashMap},
+    net::IpAddr,
+};
 
 use secrecy::SecretString;
 use url::Url;
@@ -22,12 +26,33 @@ pub(super) fn problem(variable: &'static str, problem: impl Into<String>) -> Con
     }
 }
 
-/// The variables, with empty values treated as unset.
-pub(super) struct Vars(pub(super) HashMap<String, String>);
+/// The variables, with empty values treated as unset. It notes each name it is asked for,
+/// so a test can hold the variable table (`table.rs`) to what the reader really reads.
+pub(super) struct Vars {
+    values: HashMap<String, String>,
+    asked: RefCell<BTreeSet<&'static str>>,
+}
 
 impl Vars {
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    pub(super) fn new(values: HashMap<String, String>) -> Self {
+        Self {
+            values,
+            asked: RefCell::default(),
+        }
+    }
+
+    pub(super) fn get(&self, name: &'static str) -> Option<&str> {
+        self.asked.borrow_mut().insert(name);
+        self.values
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every name asked for so far.
+    #[cfg(test)]
+    pub(super) fn asked(&self) -> BTreeSet<&'static str> {
+        self.asked.borrow().clone()
     }
 
     pub(super) fn parsed<T: std::str::FromStr>(

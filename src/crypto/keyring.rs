@@ -207,25 +207,6 @@ impl Keyring {
         Ok(kid)
     }
 
-    /// Every key, newest first, with its status at this moment.
-    pub async fn list(&self) -> anyhow::Result<Vec<KeyInfo>> {
-        let now = self.clock.now();
-        Ok(key_store::all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| KeyInfo {
-                status: match row.retire_at {
-                    None => KeyStatus::Active,
-                    Some(at) if at > now => KeyStatus::Retiring(at),
-                    Some(at) => KeyStatus::Retired(at),
-                },
-                kid: row.kid,
-                algorithm: row.algorithm,
-                created_at: row.created_at,
-            })
-            .collect())
-    }
-
     fn find(&self, snapshot: &Snapshot, kid: &str) -> Option<Arc<LoadedKey>> {
         snapshot.keys.iter().find(|k| k.kid == kid).cloned()
     }
@@ -332,4 +313,26 @@ fn token_problem(err: &jsonwebtoken::errors::Error) -> &'static str {
         ErrorKind::ImmatureSignature => "token not yet valid",
         _ => "invalid token",
     }
+}
+
+/// Every signing key, newest first, with its status at `now`. Needs no field key: the private
+/// parts stay sealed (`janua keys list` reads a database without unlocking anything).
+pub async fn list_keys(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<KeyInfo>> {
+    Ok(key_store::all(db)
+        .await?
+        .into_iter()
+        .map(|row| KeyInfo {
+            status: match row.retire_at {
+                None => KeyStatus::Active,
+                Some(at) if at > now => KeyStatus::Retiring(at),
+                Some(at) => KeyStatus::Retired(at),
+            },
+            kid: row.kid,
+            algorithm: row.algorithm,
+            created_at: row.created_at,
+        })
+        .collect())
 }

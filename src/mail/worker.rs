@@ -119,6 +119,11 @@ impl Mailer {
         update = match outcome {
             Ok(delivery) => {
                 tracing::info!(?delivery, "mail delivered");
+                crate::telemetry::mail_delivery(if delivery == Delivery::Sent {
+                    crate::telemetry::MailDelivery::Sent
+                } else {
+                    crate::telemetry::MailDelivery::Logged
+                });
                 let (status, body) = match delivery {
                     Delivery::Sent => (status::SENT, Vec::new()),
                     Delivery::Logged => (status::LOGGED, message.body_sealed),
@@ -130,6 +135,7 @@ impl Mailer {
                     .col_expr(Column::LastError, Expr::value(Option::<String>::None))
             }
             Err(error) => {
+                crate::telemetry::mail_delivery(crate::telemetry::MailDelivery::Failed);
                 let summary = error_summary(&error);
                 let (status, next) = if attempts >= MAX_ATTEMPTS {
                     tracing::error!(error = %summary, attempts, "mail delivery gave up");

@@ -60,6 +60,7 @@ impl Mfa {
         match checked {
             Ok(true) => self.auth.refund_second_factor(attempt).await?,
             Ok(false) => {
+                crate::telemetry::mfa_answer(crate::telemetry::MfaAnswer::Wrong);
                 self.challenges.record_failure(challenge_id, number).await?;
                 self.auth.second_factor_failed(attempt, client).await?;
                 return Err(self.answer_refused(&state, method, client, now).await);
@@ -75,6 +76,7 @@ impl Mfa {
             Answer::Passkey(_) => state,
             _ => self.challenges.complete(challenge_id).await?,
         };
+        crate::telemetry::mfa_answer(crate::telemetry::MfaAnswer::Right);
         let account = self.account(&state.user_id).await?;
         let event = self.challenge_event("mfa.challenge_passed", &state, method, client);
         audit::record(&self.db, now, event).await?;

@@ -98,6 +98,7 @@ impl SecondStepGate for SecondStep {
                 .map(|d| d.factor_id.clone())
                 .collect(),
         };
+        crate::telemetry::mfa_challenge_issued();
         self.challenges
             .issue(state, passkey_options_json, code_destinations, now)
             .await

@@ -21,6 +21,7 @@ use http::HeaderMap;
 use prost_reflect::{DescriptorPool, Value};
 use tonic::Status;
 
+use super::request_log::RequestFacts;
 use crate::{
     auth::Authenticator,
     error::Error,
@@ -128,6 +129,9 @@ pub async fn enforce(
     };
     let proof = match verified {
         Ok(caller) => {
+            if let Some(facts) = request.extensions().get::<RequestFacts>() {
+                facts.note_caller(&caller);
+            }
             if let Caller::User(principal) = &caller {
                 request.extensions_mut().insert(principal.clone());
             }

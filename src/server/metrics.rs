@@ -1,5 +1,7 @@
 //! Prometheus metrics at `GET /metrics`: requests and latency by RPC and status code, the
-//! database pool, and the password-hashing queue. Labels only take values from a closed set
+//! database pool, the password-hashing queue, the account and mail counters domain code
+//! bumps through `telemetry`, and the standard `process_*` metrics (resident memory, CPU
+//! seconds, open file descriptors, start time). Labels only take values from a closed set
 //! (known RPC paths, gRPC code names), so a client cannot grow the series count. With
 //! `METRICS_BEARER_TOKEN` set, only a scraper presenting it may read them.
 
@@ -20,10 +22,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tonic::Code;
 
+use super::request_log::RequestFacts;
 use crate::crypto::HashingMetrics;
 
 pub struct Metrics {
+    /// Janua's own metrics, named `janua_*`.
     registry: Registry,
+    /// The process collector's, under their standard unprefixed names.
+    process: Registry,
     rpc_requests: IntCounterVec,
     rpc_duration: HistogramVec,
     db_pool: IntGaugeVec,
@@ -70,8 +76,12 @@ impl Metrics {
             "Password verifications, including the dummy one spent on unknown accounts",
         )?;
         registry.register(Box::new(verifications.clone()))?;
+        for counter in crate::telemetry::collectors()? {
+            registry.register(counter)?;
+        }
         Ok(Self {
             registry,
+            process: process_registry()?,
             rpc_requests,
             rpc_duration,
             db_pool,
@@ -105,12 +115,24 @@ impl Metrics {
         self.db_pool
             .with_label_values(&["idle"])
             .set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let mut families = self.registry.gather();
+        families.extend(self.process.gather());
         let mut out = Vec::new();
-        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+        if let Err(err) = TextEncoder::new().encode(&families, &mut out) {
             tracing::error!(error = %err, "metrics encoding failed");
         }
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// The `process_*` metrics of this process (Linux: read from /proc at each scrape).
+fn process_registry() -> prometheus::Result<Registry> {
+    let registry = Registry::new();
+    #[cfg(target_os = "linux")]
+    registry.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))?;
+    Ok(registry)
 }
 
 /// What the middleware needs: the metrics and a way to tell known RPC paths.
@@ -130,6 +152,7 @@ pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Nex
     } else {
         "other"
     };
+    let facts = request.extensions().get::<RequestFacts>().cloned();
     let started = Instant::now();
     let response = next.run(request).await;
     let code = response
@@ -141,6 +164,9 @@ pub async fn record(State(state): State<RpcMetrics>, request: Request, next: Nex
     state
         .metrics
         .observe_rpc(rpc, code, started.elapsed().as_secs_f64());
+    if let Some(facts) = facts {
+        facts.note_rpc(rpc, code);
+    }
     response
 }
 
@@ -162,7 +188,7 @@ pub fn authorized(headers: &HeaderMap, token: Option<&SecretString>) -> bool {
     bool::from(expected.ct_eq(&presented))
 }
 
-fn code_name(code: Code) -> &'static str {
+pub(super) fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",

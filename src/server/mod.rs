@@ -1,7 +1,7 @@
 //! The one port: gRPC and gRPC-web (tonic, tonic-web), REST/JSON (the generic gateway),
 //! reflection, health, metrics, the well-known documents and the API reference (`/docs`,
-//! `/openapi.json`), behind the shared tower layers
-//! (request id, tracing, CORS, compression, timeout, body limit). A request is told apart by
+//! `/openapi.json`), behind the shared tower layers (request id, the request log line, CORS,
+//! compression, timeout, body limit). A request is told apart by
 //! its content type: `application/grpc*` goes to tonic, anything else to the gateway.
 //! `connections` accepts the connections and names each request's client; `/metrics` may
 //! need a bearer token, or live on a listener of its own (`METRICS_ADDRESS`).
@@ -14,6 +14,7 @@ pub mod gateway;
 mod health;
 pub mod metrics;
 pub mod openapi;
+mod request_log;
 mod wellknown;
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -22,7 +23,7 @@ use axum::{
     Router,
     body::Body,
     extract::{Request, State},
-    middleware::{Next, from_fn_with_state},
+    middleware::{Next, from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -37,7 +38,6 @@ use tower_http::{
     },
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::TraceLayer,
 };
 
 pub use app::{App, Migrations, open_keyring};
@@ -218,24 +218,24 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             app.config.request_timeout,
             within_request_timeout,
         ))
+        .route_layer(from_fn(request_log::note_matched_route))
         .with_state(app.clone())
         .fallback(dispatch)
         .with_state(edge);
     let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
-    let layered = http
-        // Hosted pages put a form token beside values from the request: never compressed,
-        // so their length tells an observer nothing (BREACH).
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
-        ))
-        .layer(cors(&app.config.cors_allowed_origins))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request.id = %request_id)
-        }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(from_fn_with_state(trusted_proxies, attach_client_address));
+    let layered =
+        http
+            // Hosted pages put a form token beside values from the request: never compressed,
+            // so their length tells an observer nothing (BREACH).
+            .layer(CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
+            ))
+            .layer(cors(&app.config.cors_allowed_origins))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(from_fn(request_log::log_request))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(from_fn(request_log::drop_unfit_request_id))
+            .layer(from_fn_with_state(trusted_proxies, attach_client_address));
     Ok((layered, grpc.health))
 }
 

@@ -122,6 +122,7 @@ impl Sso {
         error: &Error,
         client: &ClientInfo,
     ) {
+        crate::telemetry::sign_in(&["sso"], crate::telemetry::SignIn::Failure);
         let mut metadata = json!({ "reason": error.reason(), "message": error.to_string() });
         let mut event = AuditEvent::new("sso.login", Actor::Anonymous)
             .client(client.clone())

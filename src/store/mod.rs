@@ -50,6 +50,19 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("connecting to the database ({})", redact(url)))
 }
 
+/// Opens a database that must exist already, and creates nothing: the commands that only
+/// read (`keys list`, `migrate status`) or undo (`migrate down`) use it, so an empty folder
+/// or a mistyped path is an error instead of a new, empty database file.
+pub async fn connect_existing(url: &str) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_file::missing(url) {
+        anyhow::bail!(
+            "there is no database at {} (DATABASE_URL); create one with `janua migrate up` or `janua serve`",
+            path.display()
+        );
+    }
+    connect(&sqlite_file::without_create(url)).await
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when
 /// a read lock cannot be upgraded; PostgreSQL ignores the mode.

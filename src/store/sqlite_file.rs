@@ -26,6 +26,38 @@ pub fn prepare(url: &str) -> std::io::Result<()> {
     create_private(path)
 }
 
+/// The file of a `sqlite:` URL when it does not exist (None for other URLs, in-memory
+/// databases, and files that exist).
+pub fn missing(url: &str) -> Option<std::path::PathBuf> {
+    // sqlx names an in-memory database `file:sqlx-in-memory-N`, so tell it by the URL.
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if !url.starts_with("sqlite:") || in_memory {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (!path.as_os_str().is_empty() && !path.exists()).then(|| path.to_path_buf())
+}
+
+/// The URL with `mode=rwc` turned into `mode=rw`: SQLite then opens only a file that
+/// exists.
+pub fn without_create(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let query: Vec<&str> = query
+        .split('&')
+        .map(|pair| {
+            if pair.eq_ignore_ascii_case("mode=rwc") {
+                "mode=rw"
+            } else {
+                pair
+            }
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
 fn creates_if_missing(url: &str) -> bool {
     url.split_once('?').is_some_and(|(_, query)| {
         query
@@ -92,5 +124,20 @@ mod tests {
         prepare(&format!("sqlite://{}?mode=ro", untouched.display())).unwrap();
         assert!(!untouched.exists());
         prepare("sqlite::memory:").unwrap();
+    }
+
+    #[test]
+    fn a_missing_file_is_named_and_never_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        assert_eq!(missing(&url), Some(path.clone()));
+        assert_eq!(
+            without_create(&url),
+            format!("sqlite://{}?mode=rw", path.display())
+        );
+        assert!(!path.exists());
+        assert_eq!(missing("sqlite::memory:"), None);
+        assert_eq!(missing("postgres://db/janua"), None);
     }
 }

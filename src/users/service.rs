@@ -126,7 +126,41 @@ impl Users {
         new: NewUser,
         client: &ClientInfo,
     ) -> Result<user::Model, Error> {
-        let caller = admin.user();
+        let actor = Actor::User(admin.user().user_id.clone());
+        self.insert_user(actor, new, client).await
+    }
+
+    /// A platform administrator made by the operator at the machine (`janua users
+    /// create-admin`): CreateUser's checks (password policy, a free address), hashing and
+    /// audit event, with the system as the actor.
+    pub async fn create_administrator(
+        &self,
+        email: Email,
+        password: &str,
+    ) -> Result<user::Model, Error> {
+        if password.is_empty() {
+            return Err(Error::invalid("password", "is required"));
+        }
+        let new = NewUser {
+            email,
+            password: password.to_owned(),
+            display_name: "Administrator".into(),
+            email_verified: true,
+            is_admin: true,
+            metadata: None,
+            organization_id: None,
+            role: String::new(),
+        };
+        self.insert_user(Actor::System, new, &ClientInfo::default())
+            .await
+    }
+
+    async fn insert_user(
+        &self,
+        actor: Actor,
+        new: NewUser,
+        client: &ClientInfo,
+    ) -> Result<user::Model, Error> {
         let email = new.email;
         let password = match new.password.as_str() {
             "" => None,
@@ -155,7 +189,6 @@ impl Users {
             metadata: new.metadata,
             ..accounts::new_account(&email, now)
         };
-        let actor = Actor::User(caller.user_id.clone());
         let txn = crate::store::begin_write(&self.db).await?;
         let account = accounts::insert(&txn, account)
             .await

@@ -530,19 +530,8 @@ async fn password_hash(app: &TestApp, id: &str) -> String {
 }
 
 async fn verifications(app: &TestApp) -> u64 {
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("janua_password_verifications_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap()
+    let samples = super::helpers::metric_samples(&app.url("/metrics")).await;
+    samples["janua_password_verifications_total"] as u64
 }
 
 #[tokio::test]

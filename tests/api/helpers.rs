@@ -222,6 +222,19 @@ pub struct JanuaProcess {
 
 impl JanuaProcess {
     pub async fn start_beside(app: &TestApp, vars: &[(&str, &str)]) -> Self {
+        Self::spawn(app, vars, std::process::Stdio::null()).await
+    }
+
+    /// `start_beside`, its log (standard error, a pipe to a file) written to `log`.
+    pub async fn start_beside_logging_to(
+        app: &TestApp,
+        vars: &[(&str, &str)],
+        log: std::fs::File,
+    ) -> Self {
+        Self::spawn(app, vars, log.into()).await
+    }
+
+    async fn spawn(app: &TestApp, vars: &[(&str, &str)], stderr: std::process::Stdio) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -239,7 +252,7 @@ impl JanuaProcess {
         let child = command
             .arg("serve")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let process = Self { child, port };
@@ -297,6 +310,16 @@ pub fn python_with(module: &str) -> Option<String> {
         eprintln!("skipped: no Python with {module}");
     }
     found
+}
+
+/// The samples of a `/metrics` scrape, by series (`name{labels}`).
+pub async fn metric_samples(url: &str) -> std::collections::HashMap<String, f64> {
+    let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter_map(|(series, value)| Some((series.to_owned(), value.parse().ok()?)))
+        .collect()
 }
 
 pub fn random_key() -> String {

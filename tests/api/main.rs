@@ -27,6 +27,7 @@ mod mail;
 mod mfa;
 mod module_graph;
 mod openapi;
+mod operations;
 mod orgs;
 mod otp_codes;
 mod passkeys;

@@ -369,7 +369,17 @@ async fn metrics_can_live_on_a_listener_of_their_own() {
         .await
         .unwrap();
     assert_eq!(own.status(), 200);
-    assert!(own.text().await.unwrap().contains("janua_"));
+    let text = own.text().await.unwrap();
+    assert!(text.contains("janua_"));
+    // The process collector's metrics, under their standard names.
+    for metric in [
+        "process_resident_memory_bytes ",
+        "process_cpu_seconds_total ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+    ] {
+        assert!(text.contains(metric), "{metric} missing:\n{text}");
+    }
 }
 
 #[cfg(unix)]

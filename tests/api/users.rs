@@ -464,3 +464,57 @@ async fn links_mailed_to_the_old_address_die_with_an_email_change() {
     .await;
     assert_eq!(user["email_verified"], false, "{user}");
 }
+
+#[tokio::test]
+async fn an_administrator_created_from_standard_input_can_sign_in_and_administer() {
+    use std::io::Write;
+    let app = TestApp::spawn().await;
+    let email = super::auth::unique_email("console-admin");
+    let create = |password: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_janua"))
+            .args(["users", "create-admin", "--email", &email])
+            .env_clear()
+            .envs(app.env.iter().cloned())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let password = "a console passphrase";
+    let output = create(password);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let (status, body) = super::auth::login(&app, &email, password).await;
+    assert_eq!(status, 200, "{body}");
+    let token = super::auth::access(&body);
+    let (status, listed) = app
+        .rest("GET", "/api/v1/users", Some(&token), Value::Null)
+        .await;
+    assert_eq!(status, 200, "an administrator lists users: {listed}");
+    let admin_id = id_of(&body["user"]);
+    let (status, events) = app
+        .rest("GET", "/api/v1/audit-events", Some(&token), Value::Null)
+        .await;
+    assert_eq!(status, 200, "{events}");
+    assert!(
+        events["audit_events"].as_array().unwrap().iter().any(|e| {
+            e["action"] == "user.created"
+                && e["target_id"] == json!(admin_id)
+                && e["actor_type"] == "ACTOR_TYPE_SYSTEM"
+        }),
+        "the creation is audited as the system's: {events}"
+    );
+
+    let again = create(password);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}

@@ -133,6 +133,7 @@ impl Counters<'_> {
         let failures = attempt.failures;
         if failures >= self.limits.account_lock_after {
             let locked = self.lock(&attempt.keys).await?;
+            crate::telemetry::lockout_if(locked);
             return Ok(LoginFailure { locked, failures });
         }
         if let Some(delay) = delay_after_failure(failures, self.limits.account_delay_after) {

@@ -146,6 +146,7 @@ impl Mfa {
         reason: &str,
         client: &ClientInfo,
     ) -> Error {
+        crate::telemetry::sign_in(&["hwk"], crate::telemetry::SignIn::Failure);
         let mut event = AuditEvent::new("mfa.passkey_login", Actor::Anonymous)
             .client(client.clone())
             .metadata(json!({ "reason": reason }))

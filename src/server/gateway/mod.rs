@@ -28,6 +28,7 @@ use tokio::time::{Instant, timeout_at};
 use tonic::Status;
 use tower::ServiceExt;
 
+use super::request_log::RequestFacts;
 use crate::{client_address::ClientAddress, rpc::reply};
 
 pub use reply::{from_status as status_response, http_status};
@@ -99,6 +100,9 @@ impl Gateway {
             }
         };
         let route = matched.route;
+        if let Some(facts) = parts.extensions.get::<RequestFacts>() {
+            facts.note_route(&route.template_source);
+        }
         let message = match json::bind_request(route, &matched.bindings, parts.uri.query(), &body) {
             Ok(message) => message,
             Err(err) => {
@@ -118,7 +122,7 @@ impl Gateway {
         let call = grpc_request(
             &route.grpc_path,
             &parts.headers,
-            parts.extensions.get::<ClientAddress>(),
+            &parts.extensions,
             json::encode_request(&message),
         );
         let reply = match timeout_at(deadline, self.call(call)).await {
@@ -188,11 +192,12 @@ fn failed_status(headers: &HeaderMap) -> Option<Status> {
     Status::from_header_map(headers).filter(|status| status.code() != tonic::Code::Ok)
 }
 
-/// An in-process gRPC request carrying the forwarded headers and the client's address.
+/// An in-process gRPC request carrying the forwarded headers, the client's address and the
+/// request's log facts.
 fn grpc_request(
     path: &str,
     headers: &HeaderMap,
-    client: Option<&ClientAddress>,
+    extensions: &http::Extensions,
     message: Vec<u8>,
 ) -> Request<Body> {
     let mut frame = BytesMut::with_capacity(5 + message.len());
@@ -214,8 +219,11 @@ fn grpc_request(
             out.append(name, value.clone());
         }
     }
-    if let Some(client) = client {
+    if let Some(client) = extensions.get::<ClientAddress>() {
         request.extensions_mut().insert(*client);
+    }
+    if let Some(facts) = extensions.get::<RequestFacts>() {
+        request.extensions_mut().insert(facts.clone());
     }
     request
 }
