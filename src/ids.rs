@@ -171,6 +171,11 @@ id_type!(
     /// An email domain an organization declared.
     DomainId
 );
+id_type!(
+    /// An application registered with Janua as an OpenID Provider: its OAuth `client_id`
+    /// (`oauth_clients.id`).
+    OAuthClientId
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod mail;
 pub mod metadata;
 pub mod mfa;
+pub mod oauth;
 pub mod orgs;
 pub mod outbound;
 pub mod pages;

@@ -50,4 +50,9 @@ pub mod janua {
             tonic::include_proto!("janua.audit.v1");
         }
     }
+    pub mod oauth {
+        pub mod v1 {
+            tonic::include_proto!("janua.oauth.v1");
+        }
+    }
 }

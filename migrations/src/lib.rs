@@ -11,6 +11,7 @@ mod m20261122_000005_sso;
 mod m20261206_000006_account_linking;
 mod m20261207_000007_role_base;
 mod m20261208_000008_sms_outbox;
+mod m20261209_000009_oauth_clients;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_account_linking::Migration),
             Box::new(m20261207_000007_role_base::Migration),
             Box::new(m20261208_000008_sms_outbox::Migration),
+            Box::new(m20261209_000009_oauth_clients::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use crate::error::Error;
 
 /// The permissions the server itself checks. Any other `<resource>:<action>` string is
 /// application-defined: Janua stores it and answers `CheckPermission` for it.
-pub const SERVER_PERMISSIONS: [&str; 10] = [
+pub const SERVER_PERMISSIONS: [&str; 11] = [
     "org:read",
     "org:update",
     "org:delete",
@@ -24,6 +24,7 @@ pub const SERVER_PERMISSIONS: [&str; 10] = [
     "roles:write",
     "api_keys:write",
     "sso:write",
+    "oauth_clients:write",
     "audit:read",
 ];
 

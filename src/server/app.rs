@@ -14,6 +14,7 @@ use crate::{
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
+    oauth::OAuthClients,
     orgs::Organizations,
     pages::{FormKey, PageSettings, Pages},
     revocation::Revocations,
@@ -39,6 +40,9 @@ pub struct App {
     pub mfa: Arc<Mfa>,
     pub users: Arc<Users>,
     pub sso: Arc<Sso>,
+    /// The OAuth client registry; the authorization server reads it (`find_client`,
+    /// `authenticate_client`).
+    pub oauth_clients: Arc<OAuthClients>,
     pub audit: Arc<AuditLog>,
     pub pages: Arc<Pages>,
     pub clock: Arc<dyn Clock>,
@@ -180,6 +184,7 @@ impl App {
             limits,
             revocations.clone(),
         ));
+        let oauth_clients = Arc::new(OAuthClients::new(db.clone(), clock.clone()));
         let audit = Arc::new(AuditLog::new(db.clone()));
         let pages = Arc::new(Pages::new(PageSettings {
             auth: auth.clone(),
@@ -213,6 +218,7 @@ impl App {
             mfa,
             users,
             sso,
+            oauth_clients,
             audit,
             pages,
             clock,

@@ -46,6 +46,7 @@ use crate::{
     audit_log::grpc::AuditGrpc,
     auth::{Authenticator, grpc::AuthGrpc},
     mfa::grpc::MfaGrpc,
+    oauth::grpc::OAuthClientGrpc,
     orgs::grpc::OrganizationGrpc,
     proto::{
         DESCRIPTOR_SET,
@@ -53,6 +54,7 @@ use crate::{
             audit::v1::audit_service_server::AuditServiceServer,
             auth::v1::auth_service_server::AuthServiceServer,
             mfa::v1::mfa_service_server::MfaServiceServer,
+            oauth::v1::o_auth_client_service_server::OAuthClientServiceServer,
             orgs::v1::organization_service_server::OrganizationServiceServer,
             sso::v1::sso_service_server::SsoServiceServer,
             users::v1::user_service_server::UserServiceServer,
@@ -109,6 +111,13 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
         .add_service(
             AuditServiceServer::new(AuditGrpc::new(app.audit.clone()))
                 .max_decoding_message_size(limit),
+        )
+        .add_service(
+            OAuthClientServiceServer::new(OAuthClientGrpc::new(
+                app.oauth_clients.clone(),
+                app.orgs.clone(),
+            ))
+            .max_decoding_message_size(limit),
         )
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -7,6 +7,7 @@ pub mod linked_identity;
 pub mod mail_message;
 pub mod membership;
 pub mod mfa_factor;
+pub mod oauth_client;
 pub mod one_time_token;
 pub mod organization;
 pub mod organization_domain;
