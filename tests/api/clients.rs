@@ -5,6 +5,7 @@ use janua::proto::janua::{
     audit::v1::audit_service_client::AuditServiceClient,
     auth::v1::auth_service_client::AuthServiceClient,
     mfa::v1::mfa_service_client::MfaServiceClient,
+    oauth::v1::o_auth_client_service_client::OAuthClientServiceClient,
     orgs::v1::organization_service_client::OrganizationServiceClient,
     sso::v1::sso_service_client::SsoServiceClient,
     users::v1::user_service_client::UserServiceClient,
@@ -38,6 +39,11 @@ impl TestApp {
     /// A typed client of the single sign-on service over a new channel.
     pub async fn sso_client(&self) -> SsoServiceClient<Channel> {
         SsoServiceClient::new(self.channel().await)
+    }
+
+    /// A typed client of the OAuth client registry over a new channel.
+    pub async fn oauth_clients_client(&self) -> OAuthClientServiceClient<Channel> {
+        OAuthClientServiceClient::new(self.channel().await)
     }
 
     /// A typed client of the audit log over a new channel.

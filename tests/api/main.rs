@@ -26,6 +26,7 @@ mod jwks;
 mod mail;
 mod mfa;
 mod module_graph;
+mod oauth_clients;
 mod openapi;
 mod operations;
 mod orgs;

@@ -41,7 +41,7 @@ pub async fn accept_mailed_invitation_as(app: &TestApp, email: &str, token: &str
 }
 
 /// Creates an API key with `role` and returns its secret.
-async fn new_api_key(app: &TestApp, by: &User, org: &str, role: &str) -> (String, Value) {
+pub async fn new_api_key(app: &TestApp, by: &User, org: &str, role: &str) -> (String, Value) {
     let (status, body) = rest(
         app,
         "POST",
@@ -650,6 +650,7 @@ async fn every_organization_rpc_allows_and_denies_each_kind_of_caller() {
                 "roles:write",
                 "api_keys:write",
                 "sso:write",
+                "oauth_clients:write",
                 "audit:read",
             ]),
             "member" => Some(vec!["org:read", "members:read"]),
