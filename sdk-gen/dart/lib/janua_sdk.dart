@@ -10,6 +10,8 @@ export 'src/gen/janua/auth/v1/auth.pb.dart';
 export 'src/gen/janua/auth/v1/auth_service.pb.dart';
 export 'src/gen/janua/mfa/v1/factor.pb.dart';
 export 'src/gen/janua/mfa/v1/mfa_service.pb.dart';
+export 'src/gen/janua/oauth/v1/oauth_client.pb.dart';
+export 'src/gen/janua/oauth/v1/oauth_service.pb.dart';
 export 'src/gen/janua/orgs/v1/organization.pb.dart';
 export 'src/gen/janua/orgs/v1/orgs_service.pb.dart';
 export 'src/gen/janua/sso/v1/sso_connection.pb.dart';

@@ -22,6 +22,7 @@ import (
 	auditv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1"
 	authv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1"
 	mfav1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1"
+	oauthv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/oauth/v1"
 	orgsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1"
 	ssov1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1"
 	usersv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1"
@@ -29,14 +30,15 @@ import (
 
 // Client holds one generated client per Janua service, all on one connection.
 type Client struct {
-	Auth   authv1.AuthServiceClient
-	Users  usersv1.UserServiceClient
-	Orgs   orgsv1.OrganizationServiceClient
-	Mfa    mfav1.MfaServiceClient
-	Sso    ssov1.SsoServiceClient
-	Audit  auditv1.AuditServiceClient
-	Tokens TokenStore
-	conn   *grpc.ClientConn
+	Auth         authv1.AuthServiceClient
+	Users        usersv1.UserServiceClient
+	Orgs         orgsv1.OrganizationServiceClient
+	Mfa          mfav1.MfaServiceClient
+	Sso          ssov1.SsoServiceClient
+	Audit        auditv1.AuditServiceClient
+	OAuthClients oauthv1.OAuthClientServiceClient
+	Tokens       TokenStore
+	conn         *grpc.ClientConn
 }
 
 type config struct {
@@ -90,14 +92,15 @@ func NewClient(_ context.Context, target string, opts ...Option) (*Client, error
 	}
 	s.auth = authv1.NewAuthServiceClient(conn)
 	return &Client{
-		Auth:   s.auth,
-		Users:  usersv1.NewUserServiceClient(conn),
-		Orgs:   orgsv1.NewOrganizationServiceClient(conn),
-		Mfa:    mfav1.NewMfaServiceClient(conn),
-		Sso:    ssov1.NewSsoServiceClient(conn),
-		Audit:  auditv1.NewAuditServiceClient(conn),
-		Tokens: cfg.store,
-		conn:   conn,
+		Auth:         s.auth,
+		Users:        usersv1.NewUserServiceClient(conn),
+		Orgs:         orgsv1.NewOrganizationServiceClient(conn),
+		Mfa:          mfav1.NewMfaServiceClient(conn),
+		Sso:          ssov1.NewSsoServiceClient(conn),
+		Audit:        auditv1.NewAuditServiceClient(conn),
+		OAuthClients: oauthv1.NewOAuthClientServiceClient(conn),
+		Tokens:       cfg.store,
+		conn:         conn,
 	}, nil
 }
 

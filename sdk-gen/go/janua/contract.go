@@ -7,6 +7,7 @@ import (
 	auditv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1"
 	authv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1"
 	mfav1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1"
+	oauthv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/oauth/v1"
 	optionsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/options/v1"
 	orgsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1"
 	ssov1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1"
@@ -24,6 +25,7 @@ var serviceFiles = []protoreflect.FileDescriptor{
 	mfav1.File_janua_mfa_v1_mfa_service_proto,
 	ssov1.File_janua_sso_v1_sso_service_proto,
 	auditv1.File_janua_audit_v1_audit_service_proto,
+	oauthv1.File_janua_oauth_v1_oauth_service_proto,
 }
 
 var publicMethods = func() map[string]bool {

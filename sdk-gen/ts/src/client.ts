@@ -7,6 +7,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { AuditService } from "./gen/janua/audit/v1/audit_service_pb.js";
 import { AuthService } from "./gen/janua/auth/v1/auth_service_pb.js";
 import { MfaService } from "./gen/janua/mfa/v1/mfa_service_pb.js";
+import { OAuthClientService } from "./gen/janua/oauth/v1/oauth_service_pb.js";
 import { OrganizationService } from "./gen/janua/orgs/v1/orgs_service_pb.js";
 import { SsoService } from "./gen/janua/sso/v1/sso_service_pb.js";
 import { UserService } from "./gen/janua/users/v1/users_service_pb.js";
@@ -36,6 +37,7 @@ export interface JanuaClient {
   mfa: Client<typeof MfaService>;
   sso: Client<typeof SsoService>;
   audit: Client<typeof AuditService>;
+  oauthClients: Client<typeof OAuthClientService>;
   /** Where this client keeps its tokens. */
   tokenStore: TokenStore;
   /** The transport, for services or tools this client does not wrap. */
@@ -75,6 +77,7 @@ export function createJanuaClientWith(
     mfa: createClient(MfaService, transport),
     sso: createClient(SsoService, transport),
     audit: createClient(AuditService, transport),
+    oauthClients: createClient(OAuthClientService, transport),
     tokenStore,
     transport,
   };

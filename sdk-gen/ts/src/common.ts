@@ -22,3 +22,5 @@ export * from "./gen/janua/sso/v1/sso_connection_pb.js";
 export * from "./gen/janua/sso/v1/sso_service_pb.js";
 export * from "./gen/janua/audit/v1/audit_event_pb.js";
 export * from "./gen/janua/audit/v1/audit_service_pb.js";
+export * from "./gen/janua/oauth/v1/oauth_client_pb.js";
+export * from "./gen/janua/oauth/v1/oauth_service_pb.js";

@@ -6,6 +6,7 @@ import 'package:http/http.dart' as http;
 import 'gen/janua/audit/v1/audit_service.pb.dart';
 import 'gen/janua/auth/v1/auth_service.pb.dart';
 import 'gen/janua/mfa/v1/mfa_service.pb.dart';
+import 'gen/janua/oauth/v1/oauth_service.pb.dart';
 import 'gen/janua/orgs/v1/orgs_service.pb.dart';
 import 'gen/janua/sso/v1/sso_service.pb.dart';
 import 'gen/janua/users/v1/users_service.pb.dart';
@@ -26,6 +27,7 @@ class JanuaClient {
     mfa = MfaServiceClient(transport);
     sso = SsoServiceClient(transport);
     audit = AuditServiceClient(transport);
+    oauthClients = OAuthClientServiceClient(transport);
     // RefreshToken is public: sent without the stale access token; the transport keeps
     // the pair it returns.
     transport.rotate = (refreshToken) async {
@@ -43,6 +45,7 @@ class JanuaClient {
   late final MfaServiceClient mfa;
   late final SsoServiceClient sso;
   late final AuditServiceClient audit;
+  late final OAuthClientServiceClient oauthClients;
 
   TokenStore get tokenStore => transport.tokenStore;
 

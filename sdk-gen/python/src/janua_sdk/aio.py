@@ -15,6 +15,7 @@ from janua.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from janua.auth.v1.auth_service_pb2 import RefreshTokenRequest
 from janua.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from janua.mfa.v1.mfa_service_pb2_grpc import MfaServiceStub
+from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
 from janua.sso.v1.sso_service_pb2_grpc import SsoServiceStub
 from janua.users.v1.users_service_pb2_grpc import UserServiceStub
@@ -105,7 +106,7 @@ class _AsyncSessionInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore
 class AsyncJanuaClient:
     """An asyncio client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso`` and ``audit`` are the generated async
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit`` and ``oauth_clients`` are the generated async
     stubs: ``await client.auth.Login(LoginRequest(…))``. Failed calls raise
     :class:`JanuaError`. Use ``async with``, or ``await close()``.
     """
@@ -135,6 +136,7 @@ class AsyncJanuaClient:
         self.mfa = MfaServiceStub(self.channel)
         self.sso = SsoServiceStub(self.channel)
         self.audit = AuditServiceStub(self.channel)
+        self.oauth_clients = OAuthClientServiceStub(self.channel)
         interceptor.refresher = AsyncSingleFlightRefresh(self.token_store, self._rotate)
 
     async def _rotate(self, refresh_token: str) -> Tokens:

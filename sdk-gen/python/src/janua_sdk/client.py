@@ -20,6 +20,7 @@ from janua.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from janua.auth.v1.auth_service_pb2 import RefreshTokenRequest
 from janua.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from janua.mfa.v1.mfa_service_pb2_grpc import MfaServiceStub
+from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
 from janua.sso.v1.sso_service_pb2_grpc import SsoServiceStub
 from janua.users.v1.users_service_pb2_grpc import UserServiceStub
@@ -118,7 +119,7 @@ class _SessionInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[typ
 class JanuaClient:
     """A blocking client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso`` and ``audit`` are the generated stubs:
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit`` and ``oauth_clients`` are the generated stubs:
     ``client.auth.Login(LoginRequest(email=…, password=…))``. Failed calls raise
     :class:`JanuaError`. Use it as a context manager, or call :meth:`close`.
     """
@@ -148,6 +149,7 @@ class JanuaClient:
         self.mfa = MfaServiceStub(self.channel)
         self.sso = SsoServiceStub(self.channel)
         self.audit = AuditServiceStub(self.channel)
+        self.oauth_clients = OAuthClientServiceStub(self.channel)
         interceptor.refresher = SingleFlightRefresh(self.token_store, self._rotate)
 
     def _rotate(self, refresh_token: str) -> Tokens:

@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from janua.audit.v1 import audit_service_pb2
 from janua.auth.v1 import auth_pb2, auth_service_pb2
 from janua.mfa.v1 import mfa_service_pb2
+from janua.oauth.v1 import oauth_service_pb2
 from janua.options.v1 import options_pb2
 from janua.orgs.v1 import orgs_service_pb2
 from janua.sso.v1 import sso_service_pb2
@@ -25,6 +26,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     mfa_service_pb2,
     sso_service_pb2,
     audit_service_pb2,
+    oauth_service_pb2,
 )
 LOGOUT = "/janua.auth.v1.AuthService/Logout"
 _TOKEN_PAIR = auth_pb2.TokenPair.DESCRIPTOR.full_name

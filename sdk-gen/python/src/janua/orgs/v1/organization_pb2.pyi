@@ -252,14 +252,14 @@ class Role(_message.Message):
         """Permissions this role adds to its base role, as "<resource>:<action>" strings (lowercase
         letters, digits, "_", "-", "."; at most 100 per role). The server checks
         "org:read", "org:update", "org:delete", "members:read", "members:write",
-        "invitations:write", "roles:write", "api_keys:write", "sso:write" and
-        "audit:read"; any other string is the application's own and is answered
-        by CheckPermission. Built-in roles: "owner" holds every permission,
-        application-defined ones included (shown as "*"); "admin" every server
-        permission except "org:delete"; "member" "org:read" and "members:read";
-        "viewer" "org:read". Nobody can create, change or hand out (to a
-        member, invitation or API key) a role with a server permission they do
-        not hold themselves.
+        "invitations:write", "roles:write", "api_keys:write", "sso:write",
+        "oauth_clients:write" and "audit:read"; any other string is the
+        application's own and is answered by CheckPermission. Built-in roles:
+        "owner" holds every permission, application-defined ones included (shown
+        as "*"); "admin" every server permission except "org:delete"; "member"
+        "org:read" and "members:read"; "viewer" "org:read". Nobody can create,
+        change or hand out (to a member, invitation or API key) a role with a
+        server permission they do not hold themselves.
         """
 
     @_builtins.property
