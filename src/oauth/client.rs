@@ -41,6 +41,14 @@ impl RegisteredClient {
         self.settings.grant_types.contains(&grant)
     }
 
+    /// The `aud` of the client's access tokens: the one it registered, else its client_id.
+    pub fn access_token_audience(&self) -> &str {
+        self.settings
+            .access_token_audience
+            .as_deref()
+            .unwrap_or(&self.client_id)
+    }
+
     /// Whether `uri` is one of the client's redirect URIs, compared exactly (no
     /// normalisation, no prefix or pattern matching).
     pub fn is_registered_redirect_uri(&self, uri: &str) -> bool {
@@ -150,6 +158,7 @@ mod tests {
         let client = RegisteredClient::from_row(with_settings(blank, settings.clone(), now));
         assert_eq!(client.settings, settings);
         assert_eq!(client.secret, None);
+        assert_eq!(client.access_token_audience(), client.client_id.as_str());
         assert!(client.allows_grant(GrantType::RefreshToken));
         assert!(!client.allows_grant(GrantType::ClientCredentials));
         assert!(client.is_registered_redirect_uri("https://app.example.com/cb"));

@@ -25,6 +25,8 @@ pub use client::{RegisteredClient, SecretMetadata};
 pub use registry::IssuedClient;
 pub use settings::{ClientChanges, ClientSettings, GrantType};
 
+use settings::ReservedAudience;
+
 pub use crate::store::entities::oauth_client::ClientType;
 use crate::{clock::Clock, store::Db};
 
@@ -32,10 +34,20 @@ use crate::{clock::Clock, store::Db};
 pub struct OAuthClients {
     db: Db,
     clock: Arc<dyn Clock>,
+    /// Janua's issuer URL, which no client's access tokens may name as their audience.
+    issuer: String,
 }
 
 impl OAuthClients {
-    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+    pub fn new(db: Db, clock: Arc<dyn Clock>, issuer: &url::Url) -> Self {
+        Self {
+            db,
+            clock,
+            issuer: issuer.as_str().to_owned(),
+        }
+    }
+
+    fn reserved_audience(&self) -> ReservedAudience<'_> {
+        ReservedAudience(&self.issuer)
     }
 }

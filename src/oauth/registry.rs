@@ -45,7 +45,7 @@ impl OAuthClients {
         client_type: ClientType,
         request: ClientChanges,
     ) -> Result<IssuedClient, Error> {
-        let settings = settings::new_settings(client_type, request)?;
+        let settings = settings::new_settings(client_type, request, self.reserved_audience())?;
         let now = self.clock.now();
         let issued = (client_type == ClientType::Confidential).then(secret::issue);
         let blank = oauth_client::Model {
@@ -129,8 +129,12 @@ impl OAuthClients {
             .await?
             .ok_or_else(not_found)?;
         let before = RegisteredClient::from_row(row.clone());
-        let settings =
-            settings::changed_settings(row.client_type, before.settings.clone(), changes)?;
+        let settings = settings::changed_settings(
+            row.client_type,
+            before.settings.clone(),
+            changes,
+            self.reserved_audience(),
+        )?;
         let row = with_settings(row, settings, now);
         store::save(&txn, row.clone()).await?;
         let client = RegisteredClient::from_row(row);

@@ -15,6 +15,17 @@ const MAX_AUDIENCE_LENGTH: usize = 200;
 /// The scopes a client created without `allowed_scopes` may ask for.
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "profile", "email"];
 
+/// Janua's issuer URL, which no client may take as its access tokens' audience: Janua's own
+/// API accepts its own sign-in tokens, never tokens issued to an application.
+#[derive(Debug, Clone, Copy)]
+pub struct ReservedAudience<'a>(pub &'a str);
+
+impl ReservedAudience<'_> {
+    fn matches(self, audience: &str) -> bool {
+        audience.trim_end_matches('/') == self.0.trim_end_matches('/')
+    }
+}
+
 /// An OAuth grant type a client may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
@@ -54,7 +65,7 @@ pub struct ClientSettings {
     pub grant_types: Vec<GrantType>,
     pub allowed_scopes: Vec<String>,
     pub skip_consent: bool,
-    /// The `aud` of the client's access tokens; None: Janua's issuer.
+    /// The `aud` of the client's access tokens; None: its own client_id.
     pub access_token_audience: Option<String>,
     pub disabled: bool,
 }
@@ -77,6 +88,7 @@ pub struct ClientChanges {
 pub fn new_settings(
     client_type: ClientType,
     request: ClientChanges,
+    reserved: ReservedAudience<'_>,
 ) -> Result<ClientSettings, Error> {
     let defaults = ClientSettings {
         grant_types: vec![GrantType::AuthorizationCode],
@@ -88,7 +100,7 @@ pub fn new_settings(
         allowed_scopes: request.allowed_scopes.filter(|s| !s.is_empty()),
         ..request
     };
-    changed_settings(client_type, defaults, request)
+    changed_settings(client_type, defaults, request, reserved)
 }
 
 /// `current` with `changes` applied, checked whole.
@@ -96,13 +108,14 @@ pub fn changed_settings(
     client_type: ClientType,
     current: ClientSettings,
     changes: ClientChanges,
+    reserved: ReservedAudience<'_>,
 ) -> Result<ClientSettings, Error> {
     let grant_types = match changes.grant_types {
         Some(raw) => parse_grant_types(&raw)?,
         None => current.grant_types,
     };
     let access_token_audience = match changes.access_token_audience {
-        Some(raw) => parse_audience(&raw)?,
+        Some(raw) => parse_audience(&raw, reserved)?,
         None => current.access_token_audience,
     };
     let settings = ClientSettings {
@@ -209,8 +222,9 @@ fn check_scopes(scopes: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Empty: None (the issuer). Else 1 to 200 printable ASCII characters without spaces.
-fn parse_audience(raw: &str) -> Result<Option<String>, Error> {
+/// Empty: None (the client_id). Else 1 to 200 printable ASCII characters without spaces,
+/// not Janua's issuer.
+fn parse_audience(raw: &str, reserved: ReservedAudience<'_>) -> Result<Option<String>, Error> {
     if raw.is_empty() {
         return Ok(None);
     }
@@ -220,157 +234,15 @@ fn parse_audience(raw: &str) -> Result<Option<String>, Error> {
             "must be at most 200 printable characters without spaces",
         ));
     }
+    if reserved.matches(raw) {
+        return Err(Error::invalid(
+            "access_token_audience",
+            "must not be Janua's issuer: Janua's own API does not accept tokens issued to applications",
+        ));
+    }
     Ok(Some(raw.to_owned()))
 }
 
 #[cfg(test)]
-mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-    use super::*;
-
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    fn request(grants: &[&str], redirects: &[&str]) -> ClientChanges {
-        ClientChanges {
-            name: Some(" Web app ".into()),
-            redirect_uris: Some(strings(redirects)),
-            grant_types: Some(strings(grants)),
-            ..ClientChanges::default()
-        }
-    }
-
-    fn field_of(err: Error) -> String {
-        match err {
-            Error::Validation { violations, .. } => violations[0].field.clone(),
-            other => format!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_new_client_gets_the_default_grant_and_scopes() {
-        let settings =
-            new_settings(ClientType::Public, request(&[], &["https://a.example/cb"])).unwrap();
-        assert_eq!(settings.name, "Web app");
-        assert_eq!(settings.grant_types, [GrantType::AuthorizationCode]);
-        assert_eq!(settings.allowed_scopes, DEFAULT_SCOPES);
-        assert_eq!(settings.access_token_audience, None);
-    }
-
-    #[test]
-    fn grant_types_combine_only_as_oauth_allows() {
-        let cb = ["https://a.example/cb"];
-        let public = |g: &[&str], r: &[&str]| new_settings(ClientType::Public, request(g, r));
-        let confidential =
-            |g: &[&str], r: &[&str]| new_settings(ClientType::Confidential, request(g, r));
-        assert_eq!(
-            field_of(public(&["client_credentials"], &[]).unwrap_err()),
-            "grant_types"
-        );
-        assert!(confidential(&["client_credentials"], &[]).is_ok());
-        assert_eq!(
-            field_of(confidential(&["refresh_token"], &[]).unwrap_err()),
-            "grant_types"
-        );
-        assert!(public(&["authorization_code", "refresh_token"], &cb).is_ok());
-        assert_eq!(
-            field_of(public(&["authorization_code"], &[]).unwrap_err()),
-            "redirect_uris"
-        );
-        assert_eq!(
-            field_of(public(&["password"], &cb).unwrap_err()),
-            "grant_types[0]"
-        );
-        assert_eq!(
-            field_of(public(&["authorization_code", "authorization_code"], &cb).unwrap_err()),
-            "grant_types[1]"
-        );
-    }
-
-    #[test]
-    fn scopes_names_and_audiences_are_checked() {
-        let with = |changes: ClientChanges| {
-            new_settings(
-                ClientType::Confidential,
-                ClientChanges {
-                    name: changes.name.clone().or(Some("App".into())),
-                    grant_types: Some(strings(&["client_credentials"])),
-                    ..changes
-                },
-            )
-        };
-        let scopes = |s: &[&str]| {
-            with(ClientChanges {
-                allowed_scopes: Some(strings(s)),
-                ..Default::default()
-            })
-        };
-        assert!(scopes(&["openid", "offline_access", "invoices:read", "api.v1-x"]).is_ok());
-        assert_eq!(
-            field_of(scopes(&["Openid"]).unwrap_err()),
-            "allowed_scopes[0]"
-        );
-        assert_eq!(
-            field_of(scopes(&["openid", "a b"]).unwrap_err()),
-            "allowed_scopes[1]"
-        );
-        assert_eq!(
-            field_of(scopes(&["email", "email"]).unwrap_err()),
-            "allowed_scopes[1]"
-        );
-        let audience = |a: &str| {
-            with(ClientChanges {
-                access_token_audience: Some(a.into()),
-                ..Default::default()
-            })
-        };
-        assert_eq!(
-            audience("https://api.example.com")
-                .unwrap()
-                .access_token_audience
-                .as_deref(),
-            Some("https://api.example.com")
-        );
-        assert_eq!(
-            field_of(audience("my api").unwrap_err()),
-            "access_token_audience"
-        );
-        let name = |n: &str| {
-            with(ClientChanges {
-                name: Some(n.into()),
-                ..Default::default()
-            })
-        };
-        assert_eq!(field_of(name("   ").unwrap_err()), "name");
-        assert_eq!(field_of(name(&"x".repeat(201)).unwrap_err()), "name");
-    }
-
-    #[test]
-    fn an_update_is_checked_against_the_whole_client() {
-        let current = new_settings(
-            ClientType::Public,
-            request(&["authorization_code"], &["https://a.example/cb"]),
-        )
-        .unwrap();
-        let emptied = ClientChanges {
-            redirect_uris: Some(Vec::new()),
-            ..ClientChanges::default()
-        };
-        let err = changed_settings(ClientType::Public, current.clone(), emptied).unwrap_err();
-        assert_eq!(field_of(err), "redirect_uris");
-        let no_grants = ClientChanges {
-            grant_types: Some(Vec::new()),
-            ..ClientChanges::default()
-        };
-        let err = changed_settings(ClientType::Public, current.clone(), no_grants).unwrap_err();
-        assert_eq!(field_of(err), "grant_types");
-        let renamed = ClientChanges {
-            name: Some("Renamed".into()),
-            ..ClientChanges::default()
-        };
-        let changed = changed_settings(ClientType::Public, current.clone(), renamed).unwrap();
-        assert_eq!(changed.name, "Renamed");
-        assert_eq!(changed.redirect_uris, current.redirect_uris);
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

@@ -184,7 +184,7 @@ impl App {
             limits,
             revocations.clone(),
         ));
-        let oauth_clients = Arc::new(OAuthClients::new(db.clone(), clock.clone()));
+        let oauth_clients = Arc::new(OAuthClients::new(db.clone(), clock.clone(), &config.issuer));
         let audit = Arc::new(AuditLog::new(db.clone()));
         let pages = Arc::new(Pages::new(PageSettings {
             auth: auth.clone(),

@@ -210,7 +210,7 @@ async fn a_public_client_over_grpc_has_no_secret_and_a_disabled_one_is_unknown_t
         ["openid", "profile", "email"],
         "the default scopes"
     );
-    assert_eq!(got.access_token_audience, "", "empty: the issuer");
+    assert_eq!(got.access_token_audience, "");
     assert_eq!(got.secret_hint, "");
 
     // Pages of one, oldest first.
@@ -239,7 +239,12 @@ async fn a_public_client_over_grpc_has_no_secret_and_a_disabled_one_is_unknown_t
     // A public client never authenticates with a secret, not even an empty one.
     let registry = &app.app.oauth_clients;
     assert!(registry.authenticate_client(&id, "").await.is_err());
-    assert!(registry.find_client(&id).await.unwrap().is_some());
+    let found = registry.find_client(&id).await.unwrap().unwrap();
+    assert_eq!(
+        found.access_token_audience(),
+        id.as_str(),
+        "empty: the client_id"
+    );
     let disable = UpdateOAuthClientRequest {
         organization_id: org.clone(),
         client_id: id.to_string(),

@@ -163,6 +163,17 @@ async fn grant_types_must_fit_the_client_type_and_each_other() {
         ),
         (json!({"name": " "}), "name"),
     ];
+    let issuer = app.url("/");
+    let cases = cases.into_iter().chain([
+        (
+            json!({"access_token_audience": issuer}),
+            "access_token_audience",
+        ),
+        (
+            json!({"access_token_audience": issuer.trim_end_matches('/')}),
+            "access_token_audience",
+        ),
+    ]);
     for (changes, field) in cases {
         let (status, answer) = try_create(&app, &owner.token, &org, changes.clone()).await;
         assert_eq!(
@@ -227,7 +238,7 @@ async fn owners_admins_platform_admins_and_admin_keys_manage_clients_members_can
     let member = app.signed_in_user("member").await;
     app.member_of(&owner, &org, &member, "member").await;
     let outsider = app.signed_in_user("outsider").await;
-    app.organization_of(&outsider, "Elsewhere").await;
+    let elsewhere = app.organization_of(&outsider, "Elsewhere").await;
     let (admin_key, _) = new_api_key(&app, &owner, &org, "admin").await;
     let (member_key, _) = new_api_key(&app, &owner, &org, "member").await;
     let callers = [
@@ -272,4 +283,37 @@ async fn owners_admins_platform_admins_and_admin_keys_manage_clients_members_can
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let created = stored_rows(&app).await.matches("organization_id").count();
     assert_eq!(created, 4, "one client per allowed caller");
+
+    // Another organization's client, named through one's own organization: not found, and
+    // untouched.
+    let theirs = create_client(
+        &app,
+        &owner.token,
+        &org,
+        web_client("OAUTH_CLIENT_TYPE_CONFIDENTIAL"),
+    )
+    .await;
+    let id = theirs["client"]["client_id"].as_str().unwrap();
+    let mine = format!("{}/{id}", clients_path(&elsewhere));
+    for (method, path, body) in [
+        ("GET", mine.clone(), Value::Null),
+        (
+            "PATCH",
+            format!("{mine}?update_mask=redirect_uris"),
+            json!({"redirect_uris": ["https://evil.example/cb"]}),
+        ),
+        ("POST", format!("{mine}/rotate-secret"), json!({})),
+        ("DELETE", mine.clone(), Value::Null),
+    ] {
+        let (status, answer) = app.rest(method, &path, Some(&outsider.token), body).await;
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(status, 404, "{method} {path}: {answer}");
+        assert!(
+            message.starts_with("OAuth client"),
+            "{method} {path}: {answer}"
+        );
+    }
+    let own = format!("{}/{id}", clients_path(&org));
+    let (_, after) = app.rest("GET", &own, Some(&owner.token), Value::Null).await;
+    assert_eq!(after, theirs["client"]);
 }

@@ -128,7 +128,9 @@ type OAuthClient struct {
 	SkipConsent bool `protobuf:"varint,9,opt,name=skip_consent,json=skipConsent,proto3" json:"skip_consent,omitempty"`
 	// The `aud` of the access tokens issued to this client: the identifier of
 	// the API that accepts them, 1 to 200 printable characters without spaces.
-	// Empty: Janua's issuer URL, the audience every Janua access token has.
+	// Empty: the client's own `client_id`. Never Janua's issuer URL: Janua's
+	// own API accepts only its own sign-in tokens, not tokens issued to an
+	// application.
 	AccessTokenAudience string `protobuf:"bytes,10,opt,name=access_token_audience,json=accessTokenAudience,proto3" json:"access_token_audience,omitempty"`
 	// Whether the authorization server refuses the client (no sign-in, no
 	// tokens, its secret stops working) while it stays registered.

@@ -50,7 +50,8 @@ type CreateOAuthClientRequest struct {
 	AllowedScopes []string `protobuf:"bytes,7,rep,name=allowed_scopes,json=allowedScopes,proto3" json:"allowed_scopes,omitempty"`
 	// Skip the consent page (the organization's own apps).
 	SkipConsent bool `protobuf:"varint,8,opt,name=skip_consent,json=skipConsent,proto3" json:"skip_consent,omitempty"`
-	// The `aud` of its access tokens; empty: Janua's issuer URL.
+	// The `aud` of its access tokens; empty: its `client_id` (see
+	// `OAuthClient.access_token_audience`).
 	AccessTokenAudience string `protobuf:"bytes,9,opt,name=access_token_audience,json=accessTokenAudience,proto3" json:"access_token_audience,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache

@@ -51,7 +51,9 @@ class CreateOAuthClientRequest(_message.Message):
     skip_consent: _builtins.bool
     """Skip the consent page (the organization's own apps)."""
     access_token_audience: _builtins.str
-    """The `aud` of its access tokens; empty: Janua's issuer URL."""
+    """The `aud` of its access tokens; empty: its `client_id` (see
+    `OAuthClient.access_token_audience`).
+    """
     @_builtins.property
     def redirect_uris(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Where the browser may come back to with a code (see

@@ -111,7 +111,9 @@ export type OAuthClient = Message<"janua.oauth.v1.OAuthClient"> & {
   /**
    * The `aud` of the access tokens issued to this client: the identifier of
    * the API that accepts them, 1 to 200 printable characters without spaces.
-   * Empty: Janua's issuer URL, the audience every Janua access token has.
+   * Empty: the client's own `client_id`. Never Janua's issuer URL: Janua's
+   * own API accepts only its own sign-in tokens, not tokens issued to an
+   * application.
    *
    * @generated from field: string access_token_audience = 10;
    */

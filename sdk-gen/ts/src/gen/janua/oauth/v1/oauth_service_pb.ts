@@ -88,7 +88,8 @@ export type CreateOAuthClientRequest = Message<"janua.oauth.v1.CreateOAuthClient
   skipConsent: boolean;
 
   /**
-   * The `aud` of its access tokens; empty: Janua's issuer URL.
+   * The `aud` of its access tokens; empty: its `client_id` (see
+   * `OAuthClient.access_token_audience`).
    *
    * @generated from field: string access_token_audience = 9;
    */

@@ -66,7 +66,8 @@ class CreateOAuthClientRequest {
   /// Skip the consent page (the organization's own apps).
   bool skipConsent;
 
-  /// The `aud` of its access tokens; empty: Janua's issuer URL.
+  /// The `aud` of its access tokens; empty: its `client_id` (see
+  /// `OAuthClient.access_token_audience`).
   String accessTokenAudience;
 
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
