@@ -86,6 +86,38 @@ impl RegisteredClient {
     }
 }
 
+/// The row of a new client of `organization_id`, with a new client_id and no secret.
+pub(super) fn new_row(
+    organization_id: &str,
+    client_type: ClientType,
+    settings: ClientSettings,
+    created_by: Option<String>,
+    now: DateTime<Utc>,
+) -> oauth_client::Model {
+    let blank = oauth_client::Model {
+        id: OAuthClientId::generate().into_string(),
+        organization_id: organization_id.to_owned(),
+        name: String::new(),
+        client_type,
+        redirect_uris: Value::Null,
+        post_logout_redirect_uris: Value::Null,
+        grant_types: Value::Null,
+        allowed_scopes: Value::Null,
+        skip_consent: false,
+        access_token_audience: None,
+        disabled: false,
+        secret_hash: None,
+        secret_hint: None,
+        secret_rotated_at: None,
+        previous_secret_hash: None,
+        previous_secret_expires_at: None,
+        created_by,
+        created_at: now,
+        updated_at: now,
+    };
+    with_settings(blank, settings, now)
+}
+
 /// `row` with its settings replaced by `settings` (secret columns untouched).
 pub(super) fn with_settings(
     row: oauth_client::Model,
@@ -134,28 +166,9 @@ mod tests {
             allowed_scopes: vec!["openid".into()],
             ..ClientSettings::default()
         };
-        let blank = oauth_client::Model {
-            id: "0193a5c2-7d1e-7c3a-9f00-1234567890ab".into(),
-            organization_id: "org".into(),
-            name: String::new(),
-            client_type: ClientType::Public,
-            redirect_uris: Value::Null,
-            post_logout_redirect_uris: Value::Null,
-            grant_types: Value::Null,
-            allowed_scopes: Value::Null,
-            skip_consent: false,
-            access_token_audience: None,
-            disabled: false,
-            secret_hash: None,
-            secret_hint: None,
-            secret_rotated_at: None,
-            previous_secret_hash: None,
-            previous_secret_expires_at: None,
-            created_by: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let client = RegisteredClient::from_row(with_settings(blank, settings.clone(), now));
+        let row = new_row("org", ClientType::Public, settings.clone(), None, now);
+        let client = RegisteredClient::from_row(row);
+        assert_eq!(client.organization_id, "org");
         assert_eq!(client.settings, settings);
         assert_eq!(client.secret, None);
         assert_eq!(client.access_token_audience(), client.client_id.as_str());

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{
     OAuthClients, RegisteredClient,
-    client::with_settings,
+    client::{new_row, with_settings},
     secret,
     settings::{self, ClientChanges, ClientSettings},
     store,
@@ -48,28 +48,18 @@ impl OAuthClients {
         let settings = settings::new_settings(client_type, request, self.reserved_audience())?;
         let now = self.clock.now();
         let issued = (client_type == ClientType::Confidential).then(secret::issue);
-        let blank = oauth_client::Model {
-            id: OAuthClientId::generate().into_string(),
-            organization_id: scope.organization_id().to_owned(),
-            name: String::new(),
-            client_type,
-            redirect_uris: Value::Null,
-            post_logout_redirect_uris: Value::Null,
-            grant_types: Value::Null,
-            allowed_scopes: Value::Null,
-            skip_consent: false,
-            access_token_audience: None,
-            disabled: false,
+        let created_by = scope.caller.user().map(|u| u.user_id.to_string());
+        let row = oauth_client::Model {
             secret_hash: issued.as_ref().map(|s| s.digest.clone()),
             secret_hint: issued.as_ref().map(|s| s.hint.clone()),
-            secret_rotated_at: None,
-            previous_secret_hash: None,
-            previous_secret_expires_at: None,
-            created_by: scope.caller.user().map(|u| u.user_id.to_string()),
-            created_at: now,
-            updated_at: now,
+            ..new_row(
+                scope.organization_id(),
+                client_type,
+                settings,
+                created_by,
+                now,
+            )
         };
-        let row = with_settings(blank, settings, now);
         let txn = crate::store::begin_write(&self.db).await?;
         store::insert(&txn, row.clone()).await?;
         let client = RegisteredClient::from_row(row);

@@ -67,33 +67,26 @@ fn same_digest(stored: Option<&str>, presented: &str) -> bool {
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
-    use crate::store::entities::oauth_client::ClientType;
+    use crate::{oauth::client::new_row, store::entities::oauth_client::ClientType};
 
     fn row(
         current: &IssuedSecret,
         previous: Option<(&IssuedSecret, DateTime<Utc>)>,
     ) -> oauth_client::Model {
-        let now = DateTime::UNIX_EPOCH;
+        let settings = crate::oauth::ClientSettings::default();
+        let client = new_row(
+            "o",
+            ClientType::Confidential,
+            settings,
+            None,
+            DateTime::UNIX_EPOCH,
+        );
         oauth_client::Model {
-            id: "c".into(),
-            organization_id: "o".into(),
-            name: "App".into(),
-            client_type: ClientType::Confidential,
-            redirect_uris: serde_json::json!([]),
-            post_logout_redirect_uris: serde_json::json!([]),
-            grant_types: serde_json::json!(["client_credentials"]),
-            allowed_scopes: serde_json::json!(["openid"]),
-            skip_consent: false,
-            access_token_audience: None,
-            disabled: false,
             secret_hash: Some(current.digest.clone()),
             secret_hint: Some(current.hint.clone()),
-            secret_rotated_at: None,
             previous_secret_hash: previous.map(|(p, _)| p.digest.clone()),
             previous_secret_expires_at: previous.map(|(_, at)| at),
-            created_by: None,
-            created_at: now,
-            updated_at: now,
+            ..client
         }
     }
 

@@ -47,6 +47,27 @@ pub fn clients_path(org: &str) -> String {
     format!("/api/v1/organizations/{org}/oauth-clients")
 }
 
+/// Registers the standard public web client as `token`; returns its REST path and the
+/// client.
+pub async fn public_web_client(app: &TestApp, token: &str, org: &str) -> (String, Value) {
+    let answer = create_client(app, token, org, web_client("OAUTH_CLIENT_TYPE_PUBLIC")).await;
+    (client_path(org, &answer), answer["client"].clone())
+}
+
+/// The REST path of the client an answer `{client, ...}` carries.
+pub fn client_path(org: &str, answer: &Value) -> String {
+    format!("{}/{}", clients_path(org), client_id(answer))
+}
+
+/// Asserts that a request was refused as invalid.
+pub fn assert_invalid(status: u16, answer: &Value) {
+    assert_eq!(
+        (status, reason(answer)),
+        (400, "VALIDATION_ERROR"),
+        "{answer}"
+    );
+}
+
 fn client_id(answer: &Value) -> OAuthClientId {
     OAuthClientId::from_trusted(answer["client"]["client_id"].as_str().unwrap())
 }
@@ -92,7 +113,7 @@ async fn a_confidential_client_is_created_read_updated_and_deleted_over_rest_wit
     assert_eq!(client["access_token_audience"], "https://api.example.com");
     assert!(client["create_time"].is_string() && client["secret_rotate_time"].is_null());
     let id = client_id(&created);
-    let one = format!("{}/{id}", clients_path(&org));
+    let one = client_path(&org, &created);
 
     // Get and List never show the secret; the row holds only its digest.
     let (status, got) = app.rest("GET", &one, Some(&owner.token), Value::Null).await;
@@ -151,11 +172,7 @@ async fn a_confidential_client_is_created_read_updated_and_deleted_over_rest_wit
             json!({"client_type": "OAUTH_CLIENT_TYPE_PUBLIC"}),
         )
         .await;
-    assert_eq!(
-        (status, reason(&refused)),
-        (400, "VALIDATION_ERROR"),
-        "{refused}"
-    );
+    assert_invalid(status, &refused);
 
     // Deleted: gone for the organization and for the authorization server.
     let (status, _) = app

@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::{clients_path, create_client, stored_rows, web_client};
+use super::{
+    assert_invalid, clients_path, create_client, public_web_client, stored_rows, web_client,
+};
 use crate::{
     auth::admin_app,
     helpers::TestApp,
@@ -73,11 +75,7 @@ async fn redirect_uris_are_https_or_loopback_http_stored_exactly_and_refusals_ch
         for field in ["redirect_uris", "post_logout_redirect_uris"] {
             let (status, answer) =
                 try_create(&app, &owner.token, &org, json!({field: [uri]})).await;
-            assert_eq!(
-                (status, reason(&answer)),
-                (400, "VALIDATION_ERROR"),
-                "{uri}: {answer}"
-            );
+            assert_invalid(status, &answer);
             assert_eq!(
                 violated_field(&answer),
                 format!("{field}[0]"),
@@ -101,18 +99,7 @@ async fn redirect_uris_are_https_or_loopback_http_stored_exactly_and_refusals_ch
     );
 
     // An update to a bad URI is refused whole.
-    let client = create_client(
-        &app,
-        &owner.token,
-        &org,
-        web_client("OAUTH_CLIENT_TYPE_PUBLIC"),
-    )
-    .await;
-    let one = format!(
-        "{}/{}",
-        clients_path(&org),
-        client["client"]["client_id"].as_str().unwrap()
-    );
+    let (one, client) = public_web_client(&app, &owner.token, &org).await;
     let (status, _) = app
         .rest(
             "PATCH",
@@ -123,7 +110,7 @@ async fn redirect_uris_are_https_or_loopback_http_stored_exactly_and_refusals_ch
         .await;
     assert_eq!(status, 400);
     let (_, after) = app.rest("GET", &one, Some(&owner.token), Value::Null).await;
-    assert_eq!(after, client["client"]);
+    assert_eq!(after, client);
     let rows = stored_rows(&app).await;
     assert!(
         rows.starts_with(&before[..before.len() - 1]),
@@ -193,18 +180,7 @@ async fn grant_types_must_fit_the_client_type_and_each_other() {
     );
 
     // An update is checked against the whole client.
-    let client = create_client(
-        &app,
-        &owner.token,
-        &org,
-        web_client("OAUTH_CLIENT_TYPE_PUBLIC"),
-    )
-    .await;
-    let one = format!(
-        "{}/{}",
-        clients_path(&org),
-        client["client"]["client_id"].as_str().unwrap()
-    );
+    let (one, client) = public_web_client(&app, &owner.token, &org).await;
     for (mask, body, field) in [
         (
             "grant_types",
@@ -223,7 +199,7 @@ async fn grant_types_must_fit_the_client_type_and_each_other() {
         assert_eq!((status, violated_field(&answer)), (400, field), "{answer}");
     }
     let (_, after) = app.rest("GET", &one, Some(&owner.token), Value::Null).await;
-    assert_eq!(after, client["client"]);
+    assert_eq!(after, client);
 }
 
 #[tokio::test]
