@@ -61,7 +61,7 @@ impl OAuthClients {
             )
         };
         let txn = crate::store::begin_write(&self.db).await?;
-        store::insert(&txn, row.clone()).await?;
+        let row = store::insert(&txn, row).await?;
         let client = RegisteredClient::from_row(row);
         let event = scope
             .event("oauth_client.created")
@@ -126,7 +126,7 @@ impl OAuthClients {
             self.reserved_audience(),
         )?;
         let row = with_settings(row, settings, now);
-        store::save(&txn, row.clone()).await?;
+        let row = store::save(&txn, row).await?;
         let client = RegisteredClient::from_row(row);
         let mut metadata = described(&client);
         metadata["changed"] = json!(changed_fields(&before.settings, &client.settings));
@@ -189,7 +189,7 @@ impl OAuthClients {
             updated_at: now,
             ..row
         };
-        store::save(&txn, row.clone()).await?;
+        let row = store::save(&txn, row).await?;
         let client = RegisteredClient::from_row(row);
         let event = scope
             .event("oauth_client.secret_rotated")

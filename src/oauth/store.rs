@@ -9,15 +9,20 @@ use sea_orm::{
 
 use crate::store::entities::oauth_client::{self, Column, Entity as OauthClient};
 
-pub async fn insert(db: &impl ConnectionTrait, row: oauth_client::Model) -> Result<(), DbErr> {
-    row.into_active_model().reset_all().insert(db).await?;
-    Ok(())
+/// Inserts a row; returns it as stored (PostgreSQL keeps times to the microsecond).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: oauth_client::Model,
+) -> Result<oauth_client::Model, DbErr> {
+    row.into_active_model().reset_all().insert(db).await
 }
 
-/// Writes every column of an existing row.
-pub async fn save(db: &impl ConnectionTrait, row: oauth_client::Model) -> Result<(), DbErr> {
-    row.into_active_model().reset_all().update(db).await?;
-    Ok(())
+/// Writes every column of an existing row; returns it as stored.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    row: oauth_client::Model,
+) -> Result<oauth_client::Model, DbErr> {
+    row.into_active_model().reset_all().update(db).await
 }
 
 pub async fn find(
