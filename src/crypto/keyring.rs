@@ -35,6 +35,18 @@ const UNKNOWN_KID_RELOAD_GAP: Duration = Duration::from_secs(1);
 /// Clock skew allowed when checking `exp`, and added to the publication of retired keys.
 const LEEWAY: Duration = Duration::from_secs(60);
 
+/// The JWT `typ` of the access tokens Janua issues to OAuth clients (RFC 9068).
+pub const CLIENT_ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// Which tokens a verification accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    /// Janua's own (access tokens of its API): `aud` is Janua's issuer, `typ` not `at+jwt`.
+    Janua,
+    /// An OAuth client's access token: `typ: at+jwt`, `aud` the client's.
+    ClientAccessToken,
+}
+
 struct LoadedKey {
     kid: String,
     algorithm: SigningAlgorithm,
@@ -131,6 +143,24 @@ impl Keyring {
 
     /// Signs `claims` with the current key; the header carries its `kid`.
     pub async fn sign<C: Serialize>(&self, claims: &C) -> Result<String, Error> {
+        self.sign_typed(None, claims).await
+    }
+
+    /// An access token for an OAuth client (RFC 9068): signed like [`Self::sign`], with
+    /// `typ: at+jwt` in the header.
+    pub async fn sign_client_access_token<C: Serialize>(
+        &self,
+        claims: &C,
+    ) -> Result<String, Error> {
+        self.sign_typed(Some(CLIENT_ACCESS_TOKEN_TYPE), claims)
+            .await
+    }
+
+    async fn sign_typed<C: Serialize>(
+        &self,
+        typ: Option<&str>,
+        claims: &C,
+    ) -> Result<String, Error> {
         let snapshot = self.fresh_snapshot().await?;
         let key = snapshot
             .keys
@@ -139,14 +169,43 @@ impl Keyring {
             .context("no signing key is active")?;
         let mut header = Header::new(key.algorithm.jwt_algorithm());
         header.kid = Some(key.kid.clone());
+        if let Some(typ) = typ {
+            header.typ = Some(typ.to_owned());
+        }
         Ok(key.pair.sign(&header, claims).context("signing a token")?)
     }
 
-    /// Verifies signature, `iss`, `aud` and `exp` against the published keys and returns
-    /// the claims. Every failure is a `TOKEN_ERROR`.
+    /// Verifies signature, `iss`, `aud` (Janua's issuer) and `exp` against the published
+    /// keys and returns the claims. Every failure is a `TOKEN_ERROR`. An OAuth client's
+    /// access token (`typ: at+jwt`) is refused here whatever its audience: it is never a
+    /// credential for Janua's own API.
     pub async fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, Error> {
+        self.verify_as(token, TokenKind::Janua).await
+    }
+
+    /// Verifies an access token Janua issued to an OAuth client (`typ: at+jwt`): signature,
+    /// `iss` and `exp`; its `aud` is the client's, which the caller compares if it must.
+    pub async fn verify_client_access_token<C: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<C, Error> {
+        self.verify_as(token, TokenKind::ClientAccessToken).await
+    }
+
+    async fn verify_as<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<C, Error> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Error::Token("malformed token".into()))?;
+        let is_client_token = header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case(CLIENT_ACCESS_TOKEN_TYPE));
+        if is_client_token != (kind == TokenKind::ClientAccessToken) {
+            return Err(Error::Token("token of another kind".into()));
+        }
         let kid = header
             .kid
             .ok_or_else(|| Error::Token("token has no key id".into()))?;
@@ -161,7 +220,10 @@ impl Keyring {
         };
         let mut validation = Validation::new(key.algorithm.jwt_algorithm());
         validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.issuer]);
+        match kind {
+            TokenKind::Janua => validation.set_audience(&[&self.issuer]),
+            TokenKind::ClientAccessToken => validation.validate_aud = false,
+        }
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // `exp` is checked below against the keyring's clock, not the system's.
         validation.validate_exp = false;

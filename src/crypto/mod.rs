@@ -9,6 +9,6 @@ mod password;
 mod signing;
 
 pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
-pub use keyring::{KeyInfo, KeyStatus, Keyring, list_keys};
+pub use keyring::{CLIENT_ACCESS_TOKEN_TYPE, KeyInfo, KeyStatus, Keyring, list_keys};
 pub use password::{HashingMetrics, PasswordHasher, Verified};
 pub use signing::SigningAlgorithm;

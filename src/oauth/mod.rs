@@ -7,7 +7,8 @@
 //! - `secret`: confidential clients' secrets (shown once, SHA-256 at rest, rotation);
 //! - `client`: `RegisteredClient`, the client as the rest of Janua sees it;
 //! - `registry`: create, read, update, delete and rotate under an `OrgScope`, audited;
-//! - `lookup`: what the authorization server calls; `store` the queries; `grpc` the service.
+//! - `lookup`: what the authorization server calls; `store` the queries; `grpc` the service;
+//! - `token`: the authorization server's HTTP endpoints (token, introspection, revocation).
 
 mod client;
 mod convert;
@@ -18,6 +19,7 @@ mod registry;
 pub mod secret;
 pub mod settings;
 mod store;
+pub mod token;
 
 use std::sync::Arc;
 

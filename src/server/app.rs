@@ -14,7 +14,10 @@ use crate::{
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
     mail::Mailer,
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
-    oauth::OAuthClients,
+    oauth::{
+        OAuthClients,
+        token::{AuthorizationServer, AuthorizationServerParts},
+    },
     orgs::Organizations,
     pages::{FormKey, PageSettings, Pages},
     revocation::Revocations,
@@ -43,6 +46,8 @@ pub struct App {
     /// The OAuth client registry; the authorization server reads it (`find_client`,
     /// `authenticate_client`).
     pub oauth_clients: Arc<OAuthClients>,
+    /// The token, introspection and revocation endpoints (`/oauth/*`).
+    pub authorization_server: Arc<AuthorizationServer>,
     pub audit: Arc<AuditLog>,
     pub pages: Arc<Pages>,
     pub clock: Arc<dyn Clock>,
@@ -181,21 +186,32 @@ impl App {
             db.clone(),
             clock.clone(),
             passwords.clone(),
-            limits,
+            limits.clone(),
             revocations.clone(),
         ));
         let oauth_clients = Arc::new(OAuthClients::new(db.clone(), clock.clone(), &config.issuer));
+        let authenticator = Arc::new(Authenticator::new(
+            keyring.clone(),
+            revocations.clone(),
+            db.clone(),
+            clock.clone(),
+        ));
+        let authorization_server = Arc::new(AuthorizationServer::new(AuthorizationServerParts {
+            clients: oauth_clients.clone(),
+            keyring: keyring.clone(),
+            guard: limits,
+            auth: auth.clone(),
+            authenticator: authenticator.clone(),
+            db: db.clone(),
+            clock: clock.clone(),
+            access_token_ttl: config.access_token_ttl,
+        }));
         let audit = Arc::new(AuditLog::new(db.clone()));
         let pages = Arc::new(Pages::new(PageSettings {
             auth: auth.clone(),
             mfa: mfa.clone(),
             orgs: orgs.clone(),
-            authenticator: Arc::new(Authenticator::new(
-                keyring.clone(),
-                revocations.clone(),
-                db.clone(),
-                clock.clone(),
-            )),
+            authenticator,
             db: db.clone(),
             form_key: FormKey::new(field_key.derive("janua hosted pages form tokens")?),
             issuer: config.issuer.clone(),
@@ -219,6 +235,7 @@ impl App {
             users,
             sso,
             oauth_clients,
+            authorization_server,
             audit,
             pages,
             clock,

@@ -213,6 +213,13 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/openid-configuration",
             get(wellknown::openid_configuration),
         )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(wellknown::authorization_server_metadata),
+        )
+        .merge(crate::oauth::token::routes::router(
+            app.authorization_server.clone(),
+        ))
         .merge(crate::sso::routes::router(app.sso.clone()))
         .merge(crate::pages::router(app.pages.clone()))
         .merge(reference);

@@ -1,5 +1,11 @@
-//! `/.well-known/jwks.json` and `/.well-known/openid-configuration`: what relying parties
-//! need to verify Janua's access tokens on their own.
+//! `/.well-known/jwks.json`, `/.well-known/openid-configuration` and
+//! `/.well-known/oauth-authorization-server` (RFC 8414): what relying parties and OAuth
+//! clients need to find Janua's endpoints and verify its tokens on their own. The three
+//! answer GET from any origin (`Access-Control-Allow-Origin: *`): browser libraries fetch
+//! them cross-origin, and they hold nothing private.
+//!
+//! Both metadata documents list only what exists: `authorization_endpoint` and
+//! `response_types_supported` arrive with the authorization-code flow (issue #16).
 
 use std::sync::Arc;
 
@@ -9,14 +15,21 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{app::App, gateway};
+use crate::oauth::{
+    settings::DEFAULT_SCOPES,
+    token::{
+        GRANT_TYPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS,
+        routes::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH},
+    },
+};
 
 pub async fn jwks(State(app): State<Arc<App>>) -> Response {
     match app.keyring.jwks().await {
         Ok(set) => {
-            let mut response = Json(set).into_response();
+            let mut response = public_json(Json(set).into_response());
             // Short, so relying parties see a rotation soon; they refetch on unknown kids too.
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
@@ -28,17 +41,55 @@ pub async fn jwks(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-pub async fn openid_configuration(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
+pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
+    let mut document = authorization_server(&app);
     let issuer = app.keyring.issuer();
-    Json(json!({
-        "issuer": issuer,
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+    let extra = json!({
         "userinfo_endpoint": format!("{issuer}/api/v1/auth/me"),
-        "introspection_endpoint": format!("{issuer}/api/v1/auth/token/introspect"),
-        "revocation_endpoint": format!("{issuer}/api/v1/auth/logout"),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [app.config.jwt_algorithm.to_string()],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "sid", "email", "org_id", "org_role", "amr"],
-    }))
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "sid", "email", "org_id", "org_role", "amr", "client_id", "scope"],
+    });
+    if let (Some(document), Value::Object(extra)) = (document.as_object_mut(), extra) {
+        document.extend(extra);
+    }
+    public_json(Json(document).into_response())
+}
+
+pub async fn authorization_server_metadata(State(app): State<Arc<App>>) -> Response {
+    public_json(Json(authorization_server(&app)).into_response())
+}
+
+/// The RFC 8414 metadata, shared by both documents.
+fn authorization_server(app: &App) -> Value {
+    let issuer = app.keyring.issuer();
+    let algorithm = app.config.jwt_algorithm.to_string();
+    json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
+        "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
+        "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+        "grant_types_supported": GRANT_TYPES_SUPPORTED,
+        "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        // Each client lists its own scopes too (`allowed_scopes`); these are the defaults.
+        "scopes_supported": DEFAULT_SCOPES,
+        "access_token_signing_alg_values_supported": [algorithm],
+    })
+}
+
+/// Readable from any origin, with GET only.
+fn public_json(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET"),
+    );
+    response
 }

@@ -197,6 +197,10 @@ pub fn plain_routes() -> Map<String, Value> {
             "userinfo_endpoint": { "type": "string" },
             "introspection_endpoint": { "type": "string" },
             "revocation_endpoint": { "type": "string" },
+            "token_endpoint": { "type": "string" },
+            "grant_types_supported": { "type": "array", "items": { "type": "string" } },
+            "token_endpoint_auth_methods_supported": { "type": "array", "items": { "type": "string" } },
+            "scopes_supported": { "type": "array", "items": { "type": "string" } },
         },
     });
     paths.insert(
@@ -205,6 +209,14 @@ pub fn plain_routes() -> Map<String, Value> {
             "openidConfiguration",
             "Discovery for relying parties that verify Janua's access tokens themselves.",
             json!({ "200": { "description": "The discovery document.", "content": json_body(&discovery) } }),
+        ),
+    );
+    paths.insert(
+        "/.well-known/oauth-authorization-server".into(),
+        get(
+            "oauthAuthorizationServer",
+            "OAuth 2.0 authorization server metadata (RFC 8414): the token, introspection and revocation endpoints.",
+            json!({ "200": { "description": "The metadata document.", "content": json_body(&discovery) } }),
         ),
     );
     paths

@@ -8,6 +8,7 @@ pub mod mail_message;
 pub mod membership;
 pub mod mfa_factor;
 pub mod oauth_client;
+pub mod oauth_revoked_token;
 pub mod one_time_token;
 pub mod organization;
 pub mod organization_domain;
