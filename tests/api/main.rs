@@ -36,6 +36,7 @@ mod probes;
 mod reachability;
 mod role_bases;
 mod security_limits;
+mod sms_webhook;
 mod smtp;
 mod sso;
 mod sso_oidc;
