@@ -9,6 +9,7 @@
 
 mod browser;
 mod chromium;
+mod sent_codes;
 mod sign_in;
 
 use janua::config::Config;

@@ -154,7 +154,8 @@ async fn answer(response: reqwest::Response) -> Answer {
 pub async fn mailed_link(app: &TestApp, to: &str, subject: &str) -> String {
     for _ in 0..400 {
         let outbox = app.app.mail.read_outbox(to).await.unwrap();
-        if let Some(mail) = outbox.iter().rev().find(|m| m.subject.contains(subject)) {
+        // `read_outbox` lists the newest first.
+        if let Some(mail) = outbox.iter().find(|m| m.subject.contains(subject)) {
             let start = mail.text.find("http").unwrap();
             return mail.text[start..]
                 .split_whitespace()

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// Sends a magic link to `email` and opens it: the browser and the page with the button.
-async fn opened_magic_link<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, Answer) {
+pub(super) async fn opened_magic_link<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, Answer) {
     let (status, body) = rest(
         app,
         "POST",
