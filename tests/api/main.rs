@@ -31,6 +31,7 @@ mod openapi;
 mod operations;
 mod orgs;
 mod otp_codes;
+mod otp_logs;
 mod passkeys;
 mod probes;
 mod reachability;

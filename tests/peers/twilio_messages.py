@@ -32,7 +32,8 @@ from urllib.parse import parse_qs
 
 
 def handler_for(directory, sid, token, webhook_secret):
-    numbers = itertools.count(1)
+    # Restarted on the same directory, it numbers on after the messages already there.
+    numbers = itertools.count(1 + sum(name.endswith(".json") for name in os.listdir(directory)))
     lock = threading.Lock()
     expected_auth = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
 
