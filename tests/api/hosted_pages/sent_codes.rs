@@ -3,35 +3,20 @@
 //! answers the challenge on the magic-link page, and wrong codes show an error and count
 //! toward the account lock.
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use super::{Answer, Browser, mailed_link, sign_in::opened_magic_link};
+use super::{Answer, Browser, mailed_link, nth_mail_text, sign_in::opened_nth_magic_link};
 use crate::{
     auth::{PASSWORD, login, rest},
     fixtures::User,
     helpers::TestApp,
+    otp_codes::pass_cooldown,
     twilio::code_in,
 };
 
-const CODE_MAIL: &str = "sign-in code";
-
 /// The code of the `n`th sign-in-code mail to `to` (from 1), waiting for it.
 async fn mailed_code(app: &TestApp, to: &str, n: usize) -> String {
-    for _ in 0..400 {
-        let outbox = app.app.mail.read_outbox(to).await.unwrap();
-        let codes: Vec<_> = outbox
-            .iter()
-            .rev()
-            .filter(|m| m.subject.contains(CODE_MAIL))
-            .collect();
-        if let Some(mail) = codes.get(n - 1) {
-            return code_in(&mail.text);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no sign-in code mail number {n} to {to}");
+    code_in(&nth_mail_text(app, to, "sign-in code", n).await)
 }
 
 /// A user whose only second factor is an emailed code.
@@ -67,18 +52,12 @@ async fn user_with_an_email_factor(app: &TestApp) -> User {
     user
 }
 
-/// Opens a magic link and presses its button: the second-factor page, and the browser.
-async fn challenge_page<'a>(app: &'a TestApp, user: &User) -> (Browser<'a>, Answer) {
-    let (browser, page) = opened_magic_link(app, &user.email).await;
+/// Opens the `n`th magic link and presses its button: the second-factor page, and the browser.
+async fn challenge_page<'a>(app: &'a TestApp, user: &User, n: usize) -> (Browser<'a>, Answer) {
+    let (browser, page) = opened_nth_magic_link(app, &user.email, n).await;
     let challenge = browser.submit(&page, "/magic-link", &[]).await;
     assert_eq!(challenge.status, 200, "{}", challenge.html);
     (browser, challenge)
-}
-
-/// Waits out the 1-second resend cooldown: on Redis's clock and on the server's.
-async fn pass_cooldown(app: &TestApp) {
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    app.clock.advance(Duration::from_secs(2));
 }
 
 #[tokio::test]
@@ -93,7 +72,7 @@ async fn an_emailed_code_signs_in_on_the_magic_link_page_and_wrong_codes_count_t
     let user = user_with_an_email_factor(&app).await;
     pass_cooldown(&app).await;
 
-    let (browser, challenge) = challenge_page(&app, &user).await;
+    let (browser, challenge) = challenge_page(&app, &user, 1).await;
     assert!(
         !challenge.html.contains("signed in as"),
         "{}",
@@ -152,7 +131,7 @@ async fn an_emailed_code_signs_in_on_the_magic_link_page_and_wrong_codes_count_t
 
     // Wrong codes on the page are failed sign-ins like wrong passwords: three lock the account.
     pass_cooldown(&app).await;
-    let (browser, challenge) = challenge_page(&app, &user).await;
+    let (browser, challenge) = challenge_page(&app, &user, 2).await;
     let mut page = browser
         .submit(&challenge, "/magic-link", &[("send_code_to", &factor)])
         .await;
