@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     audit::{self, ClientInfo},
+    auth::CodeDestination,
     credentials::Email,
     error::Error,
     ids::FactorId,
@@ -218,6 +219,30 @@ impl Mfa {
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(codes)
+    }
+
+    /// The SMS and email factors a pending challenge offers codes for, masked as the challenge
+    /// listed them (for a page showing its form again). Uses nothing up.
+    pub async fn challenge_code_destinations(
+        &self,
+        challenge_id: &str,
+    ) -> Result<Vec<CodeDestination>, Error> {
+        if challenge_id.is_empty() {
+            return Err(Error::invalid("challenge_id", "is required"));
+        }
+        let state = self.challenges.get(challenge_id).await?;
+        if state.code_factors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let factors = store::active_factors(&self.db, &state.user_id).await?;
+        let offered = self
+            .code_factors
+            .offered(&self.db, &state.user_id, &factors)
+            .await?;
+        Ok(offered
+            .into_iter()
+            .filter(|d| state.code_factors.contains(&d.factor_id))
+            .collect())
     }
 
     /// Sends a sign-in code for a pending challenge to one of the factors it offers.

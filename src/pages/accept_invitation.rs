@@ -110,7 +110,10 @@ pub(super) async fn submit(
                 challenge_id: &challenge_id,
                 ..form_of(&posted)
             };
-            Ok(pages.second_factor_form(&form, None).into_response())
+            Ok(pages
+                .second_factor_form(&form, second_factor::Shown::Fresh)
+                .await
+                .into_response())
         }
         Err(error) => {
             let trouble = Trouble::of(error, "The email address or password is not right.");

@@ -36,6 +36,10 @@ pub(super) struct Posted {
     pub challenge_id: String,
     pub totp_code: String,
     pub recovery_code: String,
+    /// A code sent by SMS or email (SendMfaCode's), answering the challenge.
+    pub otp_code: String,
+    /// The factor to send a code to: the second-factor form's "Send a code" buttons.
+    pub send_code_to: String,
 }
 
 /// A POST to a page, as received: its headers, the client's address and the form, if it

@@ -9,6 +9,7 @@
 
 mod browser;
 mod chromium;
+mod sent_codes;
 mod sign_in;
 
 use janua::config::Config;
@@ -18,7 +19,7 @@ use super::{
     auth::{PASSWORD, access, login, register, rest, unique_email},
     helpers::TestApp,
 };
-pub use browser::{Answer, Browser, mailed_link};
+pub use browser::{Answer, Browser, link_in, mailed_link, nth_mail_text};
 
 pub const NEW_PASSWORD: &str = "a brand new passphrase";
 

@@ -24,7 +24,7 @@ use super::{
     twilio::{TwilioStandIn, code_in},
 };
 
-fn reason(body: &Value) -> &str {
+pub fn reason(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
@@ -33,7 +33,7 @@ async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u
 }
 
 /// Enrolls `number` for `user`; (status, body).
-async fn enroll_sms(app: &TestApp, user: &User, number: &str) -> (u16, Value) {
+pub async fn enroll_sms(app: &TestApp, user: &User, number: &str) -> (u16, Value) {
     post(
         app,
         "/api/v1/mfa/sms/enroll",
@@ -43,7 +43,7 @@ async fn enroll_sms(app: &TestApp, user: &User, number: &str) -> (u16, Value) {
     .await
 }
 
-async fn confirm_sms(app: &TestApp, user: &User, factor_id: &str, code: &str) -> (u16, Value) {
+pub async fn confirm_sms(app: &TestApp, user: &User, factor_id: &str, code: &str) -> (u16, Value) {
     post(
         app,
         "/api/v1/mfa/sms/confirm",
@@ -54,13 +54,13 @@ async fn confirm_sms(app: &TestApp, user: &User, factor_id: &str, code: &str) ->
 }
 
 /// Signs in with the password: the MFA challenge.
-async fn challenge_of(app: &TestApp, email: &str) -> Value {
+pub async fn challenge_of(app: &TestApp, email: &str) -> Value {
     let (status, body) = login(app, email, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     body["mfa_challenge"].clone()
 }
 
-async fn send_code(app: &TestApp, challenge: &Value) -> (u16, Value) {
+pub async fn send_code(app: &TestApp, challenge: &Value) -> (u16, Value) {
     post(
         app,
         "/api/v1/mfa/challenge/send-code",
@@ -74,12 +74,12 @@ async fn send_code(app: &TestApp, challenge: &Value) -> (u16, Value) {
 }
 
 /// Waits out a 1-second resend cooldown: on Redis's clock and on the server's.
-async fn pass_cooldown(app: &TestApp) {
+pub async fn pass_cooldown(app: &TestApp) {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     app.clock.advance(Duration::from_secs(2));
 }
 
-async fn answer(app: &TestApp, challenge: &Value, code: &str) -> (u16, Value) {
+pub async fn answer(app: &TestApp, challenge: &Value, code: &str) -> (u16, Value) {
     post(
         app,
         "/api/v1/mfa/challenge/verify",

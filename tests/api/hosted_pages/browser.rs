@@ -149,20 +149,29 @@ async fn answer(response: reqwest::Response) -> Answer {
     }
 }
 
-/// The first http(s) link of the newest mail to `to` whose subject has `subject` in it,
+/// The first http(s) link of the first mail to `to` whose subject has `subject` in it,
 /// waiting for it (some mails are queued after the answer).
 pub async fn mailed_link(app: &TestApp, to: &str, subject: &str) -> String {
+    link_in(&nth_mail_text(app, to, subject, 1).await)
+}
+
+/// The first http(s) link in `text`.
+pub fn link_in(text: &str) -> String {
+    let start = text.find("http").unwrap();
+    text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// The text of the `n`th mail (from 1, oldest first) to `to` whose subject has `subject` in
+/// it, waiting for it.
+pub async fn nth_mail_text(app: &TestApp, to: &str, subject: &str, n: usize) -> String {
     for _ in 0..400 {
         let outbox = app.app.mail.read_outbox(to).await.unwrap();
-        if let Some(mail) = outbox.iter().rev().find(|m| m.subject.contains(subject)) {
-            let start = mail.text.find("http").unwrap();
-            return mail.text[start..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_owned();
+        // `read_outbox` lists the newest first.
+        let mut matching = outbox.iter().rev().filter(|m| m.subject.contains(subject));
+        if let Some(mail) = matching.nth(n - 1) {
+            return mail.text.clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("no mail about {subject:?} to {to}");
+    panic!("no mail number {n} about {subject:?} to {to}");
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Answer, Browser, assert_refused, mailed_link, me};
+use super::{Answer, Browser, assert_refused, link_in, mailed_link, me, nth_mail_text};
 use crate::{
     auth::{PASSWORD, access, login, register, rest, unique_email},
     helpers::{TestApp, python_with},
@@ -13,6 +13,15 @@ use crate::{
 
 /// Sends a magic link to `email` and opens it: the browser and the page with the button.
 async fn opened_magic_link<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, Answer) {
+    opened_nth_magic_link(app, email, 1).await
+}
+
+/// Sends the `n`th magic link (from 1) to `email` and opens it.
+pub(super) async fn opened_nth_magic_link<'a>(
+    app: &'a TestApp,
+    email: &str,
+    n: usize,
+) -> (Browser<'a>, Answer) {
     let (status, body) = rest(
         app,
         "POST",
@@ -22,7 +31,7 @@ async fn opened_magic_link<'a>(app: &'a TestApp, email: &str) -> (Browser<'a>, A
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let link = mailed_link(app, email, "sign-in link").await;
+    let link = link_in(&nth_mail_text(app, email, "sign-in link", n).await);
     let mut browser = Browser::new(app);
     let page = browser.open(&link).await;
     assert_eq!(page.status, 200, "{}", page.html);
