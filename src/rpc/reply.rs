@@ -6,10 +6,16 @@ use axum::{
     Json,
     response::{IntoResponse, Response},
 };
-use http::{HeaderValue, StatusCode, header::RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode, header::RETRY_AFTER};
 use serde_json::{Value, json};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
+
+/// The id the server gave this request (`x-request-id`, set before any route runs), for the
+/// error body of a route outside the gateway, so it names the request's log line.
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
+}
 
 /// The HTTP status for a gRPC code, with the reasons DESIGN.md maps differently.
 pub fn http_status(code: Code, reason: &str) -> StatusCode {

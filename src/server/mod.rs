@@ -264,7 +264,7 @@ async fn render_metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Resp
     if !metrics::authorized(&headers, app.config.metrics.bearer_token.as_ref()) {
         return gateway::status_response(
             &Status::unauthenticated("/metrics needs its bearer token"),
-            None,
+            crate::rpc::reply::request_id(&headers),
         );
     }
     let body = app.metrics.render(crate::store::pool_usage(&app.db));

@@ -26,7 +26,7 @@ use crate::oauth::{
     },
 };
 
-pub async fn jwks(State(app): State<Arc<App>>) -> Response {
+pub async fn jwks(State(app): State<Arc<App>>, headers: http::HeaderMap) -> Response {
     match app.keyring.jwks().await {
         Ok(set) => {
             let mut response = public_json(Json(set).into_response());
@@ -37,7 +37,7 @@ pub async fn jwks(State(app): State<Arc<App>>) -> Response {
             );
             response
         }
-        Err(err) => gateway::status_response(&err.into(), None),
+        Err(err) => gateway::status_response(&err.into(), crate::rpc::reply::request_id(&headers)),
     }
 }
 

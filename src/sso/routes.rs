@@ -55,7 +55,11 @@ fn connection_id_of(raw: &str) -> Result<ConnectionId, Error> {
 }
 
 /// `GET /api/v1/sso/saml/{connection_id}/metadata`: the SP metadata for the IdP.
-async fn saml_metadata(State(sso): State<Arc<Sso>>, Path(connection_id): Path<String>) -> Response {
+async fn saml_metadata(
+    State(sso): State<Arc<Sso>>,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let metadata = match connection_id_of(&connection_id) {
         Ok(connection_id) => saml::metadata(&sso, &connection_id).await,
         Err(error) => Err(error),
@@ -66,7 +70,7 @@ async fn saml_metadata(State(sso): State<Arc<Sso>>, Path(connection_id): Path<St
             xml,
         )
             .into_response(),
-        Err(error) => reply::from_status(&Status::from(error), None),
+        Err(error) => reply::from_status(&Status::from(error), reply::request_id(&headers)),
     }
 }
 
@@ -90,7 +94,9 @@ async fn saml_acs(
     let client = rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
     let connection_id = match connection_id_of(&connection_id) {
         Ok(connection_id) => connection_id,
-        Err(error) => return reply::from_status(&Status::from(error), None),
+        Err(error) => {
+            return reply::from_status(&Status::from(error), reply::request_id(&headers));
+        }
     };
     let source = SignInSource::Connection(connection_id.clone());
     let (redirect, link_to, verified) =
@@ -100,7 +106,14 @@ async fn saml_acs(
         redirect_uri: redirect.as_ref(),
         link_to: link_to.as_ref(),
     };
-    conclude(&sso, finishing, verified, &client).await
+    conclude(
+        &sso,
+        finishing,
+        verified,
+        &client,
+        reply::request_id(&headers),
+    )
+    .await
 }
 
 /// `GET /api/v1/sso/oidc/{connection_id}/callback?code&state` (or `?error=`).
@@ -113,13 +126,16 @@ async fn oidc_callback(
 ) -> Response {
     let source = match connection_id_of(&connection_id) {
         Ok(connection_id) => SignInSource::Connection(connection_id),
-        Err(error) => return reply::from_status(&Status::from(error), None),
+        Err(error) => {
+            return reply::from_status(&Status::from(error), reply::request_id(&headers));
+        }
     };
     callback(
         &sso,
         source,
         &query,
         &rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a)),
+        reply::request_id(&headers),
     )
     .await
 }
@@ -138,6 +154,7 @@ async fn social_callback(
         source,
         &query,
         &rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a)),
+        reply::request_id(&headers),
     )
     .await
 }
@@ -147,6 +164,7 @@ async fn callback(
     source: SignInSource,
     query: &oidc::CallbackQuery,
     client: &ClientInfo,
+    request_id: Option<&str>,
 ) -> Response {
     let (pending, verified) = oidc::finish_callback(sso, source, query).await;
     let known = pending.as_ref();
@@ -155,7 +173,7 @@ async fn callback(
         redirect_uri: known.map(|p| &p.redirect_uri),
         link_to: known.and_then(|p| p.link_to.as_ref()),
     };
-    conclude(sso, finishing, verified, client).await
+    conclude(sso, finishing, verified, client, request_id).await
 }
 
 /// What is known of the sign-in an IdP's answer ends (nothing, for an unknown state).
@@ -174,6 +192,7 @@ pub async fn conclude(
     finishing: Finishing<'_>,
     verified: Result<ExternalIdentity, Error>,
     client: &ClientInfo,
+    request_id: Option<&str>,
 ) -> Response {
     let Finishing {
         source,
@@ -195,12 +214,16 @@ pub async fn conclude(
         Ok(url) => Redirect::to(url.as_str()).into_response(),
         Err(error) => {
             sso.record_failure(source, &error, client).await;
-            failure_response(error, redirect_uri)
+            failure_response(error, redirect_uri, request_id)
         }
     }
 }
 
-fn failure_response(error: Error, redirect_uri: Option<&Url>) -> Response {
+fn failure_response(
+    error: Error,
+    redirect_uri: Option<&Url>,
+    request_id: Option<&str>,
+) -> Response {
     if let (Some(redirect_uri), Error::Sso { .. }) = (redirect_uri, &error) {
         let mut url = redirect_uri.clone();
         url.query_pairs_mut()
@@ -208,5 +231,5 @@ fn failure_response(error: Error, redirect_uri: Option<&Url>) -> Response {
             .append_pair("error_description", &error.to_string());
         return Redirect::to(url.as_str()).into_response();
     }
-    reply::from_status(&Status::from(error), None)
+    reply::from_status(&Status::from(error), request_id)
 }

@@ -261,3 +261,31 @@ async fn account_counters_move_with_sign_ins_failures_lockouts_mfa_refreshes_and
             .is_some_and(|rss| *rss > 0.0)
     );
 }
+
+#[tokio::test]
+async fn error_bodies_outside_the_gateway_name_the_request_id_too() {
+    let app =
+        TestApp::spawn_with(&[("METRICS_BEARER_TOKEN", "a-metrics-token-of-some-length")]).await;
+    for path in [
+        "/api/v1/sso/saml/not%20an%20id/metadata",
+        "/api/v1/sso/oidc/not%20an%20id/callback?code=x&state=y",
+        "/metrics",
+    ] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert!(
+            response.status().is_client_error(),
+            "{path}: {}",
+            response.status()
+        );
+        let header = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["error"]["request_id"],
+            header.as_str(),
+            "{path}: {body}"
+        );
+    }
+}
