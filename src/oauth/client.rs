@@ -95,7 +95,7 @@ pub(super) fn new_row(
     now: DateTime<Utc>,
 ) -> oauth_client::Model {
     let blank = oauth_client::Model {
-        id: OAuthClientId::generate().into_string(),
+        id: uuid::Uuid::now_v7().to_string(),
         organization_id: organization_id.to_owned(),
         name: String::new(),
         client_type,
