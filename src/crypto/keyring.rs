@@ -45,6 +45,8 @@ enum TokenKind {
     Janua,
     /// An OAuth client's access token: `typ: at+jwt`, `aud` the client's.
     ClientAccessToken,
+    /// An ID token presented back as a logout hint: `aud` a client's, expiry not checked.
+    IdTokenHint,
 }
 
 struct LoadedKey {
@@ -141,6 +143,11 @@ impl Keyring {
         &self.issuer
     }
 
+    /// The algorithm new tokens are signed with (`JWT_ALGORITHM`).
+    pub fn algorithm(&self) -> SigningAlgorithm {
+        self.algorithm
+    }
+
     /// Signs `claims` with the current key; the header carries its `kid`.
     pub async fn sign<C: Serialize>(&self, claims: &C) -> Result<String, Error> {
         self.sign_typed(None, claims).await
@@ -192,6 +199,13 @@ impl Keyring {
         self.verify_as(token, TokenKind::ClientAccessToken).await
     }
 
+    /// Verifies an ID token Janua issued, presented as RP-initiated logout's
+    /// `id_token_hint`: signature and `iss`, but neither `exp` (OIDC RP-Initiated Logout
+    /// §2: an expired one is a fine hint) nor `aud`, which the caller compares.
+    pub async fn verify_id_token_hint<C: DeserializeOwned>(&self, token: &str) -> Result<C, Error> {
+        self.verify_as(token, TokenKind::IdTokenHint).await
+    }
+
     async fn verify_as<C: DeserializeOwned>(
         &self,
         token: &str,
@@ -222,7 +236,9 @@ impl Keyring {
         validation.set_issuer(&[&self.issuer]);
         match kind {
             TokenKind::Janua => validation.set_audience(&[&self.issuer]),
-            TokenKind::ClientAccessToken => validation.validate_aud = false,
+            TokenKind::ClientAccessToken | TokenKind::IdTokenHint => {
+                validation.validate_aud = false;
+            }
         }
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // `exp` is checked below against the keyring's clock, not the system's.
@@ -231,7 +247,9 @@ impl Keyring {
             jsonwebtoken::decode::<serde_json::Value>(token, &key.pair.decoding, &validation)
                 .map_err(|err| Error::Token(token_problem(&err).into()))?
                 .claims;
-        check_expiry(&claims, self.clock.now())?;
+        if kind != TokenKind::IdTokenHint {
+            check_expiry(&claims, self.clock.now())?;
+        }
         serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
     }
 

@@ -16,7 +16,7 @@ use crate::{
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     oauth::{
         OAuthClients,
-        token::{AuthorizationServer, AuthorizationServerParts},
+        provider::{AuthorizationServer, AuthorizationServerParts},
     },
     orgs::Organizations,
     pages::{FormKey, PageSettings, Pages},
@@ -204,7 +204,9 @@ impl App {
             authenticator: authenticator.clone(),
             db: db.clone(),
             clock: clock.clone(),
+            cache: cache.clone(),
             access_token_ttl: config.access_token_ttl,
+            refresh_token_ttl: config.refresh_token_ttl,
         }));
         let audit = Arc::new(AuditLog::new(db.clone()));
         let pages = Arc::new(Pages::new(PageSettings {
@@ -213,6 +215,7 @@ impl App {
             orgs: orgs.clone(),
             authenticator,
             db: db.clone(),
+            provider: authorization_server.clone(),
             form_key: FormKey::new(field_key.derive("janua hosted pages form tokens")?),
             issuer: config.issuer.clone(),
             secure_cookies: config.environment == Environment::Production
