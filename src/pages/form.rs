@@ -48,6 +48,8 @@ pub(super) struct Posted {
     pub client_id: String,
     pub post_logout_redirect_uri: String,
     pub state: String,
+    /// A passkey's answer (`PublicKeyCredential.toJSON()`), posted by the sign-in page.
+    pub credential_json: String,
 }
 
 /// A POST to a page, as received: its headers, the client's address and the form, if it

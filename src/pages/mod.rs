@@ -32,6 +32,7 @@ use crate::{
     mfa::Mfa,
     oauth::provider::AuthorizationServer,
     orgs::Organizations,
+    sso::Sso,
     store::Db,
 };
 use csrf::FormGuard;
@@ -53,6 +54,11 @@ pub struct Pages {
     provider: Arc<AuthorizationServer>,
     /// The Janua browser session cookie.
     sessions: provider::browser_session::SessionCookie,
+    /// The "continue with" buttons' SSO sign-ins.
+    sso: Arc<Sso>,
+    /// The public base URL (where SSO sign-ins started here return).
+    issuer: Url,
+    secure_cookies: bool,
     theme: UiTheme,
     stylesheet: Stylesheet,
 }
@@ -65,6 +71,7 @@ pub struct PageSettings {
     pub authenticator: Arc<Authenticator>,
     pub db: Db,
     pub provider: Arc<AuthorizationServer>,
+    pub sso: Arc<Sso>,
     pub form_key: FormKey,
     /// The public base URL (`JANUA_ISSUER`): form posts must come from its origin.
     pub issuer: Url,
@@ -87,6 +94,9 @@ impl Pages {
             ),
             forms: FormGuard::new(settings.form_key, &settings.issuer, settings.secure_cookies)?,
             provider: settings.provider,
+            sso: settings.sso,
+            issuer: settings.issuer.clone(),
+            secure_cookies: settings.secure_cookies,
             stylesheet: Stylesheet::render(&settings.theme)?,
             theme: settings.theme,
         })

@@ -17,19 +17,28 @@ use crate::config::UiTheme;
 /// `default-src 'none'` with the few sources a page uses: its stylesheet, the operator's logo
 /// (its origin only), forms posting back to Janua.
 pub(super) fn content_security_policy(theme: &UiTheme) -> Arc<HeaderValue> {
-    Arc::new(policy_with_form_target(theme, None))
+    Arc::new(policy_with_form_target(theme, None, None))
 }
 
 /// The pages' policy, with `form_target` (an application's origin, where a form's answer
 /// may redirect) allowed as a form action too: browsers check `form-action` on redirects.
-pub(super) fn policy_with_form_target(theme: &UiTheme, form_target: Option<&str>) -> HeaderValue {
+/// With `script_nonce`, the one inline script carrying it may run and call Janua's API
+/// (the passkey sign-in); no other script can.
+pub(super) fn policy_with_form_target(
+    theme: &UiTheme,
+    form_target: Option<&str>,
+    script_nonce: Option<&str>,
+) -> HeaderValue {
     let images = match &theme.logo_url {
         Some(logo) => format!("img-src {}; ", logo.origin().ascii_serialization()),
         None => String::new(),
     };
     let target = form_target.map(|t| format!(" {t}")).unwrap_or_default();
+    let scripts = script_nonce
+        .map(|nonce| format!("script-src 'nonce-{nonce}'; connect-src 'self'; "))
+        .unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; style-src 'self'; {images}form-action 'self'{target}; \
+        "default-src 'none'; style-src 'self'; {images}{scripts}form-action 'self'{target}; \
          frame-ancestors 'none'; base-uri 'none'"
     );
     // The theme was validated at start-up (an https URL's origin has no quote or newline);

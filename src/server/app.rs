@@ -162,7 +162,7 @@ impl App {
             orgs.clone(),
             SsoSettings {
                 issuer: config.issuer.clone(),
-                allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                allowed_redirects: sso_redirects(&config)?,
                 social: config.social.clone(),
                 mfa_trusted_connections: config.sso_mfa_trusted_connections.clone(),
                 outbound: config.outbound,
@@ -216,6 +216,7 @@ impl App {
             authenticator,
             db: db.clone(),
             provider: authorization_server.clone(),
+            sso: sso.clone(),
             form_key: FormKey::new(field_key.derive("janua hosted pages form tokens")?),
             issuer: config.issuer.clone(),
             secure_cookies: config.environment == Environment::Production
@@ -327,4 +328,17 @@ fn field_key(config: &Config) -> anyhow::Result<FieldKey> {
             load_or_create_development_key(Path::new(DEVELOPMENT_KEY_FILE))
         }
     }
+}
+
+/// Where SSO sign-ins may return: the configured URIs and the hosted sign-in page's own
+/// return address (the OpenID Provider's "continue with" buttons).
+fn sso_redirects(config: &Config) -> anyhow::Result<Vec<url::Url>> {
+    let mut allowed = config.sso_allowed_redirect_uris.clone();
+    let hosted = format!(
+        "{}{}",
+        config.issuer.as_str().trim_end_matches('/'),
+        crate::pages::provider::SSO_RETURN_PATH
+    );
+    allowed.push(url::Url::parse(&hosted)?);
+    Ok(allowed)
 }

@@ -7,6 +7,7 @@
 
 mod browser;
 mod refusals;
+mod sign_in_ways;
 
 use serde_json::{Value, json};
 

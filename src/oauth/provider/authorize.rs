@@ -174,13 +174,13 @@ impl AuthorizationServer {
         url.into()
     }
 
-    /// The name of the application a request comes from, for the pages.
-    pub async fn client_name(&self, request: &super::AuthorizationRequest) -> String {
+    /// The application a request comes from (None if it was disabled or deleted since).
+    pub async fn request_client(
+        &self,
+        request: &super::AuthorizationRequest,
+    ) -> Result<Option<RegisteredClient>, Error> {
         let client_id = OAuthClientId::from_trusted(request.client_id.clone());
-        match self.clients.find_client(&client_id).await {
-            Ok(Some(client)) => client.settings.name,
-            _ => "the application".to_owned(),
-        }
+        self.clients.find_client(&client_id).await
     }
 
     /// The interaction's client, if it is still registered and enabled.

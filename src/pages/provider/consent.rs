@@ -46,7 +46,11 @@ pub(in crate::pages) async fn show(
     };
     let secret = pages.forms.browser_secret(&headers);
     let csrf_token = pages.forms.token(FORM, &secret);
-    let client_name = pages.provider.client_name(&interaction.request).await;
+    let client_name = match pages.provider.request_client(&interaction.request).await {
+        Ok(Some(client)) => client.settings.name,
+        Ok(None) => return Err(pages.failure_page(crate::error::Error::NotFound("oauth client"))),
+        Err(error) => return Err(pages.failure_page(error)),
+    };
     let page = Page::ok(&ConsentPage {
         theme: &pages.theme,
         title: "Allow access",

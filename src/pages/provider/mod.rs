@@ -12,6 +12,7 @@ pub(super) mod browser_session;
 mod consent;
 mod logout;
 mod sign_in;
+mod sso;
 
 use std::sync::Arc;
 
@@ -38,11 +39,17 @@ pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 pub const SIGN_IN_PATH: &str = "/oauth/sign-in";
 pub const CONSENT_PATH: &str = "/oauth/consent";
 pub const LOGOUT_PATH: &str = "/oauth/logout";
+/// Where a "continue with" button starts an SSO sign-in.
+pub const SSO_START_PATH: &str = "/oauth/sign-in/continue";
+/// Where an SSO sign-in started here comes back (an allowed SSO redirect URI).
+pub const SSO_RETURN_PATH: &str = "/oauth/sign-in/sso";
 
 pub(super) fn routes() -> Router<Arc<Pages>> {
     Router::new()
         .route(AUTHORIZE_PATH, get(authorize))
         .route(SIGN_IN_PATH, get(sign_in::show).post(sign_in::submit))
+        .route(SSO_START_PATH, get(sso::start))
+        .route(SSO_RETURN_PATH, get(sso::returned))
         .route(CONSENT_PATH, get(consent::show).post(consent::submit))
         .route(LOGOUT_PATH, get(logout::requested).post(logout::posted))
 }
@@ -166,18 +173,24 @@ impl Pages {
 }
 
 /// The policy of a page whose form may redirect to `redirect_uri`'s origin.
-pub(super) fn with_form_target(
+pub(super) fn with_form_target(pages: &Pages, response: Response, redirect_uri: &str) -> Response {
+    with_policy(pages, response, redirect_uri, None)
+}
+
+/// `with_form_target`, and the page's one script may run when it carries `script_nonce`.
+pub(super) fn with_policy(
     pages: &Pages,
     mut response: Response,
     redirect_uri: &str,
+    script_nonce: Option<&str>,
 ) -> Response {
-    if let Ok(url) = url::Url::parse(redirect_uri) {
-        let origin = url.origin().ascii_serialization();
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            policy::policy_with_form_target(&pages.theme, Some(&origin)),
-        );
-    }
+    let origin = url::Url::parse(redirect_uri)
+        .ok()
+        .map(|url| url.origin().ascii_serialization());
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        policy::policy_with_form_target(&pages.theme, origin.as_deref(), script_nonce),
+    );
     response
 }
 

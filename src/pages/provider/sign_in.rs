@@ -13,11 +13,11 @@ use axum::{
 };
 use http::{HeaderMap, StatusCode};
 
-use super::{SIGN_IN_PATH, interaction_id, with_form_target};
+use super::{SIGN_IN_PATH, SSO_START_PATH, interaction_id, with_form_target, with_policy};
 use crate::{
     audit::ClientInfo,
     config::UiTheme,
-    credentials::Email,
+    credentials::{Email, tokens},
     oauth::provider::interaction::Interaction,
     pages::{
         Pages,
@@ -26,9 +26,11 @@ use crate::{
         session::{FirstFactor, SignedInHere},
         view::{Page, Trouble},
     },
+    sso::SignInChoice,
 };
 
-const FORM: &str = "oauth-sign-in";
+pub(super) const FORM: &str = "oauth-sign-in";
+const PASSKEY_STEP: &str = "passkey";
 
 #[derive(Template)]
 #[template(path = "oauth_sign_in.html", config = "src/pages/askama.toml")]
@@ -43,9 +45,15 @@ struct SignInPage<'a> {
     problem: Option<String>,
     email_error: Option<String>,
     password_error: Option<String>,
+    /// The nonce of the passkey script; None when the server offers no passkeys.
+    passkey_nonce: Option<&'a str>,
+    /// The "continue with" buttons.
+    choices: Vec<SignInChoice>,
+    sso_path: &'a str,
 }
 
 impl Pages {
+    /// The sign-in page, with its policy (the script's nonce, the application's origin).
     async fn sign_in_page(
         &self,
         status: StatusCode,
@@ -53,15 +61,25 @@ impl Pages {
         interaction: &Interaction,
         email: &str,
         trouble: Option<&Trouble>,
-    ) -> Page {
+    ) -> Response {
         let (csrf_token, id) = form;
-        let client_name = self.provider.client_name(&interaction.request).await;
-        Page::new(
+        let client = match self.provider.request_client(&interaction.request).await {
+            Ok(Some(client)) => client,
+            Ok(None) => return self.failed(crate::error::Error::NotFound("oauth client")),
+            Err(error) => return self.failed(error),
+        };
+        let choices = self
+            .sso
+            .sign_in_choices(&client.organization_id)
+            .await
+            .unwrap_or_default();
+        let nonce = self.mfa.passkeys_enabled().then(tokens::new_opaque_token);
+        let page = Page::new(
             status,
             &SignInPage {
                 theme: &self.theme,
                 title: "Sign in",
-                client_name: &client_name,
+                client_name: &client.settings.name,
                 action: SIGN_IN_PATH,
                 csrf_token,
                 interaction: id,
@@ -69,8 +87,34 @@ impl Pages {
                 problem: trouble.and_then(|t| t.form_wide(&["email", "password"])),
                 email_error: trouble.and_then(|t| t.on_field("email", "The email address")),
                 password_error: trouble.and_then(|t| t.on_field("password", "The password")),
+                passkey_nonce: nonce.as_deref(),
+                choices,
+                sso_path: SSO_START_PATH,
             },
+        );
+        with_policy(
+            self,
+            page.into_response(),
+            &interaction.request.redirect_uri,
+            nonce.as_deref(),
         )
+    }
+
+    /// The sign-in page again, with `trouble` on it.
+    pub(super) async fn sign_in_again(
+        &self,
+        posted: &Posted,
+        interaction: &Interaction,
+        trouble: &Trouble,
+    ) -> Response {
+        self.sign_in_page(
+            trouble.status,
+            (&posted.csrf_token, &posted.token),
+            interaction,
+            &posted.email,
+            Some(trouble),
+        )
+        .await
     }
 }
 
@@ -85,7 +129,7 @@ pub(in crate::pages) async fn show(
     let secret = pages.forms.browser_secret(&headers);
     let csrf_token = pages.forms.token(FORM, &secret);
     let hint = interaction.request.login_hint.clone().unwrap_or_default();
-    let page = pages
+    let mut response = pages
         .sign_in_page(
             StatusCode::OK,
             (&csrf_token, &id),
@@ -93,13 +137,13 @@ pub(in crate::pages) async fn show(
             &hint,
             None,
         )
-        .await
-        .with_cookie(pages.forms.set_cookie(&secret));
-    Ok(with_form_target(
-        &pages,
-        page.into_response(),
-        &interaction.request.redirect_uri,
-    ))
+        .await;
+    if let Some(cookie) = pages.forms.set_cookie(&secret) {
+        response
+            .headers_mut()
+            .append(http::header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// `POST`: the password, or the second factor; then the request's next step.
@@ -112,6 +156,13 @@ pub(in crate::pages) async fn submit(
     let target = interaction.request.redirect_uri.clone();
     let answer = answer(&pages, &posted, interaction, &client).await;
     let response = answer.unwrap_or_else(IntoResponse::into_response);
+    // The sign-in page sets its own policy; the second-factor page takes the form target.
+    if response
+        .headers()
+        .contains_key(http::header::CONTENT_SECURITY_POLICY)
+    {
+        return Ok(response);
+    }
     Ok(with_form_target(&pages, response, &target))
 }
 
@@ -121,6 +172,25 @@ async fn answer(
     interaction: Interaction,
     client: &ClientInfo,
 ) -> Result<Response, Page> {
+    if posted.step == PASSKEY_STEP {
+        let signed_in = match pages
+            .mfa
+            .finish_passkey_login(&posted.challenge_id, &posted.credential_json, client)
+            .await
+        {
+            Ok(signed_in) => pages.signed_in_here(signed_in).await,
+            Err(error) => Err(error),
+        };
+        return match signed_in {
+            Ok(signed_in) => {
+                Ok(signed_in_now(pages, &posted.token, interaction, &signed_in, client).await)
+            }
+            Err(error) => {
+                let trouble = Trouble::of(error, "That passkey could not sign you in.");
+                Ok(pages.sign_in_again(posted, &interaction, &trouble).await)
+            }
+        };
+    }
     if posted.step == second_factor::STEP {
         let again =
             |trouble: &Trouble| pages.message(trouble.status, "Sign-in expired", &trouble.message);
@@ -152,21 +222,13 @@ async fn answer(
         }
         Err(error) => {
             let trouble = Trouble::of(error, "The email address or password is not right.");
-            Err(pages
-                .sign_in_page(
-                    trouble.status,
-                    (&posted.csrf_token, &posted.token),
-                    &interaction,
-                    &posted.email,
-                    Some(&trouble),
-                )
-                .await)
+            Ok(pages.sign_in_again(posted, &interaction, &trouble).await)
         }
     }
 }
 
 /// The second-factor form of this page; it carries the interaction along.
-fn form_of(posted: &Posted) -> SecondFactorForm<'_> {
+pub(super) fn form_of(posted: &Posted) -> SecondFactorForm<'_> {
     SecondFactorForm {
         action: SIGN_IN_PATH,
         csrf_token: &posted.csrf_token,
@@ -177,7 +239,7 @@ fn form_of(posted: &Posted) -> SecondFactorForm<'_> {
 
 /// The user signed in on this page: the browser keeps the session, the interaction notes
 /// it, and the request goes on.
-async fn signed_in_now(
+pub(super) async fn signed_in_now(
     pages: &Pages,
     id: &str,
     interaction: Interaction,
