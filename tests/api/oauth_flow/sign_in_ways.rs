@@ -123,7 +123,7 @@ async fn the_organizations_sso_connection_signs_in_through_its_button() {
         json!({"sub": "idp-grace", "email": email, "email_verified": true, "name": "Grace"});
     let janua_callback = provider_redirect(&url::Url::parse(&to_provider).unwrap(), &claims).await;
     let back = browser
-        .get_redirect(&path_of(&janua_callback.to_string()))
+        .get_redirect(&path_of(janua_callback.as_ref()))
         .await;
     assert!(back.contains("/oauth/sign-in/sso?code="), "{back}");
     let callback = browser.get_redirect(&path_of(&back)).await;
