@@ -201,3 +201,57 @@ async fn a_user_signs_in_consents_and_the_client_gets_refreshes_and_loses_tokens
         .await;
     assert_eq!(callback_params(&after)["error"], "login_required");
 }
+
+#[tokio::test]
+async fn codes_expire_prompt_login_and_max_age_ask_again_and_logout_asks_without_a_hint() {
+    let app = TestApp::spawn().await;
+    let Setting { client_id, email } = setting(&app, false).await;
+    let mut browser = Browser::new(&app);
+    let sign_in = browser.get_redirect(&authorize_path(&client_id, "")).await;
+    let page = browser.get_page(&sign_in).await;
+    let callback = browser
+        .submit(&page, &[("email", email.as_str()), ("password", PASSWORD)])
+        .await;
+    let code = callback_params(&callback)["code"].clone();
+    app.clock.advance(std::time::Duration::from_secs(61));
+    let (status, expired) = exchange(&app, &client_id, &code).await;
+    assert_eq!(
+        (status, expired["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+
+    // A live session answers at once, unless the request asks for a fresh sign-in.
+    let at_once = browser.get_redirect(&authorize_path(&client_id, "")).await;
+    assert!(at_once.starts_with(REDIRECT), "{at_once}");
+    for fresh in ["&prompt=login", "&max_age=30"] {
+        let again = browser
+            .get_redirect(&authorize_path(&client_id, fresh))
+            .await;
+        assert!(again.starts_with("/oauth/sign-in"), "{fresh}: {again}");
+    }
+    let none_too_old = browser
+        .get_redirect(&authorize_path(&client_id, "&prompt=none&max_age=30"))
+        .await;
+    assert_eq!(callback_params(&none_too_old)["error"], "login_required");
+
+    // Without a hint, logout asks; an unregistered return address is refused outright.
+    let refused = format!(
+        "/oauth/logout?client_id={client_id}&post_logout_redirect_uri={}",
+        urlencoding("https://evil.example/")
+    );
+    let (status, location, _) = browser.get(&refused).await;
+    assert_eq!((status, location), (400, None));
+    let confirm = browser
+        .get_page(&format!(
+            "/oauth/logout?client_id={client_id}&post_logout_redirect_uri={}&state=s",
+            urlencoding("https://app.example.com/")
+        ))
+        .await;
+    assert!(confirm.contains(">Sign out</button>"), "{confirm}");
+    assert!(browser.has_cookie("janua_session"), "nothing changed yet");
+    let back = browser.submit(&confirm, &[("decision", "logout")]).await;
+    assert_eq!(back, "https://app.example.com/?state=s");
+    assert!(!browser.has_cookie("janua_session"));
+    let after = browser.get_redirect(&authorize_path(&client_id, "")).await;
+    assert!(after.starts_with("/oauth/sign-in"), "{after}");
+}
