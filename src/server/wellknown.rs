@@ -49,7 +49,7 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
         "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
         "end_session_endpoint": format!("{issuer}{LOGOUT_PATH}"),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [app.config.jwt_algorithm.to_string()],
+        "id_token_signing_alg_values_supported": ["RS256"],
         "userinfo_signing_alg_values_supported": ["none"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid",

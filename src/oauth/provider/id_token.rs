@@ -1,4 +1,5 @@
-//! OpenID Connect ID tokens (Core §2): signed like Janua's other tokens, `aud` the client.
+//! OpenID Connect ID tokens (Core §2): always RS256 (the keyring keeps an RS256 key beside
+//! `JWT_ALGORITHM`'s), `aud` the client.
 //! Claims: `iss sub aud exp iat auth_time nonce amr acr azp sid at_hash`, with `email` and
 //! `email_verified` for the `email` scope and `name`, `preferred_username` and `updated_at`
 //! for `profile`.
@@ -8,11 +9,10 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 
 use super::AuthorizationServer;
 use crate::{
-    crypto::SigningAlgorithm,
     error::Error,
     store::entities::{oauth_grant, user},
 };
@@ -82,15 +82,10 @@ pub fn acr(amr: &[String]) -> &'static str {
     }
 }
 
-/// `at_hash` (Core §3.1.3.6): the left half of the access token's hash, base64url, with the
-/// hash of the signing algorithm (SHA-256 for RS256 and ES256, SHA-512 for EdDSA).
-pub fn at_hash(access_token: &str, algorithm: SigningAlgorithm) -> String {
-    let digest = match algorithm {
-        SigningAlgorithm::EdDsa => Sha512::digest(access_token.as_bytes()).to_vec(),
-        SigningAlgorithm::Rs256 | SigningAlgorithm::Es256 => {
-            Sha256::digest(access_token.as_bytes()).to_vec()
-        }
-    };
+/// `at_hash` (Core §3.1.3.6): the left half of the access token's SHA-256 (the hash of
+/// RS256, the ID tokens' algorithm), base64url.
+pub fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
@@ -120,10 +115,10 @@ impl AuthorizationServer {
             amr,
             azp: grant.client_id.clone(),
             sid: grant.session_id.clone(),
-            at_hash: at_hash(access_token, self.keyring.algorithm()),
+            at_hash: at_hash(access_token),
             profile: UserClaims::of(account, scopes),
         };
-        self.keyring.sign(&claims).await
+        self.keyring.sign_id_token(&claims).await
     }
 }
 
@@ -135,10 +130,7 @@ mod tests {
     fn at_hash_is_the_left_half_of_the_sha256_base64url() {
         // OIDC Core appendix A.3's example: access token and its at_hash (RS256).
         assert_eq!(
-            at_hash(
-                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
-                SigningAlgorithm::Rs256
-            ),
+            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }
