@@ -18,7 +18,10 @@ use crate::{
     error::Error,
     ids::OAuthClientId,
     oauth::RegisteredClient,
-    store::entities::{oauth_consent, oauth_grant},
+    store::{
+        entities::{oauth_consent, oauth_grant},
+        memberships,
+    },
 };
 
 /// The next step of an interaction.
@@ -214,7 +217,17 @@ impl AuthorizationServer {
         client: &RegisteredClient,
         session: &LiveSession,
     ) -> Result<bool, Error> {
-        if client.settings.skip_consent {
+        // `skip_consent` marks the organization's own apps, for its own people: anyone else
+        // is asked, or any organization could read every signed-in user's identity silently.
+        if client.settings.skip_consent
+            && memberships::find_membership(
+                &self.db,
+                client.organization_id.as_str(),
+                &session.user.id,
+            )
+            .await?
+            .is_some()
+        {
             return Ok(false);
         }
         if interaction.request.prompt.consent {

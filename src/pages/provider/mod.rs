@@ -81,26 +81,30 @@ async fn authorize(
         }
         Err(Refusal::Failed(error)) => return pages.failed(error),
     };
-    let interaction = match pages.provider.begin_interaction(request.clone()).await {
-        Ok(id) => (
-            id,
-            Interaction {
-                request,
-                signed_in_session: None,
-            },
-        ),
-        Err(error) => return pages.failed(error),
+    let interaction = Interaction {
+        request,
+        signed_in_session: None,
     };
     let session = pages.browser_session(&headers).await;
-    pages
-        .take_next_step(
-            &interaction.0,
-            &interaction.1,
-            session.as_ref(),
-            &client,
-            None,
-        )
+    // Kept (in the cache) only when a page must be shown: a request answered at once, as
+    // `prompt=none` always is, stores nothing.
+    let next = match pages
+        .provider
+        .next_step(&interaction, session.as_ref(), &client)
         .await
+    {
+        Ok(next) => next,
+        Err(error) => return pages.failed(error),
+    };
+    let page = match next {
+        Next::Redirect(to) => return Redirect::to(&to).into_response(),
+        Next::SignIn => SIGN_IN_PATH,
+        Next::Consent { .. } => CONSENT_PATH,
+    };
+    match pages.provider.begin_interaction(interaction.request).await {
+        Ok(id) => Redirect::to(&format!("{page}?token={id}")).into_response(),
+        Err(error) => pages.failed(error),
+    }
 }
 
 impl Pages {
