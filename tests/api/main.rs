@@ -50,3 +50,4 @@ mod takeover;
 mod transport;
 mod twilio;
 mod users;
+mod webhooks;
