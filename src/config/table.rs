@@ -234,6 +234,11 @@ pub const VARIABLES: &[Variable] = &[
         "how long a webhook endpoint may keep failing before it is disabled",
     ),
     var(
+        "WEBHOOK_DELIVERY_ENABLED",
+        "true",
+        "whether this node runs the webhook delivery worker",
+    ),
+    var(
         "WEBHOOK_ALLOW_LOOPBACK",
         "true in development, false in production",
         "whether webhook URLs may reach loopback addresses",

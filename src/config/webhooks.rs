@@ -32,6 +32,9 @@ pub struct WebhookSettings {
     pub outbound: OutboundPolicy,
     /// Endpoint URLs must be https (production); else http is allowed to loopback hosts.
     pub require_https: bool,
+    /// `WEBHOOK_DELIVERY_ENABLED` (true): whether this node runs the delivery worker (nodes
+    /// that only serve requests may leave delivery to others).
+    pub delivery_enabled: bool,
 }
 
 pub(super) fn webhook_settings(
@@ -71,6 +74,7 @@ pub(super) fn webhook_settings(
             allow_private: vars.parsed("WEBHOOK_ALLOW_PRIVATE", false, "true or false")?,
         },
         require_https: environment == Environment::Production,
+        delivery_enabled: vars.parsed("WEBHOOK_DELIVERY_ENABLED", true, "true or false")?,
     })
 }
 

@@ -348,13 +348,19 @@ pub async fn serve(
     });
     let mail_worker = tokio::spawn(app.mail.clone().run());
     let sms_worker = app.sms.clone().map(|sms| tokio::spawn(sms.run()));
-    let webhook_worker = tokio::spawn(app.webhooks.clone().run());
+    let webhook_worker = app
+        .config
+        .webhooks
+        .delivery_enabled
+        .then(|| tokio::spawn(app.webhooks.clone().run()));
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
     mail_worker.abort();
-    webhook_worker.abort();
+    if let Some(webhook_worker) = webhook_worker {
+        webhook_worker.abort();
+    }
     if let Some(sms_worker) = sms_worker {
         sms_worker.abort();
     }

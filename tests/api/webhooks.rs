@@ -2,11 +2,13 @@
 //! receiver built on the reference Standard Webhooks library (`tests/peers/
 //! webhook_receiver.py`, PyPI `standardwebhooks`). `catalogue` triggers every event type and
 //! checks signatures and refusals; `delivery` retries, failing and disabled endpoints,
-//! redelivery, the delivery log, organization isolation and rolled-back changes; `reach` the
+//! redelivery, the delivery log, organization isolation and rolled-back changes; `nodes`
+//! several nodes delivering each attempt once, and a node killed mid-delivery; `reach` the
 //! refusal of private addresses at create and at delivery time.
 
 mod catalogue;
 mod delivery;
+mod nodes;
 mod reach;
 
 use std::{
@@ -77,10 +79,16 @@ impl Receiver {
 
     /// Verifies the hook's deliveries under `secret`; the first `fail` verified ones get 500.
     pub async fn configure(&self, name: &str, secret: &str, fail: u32) {
+        self.configure_with(name, json!({"secret": secret, "fail": fail}))
+            .await;
+    }
+
+    /// Configures the hook with the receiver's own settings (`secret`, `fail`, `hang`).
+    pub async fn configure_with(&self, name: &str, settings: Value) {
         let response = self
             .http
             .put(self.control(&format!("hooks/{name}")))
-            .json(&json!({"secret": secret, "fail": fail}))
+            .json(&settings)
             .send()
             .await
             .unwrap();

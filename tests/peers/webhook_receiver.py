@@ -10,7 +10,8 @@ it accepts connections, and runs until its standard input closes or it is killed
 Hooks are named by path: POST /hooks/<name> is one endpoint. The test configures each with
 PUT /_control/hooks/<name> {"secret": "whsec_...", "fail": N}: the hook verifies every delivery
 with the library under that secret, answers 401 to one that does not verify, 500 to the first
-N that do (a receiver that is failing), and 200 ("ok") after that. Every delivery is recorded,
+N that do (a receiver that is failing), and 200 ("ok") after that. With "hang": S it records
+the next delivery at once but answers it only after S seconds (a slow receiver). Every delivery is recorded,
 verified or not: GET /_control/hooks/<name> lists them as {"headers", "body", "verified",
 "error", "answered"}.
 
@@ -26,6 +27,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -79,6 +81,7 @@ class Receiver(BaseHTTPRequestHandler):
                 hook = state["hooks"].setdefault(name, {"deliveries": []})
                 hook["secret"] = config["secret"]
                 hook["fail"] = int(config.get("fail", 0))
+                hook["hang"] = float(config.get("hang", 0))
             return self.answer(200, {})
         self.answer(404, {"error": "unknown control"})
 
@@ -116,6 +119,9 @@ class Receiver(BaseHTTPRequestHandler):
             hook["deliveries"].append(
                 {"headers": headers, "body": body, "verified": ok, "error": error, "answered": status}
             )
+            hang, hook["hang"] = hook.get("hang", 0), 0
+        if hang:
+            time.sleep(hang)
         self.answer(status, reply)
 
     def log_message(self, *args):
