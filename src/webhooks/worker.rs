@@ -8,6 +8,7 @@
 //! secret or a body.
 
 use std::{
+    collections::BTreeMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -31,7 +32,7 @@ use crate::{
     webhook_events::{delivery_status, endpoint_state},
 };
 
-/// Deliveries claimed per pass; they are attempted concurrently.
+/// Deliveries claimed per pass; endpoints are attempted concurrently, each in order.
 const BATCH_SIZE: u64 = 16;
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How much of a response body the delivery log keeps.
@@ -105,11 +106,21 @@ impl Webhooks {
             }
         }
         let count = claimed.len();
-        let results = join_all(
-            claimed
-                .into_iter()
-                .map(|(row, lease)| self.attempt(row, lease)),
-        )
+        // Endpoints are attempted concurrently; one endpoint's deliveries in order.
+        let mut by_endpoint: BTreeMap<String, Vec<(webhook_delivery::Model, DateTime<Utc>)>> =
+            BTreeMap::new();
+        for (row, lease) in claimed {
+            by_endpoint
+                .entry(row.endpoint_id.clone())
+                .or_default()
+                .push((row, lease));
+        }
+        let results = join_all(by_endpoint.into_values().map(|rows| async move {
+            for (row, lease) in rows {
+                self.attempt(row, lease).await?;
+            }
+            Ok::<(), DbErr>(())
+        }))
         .await;
         for result in results {
             result?;

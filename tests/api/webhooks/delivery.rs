@@ -19,7 +19,7 @@ use super::{Receiver, create_endpoint, delivery_log, event_of, org_webhooks, wai
 use crate::{
     auth::{PASSWORD, access, login},
     fixtures::User,
-    helpers::TestApp,
+    helpers::{TestApp, metric_samples},
     orgs::reason,
 };
 
@@ -166,6 +166,12 @@ async fn retries_keep_the_event_id_failing_endpoints_are_marked_and_redelivery_s
         endpoint_state(&app, &owner, &flaky).await,
         "WEBHOOK_ENDPOINT_STATE_ACTIVE"
     );
+    let samples = metric_samples(&app.url("/metrics")).await;
+    for outcome in ["delivered", "failed"] {
+        let series = format!("janua_webhook_deliveries_total{{outcome=\"{outcome}\"}}");
+        assert!(samples.get(&series).is_some_and(|n| *n >= 1.0), "{series}");
+    }
+    assert!(samples.contains_key("janua_webhook_queue_depth"));
 
     // A receiver that stays down: the schedule is spent, the delivery fails and the endpoint
     // is failing; RedeliverWebhook sends the same event again once it is back.
