@@ -43,7 +43,7 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ),
     (
         "session.revoked",
-        "A session was ended (sign-out or revocation). data: the Session, with user_id.",
+        "A session was ended by sign-out or RevokeSession (sessions a password change, suspension or deletion ends come with that event). data: the Session, with user_id.",
     ),
     (
         "mfa.factor_added",
