@@ -10,7 +10,7 @@ use std::time::Duration;
 use janua::{
     audit::{self, Actor, AuditEvent},
     clock::Clock,
-    store::entities::webhook_event,
+    store::entities::{webhook_endpoint, webhook_event},
 };
 use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
 use serde_json::{Value, json};
@@ -311,6 +311,38 @@ async fn organizations_see_only_their_events_rotation_signs_twice_and_rollbacks_
         body["error"]["details"][1]["field_violations"][0]["field"], "url",
         "{body}"
     );
+
+    // Endpoint changes are audited without the secret; the secret is sealed at rest.
+    let (status, audited) = app
+        .rest(
+            "GET",
+            &format!(
+                "/api/v1/audit-events?organization_id={org_b}&action=webhook_endpoint.created"
+            ),
+            Some(&owner_b.token),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200, "{audited}");
+    assert_eq!(
+        audited["audit_events"].as_array().unwrap().len(),
+        1,
+        "{audited}"
+    );
+    let secret_text = secret_b.trim_start_matches("whsec_");
+    assert!(!audited.to_string().contains(secret_text));
+    let rows = webhook_endpoint::Entity::find()
+        .all(&app.app.db)
+        .await
+        .unwrap();
+    assert!(!format!("{rows:?}").contains(secret_text));
+    let secret_bytes =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, secret_text).unwrap();
+    assert!(rows.iter().all(|row| {
+        !row.secret_sealed
+            .windows(secret_bytes.len())
+            .any(|w| w == secret_bytes)
+    }));
 
     // A test event, then a rotation: both secrets sign until the old one expires.
     let (status, body) = app

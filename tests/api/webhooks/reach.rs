@@ -45,6 +45,32 @@ async fn private_addresses_are_refused_at_create_and_at_delivery() {
         );
     }
 
+    // Other refusals name their field too.
+    for (body, field) in [
+        (
+            json!({"url": "https://93.184.216.34/hook", "event_types": ["user.nope"]}),
+            "event_types",
+        ),
+        (
+            json!({"url": "https://93.184.216.34/hook", "description": "x".repeat(501)}),
+            "description",
+        ),
+        (json!({"url": ""}), "url"),
+    ] {
+        let (status, answer) = app
+            .rest("POST", &org_webhooks(&org), Some(&owner.token), body)
+            .await;
+        assert_eq!(
+            (status, reason(&answer)),
+            (400, "VALIDATION_ERROR"),
+            "{answer}"
+        );
+        assert_eq!(
+            answer["error"]["details"][1]["field_violations"][0]["field"], field,
+            "{answer}"
+        );
+    }
+
     // A public address passes at create; the stored URL then points at the receiver on
     // loopback (what a rebinding name would do): the delivery is refused, nothing arrives.
     let created = create_endpoint(
@@ -76,6 +102,19 @@ async fn private_addresses_are_refused_at_create_and_at_delivery() {
         .await;
     assert_eq!(status, 200, "{body}");
     let path = format!("{}/{id}", org_webhooks(&org));
+    let (status, answer) = app
+        .rest(
+            "PATCH",
+            &format!("{path}?update_mask=state"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, reason(&answer)),
+        (400, "VALIDATION_ERROR"),
+        "{answer}"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let logged = loop {
         let log = delivery_log(&app, &owner.token, &path).await;
