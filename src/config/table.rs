@@ -234,6 +234,11 @@ pub const VARIABLES: &[Variable] = &[
         "how long a webhook endpoint may keep failing before it is disabled",
     ),
     var(
+        "WEBHOOK_RETENTION_DAYS",
+        "30",
+        "how long delivered and failed webhook deliveries are kept for the delivery log",
+    ),
+    var(
         "WEBHOOK_DELIVERY_ENABLED",
         "true",
         "whether this node runs the webhook delivery worker",

@@ -32,6 +32,9 @@ pub struct WebhookSettings {
     pub outbound: OutboundPolicy,
     /// Endpoint URLs must be https (production); else http is allowed to loopback hosts.
     pub require_https: bool,
+    /// `WEBHOOK_RETENTION_DAYS` (30): how long delivered and failed deliveries (and their
+    /// events) are kept for the delivery log.
+    pub retention: Duration,
     /// `WEBHOOK_DELIVERY_ENABLED` (true): whether this node runs the delivery worker (nodes
     /// that only serve requests may leave delivery to others).
     pub delivery_enabled: bool,
@@ -56,6 +59,10 @@ pub(super) fn webhook_settings(
     if disable_hours > 24 * 365 {
         return Err(problem("WEBHOOK_DISABLE_AFTER_HOURS", "at most a year"));
     }
+    let retention_days = vars.positive("WEBHOOK_RETENTION_DAYS", 30)?;
+    if retention_days > 3650 {
+        return Err(problem("WEBHOOK_RETENTION_DAYS", "at most 3650"));
+    }
     let timeout = vars.positive("WEBHOOK_TIMEOUT_SECONDS", 10)?;
     if timeout > 300 {
         return Err(problem("WEBHOOK_TIMEOUT_SECONDS", "at most 300"));
@@ -74,6 +81,7 @@ pub(super) fn webhook_settings(
             allow_private: vars.parsed("WEBHOOK_ALLOW_PRIVATE", false, "true or false")?,
         },
         require_https: environment == Environment::Production,
+        retention: Duration::from_secs(retention_days * 86_400),
         delivery_enabled: vars.parsed("WEBHOOK_DELIVERY_ENABLED", true, "true or false")?,
     })
 }

@@ -2,9 +2,10 @@
 //! organization (None: the platform-wide endpoints, `organization_id IS NULL`), so one owner
 //! never reads another's endpoint or deliveries.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, sea_query::Query,
 };
 
 use crate::{
@@ -125,6 +126,28 @@ pub async fn pending_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
         .filter(webhook_delivery::Column::Status.eq(delivery_status::PENDING))
         .count(db)
         .await
+}
+
+/// Deletes deliveries that ended (delivered or failed) before `cutoff`, then the events no
+/// delivery refers to any more, if older than `cutoff`. Returns the deliveries deleted.
+pub async fn prune(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
+    use webhook_delivery::Column as D;
+    let deleted = Delivery::delete_many()
+        .filter(D::Status.is_in([delivery_status::DELIVERED, delivery_status::FAILED]))
+        .filter(D::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let referenced = Query::select()
+        .column(D::EventId)
+        .from(webhook_delivery::Entity)
+        .to_owned();
+    Event::delete_many()
+        .filter(webhook_event::Column::CreatedAt.lt(cutoff))
+        .filter(webhook_event::Column::Id.not_in_subquery(referenced))
+        .exec(db)
+        .await?;
+    Ok(deleted)
 }
 
 pub async fn save_delivery(

@@ -35,6 +35,8 @@ use crate::{
 /// Deliveries claimed per pass; endpoints are attempted concurrently, each in order.
 const BATCH_SIZE: u64 = 16;
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a node drops deliveries past the retention period.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How much of a response body the delivery log keeps.
 const KEPT_BODY_BYTES: usize = 1024;
 
@@ -53,9 +55,18 @@ impl Attempt {
 }
 
 impl Webhooks {
-    /// The delivery loop: runs until its task is aborted.
+    /// The delivery loop: runs until its task is aborted. About once an hour it also drops
+    /// what the retention period no longer keeps.
     pub async fn run(self: Arc<Self>) {
+        let mut pruned_at: Option<DateTime<Utc>> = None;
         loop {
+            let now = self.clock.now();
+            if pruned_at.is_none_or(|at| after(at, PRUNE_INTERVAL) <= now) {
+                pruned_at = Some(now);
+                if let Err(error) = self.prune().await {
+                    tracing::warn!(error = %format!("{error:#}"), "webhook pruning failed");
+                }
+            }
             match self.deliver_due().await {
                 Ok(claimed) if claimed >= BATCH_SIZE as usize => continue,
                 Ok(_) => {}
@@ -68,6 +79,21 @@ impl Webhooks {
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
             }
         }
+    }
+
+    /// Deletes deliveries that ended longer than `WEBHOOK_RETENTION_DAYS` ago, and their
+    /// events; returns how many deliveries went.
+    pub async fn prune(&self) -> Result<u64, DbErr> {
+        let now = self.clock.now();
+        let cutoff = chrono::Duration::from_std(self.settings.retention)
+            .ok()
+            .and_then(|retention| now.checked_sub_signed(retention))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let deleted = store::prune(&self.db, cutoff).await?;
+        if deleted > 0 {
+            tracing::info!(deleted, "old webhook deliveries pruned");
+        }
+        Ok(deleted)
     }
 
     /// One pass over the due deliveries, oldest first; how many this node claimed.

@@ -1,11 +1,12 @@
 //! Several nodes on one database (PostgreSQL + Redis in the test command's second pass):
 //! every node's worker claims a delivery before attempting it, so each event reaches the
 //! receiver exactly once; a node killed in the middle of a delivery loses nothing, as
-//! another node attempts it again, same id, once the claim's lease has passed.
+//! another node attempts it again, same id, once the claim's lease has passed. Ended
+//! deliveries are kept for the retention period, then pruned with their events.
 
 use std::time::Duration;
 
-use janua::store::entities::webhook_delivery;
+use janua::store::entities::{webhook_delivery, webhook_event};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
@@ -123,4 +124,23 @@ async fn a_node_killed_mid_delivery_loses_no_event() {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "delivered");
+
+    // Past WEBHOOK_RETENTION_DAYS the delivery log lets it go, with its event.
+    assert_eq!(app.app.webhooks.prune().await.unwrap(), 0, "still kept");
+    app.clock.advance(Duration::from_secs(31 * 86_400));
+    assert_eq!(app.app.webhooks.prune().await.unwrap(), 1);
+    assert!(
+        webhook_delivery::Entity::find()
+            .all(&app.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        webhook_event::Entity::find()
+            .all(&app.app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -76,12 +76,14 @@ type WebhookServiceClient interface {
 	// administrators only.
 	RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error)
 	// Lists an endpoint's deliveries, newest first: status, attempts, and the
-	// latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+	// latest attempt's response code, latency and first KiB of body. Ended
+	// deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
 	// (the `/api/v1/webhooks` routes, no `organization_id`): platform
 	// administrators only.
 	ListWebhookDeliveries(ctx context.Context, in *ListWebhookDeliveriesRequest, opts ...grpc.CallOption) (*ListWebhookDeliveriesResponse, error)
 	// Queues a delivery again now, whatever its status, with the same
-	// `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+	// `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+	// fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
 	// (the `/api/v1/webhooks` routes, no `organization_id`): platform
 	// administrators only.
 	RedeliverWebhook(ctx context.Context, in *RedeliverWebhookRequest, opts ...grpc.CallOption) (*RedeliverWebhookResponse, error)
@@ -246,12 +248,14 @@ type WebhookServiceServer interface {
 	// administrators only.
 	RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error)
 	// Lists an endpoint's deliveries, newest first: status, attempts, and the
-	// latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+	// latest attempt's response code, latency and first KiB of body. Ended
+	// deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
 	// (the `/api/v1/webhooks` routes, no `organization_id`): platform
 	// administrators only.
 	ListWebhookDeliveries(context.Context, *ListWebhookDeliveriesRequest) (*ListWebhookDeliveriesResponse, error)
 	// Queues a delivery again now, whatever its status, with the same
-	// `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+	// `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+	// fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
 	// (the `/api/v1/webhooks` routes, no `organization_id`): platform
 	// administrators only.
 	RedeliverWebhook(context.Context, *RedeliverWebhookRequest) (*RedeliverWebhookResponse, error)

@@ -80,13 +80,15 @@ class WebhookServiceStub:
     """
     ListWebhookDeliveries: _grpc.UnaryUnaryMultiCallable[_webhooks_service_pb2.ListWebhookDeliveriesRequest, _webhooks_service_pb2.ListWebhookDeliveriesResponse]
     """Lists an endpoint's deliveries, newest first: status, attempts, and the
-    latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+    latest attempt's response code, latency and first KiB of body. Ended
+    deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
     (the `/api/v1/webhooks` routes, no `organization_id`): platform
     administrators only.
     """
     RedeliverWebhook: _grpc.UnaryUnaryMultiCallable[_webhooks_service_pb2.RedeliverWebhookRequest, _webhooks_service_pb2.RedeliverWebhookResponse]
     """Queues a delivery again now, whatever its status, with the same
-    `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+    `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+    fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
     (the `/api/v1/webhooks` routes, no `organization_id`): platform
     administrators only.
     """
@@ -150,13 +152,15 @@ class WebhookServiceAsyncStub(WebhookServiceStub):
     """
     ListWebhookDeliveries: _aio.UnaryUnaryMultiCallable[_webhooks_service_pb2.ListWebhookDeliveriesRequest, _webhooks_service_pb2.ListWebhookDeliveriesResponse]  # type: ignore[assignment]
     """Lists an endpoint's deliveries, newest first: status, attempts, and the
-    latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+    latest attempt's response code, latency and first KiB of body. Ended
+    deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
     (the `/api/v1/webhooks` routes, no `organization_id`): platform
     administrators only.
     """
     RedeliverWebhook: _aio.UnaryUnaryMultiCallable[_webhooks_service_pb2.RedeliverWebhookRequest, _webhooks_service_pb2.RedeliverWebhookResponse]  # type: ignore[assignment]
     """Queues a delivery again now, whatever its status, with the same
-    `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+    `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+    fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
     (the `/api/v1/webhooks` routes, no `organization_id`): platform
     administrators only.
     """
@@ -259,7 +263,8 @@ class WebhookServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_webhooks_service_pb2.ListWebhookDeliveriesResponse, _abc.Awaitable[_webhooks_service_pb2.ListWebhookDeliveriesResponse]]:
         """Lists an endpoint's deliveries, newest first: status, attempts, and the
-        latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+        latest attempt's response code, latency and first KiB of body. Ended
+        deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
         (the `/api/v1/webhooks` routes, no `organization_id`): platform
         administrators only.
         """
@@ -271,7 +276,8 @@ class WebhookServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_webhooks_service_pb2.RedeliverWebhookResponse, _abc.Awaitable[_webhooks_service_pb2.RedeliverWebhookResponse]]:
         """Queues a delivery again now, whatever its status, with the same
-        `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+        `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+        fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
         (the `/api/v1/webhooks` routes, no `organization_id`): platform
         administrators only.
         """

@@ -764,7 +764,8 @@ class WebhookServiceClient {
   );
 
   /// Lists an endpoint's deliveries, newest first: status, attempts, and the
-  /// latest attempt's response code, latency and first KiB of body. Org permission "webhooks:write"; platform-wide endpoints
+  /// latest attempt's response code, latency and first KiB of body. Ended
+  /// deliveries are kept for `WEBHOOK_RETENTION_DAYS` (30 by default). Org permission "webhooks:write"; platform-wide endpoints
   /// (the `/api/v1/webhooks` routes, no `organization_id`): platform
   /// administrators only.
   Future<ListWebhookDeliveriesResponse> listWebhookDeliveries(ListWebhookDeliveriesRequest request) =>
@@ -781,7 +782,8 @@ class WebhookServiceClient {
   );
 
   /// Queues a delivery again now, whatever its status, with the same
-  /// `webhook-id`. Org permission "webhooks:write"; platform-wide endpoints
+  /// `webhook-id` and a fresh retry schedule. An endpoint that is disabled
+  /// fails it at once: enable the endpoint first. Org permission "webhooks:write"; platform-wide endpoints
   /// (the `/api/v1/webhooks` routes, no `organization_id`): platform
   /// administrators only.
   Future<RedeliverWebhookResponse> redeliverWebhook(RedeliverWebhookRequest request) =>
