@@ -127,6 +127,14 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "oauth_client.secret_rotated",
         "An OAuth client's secret was rotated. data: the OAuthClient (never its secret).",
     ),
+    (
+        "oauth.consent_granted",
+        "A user allowed an OAuth client the scopes it asked for on the consent page. data: client_id, organization_id, user_id and scopes.",
+    ),
+    (
+        "oauth.grant_revoked",
+        "An OAuth client revoked a refresh token, which ends the user's grant and every token issued under it. data: grant_id, client_id, organization_id, user_id and scopes.",
+    ),
 ];
 
 /// Whether `name` is a type of the catalogue.
@@ -171,6 +179,8 @@ pub fn types_for(action: &str, metadata: Option<&Value>) -> Vec<&'static str> {
         "oauth_client.updated" => vec!["oauth_client.updated"],
         "oauth_client.deleted" => vec!["oauth_client.deleted"],
         "oauth_client.secret_rotated" => vec!["oauth_client.secret_rotated"],
+        "oauth.consent_granted" => vec!["oauth.consent_granted"],
+        "oauth.grant_revoked" => vec!["oauth.grant_revoked"],
         _ => Vec::new(),
     };
     if opened_session(metadata).is_some() {
@@ -229,6 +239,8 @@ mod tests {
             "oauth_client.updated",
             "oauth_client.deleted",
             "oauth_client.secret_rotated",
+            "oauth.consent_granted",
+            "oauth.grant_revoked",
         ];
         for action in actions {
             let types = types_for(action, None);

@@ -13,8 +13,8 @@ use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::{Map, Value, json};
 
 use crate::store::entities::{
-    api_key, audit_event, invitation, membership, mfa_factor, oauth_client, organization, role,
-    session, sso_connection, user,
+    api_key, audit_event, invitation, membership, mfa_factor, oauth_client, oauth_grant,
+    organization, role, session, sso_connection, user,
 };
 
 /// A time as proto3 JSON writes a Timestamp.
@@ -46,6 +46,19 @@ pub async fn data_for(
         }
         "session.revoked" => session_data(db, target).await,
         "mfa.factor_added" | "mfa.factor_removed" => factor_data(db, target, audit).await,
+        "oauth.consent_granted" => Ok(json!({
+            "client_id": target,
+            "organization_id": organization_id.unwrap_or_default(),
+            "user_id": audit.actor_id.clone().unwrap_or_default(),
+            "scopes": scopes(
+                audit
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("scopes"))
+                    .and_then(Value::as_str)
+            ),
+        })),
+        "oauth.grant_revoked" => grant_data(db, audit).await,
         "member.added" if audit.action == "invitation.accepted" => {
             let invitation = invitation::Entity::find_by_id(target.to_owned())
                 .one(db)
@@ -67,6 +80,40 @@ pub async fn data_for(
             _ => Ok(json!({ "id": target })),
         },
     }
+}
+
+/// Space-separated scopes as a list.
+fn scopes(scope: Option<&str>) -> Value {
+    json!(
+        scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    )
+}
+
+async fn grant_data(db: &impl ConnectionTrait, audit: &audit_event::Model) -> Result<Value, DbErr> {
+    let grant_id = audit
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("grant_id"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let organization_id = audit.organization_id.clone().unwrap_or_default();
+    let Some(row) = oauth_grant::Entity::find_by_id(grant_id.to_owned())
+        .one(db)
+        .await?
+    else {
+        return Ok(json!({ "grant_id": grant_id, "organization_id": organization_id }));
+    };
+    Ok(json!({
+        "grant_id": row.id,
+        "client_id": row.client_id,
+        "organization_id": organization_id,
+        "user_id": row.user_id,
+        "scopes": scopes(Some(&row.scope)),
+        "revoke_time": optional_time(row.revoked_at),
+    }))
 }
 
 pub async fn user_data(db: &impl ConnectionTrait, id: &str) -> Result<Value, DbErr> {

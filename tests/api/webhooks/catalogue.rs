@@ -13,6 +13,7 @@ use crate::{
     auth::admin_app,
     helpers::{TestApp, python_with},
     mfa::enrolled_user,
+    oauth_flow::{authorize_path, browser::Browser, callback_params, exchange, setting},
     orgs::new_api_key,
     smtp::link_token,
     sso::idp_metadata,
@@ -186,6 +187,36 @@ async fn trigger_every_event_type(app: &TestApp, admin: &str, python: &str) {
     .await;
     ok(app, "DELETE", &client_path, &owner.token, Value::Null).await;
     ok(app, "DELETE", &base, &owner.token, Value::Null).await;
+
+    // oauth.consent_granted, oauth.grant_revoked: the hosted sign-in and consent, the
+    // code's exchange, and the client revoking its refresh token.
+    let setting = setting(app, true).await;
+    let mut browser = Browser::new(app);
+    let location = browser
+        .get_redirect(&authorize_path(&setting.client_id, ""))
+        .await;
+    let page = browser.get_page(&location).await;
+    let credentials = [
+        ("email", setting.email.as_str()),
+        ("password", crate::auth::PASSWORD),
+    ];
+    let consent = browser.submit(&page, &credentials).await;
+    let page = browser.get_page(&consent).await;
+    let callback = browser.submit(&page, &[("decision", "allow")]).await;
+    let code = callback_params(&callback)["code"].clone();
+    let (status, tokens) = exchange(app, &setting.client_id, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    let revoked = app
+        .http
+        .post(app.url("/oauth/revoke"))
+        .form(&[
+            ("token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", setting.client_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
 
     // user.suspended, user.reactivated, user.deleted; session.revoked.
     ok(app, "POST", "/api/v1/auth/logout", &owner.token, json!({})).await;
