@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
@@ -297,7 +296,7 @@ impl Webhooks {
         endpoint_id: &str,
     ) -> Result<LoggedDelivery, Error> {
         let endpoint = self.get_endpoint(owner, endpoint_id).await?;
-        let now: DateTime<Utc> = self.clock.now();
+        let now = self.clock.now();
         let event = NewEvent {
             event_type: TEST_EVENT,
             organization_id: endpoint.organization_id.clone(),
