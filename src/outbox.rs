@@ -91,7 +91,7 @@ impl RetrySchedule {
         let base = *self.waits.get(index)?;
         let spread = f64::from(self.jitter_percent) / 100.0;
         let factor = 1.0 + spread * (2.0 * random.clamp(0.0, 1.0) - 1.0);
-        Some(Duration::from_secs_f64(base.as_secs_f64() * factor))
+        Some(Duration::try_from_secs_f64(base.as_secs_f64() * factor).unwrap_or(base))
     }
 
     pub fn waits(&self) -> &[Duration] {

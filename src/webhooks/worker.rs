@@ -111,7 +111,10 @@ impl Webhooks {
             // The lease outlasts an attempt (the request's timeout) with room to record it.
             let lease = after(
                 self.clock.now(),
-                self.settings.timeout * 2 + Duration::from_secs(30),
+                self.settings
+                    .timeout
+                    .saturating_mul(2)
+                    .saturating_add(Duration::from_secs(30)),
             );
             let columns = ClaimColumns {
                 id: Column::Id,
