@@ -277,9 +277,11 @@ impl Authentication {
         let id = session.id.clone();
         sessions::insert_session(db, session).await?;
         let refresh = self.new_refresh_token(db, &id, now).await?;
+        // The session it opened: webhooks turn this into `session.created`.
         let event = AuditEvent::new(new.action, Actor::User(new.user.user_id()))
             .target("user", &new.user.id)
-            .client(new.client.clone());
+            .client(new.client.clone())
+            .metadata(serde_json::json!({ "session_id": id }));
         audit::record(db, now, event).await?;
         Ok((id, refresh))
     }

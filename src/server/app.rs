@@ -26,6 +26,7 @@ use crate::{
     sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
     users::Users,
+    webhooks::Webhooks,
 };
 
 /// Where development keeps its generated field-encryption key when none is configured.
@@ -54,6 +55,8 @@ pub struct App {
     pub mail: Arc<Mailer>,
     /// The SMS outbox, when `MFA_SMS_ENABLED`.
     pub sms: Option<Arc<SmsSender>>,
+    /// Webhook endpoints and their delivery worker.
+    pub webhooks: Arc<Webhooks>,
     pub metrics: Arc<Metrics>,
     pub descriptors: DescriptorPool,
 }
@@ -169,6 +172,12 @@ impl App {
             },
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
+        let webhooks = Arc::new(Webhooks::new(
+            db.clone(),
+            cipher.clone(),
+            clock.clone(),
+            config.webhooks.clone(),
+        )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             clock.clone(),
@@ -245,6 +254,7 @@ impl App {
             clock,
             mail,
             sms,
+            webhooks,
             metrics,
             descriptors: crate::proto::descriptor_pool()?,
         })

@@ -58,10 +58,12 @@ use crate::{
             orgs::v1::organization_service_server::OrganizationServiceServer,
             sso::v1::sso_service_server::SsoServiceServer,
             users::v1::user_service_server::UserServiceServer,
+            webhooks::v1::webhook_service_server::WebhookServiceServer,
         },
     },
     sso::grpc::SsoGrpc,
     users::grpc::UserGrpc,
+    webhooks::grpc::WebhookGrpc,
 };
 use access::AccessControl;
 use connections::{ConnectionSettings, attach_client_address, serve_connections};
@@ -118,6 +120,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
                 app.orgs.clone(),
             ))
             .max_decoding_message_size(limit),
+        )
+        .add_service(
+            WebhookServiceServer::new(WebhookGrpc::new(app.webhooks.clone()))
+                .max_decoding_message_size(limit),
         )
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -348,11 +354,19 @@ pub async fn serve(
     });
     let mail_worker = tokio::spawn(app.mail.clone().run());
     let sms_worker = app.sms.clone().map(|sms| tokio::spawn(sms.run()));
+    let webhook_worker = app
+        .config
+        .webhooks
+        .delivery_enabled
+        .then(|| tokio::spawn(app.webhooks.clone().run()));
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
     mail_worker.abort();
+    if let Some(webhook_worker) = webhook_worker {
+        webhook_worker.abort();
+    }
     if let Some(sms_worker) = sms_worker {
         sms_worker.abort();
     }

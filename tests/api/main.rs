@@ -51,3 +51,4 @@ mod takeover;
 mod transport;
 mod twilio;
 mod users;
+mod webhooks;

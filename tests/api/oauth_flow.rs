@@ -5,7 +5,7 @@
 //! before and after the redirect URI is known good, and RP-initiated logout. The
 //! independent clients (openid-client, go-oidc, oidc-client-ts) are in `oidc_peers`.
 
-mod browser;
+pub mod browser;
 mod refusals;
 mod sign_in_ways;
 

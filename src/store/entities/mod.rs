@@ -24,3 +24,6 @@ pub mod sms_message;
 pub mod sso_connection;
 pub mod sso_domain;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_event;
