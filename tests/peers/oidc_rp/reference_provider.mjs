@@ -16,6 +16,10 @@ import Provider from "oidc-provider";
 
 import { totp } from "./totp.mjs";
 
+// oidc-provider prints its notices with console.info; the peers' standard output is their
+// JSON result, so the notices go to standard error.
+console.info = (...args) => console.error(...args);
+
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export async function freePort() {
   const server = createServer();
