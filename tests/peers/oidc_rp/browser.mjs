@@ -72,10 +72,14 @@ async function firstSeen(page, candidates, timeout = 15000) {
 /**
  * Walks the hosted pages as a person would until the browser reaches a URL starting with
  * `until`: the sign-in form ("Email", "Password", "Sign in"), the TOTP step ("Authenticator
- * code", "Verify", code computed from `totpSecret`), consent ("Allow", or "Deny" when
+ * code", "Verify", code computed from `totpSecret` at the provider's time, this machine's
+ * plus `clockOffsetMs`, not before the Unix time `totpNotBefore`), consent ("Allow", or "Deny" when
  * `deny`). Returns the pages it went through, in order, and the URL it arrived at.
  */
-export async function walkHostedPages(page, { email, password, totpSecret, deny = false, until }) {
+export async function walkHostedPages(
+  page,
+  { email, password, totpSecret, clockOffsetMs = 0, totpNotBefore = 0, deny = false, until },
+) {
   const steps = [];
   for (let round = 0; round < 6; round += 1) {
     const seen = await firstSeen(page, {
@@ -92,7 +96,9 @@ export async function walkHostedPages(page, { email, password, totpSecret, deny 
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
     } else if (seen === "totp") {
       if (!totpSecret) throw new Error("the provider asked for a TOTP code and none was given");
-      await page.getByLabel("Authenticator code", { exact: true }).fill(totp(totpSecret));
+      const providerNow = () => Date.now() + clockOffsetMs;
+      while (providerNow() < totpNotBefore * 1000) await page.waitForTimeout(250);
+      await page.getByLabel("Authenticator code", { exact: true }).fill(totp(totpSecret, providerNow()));
       await page.getByRole("button", { name: "Verify", exact: true }).click();
     } else {
       await page.getByRole("button", { name: deny ? "Deny" : "Allow", exact: true }).click();

@@ -4,11 +4,12 @@
 // Chromium with JavaScript off; the code exchange (openid-client checks the ID token, the
 // RFC 9207 `iss` of the redirect, state and nonce); UserInfo; refresh-token rotation and
 // reuse detection; single sign-on for a second authorization; introspection and
-// revocation of access and refresh tokens; client_credentials.
+// revocation of access and refresh tokens; client_credentials. It also prints the tokens of a
+// last authorization, left live, for a back end to verify.
 //
 // Usage: node openid_client_flow.mjs '{"issuer", "client_id", "client_secret",
 //   "redirect_uri", "email", "password", "totp_secret"?, "client_credentials_scope"?,
-//   "pause_before_reuse"?}'
+//   "pause_before_reuse"?, "clock_offset_ms"?}'
 // With pause_before_reuse it writes "ready for reuse" to standard error after rotating a
 // refresh token and waits for a line on standard input before replaying the old one (the
 // caller may move the provider's clock past a grace window). Prints one JSON object of
@@ -86,6 +87,7 @@ async function authorize(label) {
     email: input.email,
     password: input.password,
     totpSecret: input.totp_secret,
+    clockOffsetMs: input.clock_offset_ms,
     until: input.redirect_uri,
   });
   const back = new URL(walked.url);
@@ -111,11 +113,6 @@ try {
   // 1. Sign in, exchange the code; 2. UserInfo with the access token.
   const first = await authorize("authorization_code");
   const claims = first.tokens.claims();
-  seen.first_tokens = {
-    id_token: first.tokens.id_token,
-    access_token: first.tokens.access_token,
-    nonce: first.nonce,
-  };
   const userinfo = await client.fetchUserInfo(config, first.tokens.access_token, claims.sub);
   seen.userinfo = userinfo;
 
@@ -159,7 +156,16 @@ try {
     client.tokenRevocation(config, "not-a-token-janua-ever-issued"),
   );
 
-  // 5. The machine side of the same client: client_credentials.
+  // 5. A third authorization (single sign-on again) whose tokens stay live: printed for a
+  // back end to verify (tests/peers/go_oidc).
+  const fresh = await authorize("fresh_sign_on");
+  seen.fresh_tokens = {
+    id_token: fresh.tokens.id_token,
+    access_token: fresh.tokens.access_token,
+    nonce: fresh.nonce,
+  };
+
+  // 6. The machine side of the same client: client_credentials.
   const parameters = input.client_credentials_scope ? { scope: input.client_credentials_scope } : {};
   const machine = await client.clientCredentialsGrant(config, parameters);
   seen.client_credentials = {

@@ -10,7 +10,10 @@
 // sign-in lands on the sign-in page again.
 //
 // Usage: node spa_in_chromium.mjs '{"issuer", "client_id", "spa_port", "email",
-//   "password", "totp_secret"?}'
+//   "password", "totp_secret"?, "clock_offset_ms"?, "totp_not_before"?}'
+// clock_offset_ms: how far the provider's clock runs ahead of this machine's (a test
+// server's manual clock); totp_not_before: the Unix time (provider's clock) before which
+// no code may be typed (the step of the code that confirmed the factor is spent).
 // Registered at the provider: redirect URI http://localhost:SPA_PORT/callback.html, post-
 // logout redirect URI http://localhost:SPA_PORT/signed-out.html. Prints one JSON object.
 import { readFile } from "node:fs/promises";
@@ -107,6 +110,8 @@ try {
     email: input.email,
     password: input.password,
     totpSecret: input.totp_secret,
+    clockOffsetMs: input.clock_offset_ms,
+    totpNotBefore: input.totp_not_before,
     until: `${origin}/callback.html`,
   });
   const callback = await settled(page);
