@@ -28,6 +28,7 @@ mod mfa;
 mod module_graph;
 mod oauth_clients;
 mod oauth_token;
+mod oidc_peers;
 mod openapi;
 mod operations;
 mod orgs;

@@ -1,0 +1,545 @@
+//! Janua as an OpenID Provider, driven by independent, unmodified clients through the real
+//! port (issue #16), all against one server:
+//! - `openid-client` (npm; `tests/peers/oidc_rp/openid_client_flow.mjs`), a confidential
+//!   relying party: discovery, authorization code + PKCE through the hosted pages in headless
+//!   Chromium, UserInfo, refresh rotation and reuse detection (past the grace window, on the
+//!   server's clock), single sign-on, introspection, revocation, client_credentials;
+//! - `coreos/go-oidc` + `x/oauth2` (Go; `tests/peers/go_oidc`), a back end verifying the ID
+//!   token (nonce, at_hash), the RFC 9068 access token and a client_credentials token from
+//!   the JWKS alone;
+//! - `oidc-client-ts` in headless Chromium (`spa_in_chromium.mjs`), a single-page app
+//!   signing a person in with password and TOTP, refreshing, signing out;
+//! - node `oidc-provider` as the reference (`compare_with_oidc_provider.mjs`): the same
+//!   requests to both, Janua's answers held to the contract where the two may differ.
+//!
+//! Node, its packages (`npm ci`), Debian's Chromium, Go and a Python with pyotp are peers:
+//! missing, the test skips, unless `JANUA_TEST_REQUIRE_PEERS` is set.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use super::{
+    auth::PASSWORD,
+    fixtures::User,
+    helpers::{TestApp, python_with},
+    mfa::{enrolled_user, server_time},
+    oauth_clients::create_client,
+};
+
+/// The audience the confidential client's access tokens are for.
+const AUDIENCE: &str = "https://api.enclii.example";
+/// How long after a rotation the old refresh token still refreshes (a parallel refresh).
+const REUSE_GRACE: Duration = Duration::from_secs(10);
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Node with openid-client, oidc-client-ts, oidc-provider and playwright-core, Debian's
+/// Chromium and Go, when all are there (tests/run installs them).
+fn peers_available() -> bool {
+    let packages = [
+        "openid-client",
+        "oidc-client-ts",
+        "oidc-provider",
+        "playwright-core",
+    ];
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|package| !root().join("node_modules").join(package).exists())
+        .chain(Some("/usr/bin/chromium").filter(|path| !Path::new(path).exists()))
+        .chain(Some("go").filter(|_| !runs("go", "version")))
+        .chain(Some("node").filter(|_| !runs("node", "--version")))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("JANUA_TEST_REQUIRE_PEERS").is_err(),
+        "{missing:?} required when JANUA_TEST_REQUIRE_PEERS is set (tests/run installs them)"
+    );
+    eprintln!("skipped: no {missing:?}");
+    false
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    std::process::Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A free loopback port (the kernel's choice; released for the peer to bind).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The fixtures: an organization, its two clients, a person with a password only and one
+/// with TOTP too.
+struct Fixtures {
+    issuer: String,
+    confidential: Value,
+    secret: String,
+    public: Value,
+    person: User,
+    totp_person: (String, String),
+    totp_not_before: i64,
+    spa_port: u16,
+}
+
+async fn fixtures(app: &TestApp, python: &str) -> Fixtures {
+    let owner = app.signed_in_user("oidc-owner").await;
+    let org = app.organization_of(&owner, "Enclii").await;
+    let callback = format!("http://localhost:{}", free_port());
+    let spa_port = free_port();
+    let spa = format!("http://localhost:{spa_port}");
+    let scopes = json!(["openid", "profile", "email", "offline_access", "projects:read"]);
+    let confidential = create_client(
+        app,
+        &owner.token,
+        &org,
+        json!({
+            "name": "Enclii back office",
+            "client_type": "OAUTH_CLIENT_TYPE_CONFIDENTIAL",
+            "redirect_uris": [format!("{callback}/callback")],
+            "post_logout_redirect_uris": [format!("{callback}/")],
+            "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+            "allowed_scopes": scopes,
+            "skip_consent": false,
+            "access_token_audience": AUDIENCE,
+        }),
+    )
+    .await;
+    let public = create_client(
+        app,
+        &owner.token,
+        &org,
+        json!({
+            "name": "Enclii web",
+            "client_type": "OAUTH_CLIENT_TYPE_PUBLIC",
+            "redirect_uris": [format!("{spa}/callback.html")],
+            "post_logout_redirect_uris": [format!("{spa}/signed-out.html")],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "allowed_scopes": scopes,
+            "skip_consent": true,
+        }),
+    )
+    .await;
+    let person = app.signed_in_user("oidc-person").await;
+    let enrolled = enrolled_user(app, python).await;
+    Fixtures {
+        issuer: app.app.keyring.issuer().to_owned(),
+        secret: confidential["client_secret"].as_str().unwrap().to_owned(),
+        confidential: confidential["client"].clone(),
+        public: public["client"].clone(),
+        person,
+        totp_person: (enrolled.email, enrolled.secret),
+        // The confirming code's step is spent: the browser types the next step's code.
+        totp_not_before: (server_time(app) / 30 + 1) * 30,
+        spa_port,
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+fn clock_offset_ms(app: &TestApp) -> u128 {
+    app.clock.advanced().as_millis()
+}
+
+/// Runs a peer script of tests/peers/oidc_rp with one JSON argument; its JSON answer.
+async fn node_peer(script: &str, input: &Value) -> Value {
+    let output = tokio::process::Command::new("node")
+        .arg(root().join("tests/peers/oidc_rp").join(script))
+        .arg(input.to_string())
+        .current_dir(root())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!("{script}: {error}: {}", String::from_utf8_lossy(&output.stdout))
+    })
+}
+
+/// The openid-client flow; when it has rotated a refresh token, the server's clock moves
+/// past the reuse grace window before the old token is replayed.
+async fn openid_client_flow(app: &TestApp, f: &Fixtures) -> Value {
+    let input = json!({
+        "issuer": f.issuer,
+        "client_id": f.confidential["client_id"],
+        "client_secret": f.secret,
+        "redirect_uri": f.confidential["redirect_uris"][0],
+        "email": f.person.email,
+        "password": PASSWORD,
+        "client_credentials_scope": "projects:read",
+        "pause_before_reuse": true,
+    });
+    let mut child = tokio::process::Command::new("node")
+        .arg(root().join("tests/peers/oidc_rp/openid_client_flow.mjs"))
+        .arg(input.to_string())
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let reading = tokio::spawn(async move {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).await.unwrap();
+        out
+    });
+    let mut errors = String::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        if line == "ready for reuse" {
+            app.clock.advance(REUSE_GRACE + Duration::from_secs(1));
+            stdin.write_all(b"go\n").await.unwrap();
+        } else {
+            errors.push_str(&line);
+            errors.push('\n');
+        }
+    }
+    let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let out = reading.await.unwrap();
+    assert!(status.success(), "openid_client_flow.mjs failed: {errors}");
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn assert_openid_client(seen: &Value, f: &Fixtures) {
+    let issuer = f.issuer.as_str();
+    let client_id = text(&f.confidential["client_id"]);
+    let discovery = &seen["discovery"];
+    assert_eq!(discovery["issuer"], issuer);
+    assert_eq!(
+        discovery["authorization_endpoint"],
+        format!("{issuer}/oauth/authorize")
+    );
+    assert_eq!(discovery["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(
+        discovery["authorization_response_iss_parameter_supported"],
+        true
+    );
+
+    let code = &seen["authorization_code"];
+    assert_eq!(code["pages"], json!(["sign_in", "consent"]), "{code}");
+    assert_eq!(code["redirect_has_iss"], true);
+    assert!(code["token_type"].as_str().unwrap().eq_ignore_ascii_case("bearer"));
+    assert_eq!(code["has_refresh_token"], true, "{code}");
+    let id = &code["id_token"];
+    assert_eq!(id["header"]["alg"], "RS256");
+    for claim in [
+        "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "sid", "at_hash",
+    ] {
+        assert!(!id["claims"][claim].is_null(), "{claim} missing from {id}");
+    }
+    assert_eq!(id["claims"]["email"], f.person.email.as_str(), "{id}");
+    assert_eq!(id["claims"]["azp"], client_id);
+    let access = &code["access_token"];
+    assert_eq!(access["header"]["typ"], "at+jwt", "{access}");
+    assert_eq!(access["claims"]["aud"], AUDIENCE);
+    assert_eq!(access["claims"]["client_id"], client_id);
+    assert_eq!(access["claims"]["iss"], issuer);
+    assert_eq!(seen["userinfo"]["sub"], id["claims"]["sub"]);
+    assert_eq!(seen["userinfo"]["email"], f.person.email.as_str());
+
+    let refresh = &seen["refresh"];
+    assert_eq!(refresh["rotated"], true, "{refresh}");
+    assert_eq!(refresh["new_access_token"], true);
+    assert_eq!(refresh["reuse_of_old"]["error"], "invalid_grant", "{refresh}");
+    assert_eq!(
+        refresh["newest_after_reuse"]["error"], "invalid_grant",
+        "reuse revokes the family: {refresh}"
+    );
+
+    assert_eq!(
+        seen["single_sign_on"]["pages"],
+        json!([]),
+        "the browser session and the remembered consent: {}",
+        seen["single_sign_on"]
+    );
+    let inspected = &seen["introspection"];
+    assert_eq!(inspected["access_active"]["active"], true, "{inspected}");
+    assert_eq!(inspected["refresh_active"]["active"], true, "{inspected}");
+    assert_eq!(inspected["access_after_revocation"], json!({"active": false}));
+    assert_eq!(inspected["refresh_after_revocation"], json!({"active": false}));
+    assert_eq!(
+        inspected["refresh_grant_after_revocation"]["error"],
+        "invalid_grant"
+    );
+    assert_eq!(inspected["unknown_token_revocation"]["error"], Value::Null);
+
+    let machine = &seen["client_credentials"];
+    assert_eq!(machine["has_refresh_token"], false, "{machine}");
+    assert_eq!(machine["has_id_token"], false);
+    assert_eq!(machine["access_token"]["header"]["typ"], "at+jwt");
+    assert_eq!(machine["access_token"]["claims"]["sub"], client_id);
+    assert_eq!(machine["active"], true);
+    assert_eq!(machine["after_revocation"], json!({"active": false}));
+}
+
+/// Builds the Go verifier (its go.sum is committed: offline once the module cache has it)
+/// and runs it on the live tokens of the openid-client flow and a client_credentials grant.
+async fn go_verifier(f: &Fixtures, tokens: &Value) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let binary: PathBuf = dir.path().join("go_oidc");
+    let built = tokio::process::Command::new("go")
+        .args(["build", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .current_dir(root().join("tests/peers/go_oidc"))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "go build: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let output = tokio::process::Command::new(&binary)
+        .args(["-issuer", &f.issuer])
+        .args(["-client-id", text(&f.confidential["client_id"])])
+        .args(["-id-token", text(&tokens["id_token"])])
+        .args(["-nonce", text(&tokens["nonce"])])
+        .args(["-access-token", text(&tokens["access_token"])])
+        .args(["-audience", AUDIENCE])
+        .args(["-cc-client-id", text(&f.confidential["client_id"])])
+        .args(["-cc-client-secret", &f.secret])
+        .args(["-cc-audience", AUDIENCE])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "go_oidc: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn assert_go(seen: &Value, f: &Fixtures) {
+    let client_id = text(&f.confidential["client_id"]);
+    assert_eq!(seen["token_endpoint"], format!("{}/oauth/token", f.issuer));
+    assert_eq!(seen["id_token"]["aud"], client_id, "{seen}");
+    assert_eq!(seen["access_token"]["typ"], "at+jwt");
+    assert_eq!(seen["access_token"]["aud"], AUDIENCE);
+    assert_eq!(seen["access_token"]["sub"], seen["id_token"]["sub"]);
+    assert_eq!(seen["userinfo"]["sub"], seen["id_token"]["sub"]);
+    assert_eq!(seen["client_credentials"]["sub"], client_id);
+    assert_eq!(seen["client_credentials"]["client_id"], client_id);
+}
+
+fn assert_spa(seen: &Value, f: &Fixtures) {
+    let sign_in = &seen["sign_in"];
+    assert_eq!(sign_in["pages"], json!(["sign_in", "totp"]), "{seen}");
+    assert_eq!(sign_in["profile"]["email"], f.totp_person.0.as_str());
+    assert_eq!(sign_in["profile"]["aud"], f.public["client_id"]);
+    assert_eq!(sign_in["has_refresh_token"], true);
+    assert_eq!(sign_in["expires_in_positive"], true);
+    let silent = &seen["signin_silent"];
+    assert_eq!(silent["ok"], true, "{silent}");
+    assert_eq!(silent["rotated"], true, "{silent}");
+    assert_eq!(silent["same_subject"], true);
+    assert_eq!(
+        seen["cors"]["own_origin"],
+        json!({"readable": true, "status": 400})
+    );
+    assert_eq!(seen["cors"]["foreign_origin"]["readable"], false);
+    let sign_out = &seen["sign_out"];
+    assert_eq!(
+        sign_out["back_at"],
+        format!("http://localhost:{}/signed-out.html", f.spa_port)
+    );
+    assert_eq!(sign_out["state_returned"], true, "{sign_out}");
+    assert_eq!(
+        sign_out["confirmation_page"], false,
+        "a valid id_token_hint signs out without asking: {sign_out}"
+    );
+    assert_eq!(sign_out["callback"], json!({"ok": true, "state": "bye"}));
+    assert_eq!(seen["after_sign_out"]["sign_in_page_again"], true);
+}
+
+/// The comparison's rows where Janua must answer as issue #16 says, whatever the reference
+/// does.
+fn assert_comparison(rows: &[Value]) {
+    let janua = |request: &str| -> String {
+        let row = rows
+            .iter()
+            .find(|row| row["request"] == request)
+            .unwrap_or_else(|| panic!("no row {request}"));
+        text(&row["janua"]).to_owned()
+    };
+    for request in [
+        "authorize: unknown client_id",
+        "authorize: redirect_uri with a suffix",
+        "authorize: redirect_uri with a trailing slash",
+        "authorize: redirect_uri in another case",
+        "authorize: redirect_uri with an extra query",
+    ] {
+        let answer = janua(request);
+        assert!(
+            !answer.contains("redirect_uri"),
+            "{request}: no redirect, got {answer}"
+        );
+    }
+    let redirected = |request: &str, error: &str| {
+        let answer = janua(request);
+        assert!(
+            answer.starts_with("303 → redirect_uri")
+                && answer.contains(&format!("error={error} "))
+                && answer.contains("state")
+                && answer.contains("iss"),
+            "{request}: {answer}"
+        );
+    };
+    redirected(
+        "authorize: response_type=token (implicit)",
+        "unsupported_response_type",
+    );
+    redirected("authorize: public client without PKCE", "invalid_request");
+    redirected("authorize: code_challenge_method=plain", "invalid_request");
+    redirected("authorize: prompt=none without a session", "login_required");
+    assert_eq!(
+        janua("authorize: valid request, no session"),
+        "303 → own sign-in page"
+    );
+    assert_eq!(
+        janua("token: wrong client secret (basic)"),
+        "401 invalid_client WWW-Authenticate: Basic"
+    );
+    assert_eq!(
+        janua("token: unsupported grant_type"),
+        "400 unsupported_grant_type"
+    );
+    assert_eq!(janua("token: password grant"), "400 unsupported_grant_type");
+    assert_eq!(
+        janua("token: invalid authorization code"),
+        "400 invalid_grant"
+    );
+    assert_eq!(janua("revoke: unknown token"), "200 (empty)");
+    assert_eq!(
+        janua("introspect: garbage token"),
+        "200 {\"active\":false}"
+    );
+    assert_eq!(janua("discovery: code_challenge_methods_supported"), "S256");
+    assert_eq!(janua("discovery: response_types_supported"), "code");
+    assert_eq!(
+        janua("CORS: discovery from any origin"),
+        "ACAO https://any.example"
+    );
+    assert_eq!(janua("CORS: JWKS from any origin"), "ACAO https://any.example");
+    assert_eq!(
+        janua("CORS: token endpoint POST, foreign origin"),
+        "ACAO none"
+    );
+}
+
+/// The comparison as a Markdown table (request | Janua | oidc-provider | same?).
+fn markdown(rows: &[Value]) -> String {
+    let mut table = String::from("| request | Janua | oidc-provider | same? |\n| --- | --- | --- | --- |\n");
+    for row in rows {
+        let same = if row["same"] == true { "yes" } else { "**no**" };
+        table.push_str(&format!(
+            "| {} | {} | {} | {same} |\n",
+            text(&row["request"]),
+            text(&row["janua"]).replace('|', "\\|"),
+            text(&row["reference"]).replace('|', "\\|"),
+        ));
+    }
+    table
+}
+
+#[tokio::test]
+async fn independent_clients_sign_in_verify_refresh_and_sign_out_through_janua() {
+    if !peers_available() {
+        return;
+    }
+    let Some(python) = python_with("pyotp") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let f = fixtures(&app, &python).await;
+
+    let seen = openid_client_flow(&app, &f).await;
+    assert_openid_client(&seen, &f);
+
+    let go = go_verifier(&f, &seen["fresh_tokens"]).await;
+    assert_go(&go, &f);
+
+    let spa = node_peer(
+        "spa_in_chromium.mjs",
+        &json!({
+            "issuer": f.issuer,
+            "client_id": f.public["client_id"],
+            "spa_port": f.spa_port,
+            "email": f.totp_person.0,
+            "password": PASSWORD,
+            "totp_secret": f.totp_person.1,
+            "clock_offset_ms": clock_offset_ms(&app),
+            "totp_not_before": f.totp_not_before,
+        }),
+    )
+    .await;
+    assert_spa(&spa, &f);
+
+    let compared = tokio::process::Command::new("node")
+        .arg(root().join("tests/peers/oidc_rp/compare_with_oidc_provider.mjs"))
+        .arg("--json")
+        .arg(
+            json!({
+                "issuer": f.issuer,
+                "confidential": {
+                    "client_id": f.confidential["client_id"],
+                    "client_secret": f.secret,
+                    "redirect_uri": f.confidential["redirect_uris"][0],
+                    "post_logout_redirect_uri": f.confidential["post_logout_redirect_uris"][0],
+                },
+                "public": {
+                    "client_id": f.public["client_id"],
+                    "redirect_uri": f.public["redirect_uris"][0],
+                    "post_logout_redirect_uri": f.public["post_logout_redirect_uris"][0],
+                },
+            })
+            .to_string(),
+        )
+        .current_dir(root())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        compared.status.success(),
+        "compare_with_oidc_provider.mjs: {}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+    let compared: Value = serde_json::from_slice(&compared.stdout).unwrap();
+    let rows = compared["rows"].as_array().unwrap();
+    // The table docs/oidc-behaviour.md records; shown with --nocapture or on failure.
+    eprintln!("{}", markdown(rows));
+    assert_comparison(rows);
+}
