@@ -27,6 +27,14 @@ impl FormKey {
     pub fn new(key: [u8; 32]) -> Self {
         Self(key)
     }
+
+    /// A key for another purpose of the pages (`label` names it), independent of this one.
+    pub(super) fn derive(&self, label: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl std::fmt::Debug for FormKey {

@@ -217,9 +217,6 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/oauth-authorization-server",
             get(wellknown::authorization_server_metadata),
         )
-        .merge(crate::oauth::token::routes::router(
-            app.authorization_server.clone(),
-        ))
         .merge(crate::sso::routes::router(app.sso.clone()))
         .merge(crate::pages::router(app.pages.clone()))
         .merge(reference);
@@ -237,7 +234,17 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         .route_layer(from_fn(request_log::note_matched_route))
         .with_state(app.clone())
         .fallback(dispatch)
-        .with_state(edge);
+        .with_state(edge)
+        .layer(cors(&app.config.cors_allowed_origins));
+    // The authorization server's JSON endpoints answer CORS per client (their own layer),
+    // so they join after the global CORS layer, which would answer their preflights.
+    let provider = crate::oauth::provider::routes::router(app.authorization_server.clone())
+        .route_layer(from_fn_with_state(
+            app.config.request_timeout,
+            within_request_timeout,
+        ))
+        .route_layer(from_fn(request_log::note_matched_route));
+    let http = http.merge(provider);
     let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
     let layered =
         http
@@ -246,7 +253,6 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             .layer(CompressionLayer::new().compress_when(
                 DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
             ))
-            .layer(cors(&app.config.cors_allowed_origins))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(from_fn(request_log::log_request))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -27,6 +27,7 @@ mod mail;
 mod mfa;
 mod module_graph;
 mod oauth_clients;
+mod oauth_flow;
 mod oauth_token;
 mod oidc_peers;
 mod openapi;
