@@ -157,9 +157,28 @@ const cases = [
   ["authorize: prompt=none without a session", (p) => authorizeAnswer(p, confidential, { prompt: "none" })],
   ["authorize: unknown scope", (p) => authorizeAnswer(p, confidential, { scope: "openid unheard-of" })],
   ["authorize: no openid scope", (p) => authorizeAnswer(p, confidential, { scope: "profile" })],
+  ["authorize: no scope", (p) => authorizeAnswer(p, confidential, { scope: undefined })],
+  ["authorize: unknown prompt value", (p) => authorizeAnswer(p, confidential, { prompt: "sideways" })],
+  ["authorize: prompt=none login (contradictory)", (p) => authorizeAnswer(p, confidential, { prompt: "none login" })],
+  ["authorize: response_mode=fragment", (p) => authorizeAnswer(p, confidential, { response_mode: "fragment" })],
+  ["authorize: response_mode=form_post", (p) => authorizeAnswer(p, confidential, { response_mode: "form_post" })],
+  ["authorize: request object (request=)", (p) => authorizeAnswer(p, confidential, { request: "eyJhbGciOiJub25lIn0.e30." })],
+  ["authorize: state given twice", async (p) => {
+    const url = authorizeUrl(p.meta, confidential);
+    url.searchParams.append("state", "again");
+    const response = await fetch(url, { redirect: "manual" });
+    const location = response.headers.get("location");
+    if (!location) return `${response.status} error page`;
+    const target = new URL(location, p.issuer);
+    const error = target.searchParams.get("error");
+    return `${response.status} → ${target.origin === new URL(p.issuer).origin ? "own sign-in page" : `redirect_uri ${error ? `error=${error}` : ""}`}`;
+  }],
   ["token: wrong client secret (basic)", (p) => post(p, "token_endpoint", { grant_type: "authorization_code", code: "x", redirect_uri: confidential.redirect_uri }, { authorization: basic(confidential.client_id, "wrong") }).then(oauthAnswer)],
   ["token: unknown client (basic)", (p) => post(p, "token_endpoint", { grant_type: "client_credentials" }, { authorization: basic("unknown-client", "secret") }).then(oauthAnswer)],
   ["token: no client authentication", (p) => post(p, "token_endpoint", { grant_type: "client_credentials" }).then(oauthAnswer)],
+  ["token: secret both in Basic and in the body", (p) => post(p, "token_endpoint", { grant_type: "client_credentials", client_id: confidential.client_id, client_secret: confidential.client_secret }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(oauthAnswer)],
+  ["token: form body sent as JSON", (p) => fetch(p.meta.token_endpoint, { method: "POST", headers: { "content-type": "application/json", authorization: basic(confidential.client_id, confidential.client_secret) }, body: JSON.stringify({ grant_type: "client_credentials" }) }).then(oauthAnswer)],
+  ["token: GET instead of POST", (p) => fetch(`${p.meta.token_endpoint}?grant_type=client_credentials`, { headers: { authorization: basic(confidential.client_id, confidential.client_secret) } }).then(oauthAnswer)],
   ["token: unsupported grant_type", (p) => post(p, "token_endpoint", { grant_type: "urn:example:unheard-of" }, { authorization: basic(conf(p).client_id, confidential.client_secret) }).then(oauthAnswer)],
   ["token: password grant", (p) => post(p, "token_endpoint", { grant_type: "password", username: "ada@example.com", password: "x" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(oauthAnswer)],
   ["token: no grant_type", (p) => post(p, "token_endpoint", {}, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(oauthAnswer)],
