@@ -55,7 +55,7 @@ async function visible(locator) {
 }
 
 /** The first of `candidates` (name → locator) seen on the page within `timeout` ms. */
-async function firstSeen(page, candidates, timeout = 15000) {
+async function firstSeen(page, candidates, timeout = 30000) {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const [name, found] of Object.entries(candidates)) {

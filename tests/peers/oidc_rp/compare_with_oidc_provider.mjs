@@ -145,7 +145,7 @@ const cases = [
   ["authorize: redirect_uri with a trailing slash", redirectVariant((u) => `${u}/`)],
   ["authorize: redirect_uri in another case", redirectVariant((u) => u.replace("/callback", "/CallBack"))],
   ["authorize: redirect_uri with an extra query", redirectVariant((u) => `${u}?extra=1`)],
-  ["authorize: redirect_uri on another loopback port", redirectVariant((u) => u.replace(/:\d+/u, ":8999"))],
+  ["authorize: redirect_uri on another port (a localhost URI)", redirectVariant((u) => u.replace(/:\d+/u, ":8999"))],
   ["authorize: no redirect_uri", (p) => authorizeAnswer(p, confidential, { redirect_uri: undefined })],
   ["authorize: response_type=token (implicit)", (p) => authorizeAnswer(p, confidential, { response_type: "token" })],
   ["authorize: response_type=code id_token (hybrid)", (p) => authorizeAnswer(p, confidential, { response_type: "code id_token" })],
@@ -157,6 +157,21 @@ const cases = [
   ["authorize: prompt=none without a session", (p) => authorizeAnswer(p, confidential, { prompt: "none" })],
   ["authorize: unknown scope", (p) => authorizeAnswer(p, confidential, { scope: "openid unheard-of" })],
   ["authorize: no openid scope", (p) => authorizeAnswer(p, confidential, { scope: "profile" })],
+  ["authorize: the same request by POST (form)", async (p) => {
+    const url = authorizeUrl(p.meta, confidential);
+    const response = await fetch(p.meta.authorization_endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: url.searchParams,
+      redirect: "manual",
+    });
+    const location = response.headers.get("location");
+    if (!location) return `${response.status}`;
+    const target = new URL(location, p.issuer);
+    return `${response.status} → ${target.origin === new URL(p.issuer).origin ? "own sign-in page" : "redirect_uri"}`;
+  }],
+  ["authorize: no nonce", (p) => authorizeAnswer(p, confidential, { nonce: undefined })],
+  ["authorize: max_age=0 without a session", (p) => authorizeAnswer(p, confidential, { max_age: "0" })],
   ["authorize: no scope", (p) => authorizeAnswer(p, confidential, { scope: undefined })],
   ["authorize: unknown prompt value", (p) => authorizeAnswer(p, confidential, { prompt: "sideways" })],
   ["authorize: prompt=none login (contradictory)", (p) => authorizeAnswer(p, confidential, { prompt: "none login" })],
@@ -186,12 +201,24 @@ const cases = [
   ["token: invalid refresh token", (p) => post(p, "token_endpoint", { grant_type: "refresh_token", refresh_token: "not-a-token" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(oauthAnswer)],
   ["token: client_credentials by a public client", (p) => post(p, "token_endpoint", { grant_type: "client_credentials", client_id: spa.client_id }).then(oauthAnswer)],
   ["token: client_credentials (secret in the body)", (p) => post(p, "token_endpoint", { grant_type: "client_credentials", client_id: confidential.client_id, client_secret: confidential.client_secret }).then(async (r) => `${r.status} ${r.headers.get("cache-control") ?? ""}`.trim())],
+  ["token: client_credentials without scope: scope granted", (p) => post(p, "token_endpoint", { grant_type: "client_credentials" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(async (r) => { const body = await r.json(); return `${r.status} ${body.error ?? `scope="${body.scope ?? ""}"`}`; })],
+  ["token: client_credentials with scope=openid", (p) => post(p, "token_endpoint", { grant_type: "client_credentials", scope: "openid" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then(async (r) => { const body = await r.json(); return `${r.status} ${body.error ?? `scope="${body.scope ?? ""}"${body.id_token ? " +id_token" : ""}`}`; })],
   ["revoke: unknown token", (p) => post(p, "revocation_endpoint", { token: "not-a-token" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then((r) => oauthAnswer(r, { body: true }))],
   ["revoke: no client authentication", (p) => post(p, "revocation_endpoint", { token: "not-a-token" }).then(oauthAnswer)],
   ["introspect: garbage token", (p) => post(p, "introspection_endpoint", { token: "not-a-token" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then((r) => oauthAnswer(r, { body: true }))],
   ["introspect: no client authentication", (p) => post(p, "introspection_endpoint", { token: "not-a-token" }).then(oauthAnswer)],
   ["userinfo: no access token", (p) => fetch(p.meta.userinfo_endpoint).then(oauthAnswer)],
   ["userinfo: garbage bearer token", (p) => fetch(p.meta.userinfo_endpoint, { headers: { authorization: "Bearer not-a-token" } }).then(oauthAnswer)],
+  ["userinfo: token in a POST body (RFC 6750 §2.2)", async (p) => {
+    const token = await post(p, "token_endpoint", { grant_type: "client_credentials", scope: "openid" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then((r) => r.json());
+    return post(p, "userinfo_endpoint", { access_token: token.access_token }).then(oauthAnswer);
+  }],
+  ["userinfo: client_credentials token with scope openid", async (p) => {
+    const token = await post(p, "token_endpoint", { grant_type: "client_credentials", scope: "openid" }, { authorization: basic(confidential.client_id, confidential.client_secret) }).then((r) => r.json());
+    return fetch(p.meta.userinfo_endpoint, { headers: { authorization: `Bearer ${token.access_token}` } }).then(oauthAnswer);
+  }],
+  ["discovery: /.well-known/oauth-authorization-server", (p) => fetch(`${p.issuer}/.well-known/oauth-authorization-server`).then(async (r) => (r.ok ? `${r.status} issuer ${(await r.json()).issuer === p.issuer ? "same" : "differs"}` : `${r.status}`))],
+  ["logout: invalid id_token_hint", (p) => fetch(`${p.meta.end_session_endpoint}?id_token_hint=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&post_logout_redirect_uri=${encodeURIComponent(confidential.post_logout_redirect_uri)}&client_id=${confidential.client_id}`, { redirect: "manual" }).then((r) => `${r.status}${r.headers.get("location") ? " → redirect" : ` ${(r.headers.get("content-type") ?? "").split(";")[0]}`}`)],
   ["logout: no id_token_hint", (p) => fetch(p.meta.end_session_endpoint, { redirect: "manual" }).then((r) => `${r.status} ${(r.headers.get("content-type") ?? "").split(";")[0]}`)],
   ["logout: unregistered post_logout_redirect_uri", (p) => fetch(`${p.meta.end_session_endpoint}?client_id=${confidential.client_id}&post_logout_redirect_uri=${encodeURIComponent("https://evil.example/")}`, { redirect: "manual" }).then((r) => `${r.status}${r.headers.get("location") ? ` → ${new URL(r.headers.get("location"), p.issuer).origin}` : ""}`)],
   ["CORS: discovery from any origin", (p) => fetch(`${p.issuer}/.well-known/openid-configuration`, { headers: { origin: "https://any.example" } }).then((r) => `ACAO ${r.headers.get("access-control-allow-origin") ?? "none"}`)],

@@ -4,10 +4,10 @@
 // app's UserManager (authority = the issuer, a public client, PKCE) signs a person in
 // through the hosted pages (password, then a TOTP code computed here from the base32
 // secret), handles the callback, refreshes through the refresh token (signinSilent),
-// checks the token endpoint's CORS from its own origin and from a foreign one
-// (http://127.0.0.1:SPA_PORT), signs out through RP-initiated logout (id_token_hint,
-// post_logout_redirect_uri, state) and shows that the provider's session ended: a new
-// sign-in lands on the sign-in page again.
+// reads UserInfo, checks the token endpoint's CORS from its own origin and from a foreign
+// one (http://127.0.0.1:SPA_PORT), revokes its access token, signs out through RP-initiated logout (id_token_hint,
+// post_logout_redirect_uri, state) and shows that the provider's session ended: a refresh
+// token kept from before is refused, and a new sign-in lands on the sign-in page again.
 //
 // Usage: node spa_in_chromium.mjs '{"issuer", "client_id", "spa_port", "email",
 //   "password", "totp_secret"?, "clock_offset_ms"?, "totp_not_before"?}'
@@ -35,6 +35,12 @@ const settings = {
   response_type: "code",
   scope: "openid profile email offline_access",
   automaticSilentRenew: false,
+  // UserInfo from the browser too (CORS with a bearer token), and the ID token's amr/acr
+  // kept in the profile.
+  loadUserInfo: true,
+  filterProtocolClaims: false,
+  // oidc-provider answers a revocation with an empty text/plain body (Janua with {}).
+  revokeTokenAdditionalContentTypes: ["text/plain"],
 };
 
 // The package exports only its ESM build; its browser bundle sits beside it in dist/.
@@ -150,6 +156,27 @@ try {
     foreign_origin: await tokenEndpointFrom(page, foreignOrigin, metadata.token_endpoint),
   };
 
+  // The app revokes its access token (RFC 7009 from the browser, by client_id): UserInfo
+  // refuses it, while the refresh token still refreshes (kept for after the sign-out).
+  await page.goto(`${origin}/index.html`);
+  seen.revocation = await page.evaluate(async () => {
+    const { access_token: accessToken, refresh_token: refreshToken } = await window.app.getUser();
+    await window.app.revokeTokens(["access_token"]);
+    const metadata = await window.app.metadataService.getMetadata();
+    const userinfo = await fetch(metadata.userinfo_endpoint, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const body = new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: window.app.settings.client_id,
+    });
+    const refreshed = await fetch(metadata.token_endpoint, { method: "POST", body });
+    const tokens = await refreshed.json();
+    window.localStorage.setItem("kept_refresh_token", tokens.refresh_token ?? "");
+    return { userinfo_status: userinfo.status, refresh_status: refreshed.status };
+  });
+
   // Sign out: RP-initiated logout with the ID token as hint, back to the app with state.
   await page.goto(`${origin}/index.html`);
   await page.evaluate(() => {
@@ -175,12 +202,26 @@ try {
     callback: signedOut,
   };
 
+  // Signing out revoked what the session's grants issued: the kept refresh token is dead.
+  seen.after_sign_out = {
+    kept_refresh: await page.evaluate(async () => {
+      const metadata = await window.app.metadataService.getMetadata();
+      const body = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: window.localStorage.getItem("kept_refresh_token"),
+        client_id: window.app.settings.client_id,
+      });
+      const response = await fetch(metadata.token_endpoint, { method: "POST", body });
+      return { status: response.status, error: (await response.json()).error };
+    }),
+  };
+
   // The provider's session is gone: signing in again asks for the password.
   await page.goto(`${origin}/index.html`);
   await page.evaluate(() => {
     window.app.signinRedirect();
   });
-  seen.after_sign_out = { sign_in_page_again: await showsSignIn(page) };
+  seen.after_sign_out.sign_in_page_again = await showsSignIn(page);
 } finally {
   await browser.close();
   await spa.close();
