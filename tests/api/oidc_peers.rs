@@ -408,6 +408,7 @@ fn assert_go(seen: &Value, f: &Fixtures) {
 }
 
 fn assert_spa(seen: &Value, f: &Fixtures) {
+    assert_eq!(seen["provider_page_errors"], json!([]), "{seen}");
     let sign_in = &seen["sign_in"];
     assert_eq!(sign_in["pages"], json!(["sign_in", "totp"]), "{seen}");
     assert_eq!(sign_in["profile"]["email"], f.totp_person.0.as_str());

@@ -106,6 +106,17 @@ const browser = await launchChromium();
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // What the provider's own pages log as errors (a CSP violation, a failed script).
+  const issuerOrigin = new URL(input.issuer).origin;
+  seen.provider_page_errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && page.url().startsWith(issuerOrigin)) {
+      seen.provider_page_errors.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => {
+    if (page.url().startsWith(issuerOrigin)) seen.provider_page_errors.push(String(error));
+  });
 
   // Sign in: the app redirects, the person walks the hosted pages, the app's callback.
   await page.goto(`${origin}/index.html`);
