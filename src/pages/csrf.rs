@@ -176,14 +176,7 @@ impl FormGuard {
 
     /// The cookie's value when it has the shape this guard gives it.
     fn cookie_value(&self, headers: &HeaderMap) -> Option<String> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|line| line.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.cookie_name)
-            .map(|(_, value)| value)
+        super::cookies::value(headers, self.cookie_name)
             .filter(|value| {
                 URL_SAFE_NO_PAD
                     .decode(value)

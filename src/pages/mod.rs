@@ -10,6 +10,7 @@
 //! their stores; nothing below imports this module.
 
 mod accept_invitation;
+mod cookies;
 mod csrf;
 mod form;
 mod magic_link;

@@ -69,16 +69,7 @@ pub async fn exchange(app: &TestApp, client_id: &str, code: &str) -> (u16, Value
         ("redirect_uri", REDIRECT),
         ("code_verifier", VERIFIER),
     ];
-    let (status, _, body) = read(
-        app.http
-            .post(app.url("/oauth/token"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    (status, body)
+    token_request(app, &fields).await
 }
 
 pub async fn refresh(app: &TestApp, client_id: &str, token: &str) -> (u16, Value) {
@@ -87,15 +78,12 @@ pub async fn refresh(app: &TestApp, client_id: &str, token: &str) -> (u16, Value
         ("client_id", client_id),
         ("refresh_token", token),
     ];
-    let (status, _, body) = read(
-        app.http
-            .post(app.url("/oauth/token"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    token_request(app, &fields).await
+}
+
+async fn token_request(app: &TestApp, fields: &[(&str, &str)]) -> (u16, Value) {
+    let request = app.http.post(app.url("/oauth/token")).form(fields);
+    let (status, _, body) = read(request.send().await.unwrap()).await;
     (status, body)
 }
 

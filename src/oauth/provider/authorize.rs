@@ -106,12 +106,8 @@ impl AuthorizationServer {
             },
         )
         .await?;
-        let event = AuditEvent::new("oauth.consent_granted", Actor::User(session.user.user_id()))
-            .organization(client.organization_id.as_str())
-            .target("oauth_client", client.client_id.as_str())
-            .client(client_info.clone())
-            .metadata(json!({"scopes": interaction.request.scopes.join(" ")}));
-        audit::record(&txn, now, event).await?;
+        let event = consent_event("oauth.consent_granted", interaction, &client, session);
+        audit::record(&txn, now, event.client(client_info.clone())).await?;
         txn.commit().await?;
         self.issue_code(interaction, &client, session, client_info)
             .await
@@ -125,12 +121,13 @@ impl AuthorizationServer {
         client_info: &ClientInfo,
     ) -> Result<String, Error> {
         let client = self.interaction_client(interaction).await?;
-        let event = AuditEvent::new("oauth.consent_denied", Actor::User(session.user.user_id()))
-            .organization(client.organization_id.as_str())
-            .target("oauth_client", client.client_id.as_str())
-            .client(client_info.clone())
-            .metadata(json!({"scopes": interaction.request.scopes.join(" ")}));
-        audit::record(&self.db, self.clock.now(), event).await?;
+        let event = consent_event("oauth.consent_denied", interaction, &client, session);
+        audit::record(
+            &self.db,
+            self.clock.now(),
+            event.client(client_info.clone()),
+        )
+        .await?;
         Ok(self.error_redirect(
             interaction,
             &RedirectError::new("access_denied", "the user refused"),
@@ -290,4 +287,17 @@ impl AuthorizationServer {
             &[("code", Some(&code)), ("state", request.state.as_deref())],
         ))
     }
+}
+
+/// The audit event of a consent answer.
+fn consent_event(
+    action: &'static str,
+    interaction: &Interaction,
+    client: &RegisteredClient,
+    session: &LiveSession,
+) -> AuditEvent {
+    AuditEvent::new(action, Actor::User(session.user.user_id()))
+        .organization(client.organization_id.as_str())
+        .target("oauth_client", client.client_id.as_str())
+        .metadata(json!({"scopes": interaction.request.scopes.join(" ")}))
 }

@@ -26,12 +26,9 @@ impl AuthorizationServer {
         params: &Params,
         client: &ClientInfo,
     ) -> Result<TokenAnswer, OAuthError> {
-        let registered = self.grant_client(headers, params, client).await?;
-        if !registered.allows_grant(GrantType::AuthorizationCode) {
-            return Err(OAuthError::unauthorized_client(
-                "the client may not use the authorization_code grant",
-            ));
-        }
+        let registered = self
+            .client_for_grant(headers, params, client, GrantType::AuthorizationCode)
+            .await?;
         let code = params.required("code")?;
         let redirect_uri = params.required("redirect_uri")?;
         let verifier = params.get("code_verifier");

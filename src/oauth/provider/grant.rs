@@ -59,6 +59,24 @@ impl AuthorizationServer {
         }
     }
 
+    /// `grant_client`, which must also be registered for `grant`.
+    pub(super) async fn client_for_grant(
+        &self,
+        headers: &axum::http::HeaderMap,
+        params: &Params,
+        client: &ClientInfo,
+        grant: GrantType,
+    ) -> Result<RegisteredClient, OAuthError> {
+        let registered = self.grant_client(headers, params, client).await?;
+        if !registered.allows_grant(grant) {
+            return Err(OAuthError::unauthorized_client(format!(
+                "the client may not use the {} grant",
+                grant.as_str()
+            )));
+        }
+        Ok(registered)
+    }
+
     async fn client_credentials(
         &self,
         headers: &axum::http::HeaderMap,

@@ -29,12 +29,9 @@ impl AuthorizationServer {
         params: &Params,
         client: &ClientInfo,
     ) -> Result<TokenAnswer, OAuthError> {
-        let registered = self.grant_client(headers, params, client).await?;
-        if !registered.allows_grant(GrantType::RefreshToken) {
-            return Err(OAuthError::unauthorized_client(
-                "the client may not use the refresh_token grant",
-            ));
-        }
+        let registered = self
+            .client_for_grant(headers, params, client, GrantType::RefreshToken)
+            .await?;
         let presented = params.required("refresh_token")?;
         let invalid =
             || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");

@@ -6,7 +6,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
 
 use crate::pages::FormKey;
@@ -45,14 +45,7 @@ impl SessionCookie {
 
     /// The session id the browser's cookie names, when its MAC is right.
     pub(in crate::pages) fn session_id(&self, headers: &HeaderMap) -> Option<String> {
-        let value = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|line| line.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.name)
-            .map(|(_, value)| value)?;
+        let value = crate::pages::cookies::value(headers, self.name)?;
         let (session_id, mac) = value.rsplit_once('.')?;
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
         self.mac(session_id).verify_slice(&mac).ok()?;
@@ -78,6 +71,8 @@ impl SessionCookie {
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
+    use http::header;
+
     use super::*;
 
     fn presented(cookie: &HeaderValue) -> HeaderMap {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::{
+    Extension,
     extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,6 +17,7 @@ use http::{HeaderMap, StatusCode, header};
 use super::{LOGOUT_PATH, with_form_target};
 use crate::{
     audit::ClientInfo,
+    client_address::ClientAddress,
     config::UiTheme,
     oauth::provider::end_session::{Logout, LogoutRequest},
     pages::{
@@ -46,8 +48,9 @@ pub(in crate::pages) async fn requested(
     State(pages): State<Arc<Pages>>,
     Query(request): Query<LogoutRequest>,
     headers: HeaderMap,
+    address: Option<Extension<ClientAddress>>,
 ) -> Response {
-    let client = crate::rpc::client_of(&headers, None);
+    let client = crate::rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
     pages.logout(&request, &headers, &client, false).await
 }
 

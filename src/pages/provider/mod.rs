@@ -46,7 +46,7 @@ pub const SSO_RETURN_PATH: &str = "/oauth/sign-in/sso";
 
 pub(super) fn routes() -> Router<Arc<Pages>> {
     Router::new()
-        .route(AUTHORIZE_PATH, get(authorize))
+        .route(AUTHORIZE_PATH, get(authorize).post(authorize_posted))
         .route(SIGN_IN_PATH, get(sign_in::show).post(sign_in::submit))
         .route(SSO_START_PATH, get(sso::start))
         .route(SSO_RETURN_PATH, get(sso::returned))
@@ -62,11 +62,29 @@ async fn authorize(
     address: Option<Extension<ClientAddress>>,
 ) -> Response {
     let client = crate::rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
-    let request = match pages
-        .provider
-        .authorization_request(query.as_deref().unwrap_or(""))
-        .await
-    {
+    authorization(&pages, query.as_deref().unwrap_or(""), &headers, &client).await
+}
+
+/// `POST /oauth/authorize` (OIDC Core §3.1.2.1: GET and POST alike), the parameters
+/// form-encoded in the body.
+async fn authorize_posted(
+    State(pages): State<Arc<Pages>>,
+    headers: HeaderMap,
+    address: Option<Extension<ClientAddress>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let client = crate::rpc::client_of(&headers, address.as_ref().map(|Extension(a)| a));
+    let query = String::from_utf8_lossy(&body);
+    authorization(&pages, &query, &headers, &client).await
+}
+
+async fn authorization(
+    pages: &Pages,
+    query: &str,
+    headers: &HeaderMap,
+    client: &ClientInfo,
+) -> Response {
+    let request = match pages.provider.authorization_request(query).await {
         Ok((request, _)) => request,
         Err(Refusal::Show(text)) => return pages.request_refused(StatusCode::BAD_REQUEST, &text),
         Err(Refusal::Redirect {
@@ -85,12 +103,12 @@ async fn authorize(
         request,
         signed_in_session: None,
     };
-    let session = pages.browser_session(&headers).await;
+    let session = pages.browser_session(headers).await;
     // Kept (in the cache) only when a page must be shown: a request answered at once, as
     // `prompt=none` always is, stores nothing.
     let next = match pages
         .provider
-        .next_step(&interaction, session.as_ref(), &client)
+        .next_step(&interaction, session.as_ref(), client)
         .await
     {
         Ok(next) => next,

@@ -29,6 +29,20 @@ async fn bad_clients_and_redirect_uris_get_a_page_and_the_rest_goes_back_to_the_
     let unknown = path.replace(&client_id, "0190-not-a-client");
     assert_eq!(browser.get(&unknown).await.0, 400);
 
+    // The same request POSTed (OIDC Core §3.1.2.1) is read the same way.
+    let query = path.split_once('?').unwrap().1;
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let posted = "<form method=\"post\" action=\"/oauth/authorize\"></form>";
+    let (status, location, _) = browser.post_form(posted, &fields).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with("/oauth/sign-in"));
+
     // RFC 8252: a loopback IP redirect URI matches on any port.
     let loopback = path.replace(
         &urlencoding(REDIRECT),
