@@ -495,10 +495,12 @@ fn assert_comparison(rows: &[Value]) {
     redirected("authorize: public client without PKCE", "invalid_request");
     redirected("authorize: code_challenge_method=plain", "invalid_request");
     redirected("authorize: prompt=none without a session", "login_required");
-    assert_eq!(
-        janua("authorize: valid request, no session"),
-        "303 → own sign-in page"
-    );
+    for request in [
+        "authorize: valid request, no session",
+        "authorize: the same request by POST (form)",
+    ] {
+        assert_eq!(janua(request), "303 → own sign-in page", "{request}");
+    }
     assert_eq!(
         janua("token: wrong client secret (basic)"),
         "401 invalid_client WWW-Authenticate: Basic"
