@@ -90,7 +90,11 @@ function authorizeUrl(meta, client, overrides = {}) {
 
 /** Where an authorization answer sent the browser, or what it showed. */
 async function authorizeAnswer(provider, client, overrides) {
-  const response = await fetch(authorizeUrl(provider.meta, client, overrides), { redirect: "manual" });
+  return classify(provider, client, await fetch(authorizeUrl(provider.meta, client, overrides), { redirect: "manual" }));
+}
+
+/** An authorization endpoint's `response`, summarised. */
+function classify(provider, client, response) {
   const location = response.headers.get("location");
   if (!location) {
     const type = response.headers.get("content-type") ?? "";
@@ -165,10 +169,7 @@ const cases = [
       body: url.searchParams,
       redirect: "manual",
     });
-    const location = response.headers.get("location");
-    if (!location) return `${response.status}`;
-    const target = new URL(location, p.issuer);
-    return `${response.status} → ${target.origin === new URL(p.issuer).origin ? "own sign-in page" : "redirect_uri"}`;
+    return classify(p, confidential, response);
   }],
   ["authorize: no nonce", (p) => authorizeAnswer(p, confidential, { nonce: undefined })],
   ["authorize: max_age=0 without a session", (p) => authorizeAnswer(p, confidential, { max_age: "0" })],
@@ -181,12 +182,7 @@ const cases = [
   ["authorize: state given twice", async (p) => {
     const url = authorizeUrl(p.meta, confidential);
     url.searchParams.append("state", "again");
-    const response = await fetch(url, { redirect: "manual" });
-    const location = response.headers.get("location");
-    if (!location) return `${response.status} error page`;
-    const target = new URL(location, p.issuer);
-    const error = target.searchParams.get("error");
-    return `${response.status} → ${target.origin === new URL(p.issuer).origin ? "own sign-in page" : `redirect_uri ${error ? `error=${error}` : ""}`}`;
+    return classify(p, confidential, await fetch(url, { redirect: "manual" }));
   }],
   ["token: wrong client secret (basic)", (p) => post(p, "token_endpoint", { grant_type: "authorization_code", code: "x", redirect_uri: confidential.redirect_uri }, { authorization: basic(confidential.client_id, "wrong") }).then(oauthAnswer)],
   ["token: unknown client (basic)", (p) => post(p, "token_endpoint", { grant_type: "client_credentials" }, { authorization: basic("unknown-client", "secret") }).then(oauthAnswer)],
