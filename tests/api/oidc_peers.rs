@@ -327,6 +327,14 @@ fn assert_openid_client(seen: &Value, f: &Fixtures) {
         "the browser session and the remembered consent: {}",
         seen["single_sign_on"]
     );
+    assert_eq!(
+        seen["prompt_login"]["pages"],
+        json!(["sign_in"]),
+        "prompt=login asks again, consent remembered: {}",
+        seen["prompt_login"]
+    );
+    assert_eq!(seen["fresh_sign_on"]["pages"], json!([]), "prompt=none");
+    assert_eq!(seen["fresh_sign_on"]["redirect_has_iss"], true);
     let inspected = &seen["introspection"];
     assert_eq!(inspected["access_active"]["active"], true, "{inspected}");
     // Janua introspects access tokens only: a refresh token, live or not, is exactly

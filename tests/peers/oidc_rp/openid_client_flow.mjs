@@ -4,8 +4,9 @@
 // Chromium with JavaScript off; the code exchange (openid-client checks the ID token, the
 // RFC 9207 `iss` of the redirect, state and nonce); UserInfo; refresh-token rotation and
 // reuse detection; single sign-on for a second authorization; introspection and
-// revocation of access and refresh tokens; client_credentials. It also prints the tokens of a
-// last authorization, left live, for a back end to verify.
+// revocation of access and refresh tokens; prompt=login (the password again) and
+// prompt=none (at once, from the session); client_credentials. It prints the tokens of the
+// prompt=none authorization, left live, for a back end to verify.
 //
 // Usage: node openid_client_flow.mjs '{"issuer", "client_id", "client_secret",
 //   "redirect_uri", "email", "password", "totp_secret"?, "client_credentials_scope"?,
@@ -70,7 +71,7 @@ const context = await browser.newContext({ javaScriptEnabled: false });
 const page = await context.newPage();
 
 /** One authorization code flow in the shared browser; returns the token response. */
-async function authorize(label) {
+async function authorize(label, extra = {}) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -81,6 +82,7 @@ async function authorize(label) {
     code_challenge_method: "S256",
     state,
     nonce,
+    ...extra,
   });
   await page.goto(url.href);
   const walked = await walkHostedPages(page, {
@@ -156,9 +158,11 @@ try {
     client.tokenRevocation(config, "not-a-token-janua-ever-issued"),
   );
 
-  // 5. A third authorization (single sign-on again) whose tokens stay live: printed for a
-  // back end to verify (tests/peers/go_oidc).
-  const fresh = await authorize("fresh_sign_on");
+  // 5. prompt=login asks for the password again despite the session; then prompt=none
+  // answers at once from the session, and its tokens stay live: printed for a back end to
+  // verify (tests/peers/go_oidc).
+  await authorize("prompt_login", { prompt: "login" });
+  const fresh = await authorize("fresh_sign_on", { prompt: "none" });
   seen.fresh_tokens = {
     id_token: fresh.tokens.id_token,
     access_token: fresh.tokens.access_token,
