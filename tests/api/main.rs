@@ -29,6 +29,7 @@ mod module_graph;
 mod oauth_clients;
 mod oauth_flow;
 mod oauth_token;
+mod oidc_peers;
 mod openapi;
 mod operations;
 mod orgs;
