@@ -1,6 +1,9 @@
 """An application's "Sign in with Janua", with Authlib (any OpenID Connect library works).
 
-Usage: sign_in_with_janua.py ISSUER CLIENT_ID REDIRECT_URI EMAIL PASSWORD
+Usage: sign_in_with_janua.py ISSUER CLIENT_ID REDIRECT_URI EMAIL PASSWORD [CLIENT_SECRET]
+
+With CLIENT_SECRET the application is a confidential client (a server-side web app), which
+authenticates at the token endpoint with client_secret_basic; without, a public one.
 
 What a web app does: discover Janua, send the user to the authorization endpoint with PKCE
 (S256), take the code from the callback (checking `state` and `iss`), exchange it, verify the
@@ -26,6 +29,7 @@ if urlparse(sys.argv[1]).scheme == "http":
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # a local Janua on plain http
 
 issuer, client_id, redirect_uri, email, password = sys.argv[1:6]
+client_secret = sys.argv[6] if len(sys.argv) > 6 else None
 
 
 def browser_signs_in(authorization_url):
@@ -54,8 +58,10 @@ meta = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=10).js
 keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
 
 # 2. Send the user to Janua, with PKCE and a nonce.
-client = OAuth2Session(client_id, scope="openid email profile", redirect_uri=redirect_uri,
-                       code_challenge_method="S256", token_endpoint_auth_method="none")
+client = OAuth2Session(client_id, client_secret, scope="openid email profile",
+                       redirect_uri=redirect_uri, code_challenge_method="S256",
+                       token_endpoint_auth_method="client_secret_basic" if client_secret
+                       else "none")
 verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
 url, state = client.create_authorization_url(
     meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)

@@ -18,12 +18,9 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{app::App, gateway};
-use crate::oauth::{
-    provider::{
-        CONFIDENTIAL_AUTH_METHODS, GRANT_TYPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS,
-        routes::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH},
-    },
-    settings::DEFAULT_SCOPES,
+use crate::oauth::provider::{
+    CONFIDENTIAL_AUTH_METHODS, GRANT_TYPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS,
+    routes::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH},
 };
 use crate::pages::provider::{AUTHORIZE_PATH, LOGOUT_PATH};
 
@@ -91,8 +88,8 @@ fn authorization_server(app: &App) -> Value {
         "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
-        // Each client lists its own scopes too (`allowed_scopes`); these are the defaults.
-        "scopes_supported": DEFAULT_SCOPES,
+        // The OpenID Connect scopes; each client lists its own too (`allowed_scopes`).
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "ui_locales_supported": ["en"],
         "access_token_signing_alg_values_supported": [algorithm],
     })

@@ -243,3 +243,46 @@ async fn codes_expire_prompt_login_and_max_age_ask_again_and_logout_asks_without
     let after = browser.get_redirect(&authorize_path(&client_id, "")).await;
     assert!(after.starts_with("/oauth/sign-in"), "{after}");
 }
+
+/// Authlib, an OpenID Connect client independent of Janua, signs a user in as a
+/// confidential client (client_secret_basic, PKCE): the README's example with a secret.
+#[tokio::test]
+async fn authlib_signs_a_user_in_as_a_confidential_client() {
+    let app = TestApp::spawn().await;
+    let Some(python) = super::helpers::python_with("authlib") else {
+        return;
+    };
+    let owner = app.signed_in_user("op-owner").await;
+    let org = app.organization_of(&owner, "Apps").await;
+    let mut body = web_client("OAUTH_CLIENT_TYPE_CONFIDENTIAL");
+    body["redirect_uris"] = json!(["http://127.0.0.1:8000/callback"]);
+    let answer = create_client(&app, &owner.token, &org, body).await;
+    let issuer = app.app.keyring.issuer().to_owned();
+    let output = tokio::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/sign_in_with_janua.py"
+        ))
+        .args([
+            issuer.as_str(),
+            answer["client"]["client_id"].as_str().unwrap(),
+            "http://127.0.0.1:8000/callback",
+            owner.email.as_str(),
+            PASSWORD,
+            answer["client_secret"].as_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("signed in: {}", owner.email)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("refreshed"), "{stdout}");
+}

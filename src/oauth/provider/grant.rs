@@ -15,6 +15,9 @@ use crate::{
     oauth::{ClientType, GrantType, RegisteredClient},
 };
 
+/// The OpenID Connect scopes, which speak of a signed-in user: never a client's own token's.
+const USER_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+
 /// A token answer (RFC 6749 §5.1).
 pub struct TokenAnswer(pub serde_json::Value);
 
@@ -92,7 +95,15 @@ impl AuthorizationServer {
                 "the client may not use the client_credentials grant",
             ));
         }
-        let scopes = granted_scopes(&registered.settings.allowed_scopes, params.get("scope"))?;
+        // A machine's token: the scopes about a signed-in user are not the client's to have.
+        let machine_scopes: Vec<String> = registered
+            .settings
+            .allowed_scopes
+            .iter()
+            .filter(|s| !USER_SCOPES.contains(&s.as_str()))
+            .cloned()
+            .collect();
+        let scopes = granted_scopes(&machine_scopes, params.get("scope"))?;
         let issued = self
             .issue_access_token(&registered, Subject::Client, &scopes)
             .await?;

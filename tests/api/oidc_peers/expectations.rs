@@ -90,10 +90,13 @@ pub fn assert_openid_client(seen: &Value, f: &Fixtures) {
     assert_eq!(seen["fresh_sign_on"]["redirect_has_iss"], true);
     let inspected = &seen["introspection"];
     assert_eq!(inspected["access_active"]["active"], true, "{inspected}");
-    // Janua introspects access tokens only: a refresh token, live or not, is exactly
-    // `{"active": false}` (oidc-provider introspects both); its revocation shows in the
-    // refresh grant's refusal below.
-    assert_eq!(inspected["refresh_active"], json!({"active": false}));
+    // A live refresh token introspects too (RFC 7662 §2.1), for its client's organization.
+    assert_eq!(inspected["refresh_active"]["active"], true, "{inspected}");
+    assert_eq!(inspected["refresh_active"]["token_type"], "refresh_token");
+    assert_eq!(
+        inspected["refresh_active"]["sub"],
+        inspected["access_active"]["sub"]
+    );
     assert_eq!(
         inspected["access_after_revocation"],
         json!({"active": false})
