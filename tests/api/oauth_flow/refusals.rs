@@ -103,6 +103,42 @@ async fn bad_clients_and_redirect_uris_get_a_page_and_the_rest_goes_back_to_the_
         error_of(&browser.get_redirect(&none).await),
         "consent_required"
     );
+
+    // Consented: a code whose exchange brings the wrong verifier, or none, is refused and
+    // spent (a code gets one try).
+    let consent = browser.get_redirect(&path).await;
+    let page = browser.get_page(&consent).await;
+    let code =
+        callback_params(&browser.submit(&page, &[("decision", "allow")]).await)["code"].clone();
+    let wrong = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        (
+            "code_verifier",
+            "a-verifier-that-is-long-enough-but-not-the-one-of-the-challenge",
+        ),
+    ];
+    let (status, _, body) = crate::oauth_token::read(
+        app.http
+            .post(app.url("/oauth/token"))
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, body) = super::exchange(&app, &client_id, &code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "spent"
+    );
 }
 
 #[tokio::test]
