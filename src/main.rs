@@ -1,8 +1,8 @@
 //! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`,
-//! `config check`, `users create-admin`, `openapi` (and the hidden `argon2-rate`, for the
-//! benchmark). Every command but `openapi` reads the configuration the same way (the
+//! `config check`, `users create-admin`, `import plan|run`, `export`, `openapi` (and the
+//! hidden `argon2-rate`, for the benchmark). Every command but `openapi` reads the configuration the same way (the
 //! environment over `./.env`), and none creates a database unless it writes one (`serve`,
-//! `migrate up`, `keys rotate`, `users create-admin`).
+//! `migrate up`, `keys rotate`, `users create-admin`, `import run`).
 
 use std::{
     io::IsTerminal,
@@ -19,6 +19,7 @@ use janua::{
     config::{self, Config, ConfigInput, LogFormat},
     credentials::Email,
     crypto::{HashingMetrics, KeyStatus, PasswordHasher},
+    import::{self, cli::ImportArgs},
     server::{self, App, Migrations},
     store,
 };
@@ -65,6 +66,21 @@ enum Command {
     Users {
         #[command(subcommand)]
         action: UsersAction,
+    },
+    /// Bring users in from another system: `plan` (a dry run that writes nothing) or `run`.
+    /// Uses the server's FIELD_ENCRYPTION_KEY (or the same `.janua/` folder).
+    Import {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
+    /// Write every user out in a format `janua import` reads.
+    Export {
+        /// Only janua-v2 so far.
+        #[arg(long, default_value = "janua-v2")]
+        format: String,
+        /// The directory to write (created; files are private to the owner).
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
     /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
@@ -117,6 +133,15 @@ enum UsersAction {
     },
 }
 
+#[derive(Subcommand)]
+enum ImportAction {
+    /// Read and check everything, decide against the database, print the report; write
+    /// nothing to the database.
+    Plan(ImportArgs),
+    /// Import: one transaction per batch; re-running the same input changes nothing.
+    Run(ImportArgs),
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::command()
         .after_long_help(config::help_text())
@@ -155,6 +180,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Import { action } = command {
+        return runtime.block_on(import(config, action));
+    }
     exit_code(runtime.block_on(run(command, config)))
 }
 
@@ -213,6 +241,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Users {
             action: UsersAction::CreateAdmin { email },
         } => create_admin(config, &email).await,
+        Command::Import { .. } => Ok(()), // answered in `main`, for its exit codes
+        Command::Export { format, out } => export(config, &format, &out).await,
         Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
@@ -366,6 +396,54 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("created administrator {} ({})", admin.email, admin.id);
+    Ok(())
+}
+
+/// `janua import plan|run`: on a database made ready as `serve` makes it (a plan refuses
+/// one with pending migrations rather than migrate it).
+async fn import(config: Config, action: ImportAction) -> ExitCode {
+    let (args, dry_run) = match &action {
+        ImportAction::Plan(args) => (args, true),
+        ImportAction::Run(args) => (args, false),
+    };
+    let app = match open_for_import(config, dry_run).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("janua: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    import::cli::import(&app.imports, args, dry_run).await
+}
+
+async fn open_for_import(config: Config, dry_run: bool) -> anyhow::Result<App> {
+    if dry_run {
+        let db = store::connect_existing(&config.database_url).await?;
+        let pending = Migrator::get_pending_migrations(&db).await?.len();
+        anyhow::ensure!(
+            pending == 0,
+            "the database has {pending} pending migration(s); run `janua migrate up` first"
+        );
+        return App::start(config, Migrations::Skip, Arc::new(SystemClock)).await;
+    }
+    App::start(config, Migrations::Apply, Arc::new(SystemClock)).await
+}
+
+/// `janua export --format janua-v2 --out DIR`.
+async fn export(config: Config, format: &str, out: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        format == "janua-v2",
+        "unknown export format `{format}` (janua-v2)"
+    );
+    let db = store::connect_existing(&config.database_url).await?;
+    let pending = Migrator::get_pending_migrations(&db).await?.len();
+    anyhow::ensure!(
+        pending == 0,
+        "the database has {pending} pending migration(s); run `janua migrate up` first"
+    );
+    let app = App::start(config, Migrations::Skip, Arc::new(SystemClock)).await?;
+    let exported = app.imports.export_janua_v2(out).await?;
+    println!("exported {} users to {}", exported.users, out.display());
     Ok(())
 }
 

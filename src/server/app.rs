@@ -12,6 +12,7 @@ use crate::{
     clock::Clock,
     config::{Config, Environment},
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
+    import::Importer,
     mail::Mailer,
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     oauth::{
@@ -42,6 +43,8 @@ pub struct App {
     pub orgs: Arc<Organizations>,
     pub mfa: Arc<Mfa>,
     pub users: Arc<Users>,
+    /// `janua import` and `janua export`.
+    pub imports: Arc<Importer>,
     pub sso: Arc<Sso>,
     /// The OAuth client registry; the authorization server reads it (`find_client`,
     /// `authenticate_client`).
@@ -169,6 +172,7 @@ impl App {
             },
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
+        let imports = Arc::new(Importer::new(db.clone(), cipher.clone(), clock.clone()));
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             clock.clone(),
@@ -233,6 +237,7 @@ impl App {
             orgs,
             mfa,
             users,
+            imports,
             sso,
             oauth_clients,
             authorization_server,

@@ -1,0 +1,511 @@
+//! The import run: read the source to its end once (a syntax error or unreadable file stops
+//! everything before a write), then read it again, validating each record and writing them
+//! in batches, one transaction per batch that also moves the run's cursor, so a run killed
+//! between batches resumes after the last committed one with nothing duplicated. A plan runs
+//! the same decisions against the database and writes nothing to it.
+
+use std::collections::HashSet;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::{
+    ImportOptions, Importer, OnConflict,
+    record::SourceItem,
+    report::{Outcome, Problem, ReportFiles, RunCounts},
+    sources::{self, SourceOptions},
+    store,
+    validate::{SeenSoFar, ValidUser, validate},
+};
+use crate::store::{
+    accounts,
+    entities::{import_external_id, import_run, user},
+};
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub run_id: String,
+    pub counts: RunCounts,
+    /// True for a plan: nothing was written to the database.
+    pub planned: bool,
+}
+
+/// A record checked without the database: valid (with its warnings), or why it fails.
+type Checked = Result<(ValidUser, Vec<Problem>), Problem>;
+
+/// A batch's worth of records before they are decided and written.
+struct Batch {
+    users: Vec<Checked>,
+    /// Position (1-based) of the batch's last record.
+    last: u64,
+}
+
+impl Importer {
+    /// `janua import plan` (with `options.dry_run`) and `janua import run`.
+    pub async fn import(&self, options: &ImportOptions) -> anyhow::Result<RunReport> {
+        anyhow::ensure!(options.batch_size > 0, "--batch-size must be at least 1");
+        let digest = sources::input_digest(&options.source)?;
+        let total = read_through(&options.source).await?;
+        let now = self.clock.now();
+        let (run_id, cursor, mut counts) = self.start_run(options, &digest, now).await?;
+        let mut report = ReportFiles::create(&options.report_dir, options.resume && cursor > 0)?;
+        let (mut records, reader) = sources::open(&options.source)?;
+        let mut seen = SeenSoFar::default();
+        let mut batch = Batch {
+            users: Vec::new(),
+            last: 0,
+        };
+        let mut position = 0u64;
+        let mut batches_written = 0u64;
+        // Ids this plan would insert, so a plan sees its own earlier records as a run would.
+        let mut planned_ids = HashSet::new();
+        while let Some(item) = records.recv().await {
+            position += 1;
+            let resumed_past = position <= cursor;
+            let checked = self.check(item, &mut seen);
+            if resumed_past {
+                continue;
+            }
+            batch.users.push(checked);
+            batch.last = position;
+            if batch.users.len() >= options.batch_size {
+                self.write_batch(
+                    options,
+                    &run_id,
+                    &mut batch,
+                    &mut counts,
+                    &mut report,
+                    &mut planned_ids,
+                )
+                .await?;
+                batches_written += 1;
+                if options.stop_after_batches == Some(batches_written) {
+                    report.flush()?;
+                    anyhow::bail!(
+                        "stopped after {batches_written} batch(es) as asked (--stop-after-batches); resume with --resume"
+                    );
+                }
+            }
+        }
+        reader.await.context("the source reader failed")??;
+        self.write_batch(
+            options,
+            &run_id,
+            &mut batch,
+            &mut counts,
+            &mut report,
+            &mut planned_ids,
+        )
+        .await?;
+        anyhow::ensure!(
+            position == total,
+            "the input changed while it was read ({total} records, then {position})"
+        );
+        if !options.dry_run {
+            store::save_progress(
+                &self.db,
+                &run_id,
+                position,
+                serde_json::to_value(counts)?,
+                store::COMPLETED,
+                self.clock.now(),
+            )
+            .await?;
+        }
+        report.flush()?;
+        Ok(RunReport {
+            run_id,
+            counts,
+            planned: options.dry_run,
+        })
+    }
+
+    fn check(&self, item: SourceItem, seen: &mut SeenSoFar) -> Checked {
+        let user = item.map_err(|err| {
+            Problem::new(
+                &err.position,
+                &err.source_id,
+                "unreadable_record",
+                "",
+                err.message,
+            )
+        })?;
+        validate(user, seen)
+    }
+
+    /// A new run row, or the unfinished run of the same input when resuming (its cursor and
+    /// counts so far); a plan writes no row.
+    async fn start_run(
+        &self,
+        options: &ImportOptions,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(String, u64, RunCounts)> {
+        let source = options.source.kind.name();
+        if options.resume && !options.dry_run {
+            if let Some(run) = store::unfinished_run(&self.db, source, digest).await? {
+                let counts = serde_json::from_value(run.counts.clone()).unwrap_or_default();
+                return Ok((run.id, u64::try_from(run.cursor).unwrap_or(0), counts));
+            }
+            eprintln!("no unfinished run of this input to resume; starting a new run");
+        }
+        let run_id = uuid::Uuid::now_v7().to_string();
+        if !options.dry_run {
+            store::insert_run(
+                &self.db,
+                import_run::Model {
+                    id: run_id.clone(),
+                    source: source.to_owned(),
+                    input_digest: digest.to_owned(),
+                    status: store::RUNNING.to_owned(),
+                    cursor: 0,
+                    counts: serde_json::to_value(RunCounts::default())?,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+        }
+        Ok((run_id, 0, RunCounts::default()))
+    }
+
+    /// Decides and writes one batch in one transaction with the run's new cursor (a plan
+    /// decides against the database and writes nothing).
+    async fn write_batch(
+        &self,
+        options: &ImportOptions,
+        run_id: &str,
+        batch: &mut Batch,
+        counts: &mut RunCounts,
+        report: &mut ReportFiles,
+        planned_ids: &mut HashSet<String>,
+    ) -> anyhow::Result<()> {
+        let users = std::mem::take(&mut batch.users);
+        if options.dry_run {
+            for checked in users {
+                let (decided, warnings) = match checked {
+                    Ok((user, warnings)) => (
+                        self.decide(&self.db, options, run_id, user, planned_ids, false)
+                            .await?,
+                        warnings,
+                    ),
+                    Err(problem) => (Decided::Failed(problem), Vec::new()),
+                };
+                tally(counts, report, decided, warnings)?;
+            }
+            return Ok(());
+        }
+        let mut draft = *counts;
+        let mut lines = Vec::new();
+        let txn = crate::store::begin_write(&self.db).await?;
+        for checked in users {
+            let (decided, warnings) = match checked {
+                Ok((user, warnings)) => (
+                    self.decide(&txn, options, run_id, user, planned_ids, true)
+                        .await?,
+                    warnings,
+                ),
+                Err(problem) => (Decided::Failed(problem), Vec::new()),
+            };
+            lines.push((decided.clone(), warnings.clone()));
+            tally_counts(&mut draft, &decided, &warnings);
+        }
+        store::save_progress(
+            &txn,
+            run_id,
+            batch.last,
+            serde_json::to_value(draft)?,
+            store::RUNNING,
+            self.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+        *counts = draft;
+        for (decided, warnings) in lines {
+            report_lines(report, &decided, &warnings)?;
+        }
+        Ok(())
+    }
+
+    /// What becomes of one record: imported, updated, skipped or failed, written through
+    /// `db` when `write`.
+    async fn decide(
+        &self,
+        db: &impl ConnectionTrait,
+        options: &ImportOptions,
+        run_id: &str,
+        mut user: ValidUser,
+        planned_ids: &mut HashSet<String>,
+        write: bool,
+    ) -> anyhow::Result<Decided> {
+        let source = options.source.kind.name();
+        let now = self.clock.now();
+        if let Some(known) = store::find_external(db, source, &user.external_id).await? {
+            let existing = accounts::find_by_id(db, &known.user_id).await?;
+            return match (options.on_conflict, existing) {
+                (OnConflict::Update, Some(existing)) => {
+                    self.update(db, &existing, &user, write, now).await?;
+                    Ok(Decided::done(&user, &existing.id, Outcome::Updated))
+                }
+                _ => Ok(Decided::done(&user, &known.user_id, Outcome::Skipped)),
+            };
+        }
+        if let Some(existing) = accounts::find_by_email(db, user.email.normalized()).await? {
+            return match options.on_conflict {
+                OnConflict::Skip => Ok(Decided::done(&user, &existing.id, Outcome::Skipped)),
+                OnConflict::Fail => Ok(Decided::Failed(Problem::new(
+                    &user.position,
+                    &user.external_id,
+                    "conflict",
+                    "email",
+                    "a Janua user has this email already (--on-conflict fail)",
+                ))),
+                OnConflict::Update => {
+                    if write {
+                        self.link(db, source, &user.external_id, &existing.id, run_id, now)
+                            .await?;
+                    }
+                    self.update(db, &existing, &user, write, now).await?;
+                    Ok(Decided::done(&user, &existing.id, Outcome::Updated))
+                }
+            };
+        }
+        let mut warnings = Vec::new();
+        if planned_ids.contains(&user.id) || accounts::find_by_id(db, &user.id).await?.is_some() {
+            let id = uuid::Uuid::now_v7().to_string();
+            warnings.push(Problem::new(
+                &user.position,
+                &user.external_id,
+                "id_replaced",
+                "id",
+                format!("another Janua user has this id; the user is {id} (ids.csv)"),
+            ));
+            user.id = id;
+        }
+        planned_ids.insert(user.id.clone());
+        if write {
+            self.insert(db, source, run_id, &user, now).await?;
+        }
+        Ok(Decided::Imported {
+            source_id: user.external_id.clone(),
+            id: user.id.clone(),
+            totp: user.totp_secret.is_some(),
+            password_refused: user.password_refused,
+            totp_refused: user.totp_refused,
+            warnings,
+        })
+    }
+
+    async fn insert(
+        &self,
+        db: &impl ConnectionTrait,
+        source: &str,
+        run_id: &str,
+        user: &ValidUser,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let account = user::Model {
+            id: user.id.clone(),
+            password_hash: user.password_hash.clone(),
+            display_name: user.display_name.clone(),
+            email_verified: user.email_verified,
+            status: if user.blocked {
+                accounts::UserStatus::Suspended
+            } else {
+                accounts::UserStatus::Active
+            },
+            metadata: user.metadata.clone(),
+            ..accounts::new_account(&user.email, now)
+        };
+        accounts::insert(db, account).await?;
+        self.link(db, source, &user.external_id, &user.id, run_id, now)
+            .await?;
+        if let Some(secret) = &user.totp_secret {
+            crate::mfa::insert_imported_totp(db, &self.cipher, &user.id, secret, now)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+        }
+        Ok(())
+    }
+
+    async fn link(
+        &self,
+        db: &impl ConnectionTrait,
+        source: &str,
+        external_id: &str,
+        user_id: &str,
+        run_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        store::insert_external(
+            db,
+            import_external_id::Model {
+                source: source.to_owned(),
+                external_id: external_id.to_owned(),
+                user_id: user_id.to_owned(),
+                run_id: run_id.to_owned(),
+                created_at: now,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `--on-conflict update`: the source's profile fields, and its password hash when it
+    /// has one, over the existing user's.
+    async fn update(
+        &self,
+        db: &impl ConnectionTrait,
+        existing: &user::Model,
+        user: &ValidUser,
+        write: bool,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        if !write {
+            return Ok(());
+        }
+        let mut after = existing.clone();
+        if !user.display_name.is_empty() {
+            after.display_name.clone_from(&user.display_name);
+        }
+        after.email_verified = existing.email_verified || user.email_verified;
+        if user.metadata.is_some() {
+            after.metadata.clone_from(&user.metadata);
+        }
+        if user.password_hash.is_some() {
+            after.password_hash.clone_from(&user.password_hash);
+        }
+        if after != *existing {
+            after.updated_at = now;
+            accounts::update_live(db, existing, &after).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the whole input once and counts its records; any fatal read error stops the
+/// import here, before anything is written.
+async fn read_through(source: &SourceOptions) -> anyhow::Result<u64> {
+    let (mut records, reader) = sources::open(source)?;
+    let mut total = 0u64;
+    while records.recv().await.is_some() {
+        total += 1;
+    }
+    reader.await.context("the source reader failed")??;
+    Ok(total)
+}
+
+#[derive(Debug, Clone)]
+enum Decided {
+    Imported {
+        source_id: String,
+        id: String,
+        totp: bool,
+        password_refused: bool,
+        totp_refused: bool,
+        warnings: Vec<Problem>,
+    },
+    Done {
+        source_id: String,
+        id: String,
+        outcome: Outcome,
+        totp: bool,
+        totp_refused: bool,
+    },
+    Failed(Problem),
+}
+
+impl Decided {
+    fn done(user: &ValidUser, id: &str, outcome: Outcome) -> Self {
+        Self::Done {
+            source_id: user.external_id.clone(),
+            id: id.to_owned(),
+            outcome,
+            totp: user.totp_secret.is_some(),
+            totp_refused: user.totp_refused,
+        }
+    }
+}
+
+fn tally(
+    counts: &mut RunCounts,
+    report: &mut ReportFiles,
+    decided: Decided,
+    warnings: Vec<Problem>,
+) -> anyhow::Result<()> {
+    tally_counts(counts, &decided, &warnings);
+    report_lines(report, &decided, &warnings)
+}
+
+fn tally_counts(counts: &mut RunCounts, decided: &Decided, warnings: &[Problem]) {
+    counts.users.seen += 1;
+    match decided {
+        Decided::Imported {
+            totp,
+            password_refused,
+            totp_refused,
+            warnings: more,
+            ..
+        } => {
+            counts.users.imported += 1;
+            counts.warnings += u64::try_from(warnings.len() + more.len()).unwrap_or(0);
+            if *password_refused {
+                counts.passwords_reset += 1;
+            }
+            if *totp || *totp_refused {
+                counts.totp_factors.seen += 1;
+            }
+            if *totp {
+                counts.totp_factors.imported += 1;
+            }
+            if *totp_refused {
+                counts.totp_factors.failed += 1;
+            }
+        }
+        Decided::Done {
+            outcome,
+            totp,
+            totp_refused,
+            ..
+        } => {
+            if *totp || *totp_refused {
+                counts.totp_factors.seen += 1;
+                counts.totp_factors.skipped += 1;
+            }
+            match outcome {
+                Outcome::Updated => counts.users.updated += 1,
+                _ => counts.users.skipped += 1,
+            }
+        }
+        Decided::Failed(_) => counts.users.failed += 1,
+    }
+}
+
+fn report_lines(
+    report: &mut ReportFiles,
+    decided: &Decided,
+    warnings: &[Problem],
+) -> anyhow::Result<()> {
+    match decided {
+        Decided::Imported {
+            source_id,
+            id,
+            warnings: more,
+            ..
+        } => {
+            for warning in warnings.iter().chain(more) {
+                report.problem(warning)?;
+            }
+            report.id(source_id, id, Outcome::Imported)
+        }
+        Decided::Done {
+            source_id,
+            id,
+            outcome,
+            ..
+        } => report.id(source_id, id, *outcome),
+        Decided::Failed(problem) => report.problem(problem),
+    }
+}

@@ -1,0 +1,67 @@
+//! Bringing users in from elsewhere (`janua import plan|run`) and taking them out (`janua
+//! export`): one engine behind the CLI (and, later, the admin ImportService). Sources stream
+//! records (`sources`), each record is checked on its own (`validate`), then decided against
+//! the database and written in batches, one transaction per batch with the run's cursor
+//! (`engine`); the operator gets counts, `errors.ndjson` and `ids.csv` (`report`). Imported
+//! password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at the first
+//! sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`). External ids
+//! are unique per source, so importing the same input twice changes nothing. A plan decides
+//! everything and writes nothing. Nothing here serves requests.
+
+pub mod cli;
+mod engine;
+pub mod export;
+pub mod record;
+pub mod report;
+pub mod sources;
+mod store;
+mod validate;
+
+use std::{path::PathBuf, sync::Arc};
+
+pub use engine::RunReport;
+pub use report::{Counts, RunCounts};
+pub use sources::{SourceKind, SourceOptions};
+
+use crate::{clock::Clock, crypto::FieldCipher, store::Db};
+
+/// What `--on-conflict` does with a record whose email belongs to a Janua user already (a
+/// record imported before, by its source id, is skipped or updated; never a conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Leave the existing user as it is (the default).
+    Skip,
+    /// Overwrite its profile fields (and password hash, when the record has one) and link
+    /// the source id to it.
+    Update,
+    /// Count the record as failed (code `conflict`).
+    Fail,
+}
+
+/// One `janua import plan|run`.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub source: SourceOptions,
+    pub on_conflict: OnConflict,
+    pub batch_size: usize,
+    /// Continue the unfinished run of the same input after its last committed batch.
+    pub resume: bool,
+    /// `plan`: decide everything, write nothing to the database.
+    pub dry_run: bool,
+    /// Stop (as a killed run would) after this many committed batches: for tests of resume.
+    pub stop_after_batches: Option<u64>,
+    pub report_dir: PathBuf,
+}
+
+/// The import and export engine, wired once.
+pub struct Importer {
+    db: Db,
+    cipher: FieldCipher,
+    clock: Arc<dyn Clock>,
+}
+
+impl Importer {
+    pub fn new(db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) -> Self {
+        Self { db, cipher, clock }
+    }
+}
