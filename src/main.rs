@@ -19,7 +19,10 @@ use janua::{
     config::{self, Config, ConfigInput, LogFormat},
     credentials::Email,
     crypto::{HashingMetrics, KeyStatus, PasswordHasher},
-    import::{self, cli::ImportArgs},
+    import::{
+        self,
+        cli::{ExportArgs, ImportArgs},
+    },
     server::{self, App, Migrations},
     store,
 };
@@ -74,14 +77,7 @@ enum Command {
         action: ImportAction,
     },
     /// Write every user out in a format `janua import` reads.
-    Export {
-        /// Only janua-v2 so far.
-        #[arg(long, default_value = "janua-v2")]
-        format: String,
-        /// The directory to write (created; files are private to the owner).
-        #[arg(long)]
-        out: std::path::PathBuf,
-    },
+    Export(ExportArgs),
     /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
     /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
     Openapi,
@@ -242,7 +238,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             action: UsersAction::CreateAdmin { email },
         } => create_admin(config, &email).await,
         Command::Import { .. } => Ok(()), // answered in `main`, for its exit codes
-        Command::Export { format, out } => export(config, &format, &out).await,
+        Command::Export(args) => export(config, &args).await,
         Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
@@ -429,12 +425,8 @@ async fn open_for_import(config: Config, dry_run: bool) -> anyhow::Result<App> {
     App::start(config, Migrations::Apply, Arc::new(SystemClock)).await
 }
 
-/// `janua export --format janua-v2 --out DIR`.
-async fn export(config: Config, format: &str, out: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        format == "janua-v2",
-        "unknown export format `{format}` (janua-v2)"
-    );
+/// `janua export --format janua-v2 [--encrypt] --out DIR`.
+async fn export(config: Config, args: &ExportArgs) -> anyhow::Result<()> {
     let db = store::connect_existing(&config.database_url).await?;
     let pending = Migrator::get_pending_migrations(&db).await?.len();
     anyhow::ensure!(
@@ -442,9 +434,7 @@ async fn export(config: Config, format: &str, out: &Path) -> anyhow::Result<()> 
         "the database has {pending} pending migration(s); run `janua migrate up` first"
     );
     let app = App::start(config, Migrations::Skip, Arc::new(SystemClock)).await?;
-    let exported = app.imports.export_janua_v2(out).await?;
-    println!("exported {} users to {}", exported.users, out.display());
-    Ok(())
+    import::cli::export(&app.imports, args).await
 }
 
 /// The new administrator's password: asked twice without echo at a terminal, else the first

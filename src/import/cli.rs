@@ -3,11 +3,16 @@
 //! (`run id: ID`, then one `users N seen N imported …` line per kind). Exit codes: 0 clean,
 //! 2 some records failed, 1 fatal (nothing of the failing batch written).
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 
 use super::{ImportOptions, Importer, OnConflict, SourceKind, SourceOptions};
+use secrecy::SecretString;
+
 use crate::crypto::FirebaseProject;
 
 /// `janua import plan|run` arguments.
@@ -46,6 +51,12 @@ pub struct ImportArgs {
     /// Firebase scrypt: memory cost.
     #[arg(long)]
     pub firebase_mem_cost: Option<u8>,
+    /// janua-v2 archive: the environment variable holding its passphrase.
+    #[arg(long, conflicts_with = "passphrase_file")]
+    pub passphrase_env: Option<String>,
+    /// janua-v2 archive: a file whose first line is its passphrase.
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
     /// Stop after this many committed batches, as a killed run would (tests of --resume).
     #[arg(long, hide = true)]
     pub stop_after_batches: Option<u64>,
@@ -89,6 +100,10 @@ impl ImportArgs {
                 path: self.path.clone(),
                 column_map: self.map.clone().map(|m| m.0).unwrap_or_default(),
                 firebase: self.firebase()?,
+                passphrase: passphrase(
+                    self.passphrase_env.as_deref(),
+                    self.passphrase_file.as_deref(),
+                )?,
             },
             on_conflict: self.on_conflict,
             batch_size: self.batch_size,
@@ -155,4 +170,66 @@ pub async fn import(importer: &Importer, args: &ImportArgs, dry_run: bool) -> Ex
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--passphrase-env VAR` or `--passphrase-file FILE` (its first line).
+fn passphrase(env: Option<&str>, file: Option<&Path>) -> anyhow::Result<Option<SecretString>> {
+    let text = match (env, file) {
+        (Some(var), _) => {
+            std::env::var(var).map_err(|_| anyhow::anyhow!("--passphrase-env: {var} is not set"))?
+        }
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("--passphrase-file {}: {e}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        (None, None) => return Ok(None),
+    };
+    anyhow::ensure!(!text.is_empty(), "the passphrase is empty");
+    Ok(Some(SecretString::from(text)))
+}
+
+/// `janua export` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// Only janua-v2 so far.
+    #[arg(long, default_value = "janua-v2")]
+    pub format: String,
+    /// The directory to write (created; files are private to their owner).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write one encrypted archive (`janua_export.tar.gz.enc`, what `tar czf … | openssl
+    /// enc -aes-256-cbc -pbkdf2` makes, with a SHA-256 manifest) instead of the files.
+    #[arg(long, requires = "passphrase")]
+    pub encrypt: bool,
+    /// The environment variable holding the archive's passphrase.
+    #[arg(long, group = "passphrase")]
+    pub passphrase_env: Option<String>,
+    /// A file whose first line is the archive's passphrase.
+    #[arg(long, group = "passphrase")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `janua export`: prints what it wrote.
+pub async fn export(importer: &Importer, args: &ExportArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.format == "janua-v2",
+        "unknown export format `{}` (janua-v2)",
+        args.format
+    );
+    let passphrase = passphrase(
+        args.passphrase_env.as_deref(),
+        args.passphrase_file.as_deref(),
+    )?;
+    let exported = match (args.encrypt, passphrase) {
+        (true, Some(passphrase)) => importer.export_encrypted(&args.out, &passphrase).await?,
+        _ => importer.export_janua_v2(&args.out).await?,
+    };
+    println!(
+        "exported {} users to {}",
+        exported.users,
+        args.out.display()
+    );
+    Ok(())
 }

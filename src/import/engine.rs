@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{
-    ImportOptions, Importer, OnConflict,
+    ImportOptions, Importer, OnConflict, archive,
     record::SourceItem,
     report::{Outcome, Problem, ReportFiles, RunCounts},
     sources::{self, SourceOptions},
@@ -46,6 +46,31 @@ impl Importer {
     /// `janua import plan` (with `options.dry_run`) and `janua import run`.
     pub async fn import(&self, options: &ImportOptions) -> anyhow::Result<RunReport> {
         anyhow::ensure!(options.batch_size > 0, "--batch-size must be at least 1");
+        let mut options = options.clone();
+        // An encrypted archive is unpacked (and its manifest checked) into a private
+        // directory that lives as long as the import.
+        let _extracted = match &options.source.passphrase {
+            Some(passphrase)
+                if options.source.kind == sources::SourceKind::JanuaV2
+                    && archive::is_archive(&options.source.path) =>
+            {
+                let path = options.source.path.clone();
+                let passphrase = passphrase.clone();
+                let dir = tokio::task::spawn_blocking(move || archive::extract(&path, &passphrase))
+                    .await
+                    .context("unpacking the archive")??;
+                options.source.path = dir.path().to_owned();
+                Some(dir)
+            }
+            None if archive::is_archive(&options.source.path) => {
+                anyhow::bail!(
+                    "{} is an encrypted archive: give its passphrase with --passphrase-env VAR or --passphrase-file FILE",
+                    options.source.path.display()
+                )
+            }
+            _ => None,
+        };
+        let options = &options;
         let digest = sources::input_digest(&options.source)?;
         let total = read_through(&options.source).await?;
         let now = self.clock.now();

@@ -66,6 +66,25 @@ impl Importer {
         Ok(Exported { users: count })
     }
 
+    /// The export as one encrypted archive in `out` (the plain files never touch `out`).
+    pub async fn export_encrypted(
+        &self,
+        out: &Path,
+        passphrase: &secrecy::SecretString,
+    ) -> anyhow::Result<Exported> {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let staging = super::archive::PrivateDir::create()?;
+        let exported = self.export_janua_v2(staging.path()).await?;
+        let archive = out.join(super::archive::ARCHIVE_FILE);
+        let passphrase = passphrase.clone();
+        tokio::task::spawn_blocking(move || {
+            super::archive::create(staging.path(), &[USERS_FILE], &passphrase, &archive)
+        })
+        .await
+        .context("writing the archive")??;
+        Ok(exported)
+    }
+
     async fn user_record(&self, account: &user::Model) -> anyhow::Result<Value> {
         let secret = crate::mfa::active_totp_secret(&self.db, &self.cipher, &account.id)
             .await
@@ -104,7 +123,7 @@ impl Importer {
 }
 
 /// A new file only its owner may read.
-fn private_file(path: &Path) -> anyhow::Result<File> {
+pub(super) fn private_file(path: &Path) -> anyhow::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -8,6 +8,7 @@
 //! are unique per source, so importing the same input twice changes nothing. A plan decides
 //! everything and writes nothing. Nothing here serves requests.
 
+mod archive;
 pub mod cli;
 mod engine;
 pub mod export;

@@ -23,7 +23,18 @@ use population::{Population, generate};
 
 /// `janua ARGS…` against `app`'s database: (exit code, standard output).
 fn janua(app: &TestApp, args: &[&str]) -> (i32, String) {
-    let output = app.janua(args);
+    janua_with(app, &[], args)
+}
+
+/// `janua`, with `vars` added to the app's environment.
+fn janua_with(app: &TestApp, vars: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_janua"))
+        .args(args)
+        .env_clear()
+        .envs(app.env.iter().cloned())
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let code = output.status.code().unwrap_or(-1);
@@ -605,4 +616,155 @@ async fn unreadable_input_is_fatal_before_anything_is_written() {
         ],
     );
     assert_eq!(code, 1, "an unknown --map field is refused");
+}
+
+#[tokio::test]
+async fn the_guides_openssl_archive_imports_with_its_passphrase_and_not_without() {
+    let Some(python) = python_with("argon2") else {
+        return;
+    };
+    let first = TestApp::spawn().await;
+    let population = generate(&python, "keycloak");
+    let dir = population.dir.path();
+    let report = path_arg(&dir.join("report"));
+    let (code, _) = janua(
+        &first,
+        &[
+            "import",
+            "run",
+            "--source",
+            "keycloak",
+            &path_arg(&population.input()),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0);
+    let exported = dir.join("export");
+    let (code, _) = janua(&first, &["export", "--out", &path_arg(&exported)]);
+    assert_eq!(code, 0);
+    // The migration guide's command, as written, with the real tar and openssl.
+    let archive = dir.join("janua_export.tar.gz.enc");
+    let made = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "tar czf - janua_*_export.json | openssl enc -aes-256-cbc -pbkdf2 -pass env:JANUA_ARCHIVE_PASSPHRASE -out \"$0\"",
+            &path_arg(&archive),
+        ])
+        .current_dir(&exported)
+        .env("JANUA_ARCHIVE_PASSPHRASE", "the archive passphrase")
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let second = TestApp::spawn().await;
+    let before = dump_database(&second).await;
+    let import = [
+        "import",
+        "run",
+        "--source",
+        "janua-v2",
+        &path_arg(&archive),
+        "--report-dir",
+        &report,
+        "--passphrase-env",
+        "JANUA_ARCHIVE_PASSPHRASE",
+    ];
+    let (code, _) = janua_with(
+        &second,
+        &[("JANUA_ARCHIVE_PASSPHRASE", "not the passphrase")],
+        &import,
+    );
+    assert_eq!(code, 1, "a wrong passphrase is fatal");
+    assert_eq!(dump_database(&second).await, before, "and writes nothing");
+    let (code, out) = janua_with(
+        &second,
+        &[("JANUA_ARCHIVE_PASSPHRASE", "the archive passphrase")],
+        &import,
+    );
+    assert_eq!(code, 0, "{out}");
+    let users = population.users().len();
+    assert_eq!(
+        counts_line(&out, "users"),
+        format!("users {users} seen {users} imported 0 updated 0 skipped 0 failed")
+    );
+    assert_population_signs_in(&second, &python, &population).await;
+}
+
+#[tokio::test]
+async fn an_encrypted_export_imports_and_openssl_opens_it() {
+    let Some(python) = python_with("argon2") else {
+        return;
+    };
+    let first = TestApp::spawn().await;
+    let population = generate(&python, "keycloak");
+    let dir = population.dir.path();
+    let report = path_arg(&dir.join("report"));
+    let (code, _) = janua(
+        &first,
+        &[
+            "import",
+            "run",
+            "--source",
+            "keycloak",
+            &path_arg(&population.input()),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0);
+    let out = dir.join("encrypted");
+    let secret = ("EXPORT_PASSPHRASE", "export passphrase");
+    let (code, printed) = janua_with(
+        &first,
+        &[secret],
+        &[
+            "export",
+            "--encrypt",
+            "--passphrase-env",
+            "EXPORT_PASSPHRASE",
+            "--out",
+            &path_arg(&out),
+        ],
+    );
+    assert_eq!(code, 0, "{printed}");
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        ["janua_export.tar.gz.enc"],
+        "no plain file is left beside the archive"
+    );
+    let archive = out.join("janua_export.tar.gz.enc");
+    // openssl opens it and finds the export and its manifest.
+    let listed = std::process::Command::new("sh")
+        .args(["-c", "openssl enc -d -aes-256-cbc -pbkdf2 -pass env:EXPORT_PASSPHRASE -in \"$0\" | tar tzf -", &path_arg(&archive)])
+        .env(secret.0, secret.1)
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.contains("janua_users_export.json") && listed.contains("janua_manifest.json"),
+        "{listed}"
+    );
+    let second = TestApp::spawn().await;
+    let (code, out) = janua_with(
+        &second,
+        &[secret],
+        &[
+            "import",
+            "run",
+            "--source",
+            "janua-v2",
+            &path_arg(&archive),
+            "--passphrase-env",
+            "EXPORT_PASSPHRASE",
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_population_signs_in(&second, &python, &population).await;
 }

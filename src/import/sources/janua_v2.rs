@@ -33,9 +33,24 @@ pub fn read(
 ) -> anyhow::Result<()> {
     let path = options.path.join(USERS_FILE);
     let file = display_name(&path);
-    json_stream::each_in_member(open_file(&path)?, "users", &mut |index, value| {
-        emit(user_of(&file, index, &value))
-    })
+    let mut count = 0u64;
+    let metadata = json_stream::each_in_member(
+        open_file(&path)?,
+        "users",
+        "metadata",
+        &mut |index, value| {
+            count = index;
+            emit(user_of(&file, index, &value))
+        },
+    )?;
+    // The archive has no MAC: a count that differs from its metadata stops the import.
+    if let Some(total) = metadata.as_ref().and_then(|m| m.get("total_users")) {
+        anyhow::ensure!(
+            total.as_u64() == Some(count),
+            "{file} holds {count} users but its metadata says {total}"
+        );
+    }
+    Ok(())
 }
 
 fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {

@@ -19,16 +19,23 @@ pub fn each_in_array(reader: impl Read, on_element: &mut OnElement<'_>) -> anyho
 }
 
 /// Calls `on_element` for each element of the array under `key` of the top-level object
-/// (no such member: no calls). The object's other members are skipped.
+/// (no such member: no calls), and returns the member named `keep` (small: it is held);
+/// the object's other members are skipped.
 pub fn each_in_member(
     reader: impl Read,
     key: &str,
+    keep: &str,
     on_element: &mut OnElement<'_>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Value>> {
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    Member { key, on_element }.deserialize(&mut deserializer)?;
+    let kept = Member {
+        key,
+        keep,
+        on_element,
+    }
+    .deserialize(&mut deserializer)?;
     deserializer.end()?;
-    Ok(())
+    Ok(kept)
 }
 
 struct Elements<'a, 'b> {
@@ -64,35 +71,42 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
 
 struct Member<'k, 'a, 'b> {
     key: &'k str,
+    keep: &'k str,
     on_element: &'a mut OnElement<'b>,
 }
 
 impl<'de> DeserializeSeed<'de> for Member<'_, '_, '_> {
-    type Value = ();
+    type Value = Option<Value>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<Value>, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Member<'_, '_, '_> {
-    type Value = ();
+    type Value = Option<Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a JSON object with a `{}` array", self.key)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
+        let mut kept = None;
         while let Some(name) = map.next_key::<String>()? {
             if name == self.key {
                 map.next_value_seed(Elements {
                     on_element: &mut *self.on_element,
                 })?;
+            } else if name == self.keep {
+                kept = Some(map.next_value::<Value>()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(())
+        Ok(kept)
     }
 }
 
@@ -105,12 +119,13 @@ mod tests {
     fn elements_of_a_member_arrive_in_order_and_other_members_are_skipped() {
         let text = r#"{"realm":"x","groups":[{"a":1}],"users":[{"id":"1"},{"id":"2"}],"z":[]}"#;
         let mut seen = Vec::new();
-        each_in_member(text.as_bytes(), "users", &mut |i, v| {
+        let kept = each_in_member(text.as_bytes(), "users", "realm", &mut |i, v| {
             seen.push((i, v["id"].as_str().unwrap().to_owned()));
             true
         })
         .unwrap();
         assert_eq!(seen, [(1, "1".to_owned()), (2, "2".to_owned())]);
+        assert_eq!(kept, Some(Value::String("x".into())));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn read(
     match first_byte(&mut reader)? {
         None => Ok(()),
         Some(b'[') => json_stream::each_in_array(reader, &mut on_user),
-        Some(_) => json_stream::each_in_member(reader, "users", &mut on_user),
+        Some(_) => json_stream::each_in_member(reader, "users", "", &mut on_user).map(|_| ()),
     }
 }
 

@@ -17,6 +17,7 @@ use std::{
 };
 
 use anyhow::Context;
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -60,9 +61,10 @@ pub struct SourceOptions {
     pub path: PathBuf,
     /// CSV: `source column → field`.
     pub column_map: Vec<(String, String)>,
-    /// Firebase scrypt parameters, for hashes given as `firebase-scrypt` in a CSV or
-    /// Auth0-style record.
+    /// Firebase scrypt parameters, for hashes and salts given in a CSV.
     pub firebase: Option<FirebaseProject>,
+    /// janua-v2: the passphrase of an encrypted archive.
+    pub passphrase: Option<SecretString>,
 }
 
 impl SourceOptions {
