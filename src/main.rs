@@ -395,46 +395,45 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `janua import plan|run`: on a database made ready as `serve` makes it (a plan refuses
-/// one with pending migrations rather than migrate it).
+/// `janua import plan|run`: a run prepares the database as `serve` does (creating and
+/// migrating it); a plan needs one that exists and is migrated, and writes nothing to it.
 async fn import(config: Config, action: ImportAction) -> ExitCode {
     let (args, dry_run) = match &action {
         ImportAction::Plan(args) => (args, true),
         ImportAction::Run(args) => (args, false),
     };
-    let app = match open_for_import(config, dry_run).await {
-        Ok(app) => app,
+    let importer = match open_importer(config, dry_run).await {
+        Ok(importer) => importer,
         Err(err) => {
             eprintln!("janua: {err:#}");
             return ExitCode::FAILURE;
         }
     };
-    import::cli::import(&app.imports, args, dry_run).await
+    import::cli::import(&importer, args, dry_run).await
 }
 
-async fn open_for_import(config: Config, dry_run: bool) -> anyhow::Result<App> {
-    if dry_run {
+/// The engine on this configuration's database, with the server's field key.
+async fn open_importer(config: Config, read_only: bool) -> anyhow::Result<import::Importer> {
+    let db = if read_only {
         let db = store::connect_existing(&config.database_url).await?;
         let pending = Migrator::get_pending_migrations(&db).await?.len();
         anyhow::ensure!(
             pending == 0,
             "the database has {pending} pending migration(s); run `janua migrate up` first"
         );
-        return App::start(config, Migrations::Skip, Arc::new(SystemClock)).await;
-    }
-    App::start(config, Migrations::Apply, Arc::new(SystemClock)).await
+        db
+    } else {
+        let db = store::connect(&config.database_url).await?;
+        store::migrate(&db).await?;
+        db
+    };
+    server::open_importer(&config, db, Arc::new(SystemClock)).await
 }
 
 /// `janua export --format janua-v2 [--encrypt] --out DIR`.
 async fn export(config: Config, args: &ExportArgs) -> anyhow::Result<()> {
-    let db = store::connect_existing(&config.database_url).await?;
-    let pending = Migrator::get_pending_migrations(&db).await?.len();
-    anyhow::ensure!(
-        pending == 0,
-        "the database has {pending} pending migration(s); run `janua migrate up` first"
-    );
-    let app = App::start(config, Migrations::Skip, Arc::new(SystemClock)).await?;
-    import::cli::export(&app.imports, args).await
+    let importer = open_importer(config, true).await?;
+    import::cli::export(&importer, args).await
 }
 
 /// The new administrator's password: asked twice without echo at a terminal, else the first

@@ -296,6 +296,22 @@ fn keyring(config: &Config, db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) 
     )
 }
 
+/// The import and export engine for `janua import` and `janua export`, with the field key
+/// `serve` uses (FIELD_ENCRYPTION_KEY or the development key file), refused when that key
+/// cannot open the database's sealed signing keys, so an import never seals secrets the
+/// server cannot read. Needs no cache and writes nothing.
+pub async fn open_importer(
+    config: &Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Importer> {
+    let cipher = FieldCipher::new(&field_key(config)?);
+    keyring(config, db.clone(), cipher.clone(), clock.clone())
+        .open_published_keys()
+        .await?;
+    Ok(Importer::new(db, cipher, clock))
+}
+
 /// Passkeys' relying party, built once from `WEBAUTHN_RP_ID` / `WEBAUTHN_ORIGINS` (or the
 /// issuer); None, with a warning, when the issuer has no domain to default to.
 fn relying_party(

@@ -517,6 +517,22 @@ async fn export_then_import_into_an_empty_database_then_export_is_equal() {
         }
         value
     };
+    // The file is what docs/janua-v2.schema.json describes (Python's jsonschema checks).
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/janua-v2.schema.json");
+    let checked = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
+            &path_arg(&exported.join("janua_users_export.json")),
+            schema,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
     let (one, two) = (canonical(&exported), canonical(&again));
     assert_eq!(
         one["users"].as_array().unwrap().len(),
