@@ -227,8 +227,9 @@ pub async fn export(importer: &Importer, args: &ExportArgs) -> anyhow::Result<()
         _ => importer.export_janua_v2(&args.out).await?,
     };
     println!(
-        "exported {} users to {}",
+        "exported {} users and {} organizations to {}",
         exported.users,
+        exported.organizations,
         args.out.display()
     );
     Ok(())

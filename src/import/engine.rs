@@ -4,7 +4,7 @@
 //! between batches resumes after the last committed one with nothing duplicated. A plan runs
 //! the same decisions against the database and writes nothing to it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -30,6 +30,15 @@ pub struct RunReport {
     pub counts: RunCounts,
     /// True for a plan: nothing was written to the database.
     pub planned: bool,
+}
+
+/// What the run has decided so far that later decisions need.
+#[derive(Default)]
+struct Known {
+    /// Ids this plan would insert, so a plan sees its own earlier records as a run would.
+    planned_ids: HashSet<String>,
+    /// Source id → Janua id of every user decided, for the organizations' members.
+    user_ids: HashMap<String, String>,
 }
 
 /// A record checked without the database: valid (with its warnings), or why it fails.
@@ -84,8 +93,7 @@ impl Importer {
         };
         let mut position = 0u64;
         let mut batches_written = 0u64;
-        // Ids this plan would insert, so a plan sees its own earlier records as a run would.
-        let mut planned_ids = HashSet::new();
+        let mut known = Known::default();
         while let Some(item) = records.recv().await {
             position += 1;
             let resumed_past = position <= cursor;
@@ -102,7 +110,7 @@ impl Importer {
                     &mut batch,
                     &mut counts,
                     &mut report,
-                    &mut planned_ids,
+                    &mut known,
                 )
                 .await?;
                 batches_written += 1;
@@ -121,13 +129,23 @@ impl Importer {
             &mut batch,
             &mut counts,
             &mut report,
-            &mut planned_ids,
+            &mut known,
         )
         .await?;
         anyhow::ensure!(
             position == total,
             "the input changed while it was read ({total} records, then {position})"
         );
+        if options.source.kind == sources::SourceKind::JanuaV2 {
+            self.import_organizations(
+                &options.source.path,
+                options.dry_run,
+                &known.user_ids,
+                &mut counts,
+                &mut report,
+            )
+            .await?;
+        }
         if !options.dry_run {
             store::save_progress(
                 &self.db,
@@ -205,19 +223,27 @@ impl Importer {
         batch: &mut Batch,
         counts: &mut RunCounts,
         report: &mut ReportFiles,
-        planned_ids: &mut HashSet<String>,
+        known: &mut Known,
     ) -> anyhow::Result<()> {
         let users = std::mem::take(&mut batch.users);
         if options.dry_run {
             for checked in users {
                 let (decided, warnings) = match checked {
                     Ok((user, warnings)) => (
-                        self.decide(&self.db, options, run_id, user, planned_ids, false)
-                            .await?,
+                        self.decide(
+                            &self.db,
+                            options,
+                            run_id,
+                            user,
+                            &mut known.planned_ids,
+                            false,
+                        )
+                        .await?,
                         warnings,
                     ),
                     Err(problem) => (Decided::Failed(problem), Vec::new()),
                 };
+                decided.remember(&mut known.user_ids);
                 tally(counts, report, decided, warnings)?;
             }
             return Ok(());
@@ -228,7 +254,7 @@ impl Importer {
         for checked in users {
             let (decided, warnings) = match checked {
                 Ok((user, warnings)) => (
-                    self.decide(&txn, options, run_id, user, planned_ids, true)
+                    self.decide(&txn, options, run_id, user, &mut known.planned_ids, true)
                         .await?,
                     warnings,
                 ),
@@ -249,6 +275,7 @@ impl Importer {
         txn.commit().await?;
         *counts = draft;
         for (decided, warnings) in lines {
+            decided.remember(&mut known.user_ids);
             report_lines(report, &decided, &warnings)?;
         }
         Ok(())
@@ -443,6 +470,16 @@ enum Decided {
 }
 
 impl Decided {
+    /// Notes the user's Janua id under its source id.
+    fn remember(&self, user_ids: &mut HashMap<String, String>) {
+        match self {
+            Self::Imported { source_id, id, .. } | Self::Done { source_id, id, .. } => {
+                user_ids.insert(source_id.clone(), id.clone());
+            }
+            Self::Failed(_) => {}
+        }
+    }
+
     fn done(user: &ValidUser, id: &str, outcome: Outcome) -> Self {
         Self::Done {
             source_id: user.external_id.clone(),

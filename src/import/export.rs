@@ -1,6 +1,6 @@
-//! `janua export --format janua-v2 --out DIR`: writes `janua_users_export.json`, what
-//! `janua import --source janua-v2 DIR` reads, streaming users in id order page by page (the
-//! file is never held in memory). Password hashes go out as stored (argon2id, or an imported
+//! `janua export --format janua-v2 --out DIR`: writes `janua_users_export.json` and
+//! `janua_organizations_export.json`, what `janua import --source janua-v2 DIR` reads,
+//! streaming users and organizations in id order page by page (no file is held in memory). Password hashes go out as stored (argon2id, or an imported
 //! hash not yet re-hashed), TOTP secrets in base32: the files are secrets, created private
 //! (0600) in a directory the operator chose. Deleted users are left out.
 
@@ -13,7 +13,11 @@ use std::{
 use anyhow::Context;
 use serde_json::{Value, json};
 
-use super::{Importer, sources::janua_v2::USERS_FILE};
+use super::{
+    Importer,
+    sources::janua_v2::{ORGANIZATIONS_FILE, USERS_FILE},
+};
+use crate::orgs::transfer;
 use crate::store::{
     accounts::{self, UserQuery, UserStatus},
     entities::user,
@@ -26,6 +30,7 @@ const PAGE: u64 = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exported {
     pub users: u64,
+    pub organizations: u64,
 }
 
 impl Importer {
@@ -63,7 +68,91 @@ impl Importer {
         });
         write!(file, "\n],\n\"metadata\": {metadata}}}\n")?;
         file.flush()?;
-        Ok(Exported { users: count })
+        let organizations = self.export_organizations(out).await?;
+        Ok(Exported {
+            users: count,
+            organizations,
+        })
+    }
+
+    /// `janua_organizations_export.json`: each organization with its custom roles and
+    /// members (SSO connections are not exported yet).
+    async fn export_organizations(&self, out: &Path) -> anyhow::Result<u64> {
+        let path = out.join(ORGANIZATIONS_FILE);
+        let mut file = BufWriter::new(private_file(&path)?);
+        file.write_all(b"{\"organizations\": [")?;
+        let mut after: Option<String> = None;
+        let mut count = 0u64;
+        loop {
+            let page = transfer::organizations_page(&self.db, after.as_deref(), PAGE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            for (org, roles) in &page {
+                if count > 0 {
+                    file.write_all(b",")?;
+                }
+                file.write_all(b"\n  ")?;
+                let members = self.members(&org.id).await?;
+                let roles: Vec<Value> = roles
+                    .iter()
+                    .map(|role| {
+                        json!({
+                            "name": role.name,
+                            "description": role.description,
+                            "base_role": role.base_role,
+                            "permissions": role.permissions,
+                        })
+                    })
+                    .collect();
+                let record = json!({
+                    "id": org.id,
+                    "name": org.name,
+                    "slug": org.slug,
+                    "metadata": org.metadata,
+                    "created_at": org.created_at.to_rfc3339(),
+                    "roles": roles,
+                    "members": members,
+                    "sso_connections": [],
+                });
+                serde_json::to_writer(&mut file, &record)?;
+                count += 1;
+            }
+            match page.last() {
+                Some((last, _)) if page.len() as u64 == PAGE => after = Some(last.id.clone()),
+                _ => break,
+            }
+        }
+        let metadata = json!({
+            "export_version": "2.0",
+            "export_date": self.clock.now().to_rfc3339(),
+            "total_organizations": count,
+        });
+        write!(file, "\n],\n\"metadata\": {metadata}}}\n")?;
+        file.flush()?;
+        Ok(count)
+    }
+
+    async fn members(&self, organization_id: &str) -> anyhow::Result<Vec<Value>> {
+        let mut members = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = transfer::members_page(&self.db, organization_id, after.as_deref(), PAGE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            for (membership, user) in &page {
+                members.push(json!({
+                    "user_id": membership.user_id,
+                    "email": user.email,
+                    "role": membership.role,
+                    "joined_at": membership.created_at.to_rfc3339(),
+                }));
+            }
+            match page.last() {
+                Some((last, _)) if page.len() as u64 == PAGE => after = Some(last.user_id.clone()),
+                _ => break,
+            }
+        }
+        Ok(members)
     }
 
     /// The export as one encrypted archive in `out` (the plain files never touch `out`).
@@ -78,7 +167,12 @@ impl Importer {
         let archive = out.join(super::archive::ARCHIVE_FILE);
         let passphrase = passphrase.clone();
         tokio::task::spawn_blocking(move || {
-            super::archive::create(staging.path(), &[USERS_FILE], &passphrase, &archive)
+            super::archive::create(
+                staging.path(),
+                &[USERS_FILE, ORGANIZATIONS_FILE],
+                &passphrase,
+                &archive,
+            )
         })
         .await
         .context("writing the archive")??;

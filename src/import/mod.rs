@@ -12,6 +12,7 @@ mod archive;
 pub mod cli;
 mod engine;
 pub mod export;
+mod organizations;
 pub mod record;
 pub mod report;
 pub mod sources;

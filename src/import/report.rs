@@ -29,6 +29,11 @@ pub struct Counts {
 pub struct RunCounts {
     pub users: Counts,
     pub totp_factors: Counts,
+    /// janua-v2 only.
+    #[serde(default)]
+    pub organizations: Counts,
+    #[serde(default)]
+    pub memberships: Counts,
     /// Users imported without a password (unknown, malformed or out-of-bounds hash):
     /// they set one through a password reset.
     pub passwords_reset: u64,
@@ -47,6 +52,8 @@ impl RunCounts {
         vec![
             line("users", &self.users),
             line("totp_factors", &self.totp_factors),
+            line("organizations", &self.organizations),
+            line("memberships", &self.memberships),
             format!("passwords_reset {}", self.passwords_reset),
             format!("warnings {}", self.warnings),
         ]
@@ -54,7 +61,14 @@ impl RunCounts {
 
     /// Whether any record failed (exit code 2).
     pub fn any_failed(&self) -> bool {
-        self.users.failed > 0 || self.totp_factors.failed > 0
+        [
+            self.users,
+            self.totp_factors,
+            self.organizations,
+            self.memberships,
+        ]
+        .iter()
+        .any(|counts| counts.failed > 0)
     }
 }
 

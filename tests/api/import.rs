@@ -476,6 +476,43 @@ async fn export_then_import_into_an_empty_database_then_export_is_equal() {
         ],
     );
     assert_eq!(code, 0, "{out}");
+    // An organization with a custom role and members, made through the API.
+    let users = population.users();
+    let owner = signs_in(&first, &python, &users[1]).await;
+    let (status, org) = rest(
+        &first,
+        "POST",
+        "/api/v1/organizations",
+        Some(&owner),
+        json!({"name": "Acme Import", "slug": "acme-import"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{org}");
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let (status, body) = rest(
+        &first,
+        "POST",
+        &format!("/api/v1/organizations/{org_id}/roles"),
+        Some(&owner),
+        json!({"name": "auditor", "permissions": ["audit:read"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // AddMember invites; an accepted invitation is a membership like this one.
+    for (user, role) in [(&users[2], "auditor"), (&users[4], "member")] {
+        janua::store::memberships::insert_membership(
+            &first.app.db,
+            janua::store::entities::membership::Model {
+                organization_id: org_id.clone(),
+                user_id: user["source_id"].as_str().unwrap().to_owned(),
+                role: role.to_owned(),
+                created_at: chrono::Utc::now(),
+                joined_via: "invitation".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
     let exported = population.dir.path().join("export-1");
     let (code, out) = janua(
         &first,
@@ -509,36 +546,116 @@ async fn export_then_import_into_an_empty_database_then_export_is_equal() {
     );
     assert_eq!(code, 0);
     let canonical = |dir: &Path| {
-        let text = std::fs::read_to_string(dir.join("janua_users_export.json")).unwrap();
-        let mut value: Value = serde_json::from_str(&text).unwrap();
-        value["metadata"]["export_date"] = Value::Null;
-        for user in value["users"].as_array_mut().unwrap() {
+        let read = |name: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+        };
+        let mut users = read("janua_users_export.json");
+        users["metadata"]["export_date"] = Value::Null;
+        for user in users["users"].as_array_mut().unwrap() {
             user["created_at"] = Value::Null;
         }
-        value
+        let mut orgs = read("janua_organizations_export.json");
+        orgs["metadata"]["export_date"] = Value::Null;
+        json!({"users": users, "organizations": orgs})
     };
-    // The file is what docs/janua-v2.schema.json describes (Python's jsonschema checks).
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/janua-v2.schema.json");
-    let checked = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
-            &path_arg(&exported.join("janua_users_export.json")),
-            schema,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        checked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&checked.stderr)
-    );
+    // The files are what docs/janua-v2*.schema.json describe (Python's jsonschema checks).
+    for (file, schema) in [
+        ("janua_users_export.json", "janua-v2.schema.json"),
+        (
+            "janua_organizations_export.json",
+            "janua-v2-organizations.schema.json",
+        ),
+    ] {
+        let schema = format!("{}/docs/{schema}", env!("CARGO_MANIFEST_DIR"));
+        let checked = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
+                &path_arg(&exported.join(file)),
+                &schema,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            checked.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
     let (one, two) = (canonical(&exported), canonical(&again));
     assert_eq!(
-        one["users"].as_array().unwrap().len(),
+        one["users"]["users"].as_array().unwrap().len(),
         population.users().len()
     );
+    let members = &one["organizations"]["organizations"][0]["members"];
+    assert_eq!(members.as_array().unwrap().len(), 3, "{members}");
     assert_eq!(one, two);
+    // Memberships and roles came across.
+    let auditor = janua::store::memberships::find_membership(
+        &second.app.db,
+        &org_id,
+        users[2]["source_id"].as_str().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(auditor.role, "auditor");
+    // Importing again changes nothing; members naming unknown users or roles are errors.
+    let (code, out) = janua(
+        &second,
+        &[
+            "import",
+            "run",
+            "--source",
+            "janua-v2",
+            &path_arg(&exported),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        counts_line(&out, "organizations"),
+        "organizations 1 seen 0 imported 0 updated 1 skipped 0 failed"
+    );
+    assert_eq!(
+        counts_line(&out, "memberships"),
+        "memberships 3 seen 0 imported 0 updated 3 skipped 0 failed"
+    );
+    let orgs_file = exported.join("janua_organizations_export.json");
+    let mut orgs: Value =
+        serde_json::from_str(&std::fs::read_to_string(&orgs_file).unwrap()).unwrap();
+    let org = &mut orgs["organizations"][0];
+    org["id"] = json!("org-elsewhere");
+    org["slug"] = json!("acme-elsewhere");
+    let members = org["members"].as_array_mut().unwrap();
+    members.push(json!({"user_id": "nobody-here", "role": "member"}));
+    members[0]["role"] = json!("no-such-role");
+    std::fs::write(&orgs_file, orgs.to_string()).unwrap();
+    let (code, out) = janua(
+        &second,
+        &[
+            "import",
+            "run",
+            "--source",
+            "janua-v2",
+            &path_arg(&exported),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        counts_line(&out, "memberships"),
+        "memberships 4 seen 2 imported 0 updated 0 skipped 2 failed"
+    );
+    let errors =
+        std::fs::read_to_string(population.dir.path().join("report/errors.ndjson")).unwrap();
+    assert!(
+        errors.contains("\"code\":\"unknown_member\"")
+            && errors.contains("\"code\":\"unknown_role\""),
+        "{errors}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -2,7 +2,9 @@
 //! guide's format). `janua_users_export.json` is `{"metadata": {...}, "users": [{"id",
 //! "email", "email_verified", "status", "profile": {"display_name", "metadata"}, "auth":
 //! {"password_hash", "mfa_enabled", "mfa_secret", "passkeys"}, "organizations", "created_at"}]}`;
-//! ids are kept. The format is described in `docs/janua-v2.schema.json`.
+//! ids are kept. `janua_organizations_export.json` (read by `import::organizations`) holds
+//! the organizations with their roles and members. The formats are described in
+//! `docs/janua-v2.schema.json` and `docs/janua-v2-organizations.schema.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,7 @@ use crate::import::record::{
 };
 
 pub const USERS_FILE: &str = "janua_users_export.json";
+pub const ORGANIZATIONS_FILE: &str = "janua_organizations_export.json";
 
 /// The files of an export directory that an import reads (the users file must exist).
 pub fn files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -24,7 +27,12 @@ pub fn files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     );
     let users = path.join(USERS_FILE);
     anyhow::ensure!(users.is_file(), "{} has no {USERS_FILE}", path.display());
-    Ok(vec![users])
+    let organizations = path.join(ORGANIZATIONS_FILE);
+    Ok(if organizations.is_file() {
+        vec![users, organizations]
+    } else {
+        vec![users]
+    })
 }
 
 pub fn read(

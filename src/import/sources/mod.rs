@@ -8,7 +8,7 @@
 mod auth0;
 mod csv;
 pub(crate) mod janua_v2;
-mod json_stream;
+pub(super) mod json_stream;
 mod keycloak;
 
 use std::{
