@@ -32,10 +32,11 @@ pub struct RunReport {
     pub planned: bool,
 }
 
-/// What the run has decided so far that later decisions need.
+/// What a plan has decided so far that its later decisions need (a run finds the same in
+/// the database it wrote, so it keeps nothing here and its memory stays flat).
 #[derive(Default)]
 struct Known {
-    /// Ids this plan would insert, so a plan sees its own earlier records as a run would.
+    /// Ids this plan would insert, so it sees its own earlier records as a run would.
     planned_ids: HashSet<String>,
     /// Source id → Janua id of every user decided, for the organizations' members.
     user_ids: HashMap<String, String>,
@@ -275,7 +276,6 @@ impl Importer {
         txn.commit().await?;
         *counts = draft;
         for (decided, warnings) in lines {
-            decided.remember(&mut known.user_ids);
             report_lines(report, &decided, &warnings)?;
         }
         Ok(())
@@ -336,7 +336,9 @@ impl Importer {
             ));
             user.id = id;
         }
-        planned_ids.insert(user.id.clone());
+        if !write {
+            planned_ids.insert(user.id.clone());
+        }
         if write {
             self.insert(db, source, run_id, &user, now).await?;
         }

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use sha2::{Digest as _, Sha256};
+
 use super::{
     record::{Position, SourcePassword, SourceTotp, SourceUser},
     report::Problem,
@@ -36,12 +38,23 @@ pub struct ValidUser {
     pub totp_refused: bool,
 }
 
-/// What the input held before this record (emails, source ids, kept ids), for duplicates.
+/// What the input held before this record (emails, source ids, kept ids), for duplicates:
+/// a 128-bit digest of each value and the line it was on (a source reads its users from one
+/// file), about 40 bytes a user however long the values, so memory grows slowly with the
+/// input.
 #[derive(Default)]
 pub struct SeenSoFar {
-    emails: HashMap<String, Position>,
-    external_ids: HashMap<String, Position>,
-    ids: HashMap<String, Position>,
+    emails: HashMap<u128, u64>,
+    external_ids: HashMap<u128, u64>,
+    ids: HashMap<u128, u64>,
+}
+
+/// The first 128 bits of SHA-256: collisions are out of reach for any real input.
+fn key(value: &str) -> u128 {
+    let digest = Sha256::digest(value.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
 }
 
 /// Checks one record: Ok with its warnings, or Err with why it fails.
@@ -68,30 +81,28 @@ pub fn validate(
             "the source id is longer than 255 characters".into(),
         ));
     }
-    if let Some(first) = seen.emails.get(email.normalized()) {
+    let file = &position.file;
+    if let Some(line) = seen.emails.get(&key(email.normalized())) {
         return Err(problem(
             "duplicate_email",
             "email",
             format!(
-                "the email is also at {}:{} (emails differing only in case are one account); neither is merged",
-                first.file, first.line
+                "the email is also at {file}:{line} (emails differing only in case are one account); neither is merged"
             ),
         ));
     }
-    if let Some(first) = seen.external_ids.get(&external_id) {
+    if let Some(line) = seen.external_ids.get(&key(&external_id)) {
         return Err(problem(
             "duplicate_id",
             "id",
-            format!("the source id is also at {}:{}", first.file, first.line),
+            format!("the source id is also at {file}:{line}"),
         ));
     }
     let mut warnings = Vec::new();
     let id = kept_id(&user.source_id, seen, &mut warnings, &problem);
-    seen.emails
-        .insert(email.normalized().to_owned(), position.clone());
-    seen.external_ids
-        .insert(external_id.clone(), position.clone());
-    seen.ids.insert(id.clone(), position.clone());
+    seen.emails.insert(key(email.normalized()), position.line);
+    seen.external_ids.insert(key(&external_id), position.line);
+    seen.ids.insert(key(&id), position.line);
     if user.email_verified.is_none() {
         warnings.push(problem(
             "email_verified_missing",
@@ -165,7 +176,7 @@ fn kept_id(
     }
     let keepable = source_id.len() <= MAX_KEPT_ID_LEN
         && UserId::parse("id", source_id).is_ok()
-        && !seen.ids.contains_key(source_id);
+        && !seen.ids.contains_key(&key(source_id));
     if keepable {
         return source_id.to_owned();
     }

@@ -901,3 +901,102 @@ async fn an_encrypted_export_imports_and_openssl_opens_it() {
     assert_eq!(code, 0, "{out}");
     assert_population_signs_in(&second, &python, &population).await;
 }
+
+/// bcrypt of `password` by Python's bcrypt.
+fn bcrypt_hash(python: &str, password: &str) -> String {
+    let output = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(4)).decode())",
+            password,
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test]
+async fn conflicts_follow_on_conflict_and_blocked_users_come_in_suspended() {
+    let Some(python) = python_with("bcrypt") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let taken = super::auth::unique_email("taken");
+    super::auth::register(&app, &taken).await;
+    let (blocked, fresh) = (
+        super::auth::unique_email("blocked"),
+        super::auth::unique_email("fresh"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.ndjson");
+    // Auth0's export job writes NDJSON: one user per line.
+    let lines = [
+        json!({"user_id": "auth0|taken1", "email": taken, "email_verified": true, "name": "From Auth0",
+               "password_hash": bcrypt_hash(&python, "the auth0 password")}),
+        json!({"user_id": "auth0|blocked1", "email": blocked, "email_verified": true, "blocked": true,
+               "password_hash": bcrypt_hash(&python, "blocked password")}),
+        json!({"user_id": "auth0|fresh1", "email": fresh, "email_verified": true,
+               "password_hash": bcrypt_hash(&python, "fresh password")}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&input, text).unwrap();
+    let report = path_arg(&dir.path().join("report"));
+    let run = |on_conflict: &'static str| {
+        vec![
+            "import".to_owned(),
+            "run".into(),
+            "--source".into(),
+            "auth0".into(),
+            path_arg(&input),
+            "--on-conflict".into(),
+            on_conflict.into(),
+            "--report-dir".into(),
+            report.clone(),
+        ]
+    };
+    let args = run("fail");
+    let (code, out) = janua(&app, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        counts_line(&out, "users"),
+        "users 3 seen 2 imported 0 updated 0 skipped 1 failed"
+    );
+    let errors = std::fs::read_to_string(dir.path().join("report/errors.ndjson")).unwrap();
+    assert!(
+        errors.contains("\"code\":\"conflict\"") && errors.contains("\"line\":1"),
+        "{errors}"
+    );
+    // The blocked user is suspended: its right password is refused like a wrong one.
+    let suspended = accounts::find_by_email(&app.app.db, &blocked.to_lowercase())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(suspended.status, accounts::UserStatus::Suspended);
+    assert_eq!(login(&app, &blocked, "blocked password").await.0, 401);
+    assert_eq!(login(&app, &fresh, "fresh password").await.0, 200);
+    // The existing user kept its password; `update` takes the source's.
+    assert_eq!(login(&app, &taken, super::auth::PASSWORD).await.0, 200);
+    let args = run("update");
+    let (code, out) = janua(&app, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        counts_line(&out, "users"),
+        "users 3 seen 0 imported 3 updated 0 skipped 0 failed"
+    );
+    let updated = accounts::find_by_email(&app.app.db, &taken.to_lowercase())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.display_name, "From Auth0");
+    assert_eq!(login(&app, &taken, "the auth0 password").await.0, 200);
+    assert_eq!(login(&app, &taken, super::auth::PASSWORD).await.0, 401);
+    // Linked by its source id now: a default run skips all three.
+    let args = run("skip");
+    let (code, out) = janua(&app, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        counts_line(&out, "users"),
+        "users 3 seen 0 imported 0 updated 3 skipped 0 failed"
+    );
+}
