@@ -51,6 +51,14 @@ pub struct ImportArgs {
     /// Firebase scrypt: memory cost.
     #[arg(long)]
     pub firebase_mem_cost: Option<u8>,
+    /// auth0: the password-hash export (NDJSON: `_id.$oid` or `user_id`, `email`,
+    /// `passwordHash`) to join to the users.
+    #[arg(long)]
+    pub auth0_password_hashes: Option<PathBuf>,
+    /// auth0: the MFA-secret export (NDJSON: `user_id` or `_id.$oid`, `email`, and
+    /// `mfa_factors` or `totp_secret`) to join to the users.
+    #[arg(long)]
+    pub auth0_mfa_secrets: Option<PathBuf>,
     /// janua-v2 archive: the environment variable holding its passphrase.
     #[arg(long, conflicts_with = "passphrase_file")]
     pub passphrase_env: Option<String>,
@@ -100,6 +108,8 @@ impl ImportArgs {
                 path: self.path.clone(),
                 column_map: self.map.clone().map(|m| m.0).unwrap_or_default(),
                 firebase: self.firebase()?,
+                auth0_password_hashes: self.auth0_password_hashes.clone(),
+                auth0_mfa_secrets: self.auth0_mfa_secrets.clone(),
                 passphrase: passphrase(
                     self.passphrase_env.as_deref(),
                     self.passphrase_file.as_deref(),

@@ -1000,3 +1000,77 @@ async fn conflicts_follow_on_conflict_and_blocked_users_come_in_suspended() {
         "users 3 seen 0 imported 0 updated 3 skipped 0 failed"
     );
 }
+
+#[tokio::test]
+async fn auth0_export_files_are_joined_with_the_hash_and_mfa_secret_exports() {
+    let Some(python) = python_with("bcrypt") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let (one, two) = (
+        super::auth::unique_email("export-one"),
+        super::auth::unique_email("export-two"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, lines: &[Value]| {
+        let path = dir.path().join(name);
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        path_arg(&path)
+    };
+    // The user-export job's NDJSON has no secrets; support's files have them.
+    let users = write(
+        "users.ndjson",
+        &[
+            json!({"user_id": "auth0|e1", "email": one, "email_verified": true, "name": "One"}),
+            json!({"user_id": "auth0|e2", "email": two, "email_verified": true, "name": "Two"}),
+        ],
+    );
+    let hashes = write(
+        "hashes.ndjson",
+        &[
+            json!({"_id": {"$oid": "e1"}, "email": one, "passwordHash": bcrypt_hash(&python, "first exported password")}),
+            // Joined by email when the id is another (and the case differs).
+            json!({"_id": {"$oid": "other"}, "email": two.to_uppercase(), "passwordHash": bcrypt_hash(&python, "second exported password")}),
+        ],
+    );
+    let secret = "JBSWY3DPEHPK3PXP"; // 80 bits, as many authenticator setups made them
+    let mfa = write(
+        "mfa.ndjson",
+        &[json!({"user_id": "auth0|e2", "mfa_factors": [{"totp": {"secret": secret}}]})],
+    );
+    let report = path_arg(&dir.path().join("report"));
+    let (code, out) = janua(
+        &app,
+        &[
+            "import",
+            "run",
+            "--source",
+            "auth0",
+            &users,
+            "--auth0-password-hashes",
+            &hashes,
+            "--auth0-mfa-secrets",
+            &mfa,
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        counts_line(&out, "totp_factors"),
+        "totp_factors 1 seen 1 imported 0 updated 0 skipped 0 failed"
+    );
+    signs_in(
+        &app,
+        &python,
+        &json!({"email": one, "password": "first exported password", "totp_base32": null}),
+    )
+    .await;
+    signs_in(
+        &app,
+        &python,
+        &json!({"email": two, "password": "second exported password", "totp_base32": secret}),
+    )
+    .await;
+}

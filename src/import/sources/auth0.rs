@@ -2,9 +2,11 @@
 //! one per line (NDJSON, as Auth0's user-export job writes). Ids lose their `auth0|`
 //! prefix; `password_hash` is bcrypt; `custom_password_hash` carries the other algorithms
 //! with their encodings; `mfa_factors` may hold TOTP secrets (base32); `app_metadata` and
-//! `user_metadata` are kept in the user's metadata.
+//! `user_metadata` are kept in the user's metadata. The password hashes and MFA secrets
+//! Auth0 support exports as separate NDJSON files (`--auth0-password-hashes`,
+//! `--auth0-mfa-secrets`) are joined to the users by id, else by email.
 
-use std::io::BufRead;
+use std::{collections::HashMap, io::BufRead};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use serde_json::Value;
@@ -23,6 +25,8 @@ pub fn read(
     emit: &mut dyn FnMut(SourceItem) -> bool,
 ) -> anyhow::Result<()> {
     let file = display_name(&options.path);
+    let joins = Joins::load(options)?;
+    let emit = &mut |item: SourceItem| emit(item.map(|user| joins.apply(user)));
     let mut reader = open_file(&options.path)?;
     match first_byte(&mut reader)? {
         None => Ok(()),
@@ -53,6 +57,95 @@ pub fn read(
             Ok(())
         }
     }
+}
+
+/// The password hashes and MFA secrets Auth0 support exports apart from the users, by user
+/// id (`_id.$oid` or `user_id`, without `auth0|`) and by lower-cased email. Held in memory:
+/// one entry per user of those files.
+#[derive(Default)]
+struct Joins {
+    passwords: HashMap<String, SourcePassword>,
+    secrets: HashMap<String, SourceTotp>,
+}
+
+impl Joins {
+    fn load(options: &SourceOptions) -> anyhow::Result<Self> {
+        let mut joins = Self::default();
+        if let Some(path) = &options.auth0_password_hashes {
+            each_line(path, &mut |value| {
+                if let Some(hash) =
+                    text(value, "passwordHash").or_else(|| text(value, "password_hash"))
+                {
+                    for key in keys(value) {
+                        joins.passwords.insert(key, password_from_text(hash));
+                    }
+                }
+            })?;
+        }
+        if let Some(path) = &options.auth0_mfa_secrets {
+            each_line(path, &mut |value| {
+                let totp = match text(value, "totp_secret").or_else(|| text(value, "secret")) {
+                    Some(secret) => totp_from_base32(secret),
+                    None => totp_factor(value.get("mfa_factors")),
+                };
+                if totp != SourceTotp::None {
+                    for key in keys(value) {
+                        joins.secrets.insert(key, totp.clone());
+                    }
+                }
+            })?;
+        }
+        Ok(joins)
+    }
+
+    /// Fills what the user's record lacks from the joined files.
+    fn apply(&self, mut user: SourceUser) -> SourceUser {
+        let keys = [
+            format!("id:{}", user.source_id),
+            format!("email:{}", user.email.trim().to_lowercase()),
+        ];
+        if user.password == SourcePassword::None
+            && let Some(found) = keys.iter().find_map(|k| self.passwords.get(k))
+        {
+            user.password = found.clone();
+        }
+        if user.totp == SourceTotp::None
+            && let Some(found) = keys.iter().find_map(|k| self.secrets.get(k))
+        {
+            user.totp = found.clone();
+        }
+        user
+    }
+}
+
+/// The join keys of a line of Auth0's side files.
+fn keys(value: &Value) -> Vec<String> {
+    let id = value
+        .pointer("/_id/$oid")
+        .and_then(Value::as_str)
+        .or_else(|| text(value, "user_id"))
+        .map(|id| id.strip_prefix("auth0|").unwrap_or(id));
+    let email = text(value, "email").map(|e| e.trim().to_lowercase());
+    id.map(|id| format!("id:{id}"))
+        .into_iter()
+        .chain(email.map(|e| format!("email:{e}")))
+        .collect()
+}
+
+/// Each JSON line of an NDJSON file; a line that is not JSON stops the import (nothing is
+/// written yet when side files are read).
+fn each_line(path: &std::path::Path, on_line: &mut dyn FnMut(&Value)) -> anyhow::Result<()> {
+    let name = display_name(path);
+    for (number, line) in (1u64..).zip(open_file(path)?.lines()) {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&line)
+            .map_err(|e| anyhow::anyhow!("{name}:{number}: not a JSON object: {e}"))?;
+        on_line(&value);
+    }
+    Ok(())
 }
 
 fn user_of(file: &str, index: u64, value: &Value) -> SourceItem {

@@ -65,14 +65,23 @@ pub struct SourceOptions {
     pub firebase: Option<FirebaseProject>,
     /// janua-v2: the passphrase of an encrypted archive.
     pub passphrase: Option<SecretString>,
+    /// auth0: the password-hash export Auth0 support hands out (NDJSON), joined to the
+    /// users by id (else email).
+    pub auth0_password_hashes: Option<PathBuf>,
+    /// auth0: the MFA-secret export (NDJSON), joined the same way.
+    pub auth0_mfa_secrets: Option<PathBuf>,
 }
 
 impl SourceOptions {
-    /// The files read, in order (a janua-v2 directory holds several).
+    /// The files read, in order (a janua-v2 directory holds several; Auth0 users may come
+    /// with their hash and MFA-secret files).
     pub fn files(&self) -> anyhow::Result<Vec<PathBuf>> {
         match self.kind {
             SourceKind::JanuaV2 => janua_v2::files(&self.path),
-            _ => Ok(vec![self.path.clone()]),
+            _ => Ok(std::iter::once(self.path.clone())
+                .chain(self.auth0_password_hashes.clone())
+                .chain(self.auth0_mfa_secrets.clone())
+                .collect()),
         }
     }
 }
@@ -104,6 +113,13 @@ pub fn open(
 }
 
 fn check_column_map(options: &SourceOptions) -> anyhow::Result<()> {
+    if options.kind != SourceKind::Auth0
+        && (options.auth0_password_hashes.is_some() || options.auth0_mfa_secrets.is_some())
+    {
+        anyhow::bail!(
+            "--auth0-password-hashes and --auth0-mfa-secrets apply to --source auth0 only"
+        );
+    }
     if options.kind != SourceKind::Csv && !options.column_map.is_empty() {
         anyhow::bail!("--map applies to --source csv only");
     }
