@@ -136,6 +136,12 @@ enum ImportAction {
     Plan(ImportArgs),
     /// Import: one transaction per batch; re-running the same input changes nothing.
     Run(ImportArgs),
+    /// Check what a run left: its users exist, its counts agree, a sample's hashes and TOTP
+    /// secrets are usable. Exit 2 when something is wrong.
+    Verify {
+        #[arg(long)]
+        run_id: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -401,6 +407,15 @@ async fn import(config: Config, action: ImportAction) -> ExitCode {
     let (args, dry_run) = match &action {
         ImportAction::Plan(args) => (args, true),
         ImportAction::Run(args) => (args, false),
+        ImportAction::Verify { run_id } => {
+            return match open_importer(config, true).await {
+                Ok(importer) => import::cli::verify(&importer, run_id).await,
+                Err(err) => {
+                    eprintln!("janua: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     let importer = match open_importer(config, dry_run).await {
         Ok(importer) => importer,

@@ -244,3 +244,26 @@ pub async fn export(importer: &Importer, args: &ExportArgs) -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// `janua import verify --run-id ID`: prints what it checked; 2 when something is wrong.
+pub async fn verify(importer: &Importer, run_id: &str) -> ExitCode {
+    match importer.verify_run(run_id).await {
+        Ok(found) => {
+            let mut out = format!("run id: {run_id}\n");
+            for line in found.lines() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            print!("{out}");
+            if found.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        Err(err) => {
+            eprintln!("janua: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -18,12 +18,14 @@ pub mod report;
 pub mod sources;
 mod store;
 mod validate;
+mod verify;
 
 use std::{path::PathBuf, sync::Arc};
 
 pub use engine::RunReport;
 pub use report::{Counts, RunCounts};
 pub use sources::{SourceKind, SourceOptions};
+pub use verify::Verification;
 
 use crate::{clock::Clock, crypto::FieldCipher, store::Db};
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::store::entities::{import_external_id, import_run};
@@ -71,4 +71,32 @@ pub async fn insert_external(
 ) -> Result<(), DbErr> {
     model.into_active_model().reset_all().insert(db).await?;
     Ok(())
+}
+
+pub async fn find_run(
+    db: &impl ConnectionTrait,
+    run_id: &str,
+) -> Result<Option<import_run::Model>, DbErr> {
+    import_run::Entity::find_by_id(run_id.to_owned())
+        .one(db)
+        .await
+}
+
+/// The users a run linked to their source ids, in source-id order after `after`.
+pub async fn linked_by_run(
+    db: &impl ConnectionTrait,
+    run_id: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<import_external_id::Model>, DbErr> {
+    let mut select =
+        import_external_id::Entity::find().filter(import_external_id::Column::RunId.eq(run_id));
+    if let Some(after) = after {
+        select = select.filter(import_external_id::Column::ExternalId.gt(after));
+    }
+    select
+        .order_by_asc(import_external_id::Column::ExternalId)
+        .limit(limit)
+        .all(db)
+        .await
 }

@@ -452,7 +452,27 @@ async fn a_run_stopped_between_batches_resumes_where_it_stopped_without_duplicat
     );
     let ids = std::fs::read_to_string(population.dir.path().join("report/ids.csv")).unwrap();
     assert_eq!(ids.lines().count() as u64, users + 1, "{ids}");
+    // `import verify` finds every user of the run, and usable hashes and TOTP secrets.
+    let run_id = out
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("run id: ")
+        .unwrap();
+    let (code, verified) = janua(&app, &["import", "verify", "--run-id", run_id]);
+    assert_eq!(code, 0, "{verified}");
+    assert!(verified.contains("status completed\n"), "{verified}");
+    assert!(
+        verified.contains(&format!("linked {users} present {users}\n")),
+        "{verified}"
+    );
+    assert!(
+        verified.contains("sample 20 checkable 20 without_password 0 totp_readable 7\n"),
+        "{verified}"
+    );
     assert_population_signs_in(&app, &python, &population).await;
+    let (code, _) = janua(&app, &["import", "verify", "--run-id", "no-such-run"]);
+    assert_eq!(code, 1);
 }
 
 #[tokio::test]
