@@ -1094,3 +1094,56 @@ async fn auth0_export_files_are_joined_with_the_hash_and_mfa_secret_exports() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_user_whose_hash_was_refused_sets_a_password_through_a_reset() {
+    let Some(sink) = super::smtp::SmtpSink::start() else {
+        return;
+    };
+    let app = TestApp::spawn_with(&sink.vars()).await;
+    let email = super::auth::unique_email("refused");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    // scrypt with N = 2^30: out of bounds, so the user comes in without a password.
+    let hostile =
+        "$scrypt$ln=30,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    std::fs::write(
+        &input,
+        format!("id,email,email_verified,password_hash\nr1,{email},true,\"{hostile}\"\n"),
+    )
+    .unwrap();
+    let report = path_arg(&dir.path().join("report"));
+    let (code, out) = janua(
+        &app,
+        &[
+            "import",
+            "run",
+            "--source",
+            "csv",
+            &path_arg(&input),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("passwords_reset 1\n"), "{out}");
+    rest(
+        &app,
+        "POST",
+        "/api/v1/auth/password/forgot",
+        None,
+        json!({"email": email}),
+    )
+    .await;
+    let token = super::smtp::link_token(&sink.wait_for(&email).await.text);
+    let (status, body) = rest(
+        &app,
+        "POST",
+        "/api/v1/auth/password/reset",
+        None,
+        json!({"token": token, "new_password": "a brand new passphrase"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(login(&app, &email, "a brand new passphrase").await.0, 200);
+}
