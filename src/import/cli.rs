@@ -4,13 +4,15 @@
 //! 2 some records failed, 1 fatal (nothing of the failing batch written).
 
 use std::{
+    io::{IsTerminal as _, Write as _},
     path::{Path, PathBuf},
     process::ExitCode,
+    sync::Arc,
 };
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 
-use super::{ImportOptions, Importer, OnConflict, SourceKind, SourceOptions};
+use super::{ImportOptions, Importer, OnConflict, Progress, SourceKind, SourceOptions};
 use secrecy::SecretString;
 
 use crate::crypto::FirebaseProject;
@@ -121,6 +123,7 @@ impl ImportArgs {
             dry_run,
             stop_after_batches: self.stop_after_batches,
             report_dir: self.report_dir.clone(),
+            progress: std::io::stderr().is_terminal().then(progress_bar),
         })
     }
 
@@ -150,6 +153,21 @@ impl ImportArgs {
             ),
         }
     }
+}
+
+/// A bar on standard error: `[#####     ] 5000/10000 records`, ended by a newline.
+fn progress_bar() -> Progress {
+    Progress(Arc::new(|done, total| {
+        const WIDTH: u64 = 30;
+        let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+        let bar: String = (0..WIDTH)
+            .map(|i| if i < filled { '#' } else { ' ' })
+            .collect();
+        let end = if done >= total { "\n" } else { "" };
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r[{bar}] {done}/{total} records{end}");
+        let _ = err.flush();
+    }))
 }
 
 /// Runs the import and prints its report; the exit code says how it went.

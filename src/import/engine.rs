@@ -115,6 +115,9 @@ impl Importer {
                 )
                 .await?;
                 batches_written += 1;
+                if let Some(progress) = &options.progress {
+                    (progress.0)(position, total);
+                }
                 if options.stop_after_batches == Some(batches_written) {
                     report.flush()?;
                     anyhow::bail!(
@@ -133,6 +136,9 @@ impl Importer {
             &mut known,
         )
         .await?;
+        if let Some(progress) = &options.progress {
+            (progress.0)(position, total);
+        }
         anyhow::ensure!(
             position == total,
             "the input changed while it was read ({total} records, then {position})"

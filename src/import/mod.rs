@@ -55,6 +55,19 @@ pub struct ImportOptions {
     /// Stop (as a killed run would) after this many committed batches: for tests of resume.
     pub stop_after_batches: Option<u64>,
     pub report_dir: PathBuf,
+    /// Told (records done, records in the input) after each batch; the CLI draws a
+    /// progress bar with it on a terminal.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: (records done, records in the input).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// The import and export engine, wired once.
