@@ -1147,3 +1147,40 @@ async fn a_user_whose_hash_was_refused_sets_a_password_through_a_reset() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(login(&app, &email, "a brand new passphrase").await.0, 200);
 }
+
+#[tokio::test]
+async fn json_lines_with_a_column_map_import_like_csv() {
+    let Some(python) = python_with("bcrypt") else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let email = super::auth::unique_email("jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.jsonl");
+    let line = json!({"uid": 7, "mail": email, "verified": true,
+                      "pw": bcrypt_hash(&python, "json lines password"), "plan": {"tier": "pro"}});
+    std::fs::write(&input, format!("{line}\n")).unwrap();
+    let report = path_arg(&dir.path().join("report"));
+    let (code, out) = janua(
+        &app,
+        &[
+            "import",
+            "run",
+            "--source",
+            "csv",
+            &path_arg(&input),
+            "--map",
+            "uid=id,mail=email,verified=email_verified,pw=password_hash",
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let account = accounts::find_by_id(&app.app.db, "7")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(account.email_verified);
+    assert_eq!(account.metadata, Some(json!({"plan": {"tier": "pro"}})));
+    assert_eq!(login(&app, &email, "json lines password").await.0, 200);
+}

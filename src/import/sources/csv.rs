@@ -1,11 +1,16 @@
-//! `--source csv`: an app's users table as CSV with a header row. The header names Janua's
+//! `--source csv`: an app's users table as CSV with a header row, or as JSON lines (one
+//! object per line, its keys taken as the columns). The header names Janua's
 //! fields (`id,email,email_verified,password_hash,display_name,totp_secret`, the janua-v2
 //! names) unless `--map source_column=field,...` says which column holds which; other
 //! columns go into the user's metadata as text. `password_hash` takes any text layout
 //! `crypto::ImportedHash` reads; `totp_secret` is base32. With `--firebase-*` parameters,
 //! `password_hash` and `password_salt` are a Firebase scrypt hash and salt (base64).
 
-use super::{SourceOptions, display_name, open_file};
+use std::io::BufRead;
+
+use serde_json::Value;
+
+use super::{SourceOptions, display_name, first_byte, open_file};
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 
 use crate::{
@@ -32,9 +37,13 @@ pub fn read(
     emit: &mut dyn FnMut(SourceItem) -> bool,
 ) -> anyhow::Result<()> {
     let file = display_name(&options.path);
+    let mut input = open_file(&options.path)?;
+    if first_byte(&mut input)? == Some(b'{') {
+        return read_json_lines(options, &file, input, emit);
+    }
     let mut reader = ::csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(open_file(&options.path)?);
+        .from_reader(input);
     let headers = reader.headers()?.clone();
     let columns: Vec<Option<String>> = headers
         .iter()
@@ -46,7 +55,24 @@ pub fn read(
     );
     for row in reader.records() {
         let item = match row {
-            Ok(row) => user_of(options, &file, &headers, &columns, &row),
+            Ok(row) => {
+                // The csv crate counts the lines before the record; a report names the
+                // record's own.
+                let line = row.position().map_or(0, ::csv::Position::line) + 1;
+                let cells = headers
+                    .iter()
+                    .zip(&columns)
+                    .zip(row.iter())
+                    .map(|((header, column), value)| {
+                        (
+                            header.to_owned(),
+                            column.clone(),
+                            Value::String(value.to_owned()),
+                        )
+                    })
+                    .collect();
+                user_of(options, &file, line, cells)
+            }
             Err(err) => {
                 let line = err.position().map_or(0, ::csv::Position::line) + 1;
                 if !matches!(err.kind(), ::csv::ErrorKind::UnequalLengths { .. }) {
@@ -83,15 +109,61 @@ fn field_of(column: &str, map: &[(String, String)]) -> Option<String> {
     FIELDS.contains(&column).then(|| column.to_owned())
 }
 
+/// JSON lines: one object per line, its keys the columns (mapped as a CSV header is).
+fn read_json_lines(
+    options: &SourceOptions,
+    file: &str,
+    input: impl BufRead,
+    emit: &mut dyn FnMut(SourceItem) -> bool,
+) -> anyhow::Result<()> {
+    for (line, text) in (1u64..).zip(input.lines()) {
+        let text = text?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let item = match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(object)) => {
+                let cells = object
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let field = field_of(key.trim(), &options.column_map);
+                        (key, field, value)
+                    })
+                    .collect();
+                user_of(options, file, line, cells)
+            }
+            _ => Err(ReadError {
+                position: Position {
+                    file: file.to_owned(),
+                    line,
+                },
+                source_id: String::new(),
+                message: "the line is not a JSON object".into(),
+            }),
+        };
+        if !emit(item) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A cell's text: strings as they are, numbers and booleans written out, null empty.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One user from its cells: (column name, the field it holds, value).
 fn user_of(
     options: &SourceOptions,
     file: &str,
-    headers: &::csv::StringRecord,
-    columns: &[Option<String>],
-    row: &::csv::StringRecord,
+    line: u64,
+    cells: Vec<(String, Option<String>, Value)>,
 ) -> Result<SourceUser, ReadError> {
-    // The csv crate counts the lines before the record; a report names the record's own.
-    let line = row.position().map_or(0, ::csv::Position::line) + 1;
     let position = Position {
         file: file.to_owned(),
         line,
@@ -99,7 +171,9 @@ fn user_of(
     let mut user = SourceUser::new(position.clone());
     let mut extra = serde_json::Map::new();
     let (mut hash, mut salt) = (String::new(), String::new());
-    for ((header, column), value) in headers.iter().zip(columns).zip(row.iter()) {
+    for (header, column, cell) in cells {
+        let text = text_of(&cell);
+        let value = text.as_str();
         match column.as_deref() {
             Some("id") => user.source_id = value.trim().to_owned(),
             Some("email") => user.email = value.to_owned(),
@@ -116,7 +190,7 @@ fn user_of(
             Some("totp_secret") => user.totp = totp_from_base32(value),
             _ => {
                 if !value.is_empty() {
-                    extra.insert(header.to_owned(), serde_json::Value::String(value.into()));
+                    extra.insert(header, cell);
                 }
             }
         }
