@@ -12,16 +12,14 @@ use sea_orm::ConnectionTrait;
 
 use super::{
     ImportOptions, Importer, OnConflict, archive,
+    outcome::{Decided, report_lines, tally, tally_counts},
     record::SourceItem,
     report::{Outcome, Problem, ReportFiles, RunCounts},
     sources::{self, SourceOptions},
     store,
     validate::{SeenSoFar, ValidUser, validate},
 };
-use crate::store::{
-    accounts,
-    entities::{import_external_id, import_run, user},
-};
+use crate::store::{accounts, entities::import_run};
 
 /// How a run ended.
 #[derive(Debug, Clone)]
@@ -357,92 +355,6 @@ impl Importer {
             warnings,
         })
     }
-
-    async fn insert(
-        &self,
-        db: &impl ConnectionTrait,
-        source: &str,
-        run_id: &str,
-        user: &ValidUser,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let account = user::Model {
-            id: user.id.clone(),
-            password_hash: user.password_hash.clone(),
-            display_name: user.display_name.clone(),
-            email_verified: user.email_verified,
-            status: if user.blocked {
-                accounts::UserStatus::Suspended
-            } else {
-                accounts::UserStatus::Active
-            },
-            metadata: user.metadata.clone(),
-            ..accounts::new_account(&user.email, now)
-        };
-        accounts::insert(db, account).await?;
-        self.link(db, source, &user.external_id, &user.id, run_id, now)
-            .await?;
-        if let Some(secret) = &user.totp_secret {
-            crate::mfa::insert_imported_totp(db, &self.cipher, &user.id, secret, now)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
-        }
-        Ok(())
-    }
-
-    async fn link(
-        &self,
-        db: &impl ConnectionTrait,
-        source: &str,
-        external_id: &str,
-        user_id: &str,
-        run_id: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        store::insert_external(
-            db,
-            import_external_id::Model {
-                source: source.to_owned(),
-                external_id: external_id.to_owned(),
-                user_id: user_id.to_owned(),
-                run_id: run_id.to_owned(),
-                created_at: now,
-            },
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// `--on-conflict update`: the source's profile fields, and its password hash when it
-    /// has one, over the existing user's.
-    async fn update(
-        &self,
-        db: &impl ConnectionTrait,
-        existing: &user::Model,
-        user: &ValidUser,
-        write: bool,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        if !write {
-            return Ok(());
-        }
-        let mut after = existing.clone();
-        if !user.display_name.is_empty() {
-            after.display_name.clone_from(&user.display_name);
-        }
-        after.email_verified = existing.email_verified || user.email_verified;
-        if user.metadata.is_some() {
-            after.metadata.clone_from(&user.metadata);
-        }
-        if user.password_hash.is_some() {
-            after.password_hash.clone_from(&user.password_hash);
-        }
-        if after != *existing {
-            after.updated_at = now;
-            accounts::update_live(db, existing, &after).await?;
-        }
-        Ok(())
-    }
 }
 
 /// Reads the whole input once and counts its records; any fatal read error stops the
@@ -455,127 +367,4 @@ async fn read_through(source: &SourceOptions) -> anyhow::Result<u64> {
     }
     reader.await.context("the source reader failed")??;
     Ok(total)
-}
-
-#[derive(Debug, Clone)]
-enum Decided {
-    Imported {
-        source_id: String,
-        id: String,
-        totp: bool,
-        password_refused: bool,
-        totp_refused: bool,
-        warnings: Vec<Problem>,
-    },
-    Done {
-        source_id: String,
-        id: String,
-        outcome: Outcome,
-        totp: bool,
-        totp_refused: bool,
-    },
-    Failed(Problem),
-}
-
-impl Decided {
-    /// Notes the user's Janua id under its source id.
-    fn remember(&self, user_ids: &mut HashMap<String, String>) {
-        match self {
-            Self::Imported { source_id, id, .. } | Self::Done { source_id, id, .. } => {
-                user_ids.insert(source_id.clone(), id.clone());
-            }
-            Self::Failed(_) => {}
-        }
-    }
-
-    fn done(user: &ValidUser, id: &str, outcome: Outcome) -> Self {
-        Self::Done {
-            source_id: user.external_id.clone(),
-            id: id.to_owned(),
-            outcome,
-            totp: user.totp_secret.is_some(),
-            totp_refused: user.totp_refused,
-        }
-    }
-}
-
-fn tally(
-    counts: &mut RunCounts,
-    report: &mut ReportFiles,
-    decided: Decided,
-    warnings: Vec<Problem>,
-) -> anyhow::Result<()> {
-    tally_counts(counts, &decided, &warnings);
-    report_lines(report, &decided, &warnings)
-}
-
-fn tally_counts(counts: &mut RunCounts, decided: &Decided, warnings: &[Problem]) {
-    counts.users.seen += 1;
-    match decided {
-        Decided::Imported {
-            totp,
-            password_refused,
-            totp_refused,
-            warnings: more,
-            ..
-        } => {
-            counts.users.imported += 1;
-            counts.warnings += u64::try_from(warnings.len() + more.len()).unwrap_or(0);
-            if *password_refused {
-                counts.passwords_reset += 1;
-            }
-            if *totp || *totp_refused {
-                counts.totp_factors.seen += 1;
-            }
-            if *totp {
-                counts.totp_factors.imported += 1;
-            }
-            if *totp_refused {
-                counts.totp_factors.failed += 1;
-            }
-        }
-        Decided::Done {
-            outcome,
-            totp,
-            totp_refused,
-            ..
-        } => {
-            if *totp || *totp_refused {
-                counts.totp_factors.seen += 1;
-                counts.totp_factors.skipped += 1;
-            }
-            match outcome {
-                Outcome::Updated => counts.users.updated += 1,
-                _ => counts.users.skipped += 1,
-            }
-        }
-        Decided::Failed(_) => counts.users.failed += 1,
-    }
-}
-
-fn report_lines(
-    report: &mut ReportFiles,
-    decided: &Decided,
-    warnings: &[Problem],
-) -> anyhow::Result<()> {
-    match decided {
-        Decided::Imported {
-            source_id,
-            id,
-            warnings: more,
-            ..
-        } => {
-            for warning in warnings.iter().chain(more) {
-                report.problem(warning)?;
-            }
-            report.id(source_id, id, Outcome::Imported)
-        }
-        Decided::Done {
-            source_id,
-            id,
-            outcome,
-            ..
-        } => report.id(source_id, id, *outcome),
-        Decided::Failed(problem) => report.problem(problem),
-    }
 }

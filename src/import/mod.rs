@@ -1,24 +1,33 @@
-//! Bringing users in from elsewhere (`janua import plan|run`) and taking them out (`janua
-//! export`): one engine behind the CLI (and, later, the admin ImportService). Sources stream
-//! records (`sources`), each record is checked on its own (`validate`), then decided against
-//! the database and written in batches, one transaction per batch with the run's cursor
-//! (`engine`); the operator gets counts, `errors.ndjson` and `ids.csv` (`report`). Imported
-//! password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at the first
-//! sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`). External ids
-//! are unique per source, so importing the same input twice changes nothing. A plan decides
-//! everything and writes nothing. Nothing here serves requests.
+//! Bringing users in from elsewhere (`janua import plan|run|verify`) and taking them out
+//! (`janua export`): one engine behind the CLI (and, later, the admin ImportService).
+//!
+//! - `sources`: the formats (csv and JSON lines, auth0, keycloak, janua-v2), streamed;
+//!   `archive` the encrypted export archive; `record` what a source yields;
+//! - `validate`: the rules one record must pass, without the database;
+//! - `engine`: the run — read through once, then batches, one transaction each with the
+//!   run's cursor (`store`); `writes` what a record writes; `outcome` how it is counted;
+//!   `organizations` a janua-v2 export's organizations, roles and members;
+//! - `report`: counts, `errors.ndjson`, `ids.csv`; `verify` checks a finished run;
+//! - `export`: the janua-v2 files; `cli`: the commands' arguments and output.
+//!
+//! Imported password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at
+//! the first sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`).
+//! External ids are unique per source, so importing the same input twice changes nothing.
+//! A plan decides everything and writes nothing. Nothing here serves requests.
 
 mod archive;
 pub mod cli;
 mod engine;
 pub mod export;
 mod organizations;
+mod outcome;
 pub mod record;
 pub mod report;
 pub mod sources;
 mod store;
 mod validate;
 mod verify;
+mod writes;
 
 use std::{path::PathBuf, sync::Arc};
 
