@@ -167,6 +167,14 @@ id_type!(
     DomainId
 );
 id_type!(
+    /// A webhook endpoint (`webhook_endpoints.id`).
+    WebhookEndpointId
+);
+id_type!(
+    /// One event's delivery to one webhook endpoint (`webhook_deliveries.id`).
+    WebhookDeliveryId
+);
+id_type!(
     /// An application registered with Janua as an OpenID Provider: its OAuth `client_id`
     /// (`oauth_clients.id`).
     OAuthClientId

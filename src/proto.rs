@@ -55,4 +55,9 @@ pub mod janua {
             tonic::include_proto!("janua.oauth.v1");
         }
     }
+    pub mod webhooks {
+        pub mod v1 {
+            tonic::include_proto!("janua.webhooks.v1");
+        }
+    }
 }

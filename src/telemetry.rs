@@ -1,6 +1,6 @@
 //! Counters of what happens to accounts, sessions and mail (sign-ins by method and outcome,
 //! lockouts, MFA challenges and answers, token refreshes and reuse detections, session
-//! revocations, mail deliveries), bumped by one call where the domain does the thing.
+//! revocations, mail and webhook deliveries, the webhook queue's depth), bumped by one call where the domain does the thing.
 //!
 //! A leaf: it knows no other module of Janua, so any capability may call it without
 //! depending on the server, which registers the counters for `/metrics`. The counters are
@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use prometheus::{IntCounter, IntCounterVec, Opts, core::Collector};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, core::Collector};
 
 /// How a sign-in attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ struct Counters {
     refresh_reuse: IntCounter,
     revocations: IntCounter,
     mail: IntCounterVec,
+    webhooks: IntCounterVec,
+    webhook_queue: IntGauge,
 }
 
 static COUNTERS: OnceLock<Counters> = OnceLock::new();
@@ -91,6 +93,15 @@ impl Counters {
                 "Mail delivery attempts by outcome (sent, logged, failed)",
                 &["outcome"],
             )?,
+            webhooks: labelled(
+                "webhook_deliveries_total",
+                "Webhook delivery attempts by outcome (delivered, failed, gave_up)",
+                &["outcome"],
+            )?,
+            webhook_queue: IntGauge::new(
+                "webhook_queue_depth",
+                "Webhook deliveries pending (due now or waiting for a retry), as the last delivery pass counted",
+            )?,
         })
     }
 }
@@ -113,6 +124,8 @@ pub fn collectors() -> prometheus::Result<Vec<Box<dyn Collector>>> {
         Box::new(counters.refresh_reuse.clone()),
         Box::new(counters.revocations.clone()),
         Box::new(counters.mail.clone()),
+        Box::new(counters.webhooks.clone()),
+        Box::new(counters.webhook_queue.clone()),
     ])
 }
 
@@ -187,4 +200,33 @@ pub fn mail_delivery(outcome: MailDelivery) {
         MailDelivery::Failed => "failed",
     };
     count(|c| c.mail.with_label_values(&[outcome]).inc());
+}
+
+/// What became of one webhook delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookDelivery {
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// The attempt failed and will be retried.
+    Failed,
+    /// The attempt failed and the schedule is spent (or the endpoint is disabled).
+    GaveUp,
+}
+
+/// A webhook delivery attempt ended.
+pub fn webhook_delivery(outcome: WebhookDelivery) {
+    let outcome = match outcome {
+        WebhookDelivery::Delivered => "delivered",
+        WebhookDelivery::Failed => "failed",
+        WebhookDelivery::GaveUp => "gave_up",
+    };
+    count(|c| c.webhooks.with_label_values(&[outcome]).inc());
+}
+
+/// How many webhook deliveries are pending.
+pub fn webhook_queue_depth(pending: u64) {
+    count(|c| {
+        c.webhook_queue
+            .set(i64::try_from(pending).unwrap_or(i64::MAX))
+    });
 }

@@ -88,7 +88,9 @@ impl AuditEvent {
     }
 }
 
-/// Writes the event on `db` (a connection or the caller's open transaction).
+/// Writes the event on `db` (a connection or the caller's open transaction), with the
+/// webhook events it maps to (`webhook_events::emit`): the one hook point that turns every
+/// audited change into events, committed or rolled back with the change.
 pub async fn record(
     db: &impl ConnectionTrait,
     at: DateTime<Utc>,
@@ -104,7 +106,7 @@ pub async fn record(
         Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
         None => (None, None),
     };
-    audit_event::Model {
+    let row = audit_event::Model {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: at,
         actor_id,
@@ -126,5 +128,5 @@ pub async fn record(
     .reset_all()
     .insert(db)
     .await?;
-    Ok(())
+    crate::webhook_events::emit(db, &row).await
 }

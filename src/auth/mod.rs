@@ -21,3 +21,4 @@ pub use authenticator::Authenticator;
 pub use second_factor::FactorAttempt;
 pub use second_step_gate::{CodeDestination, IssuedChallenge, SecondStepGate};
 pub use service::{AuthSettings, Authentication, Introspection, LoginOutcome, SignedIn, TokenPair};
+pub use sessions::LiveSession;

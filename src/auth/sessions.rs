@@ -20,7 +20,70 @@ use crate::{
     },
 };
 
+/// A live Janua session and its active user: what a browser session cookie names, and
+/// what an OpenID Provider grant rests on.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub session_id: SessionId,
+    pub user: user::Model,
+    /// When the user signed in (OIDC `auth_time`).
+    pub auth_time: DateTime<Utc>,
+    /// How (`pwd`, `otp`, `hwk`, ...).
+    pub amr: Vec<String>,
+}
+
+impl LiveSession {
+    /// The session as a caller, for the domain functions that take one (logout).
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user_id: self.user.user_id(),
+            session_id: self.session_id.clone(),
+            email: Some(self.user.email.clone()),
+            organization_id: None,
+            organization_role: None,
+            amr: self.amr.clone(),
+        }
+    }
+}
+
 impl Authentication {
+    /// The session if it is neither revoked nor expired and its user may still sign in.
+    pub async fn live_session(&self, session_id: &str) -> Result<Option<LiveSession>, Error> {
+        let now = self.clock.now();
+        let Some(session) = sessions::find_session(&self.db, session_id)
+            .await?
+            .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
+        else {
+            return Ok(None);
+        };
+        let Some(user) = accounts::find_by_id(&self.db, &session.user_id)
+            .await?
+            .filter(|u| u.is_active())
+        else {
+            return Ok(None);
+        };
+        Ok(Some(LiveSession {
+            session_id: SessionId::from_trusted(session.id),
+            user,
+            auth_time: session.created_at,
+            amr: session.amr.split_whitespace().map(str::to_owned).collect(),
+        }))
+    }
+
+    /// Slides a live session's expiry, as a refresh of its own tokens would: an OpenID
+    /// Provider grant resting on the session was refreshed.
+    pub async fn keep_session_alive(&self, session_id: &str) -> Result<(), Error> {
+        let now = self.clock.now();
+        sessions::touch_session(
+            &self.db,
+            session_id,
+            now,
+            now + self.settings.refresh_token_ttl,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Rotates a refresh token. Presenting one that was already rotated revokes its session.
     pub async fn refresh(
         &self,
@@ -214,9 +277,11 @@ impl Authentication {
         let id = session.id.clone();
         sessions::insert_session(db, session).await?;
         let refresh = self.new_refresh_token(db, &id, now).await?;
+        // The session it opened: webhooks turn this into `session.created`.
         let event = AuditEvent::new(new.action, Actor::User(new.user.user_id()))
             .target("user", &new.user.id)
-            .client(new.client.clone());
+            .client(new.client.clone())
+            .metadata(serde_json::json!({ "session_id": id }));
         audit::record(db, now, event).await?;
         Ok((id, refresh))
     }

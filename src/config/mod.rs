@@ -13,6 +13,7 @@ mod table;
 mod tests;
 mod ui;
 mod vars;
+mod webhooks;
 
 use std::{net::IpAddr, time::Duration};
 
@@ -31,6 +32,7 @@ pub use table::{Shown, VARIABLES, Variable, help_text};
 pub use ui::UiTheme;
 pub use vars::{ConfigError, is_secure_or_loopback};
 use vars::{Vars, list, parse_url, problem};
+pub use webhooks::{DEFAULT_RETRY_SCHEDULE, WebhookSettings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -92,6 +94,8 @@ pub struct Config {
     pub ui: UiTheme,
     /// One-time codes sent by SMS or email as second factors (`config::otp`).
     pub otp: OtpSettings,
+    /// Webhook delivery (`config::webhooks`).
+    pub webhooks: WebhookSettings,
 }
 
 impl Config {
@@ -138,6 +142,7 @@ impl Config {
         let webauthn = webauthn(vars, &issuer)?;
         let smtp = smtp(vars)?;
         let otp = otp::otp_settings(vars, smtp.is_some())?;
+        let webhooks = webhooks::webhook_settings(vars, environment)?;
         Ok(Self {
             database_url: database_url(vars)?,
             redis_url: redis_url(vars)?,
@@ -240,6 +245,7 @@ impl Config {
             metrics: metrics_settings(vars)?,
             ui: ui::ui_theme(vars)?,
             otp,
+            webhooks,
         })
     }
 }

@@ -208,6 +208,51 @@ pub const VARIABLES: &[Variable] = &[
         "false",
         "whether IdP URLs may reach private addresses",
     ),
+    var(
+        "WEBHOOK_RETRY_SCHEDULE",
+        "10s,1m,5m,30m,2h,5h,10h,24h",
+        "waits between webhook delivery attempts (s, m, h, d); then the delivery fails",
+    ),
+    var(
+        "WEBHOOK_RETRY_JITTER_PERCENT",
+        "20",
+        "each retry wait is spread by up to this many percent either way",
+    ),
+    var(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        "10",
+        "how long one webhook delivery attempt may take",
+    ),
+    var(
+        "WEBHOOK_FAILING_AFTER_FAILURES",
+        "5",
+        "failed attempts in a row that mark a webhook endpoint failing",
+    ),
+    var(
+        "WEBHOOK_DISABLE_AFTER_HOURS",
+        "72",
+        "how long a webhook endpoint may keep failing before it is disabled",
+    ),
+    var(
+        "WEBHOOK_RETENTION_DAYS",
+        "30",
+        "how long delivered and failed webhook deliveries are kept for the delivery log",
+    ),
+    var(
+        "WEBHOOK_DELIVERY_ENABLED",
+        "true",
+        "whether this node runs the webhook delivery worker",
+    ),
+    var(
+        "WEBHOOK_ALLOW_LOOPBACK",
+        "true in development, false in production",
+        "whether webhook URLs may reach loopback addresses",
+    ),
+    var(
+        "WEBHOOK_ALLOW_PRIVATE",
+        "false",
+        "whether webhook URLs may reach private addresses",
+    ),
     var("GOOGLE_CLIENT_ID", "unset", "Google sign-in client id"),
     secret("GOOGLE_CLIENT_SECRET", "Google sign-in client secret"),
     var("GITHUB_CLIENT_ID", "unset", "GitHub sign-in client id"),

@@ -35,17 +35,20 @@ pub async fn all(db: &DatabaseConnection) -> Result<Vec<signing_key::Model>, sea
         .await
 }
 
-/// In one transaction: schedules every signing key to retire at `retire_at` and inserts `key`
-/// as the new signing key.
+/// In one transaction: schedules every live signing key to retire at `retire_at`, but for
+/// those of `kept_algorithms` (another algorithm still in use), and inserts `key` as the new
+/// signing key of its algorithm.
 pub async fn replace_signing_key(
     db: &DatabaseConnection,
     key: signing_key::Model,
+    kept_algorithms: &[String],
     retire_at: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let txn = crate::store::begin_write(db).await?;
     SigningKey::update_many()
         .col_expr(Column::RetireAt, Expr::value(retire_at))
         .filter(Column::RetireAt.is_null())
+        .filter(Column::Algorithm.is_not_in(kept_algorithms.iter().cloned()))
         .exec(&txn)
         .await?;
     key.into_active_model().reset_all().insert(&txn).await?;

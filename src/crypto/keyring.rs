@@ -45,6 +45,8 @@ enum TokenKind {
     Janua,
     /// An OAuth client's access token: `typ: at+jwt`, `aud` the client's.
     ClientAccessToken,
+    /// An ID token presented back as a logout hint: `aud` a client's, expiry not checked.
+    IdTokenHint,
 }
 
 struct LoadedKey {
@@ -121,19 +123,31 @@ impl Keyring {
         }
     }
 
-    /// Makes sure a key of the configured algorithm signs: creates one on first start, or
-    /// rotates when `JWT_ALGORITHM` changed.
+    /// Makes sure a key of each algorithm in use signs: creates them on first start, or
+    /// rotates when `JWT_ALGORITHM` changed. RS256 is always among them: OpenID Connect
+    /// relying parties must be able to verify ID tokens with it.
     pub async fn ensure_signing_key(&self) -> anyhow::Result<()> {
-        let snapshot = self.reload().await?;
-        if !snapshot
-            .keys
-            .iter()
-            .any(|k| k.may_sign && k.algorithm == self.algorithm)
-        {
-            let kid = self.rotate().await?;
-            tracing::info!(kid, algorithm = %self.algorithm, "created a signing key");
+        for algorithm in self.algorithms_in_use() {
+            let snapshot = self.reload().await?;
+            if !snapshot
+                .keys
+                .iter()
+                .any(|k| k.may_sign && k.algorithm == algorithm)
+            {
+                let kid = self.rotate_algorithm(algorithm).await?;
+                tracing::info!(kid, %algorithm, "created a signing key");
+            }
         }
         Ok(())
+    }
+
+    /// `JWT_ALGORITHM`, and RS256 for ID tokens when that is another one.
+    fn algorithms_in_use(&self) -> Vec<SigningAlgorithm> {
+        let mut algorithms = vec![self.algorithm];
+        if self.algorithm != SigningAlgorithm::Rs256 {
+            algorithms.push(SigningAlgorithm::Rs256);
+        }
+        algorithms
     }
 
     /// The issuer (`iss`) and audience (`aud`) of the tokens this keyring signs.
@@ -143,7 +157,13 @@ impl Keyring {
 
     /// Signs `claims` with the current key; the header carries its `kid`.
     pub async fn sign<C: Serialize>(&self, claims: &C) -> Result<String, Error> {
-        self.sign_typed(None, claims).await
+        self.sign_typed(None, self.algorithm, claims).await
+    }
+
+    /// Signs an OpenID Connect ID token: always RS256 (OIDC Core §15.1), with the current
+    /// RS256 key, whatever `JWT_ALGORITHM` is.
+    pub async fn sign_id_token<C: Serialize>(&self, claims: &C) -> Result<String, Error> {
+        self.sign_typed(None, SigningAlgorithm::Rs256, claims).await
     }
 
     /// An access token for an OAuth client (RFC 9068): signed like [`Self::sign`], with
@@ -152,21 +172,22 @@ impl Keyring {
         &self,
         claims: &C,
     ) -> Result<String, Error> {
-        self.sign_typed(Some(CLIENT_ACCESS_TOKEN_TYPE), claims)
+        self.sign_typed(Some(CLIENT_ACCESS_TOKEN_TYPE), self.algorithm, claims)
             .await
     }
 
     async fn sign_typed<C: Serialize>(
         &self,
         typ: Option<&str>,
+        algorithm: SigningAlgorithm,
         claims: &C,
     ) -> Result<String, Error> {
         let snapshot = self.fresh_snapshot().await?;
         let key = snapshot
             .keys
             .iter()
-            .find(|k| k.may_sign)
-            .context("no signing key is active")?;
+            .find(|k| k.may_sign && k.algorithm == algorithm)
+            .context("no signing key of the algorithm is active")?;
         let mut header = Header::new(key.algorithm.jwt_algorithm());
         header.kid = Some(key.kid.clone());
         if let Some(typ) = typ {
@@ -190,6 +211,13 @@ impl Keyring {
         token: &str,
     ) -> Result<C, Error> {
         self.verify_as(token, TokenKind::ClientAccessToken).await
+    }
+
+    /// Verifies an ID token Janua issued, presented as RP-initiated logout's
+    /// `id_token_hint`: signature and `iss`, but neither `exp` (OIDC RP-Initiated Logout
+    /// §2: an expired one is a fine hint) nor `aud`, which the caller compares.
+    pub async fn verify_id_token_hint<C: DeserializeOwned>(&self, token: &str) -> Result<C, Error> {
+        self.verify_as(token, TokenKind::IdTokenHint).await
     }
 
     async fn verify_as<C: DeserializeOwned>(
@@ -222,7 +250,9 @@ impl Keyring {
         validation.set_issuer(&[&self.issuer]);
         match kind {
             TokenKind::Janua => validation.set_audience(&[&self.issuer]),
-            TokenKind::ClientAccessToken => validation.validate_aud = false,
+            TokenKind::ClientAccessToken | TokenKind::IdTokenHint => {
+                validation.validate_aud = false;
+            }
         }
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // `exp` is checked below against the keyring's clock, not the system's.
@@ -231,7 +261,9 @@ impl Keyring {
             jsonwebtoken::decode::<serde_json::Value>(token, &key.pair.decoding, &validation)
                 .map_err(|err| Error::Token(token_problem(&err).into()))?
                 .claims;
-        check_expiry(&claims, self.clock.now())?;
+        if kind != TokenKind::IdTokenHint {
+            check_expiry(&claims, self.clock.now())?;
+        }
         serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
     }
 
@@ -250,10 +282,20 @@ impl Keyring {
         Ok(self.reload().await?.keys.len())
     }
 
-    /// Makes a new signing key of the configured algorithm. The keys it replaces stay
-    /// published until the last token they signed has expired.
+    /// Makes a new signing key of the configured algorithm (and a new RS256 key for ID
+    /// tokens when that is another one); its kid. The keys they replace stay published
+    /// until the last token they signed has expired.
     pub async fn rotate(&self) -> anyhow::Result<String> {
-        let algorithm = self.algorithm;
+        let kid = self.rotate_algorithm(self.algorithm).await?;
+        if self.algorithm != SigningAlgorithm::Rs256 {
+            self.rotate_algorithm(SigningAlgorithm::Rs256).await?;
+        }
+        Ok(kid)
+    }
+
+    /// A new signing key of `algorithm`, replacing the live keys of that algorithm and of
+    /// any algorithm no longer in use.
+    async fn rotate_algorithm(&self, algorithm: SigningAlgorithm) -> anyhow::Result<String> {
         let pem = tokio::task::spawn_blocking(move || algorithm.generate_private_pem()).await??;
         let now = self.clock.now();
         let kid = uuid::Uuid::now_v7().simple().to_string();
@@ -268,7 +310,13 @@ impl Keyring {
             retire_at: None,
         };
         let retire_at = now + self.access_token_ttl + LEEWAY;
-        key_store::replace_signing_key(&self.db, model, retire_at).await?;
+        let kept: Vec<String> = self
+            .algorithms_in_use()
+            .into_iter()
+            .filter(|a| *a != algorithm)
+            .map(|a| a.to_string())
+            .collect();
+        key_store::replace_signing_key(&self.db, model, &kept, retire_at).await?;
         let event =
             AuditEvent::new("signing_key.rotated", Actor::System).target("signing_key", &kid);
         audit::record(&self.db, now, event).await?;

@@ -1,7 +1,7 @@
 //! The delivery worker: each pass claims due messages (so several nodes never send the same
 //! row knowingly), hands each to the transport once, and records the outcome: sent, logged,
 //! retried after an exponential backoff, or given up after `MAX_ATTEMPTS`. It never decides
-//! what a message says and never keeps an error longer than `MAX_ERROR_CHARS`.
+//! what a message says and keeps only a bounded error text (`crate::outbox`).
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,6 +11,8 @@ use sea_orm::{
 };
 
 use super::{Delivery, Mailer, status};
+use crate::outbox::{ClaimColumns, claim};
+pub use crate::outbox::{after, error_summary};
 use crate::store::entities::mail_message::{self, Column, Entity as MailMessage};
 
 /// Delivery attempts before a message is given up as `failed`.
@@ -23,8 +25,6 @@ const CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
 const BATCH_SIZE: u64 = 10;
 /// How long the worker sleeps when nobody wakes it.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// The longest `last_error` kept.
-const MAX_ERROR_CHARS: usize = 500;
 
 /// The wait after the `attempts`-th failed attempt: 2^attempts seconds, at most 10 minutes.
 pub fn backoff(attempts: i32) -> Duration {
@@ -32,18 +32,6 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs(1u64 << exponent).min(MAX_BACKOFF)
 }
 
-pub fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(wait)
-        .ok()
-        .and_then(|wait| now.checked_add_signed(wait))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// An error as stored in `last_error`: its causes, bounded. Bodies and credentials never reach
-/// transport errors, so nothing secret is kept.
-pub fn error_summary(error: &anyhow::Error) -> String {
-    format!("{error:#}").chars().take(MAX_ERROR_CHARS).collect()
-}
 impl Mailer {
     /// The delivery loop: runs until its task is aborted. Sleeps between passes until woken
     /// or for about a second; a full batch is followed at once by the next.
@@ -90,14 +78,21 @@ impl Mailer {
     /// read it. Returns the lease (the new `next_attempt_at`) when the message is ours.
     async fn claim(&self, message: &mail_message::Model) -> Result<Option<DateTime<Utc>>, DbErr> {
         let lease = after(self.clock.now(), CLAIM_LEASE);
-        let result = MailMessage::update_many()
-            .col_expr(Column::NextAttemptAt, Expr::value(lease))
-            .filter(Column::Id.eq(&message.id))
-            .filter(Column::Status.eq(status::PENDING))
-            .filter(Column::NextAttemptAt.eq(message.next_attempt_at))
-            .exec(&self.db)
-            .await?;
-        Ok((result.rows_affected == 1).then_some(lease))
+        let columns = ClaimColumns {
+            id: Column::Id,
+            status: Column::Status,
+            next_attempt_at: Column::NextAttemptAt,
+        };
+        let taken = claim::<MailMessage>(
+            &self.db,
+            columns,
+            &message.id,
+            status::PENDING,
+            message.next_attempt_at,
+            lease,
+        )
+        .await?;
+        Ok(taken.then_some(lease))
     }
 
     #[tracing::instrument(skip_all, fields(mail.id = %message.id))]
@@ -210,13 +205,5 @@ mod tests {
         assert_eq!(backoff(10), MAX_BACKOFF);
         assert_eq!(backoff(i32::MAX), MAX_BACKOFF);
         assert_eq!(backoff(-3), Duration::from_secs(1));
-    }
-
-    #[test]
-    fn error_summary_keeps_the_causes_and_is_bounded() {
-        let error = anyhow::anyhow!("connection refused").context("SMTP delivery");
-        assert_eq!(error_summary(&error), "SMTP delivery: connection refused");
-        let long = anyhow::anyhow!("x".repeat(2 * MAX_ERROR_CHARS));
-        assert_eq!(error_summary(&long).chars().count(), MAX_ERROR_CHARS);
     }
 }

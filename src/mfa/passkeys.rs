@@ -53,6 +53,11 @@ struct RegistrationCeremony {
 }
 
 impl Mfa {
+    /// Whether the server offers passkeys (a WebAuthn relying party is configured).
+    pub fn passkeys_enabled(&self) -> bool {
+        self.relying_party.is_some()
+    }
+
     fn passkeys(&self) -> Result<&RelyingParty, Error> {
         self.relying_party
             .as_deref()

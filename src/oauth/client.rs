@@ -50,9 +50,31 @@ impl RegisteredClient {
     }
 
     /// Whether `uri` is one of the client's redirect URIs, compared exactly (no
-    /// normalisation, no prefix or pattern matching).
+    /// normalisation, no prefix or pattern matching), but for the port of a loopback IP
+    /// URI (RFC 8252).
     pub fn is_registered_redirect_uri(&self, uri: &str) -> bool {
-        self.settings.redirect_uris.iter().any(|r| r == uri)
+        self.settings
+            .redirect_uris
+            .iter()
+            .any(|r| super::redirect_uri::matches(r, uri))
+    }
+
+    /// Whether `uri` is one of the client's post-logout redirect URIs, compared exactly.
+    pub fn is_registered_post_logout_uri(&self, uri: &str) -> bool {
+        self.settings
+            .post_logout_redirect_uris
+            .iter()
+            .any(|r| r == uri)
+    }
+
+    /// The origins of the client's redirect URIs: the browser origins its single-page app
+    /// may call the token, userinfo and revocation endpoints from.
+    pub fn redirect_origins(&self) -> impl Iterator<Item = String> + '_ {
+        self.settings.redirect_uris.iter().filter_map(|uri| {
+            url::Url::parse(uri)
+                .ok()
+                .map(|url| url.origin().ascii_serialization())
+        })
     }
 
     pub(super) fn from_row(row: oauth_client::Model) -> Self {

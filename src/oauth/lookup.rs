@@ -37,4 +37,17 @@ impl OAuthClients {
             .map(RegisteredClient::from_row)
             .ok_or(Error::Authentication)
     }
+
+    /// Whether `origin` is the origin of a redirect URI of some enabled client (a CORS
+    /// preflight names no client). Preflights are cached by browsers (`Access-Control-Max-Age`).
+    pub async fn is_registered_origin(&self, origin: &str) -> Result<bool, Error> {
+        let lists = store::enabled_redirect_uris(&self.db).await?;
+        Ok(lists
+            .iter()
+            .filter_map(serde_json::Value::as_array)
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .filter_map(|uri| url::Url::parse(uri).ok())
+            .any(|url| url.origin().ascii_serialization() == origin))
+    }
 }

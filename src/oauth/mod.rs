@@ -8,18 +8,18 @@
 //! - `client`: `RegisteredClient`, the client as the rest of Janua sees it;
 //! - `registry`: create, read, update, delete and rotate under an `OrgScope`, audited;
 //! - `lookup`: what the authorization server calls; `store` the queries; `grpc` the service;
-//! - `token`: the authorization server's HTTP endpoints (token, introspection, revocation).
+//! - `provider`: the authorization server: its HTTP endpoints and hosted-flow domain functions.
 
 mod client;
 mod convert;
 pub mod grpc;
 mod lookup;
+pub mod provider;
 pub mod redirect_uri;
 mod registry;
 pub mod secret;
 pub mod settings;
 mod store;
-pub mod token;
 
 use std::sync::Arc;
 

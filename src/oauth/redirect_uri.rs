@@ -90,6 +90,29 @@ pub fn check(field: &str, uri: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether a request's `presented` redirect URI is the `registered` one: the same string,
+/// or, for an `http` URI to a loopback IP literal (RFC 8252 section 7.3), the same string
+/// but for the port, which a native app picks when it starts listening.
+pub fn matches(registered: &str, presented: &str) -> bool {
+    if registered == presented {
+        return true;
+    }
+    let (Ok(registered), Ok(mut parsed)) = (Url::parse(registered), Url::parse(presented)) else {
+        return false;
+    };
+    let loopback_ip = matches!(registered.host(), Some(Host::Ipv4(_) | Host::Ipv6(_)))
+        && is_loopback(registered.host());
+    // A presented URI the URL standard would write differently is not the string the app
+    // registered, whatever its port.
+    if registered.scheme() != "http" || !loopback_ip || parsed.as_str() != presented {
+        return false;
+    }
+    if parsed.set_port(registered.port()).is_err() {
+        return false;
+    }
+    parsed.as_str() == registered.as_str()
+}
+
 /// The loopback hosts RFC 8252 lets native apps listen on, exactly as written.
 fn is_loopback(host: Option<Host<&str>>) -> bool {
     match host {
@@ -185,6 +208,35 @@ mod tests {
         }
         let long = format!("https://app.example.com/{}", "a".repeat(MAX_LENGTH));
         assert!(reason(&long).is_some_and(|r| r.contains("2000")));
+    }
+
+    #[test]
+    fn loopback_ip_redirects_match_on_any_port_and_nothing_else_does() {
+        let ip = "http://127.0.0.1/cb";
+        assert!(matches(ip, "http://127.0.0.1:53682/cb"));
+        assert!(matches("http://127.0.0.1:8080/cb", "http://127.0.0.1/cb"));
+        assert!(matches("http://[::1]/cb", "http://[::1]:4000/cb"));
+        for refused in [
+            "http://127.0.0.1:53682/cb/",
+            "http://127.0.0.1:53682/cb?x=1",
+            "http://127.0.0.1:53682/CB",
+            "https://127.0.0.1:53682/cb",
+            "http://127.1:53682/cb",
+            "http://localhost:53682/cb",
+            "http://127.0.0.1:53682/a/../cb",
+        ] {
+            assert!(!matches(ip, refused), "{refused}");
+        }
+        // `localhost` and https URIs match only exactly (a name can resolve anywhere).
+        assert!(!matches("http://localhost/cb", "http://localhost:3000/cb"));
+        assert!(!matches(
+            "https://app.example.com/cb",
+            "https://app.example.com:8443/cb"
+        ));
+        assert!(matches(
+            "http://localhost:3000/cb",
+            "http://localhost:3000/cb"
+        ));
     }
 
     #[test]

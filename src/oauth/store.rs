@@ -64,3 +64,16 @@ pub async fn delete(db: &impl ConnectionTrait, client_id: &str) -> Result<(), Db
         .await?;
     Ok(())
 }
+
+/// The redirect URIs (JSON arrays) of every enabled client, for the CORS preflight.
+pub async fn enabled_redirect_uris(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<serde_json::Value>, DbErr> {
+    OauthClient::find()
+        .select_only()
+        .column(Column::RedirectUris)
+        .filter(Column::Disabled.eq(false))
+        .into_tuple()
+        .all(db)
+        .await
+}

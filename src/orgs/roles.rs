@@ -14,7 +14,7 @@ use crate::error::Error;
 
 /// The permissions the server itself checks. Any other `<resource>:<action>` string is
 /// application-defined: Janua stores it and answers `CheckPermission` for it.
-pub const SERVER_PERMISSIONS: [&str; 11] = [
+pub const SERVER_PERMISSIONS: [&str; 12] = [
     "org:read",
     "org:update",
     "org:delete",
@@ -25,6 +25,7 @@ pub const SERVER_PERMISSIONS: [&str; 11] = [
     "api_keys:write",
     "sso:write",
     "oauth_clients:write",
+    "webhooks:write",
     "audit:read",
 ];
 

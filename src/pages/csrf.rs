@@ -27,6 +27,14 @@ impl FormKey {
     pub fn new(key: [u8; 32]) -> Self {
         Self(key)
     }
+
+    /// A key for another purpose of the pages (`label` names it), independent of this one.
+    pub(super) fn derive(&self, label: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl std::fmt::Debug for FormKey {
@@ -168,14 +176,7 @@ impl FormGuard {
 
     /// The cookie's value when it has the shape this guard gives it.
     fn cookie_value(&self, headers: &HeaderMap) -> Option<String> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|line| line.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.cookie_name)
-            .map(|(_, value)| value)
+        super::cookies::value(headers, self.cookie_name)
             .filter(|value| {
                 URL_SAFE_NO_PAD
                     .decode(value)

@@ -40,6 +40,16 @@ pub(super) struct Posted {
     pub otp_code: String,
     /// The factor to send a code to: the second-factor form's "Send a code" buttons.
     pub send_code_to: String,
+    /// The button pressed on a page with several (`allow`, `deny`, `logout`).
+    pub decision: String,
+    /// RP-initiated logout's parameters (posted by the application or carried by the
+    /// confirmation form).
+    pub id_token_hint: String,
+    pub client_id: String,
+    pub post_logout_redirect_uri: String,
+    pub state: String,
+    /// A passkey's answer (`PublicKeyCredential.toJSON()`), posted by the sign-in page.
+    pub credential_json: String,
 }
 
 /// A POST to a page, as received: its headers, the client's address and the form, if it
@@ -65,6 +75,23 @@ impl<S: Send + Sync> FromRequest<S> for Submission {
             address,
             form,
         })
+    }
+}
+
+impl Submission {
+    /// The form, if it parsed (not yet checked: see `Pages::accepted`).
+    pub(super) fn form(&self) -> Option<&Posted> {
+        self.form.as_ref()
+    }
+
+    /// Who sent it.
+    pub(super) fn client(&self) -> ClientInfo {
+        rpc::client_of(&self.headers, self.address.as_ref())
+    }
+
+    /// The form of a POST that changes nothing by itself (it is checked like a GET).
+    pub(super) fn into_form(self) -> Option<Posted> {
+        self.form
     }
 }
 

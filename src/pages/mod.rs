@@ -10,10 +10,12 @@
 //! their stores; nothing below imports this module.
 
 mod accept_invitation;
+mod cookies;
 mod csrf;
 mod form;
 mod magic_link;
 mod policy;
+pub mod provider;
 mod reset_password;
 mod second_factor;
 mod session;
@@ -29,7 +31,9 @@ use crate::{
     auth::{Authentication, Authenticator},
     config::UiTheme,
     mfa::Mfa,
+    oauth::provider::AuthorizationServer,
     orgs::Organizations,
+    sso::Sso,
     store::Db,
 };
 use csrf::FormGuard;
@@ -47,6 +51,15 @@ pub struct Pages {
     /// For an organization's name (`store::organizations`, a shared-table query).
     db: Db,
     forms: FormGuard,
+    /// The OpenID Provider's domain (authorization requests, consent, logout).
+    provider: Arc<AuthorizationServer>,
+    /// The Janua browser session cookie.
+    sessions: provider::browser_session::SessionCookie,
+    /// The "continue with" buttons' SSO sign-ins.
+    sso: Arc<Sso>,
+    /// The public base URL (where SSO sign-ins started here return).
+    issuer: Url,
+    secure_cookies: bool,
     theme: UiTheme,
     stylesheet: Stylesheet,
 }
@@ -58,6 +71,8 @@ pub struct PageSettings {
     pub orgs: Arc<Organizations>,
     pub authenticator: Arc<Authenticator>,
     pub db: Db,
+    pub provider: Arc<AuthorizationServer>,
+    pub sso: Arc<Sso>,
     pub form_key: FormKey,
     /// The public base URL (`JANUA_ISSUER`): form posts must come from its origin.
     pub issuer: Url,
@@ -74,7 +89,15 @@ impl Pages {
             orgs: settings.orgs,
             authenticator: settings.authenticator,
             db: settings.db,
+            sessions: provider::browser_session::SessionCookie::new(
+                &settings.form_key,
+                settings.secure_cookies,
+            ),
             forms: FormGuard::new(settings.form_key, &settings.issuer, settings.secure_cookies)?,
+            provider: settings.provider,
+            sso: settings.sso,
+            issuer: settings.issuer.clone(),
+            secure_cookies: settings.secure_cookies,
             stylesheet: Stylesheet::render(&settings.theme)?,
             theme: settings.theme,
         })
@@ -103,6 +126,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(pages: Arc<Pages>) -> Router<S> 
             get(accept_invitation::show).post(accept_invitation::submit),
         )
         .route(view::STYLESHEET_PATH, get(view::stylesheet))
+        .merge(provider::routes())
         .layer(axum::middleware::from_fn_with_state(
             csp,
             policy::add_security_headers,

@@ -17,19 +17,34 @@ use crate::config::UiTheme;
 /// `default-src 'none'` with the few sources a page uses: its stylesheet, the operator's logo
 /// (its origin only), forms posting back to Janua.
 pub(super) fn content_security_policy(theme: &UiTheme) -> Arc<HeaderValue> {
+    Arc::new(policy_with_form_target(theme, None, None))
+}
+
+/// The pages' policy, with `form_target` (an application's origin, where a form's answer
+/// may redirect) allowed as a form action too: browsers check `form-action` on redirects.
+/// With `script_nonce`, the one inline script carrying it may run and call Janua's API
+/// (the passkey sign-in); no other script can.
+pub(super) fn policy_with_form_target(
+    theme: &UiTheme,
+    form_target: Option<&str>,
+    script_nonce: Option<&str>,
+) -> HeaderValue {
     let images = match &theme.logo_url {
         Some(logo) => format!("img-src {}; ", logo.origin().ascii_serialization()),
         None => String::new(),
     };
+    let target = form_target.map(|t| format!(" {t}")).unwrap_or_default();
+    let scripts = script_nonce
+        .map(|nonce| format!("script-src 'nonce-{nonce}'; connect-src 'self'; "))
+        .unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; style-src 'self'; {images}form-action 'self'; \
+        "default-src 'none'; style-src 'self'; {images}{scripts}form-action 'self'{target}; \
          frame-ancestors 'none'; base-uri 'none'"
     );
-    // The theme was validated at start-up (an https URL's origin has no quote or newline).
-    Arc::new(
-        HeaderValue::from_str(&policy)
-            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
-    )
+    // The theme was validated at start-up (an https URL's origin has no quote or newline);
+    // a form target is a registered redirect URI's origin (ASCII, no spaces or quotes).
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 }
 
 pub(super) async fn add_security_headers(
@@ -39,7 +54,11 @@ pub(super) async fn add_security_headers(
 ) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
+    // A page whose form may end in a redirect to an application sets its own policy (the
+    // same, with that application's origin added to `form-action`).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, (*csp).clone());
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

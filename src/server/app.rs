@@ -17,7 +17,7 @@ use crate::{
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     oauth::{
         OAuthClients,
-        token::{AuthorizationServer, AuthorizationServerParts},
+        provider::{AuthorizationServer, AuthorizationServerParts},
     },
     orgs::Organizations,
     pages::{FormKey, PageSettings, Pages},
@@ -27,6 +27,7 @@ use crate::{
     sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
     users::Users,
+    webhooks::Webhooks,
 };
 
 /// Where development keeps its generated field-encryption key when none is configured.
@@ -57,6 +58,8 @@ pub struct App {
     pub mail: Arc<Mailer>,
     /// The SMS outbox, when `MFA_SMS_ENABLED`.
     pub sms: Option<Arc<SmsSender>>,
+    /// Webhook endpoints and their delivery worker.
+    pub webhooks: Arc<Webhooks>,
     pub metrics: Arc<Metrics>,
     pub descriptors: DescriptorPool,
 }
@@ -165,7 +168,7 @@ impl App {
             orgs.clone(),
             SsoSettings {
                 issuer: config.issuer.clone(),
-                allowed_redirects: config.sso_allowed_redirect_uris.clone(),
+                allowed_redirects: sso_redirects(&config)?,
                 social: config.social.clone(),
                 mfa_trusted_connections: config.sso_mfa_trusted_connections.clone(),
                 outbound: config.outbound,
@@ -173,6 +176,12 @@ impl App {
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
         let imports = Arc::new(Importer::new(db.clone(), cipher.clone(), clock.clone()));
+        let webhooks = Arc::new(Webhooks::new(
+            db.clone(),
+            cipher.clone(),
+            clock.clone(),
+            config.webhooks.clone(),
+        )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             clock.clone(),
@@ -208,7 +217,9 @@ impl App {
             authenticator: authenticator.clone(),
             db: db.clone(),
             clock: clock.clone(),
+            cache: cache.clone(),
             access_token_ttl: config.access_token_ttl,
+            refresh_token_ttl: config.refresh_token_ttl,
         }));
         let audit = Arc::new(AuditLog::new(db.clone()));
         let pages = Arc::new(Pages::new(PageSettings {
@@ -217,6 +228,8 @@ impl App {
             orgs: orgs.clone(),
             authenticator,
             db: db.clone(),
+            provider: authorization_server.clone(),
+            sso: sso.clone(),
             form_key: FormKey::new(field_key.derive("janua hosted pages form tokens")?),
             issuer: config.issuer.clone(),
             secure_cookies: config.environment == Environment::Production
@@ -246,6 +259,7 @@ impl App {
             clock,
             mail,
             sms,
+            webhooks,
             metrics,
             descriptors: crate::proto::descriptor_pool()?,
         })
@@ -345,4 +359,17 @@ fn field_key(config: &Config) -> anyhow::Result<FieldKey> {
             load_or_create_development_key(Path::new(DEVELOPMENT_KEY_FILE))
         }
     }
+}
+
+/// Where SSO sign-ins may return: the configured URIs and the hosted sign-in page's own
+/// return address (the OpenID Provider's "continue with" buttons).
+fn sso_redirects(config: &Config) -> anyhow::Result<Vec<url::Url>> {
+    let mut allowed = config.sso_allowed_redirect_uris.clone();
+    let hosted = format!(
+        "{}{}",
+        config.issuer.as_str().trim_end_matches('/'),
+        crate::pages::provider::SSO_RETURN_PATH
+    );
+    allowed.push(url::Url::parse(&hosted)?);
+    Ok(allowed)
 }

@@ -58,10 +58,12 @@ use crate::{
             orgs::v1::organization_service_server::OrganizationServiceServer,
             sso::v1::sso_service_server::SsoServiceServer,
             users::v1::user_service_server::UserServiceServer,
+            webhooks::v1::webhook_service_server::WebhookServiceServer,
         },
     },
     sso::grpc::SsoGrpc,
     users::grpc::UserGrpc,
+    webhooks::grpc::WebhookGrpc,
 };
 use access::AccessControl;
 use connections::{ConnectionSettings, attach_client_address, serve_connections};
@@ -118,6 +120,10 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
                 app.orgs.clone(),
             ))
             .max_decoding_message_size(limit),
+        )
+        .add_service(
+            WebhookServiceServer::new(WebhookGrpc::new(app.webhooks.clone()))
+                .max_decoding_message_size(limit),
         )
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -217,9 +223,6 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             "/.well-known/oauth-authorization-server",
             get(wellknown::authorization_server_metadata),
         )
-        .merge(crate::oauth::token::routes::router(
-            app.authorization_server.clone(),
-        ))
         .merge(crate::sso::routes::router(app.sso.clone()))
         .merge(crate::pages::router(app.pages.clone()))
         .merge(reference);
@@ -237,7 +240,17 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
         .route_layer(from_fn(request_log::note_matched_route))
         .with_state(app.clone())
         .fallback(dispatch)
-        .with_state(edge);
+        .with_state(edge)
+        .layer(cors(&app.config.cors_allowed_origins));
+    // The authorization server's JSON endpoints answer CORS per client (their own layer),
+    // so they join after the global CORS layer, which would answer their preflights.
+    let provider = crate::oauth::provider::routes::router(app.authorization_server.clone())
+        .route_layer(from_fn_with_state(
+            app.config.request_timeout,
+            within_request_timeout,
+        ))
+        .route_layer(from_fn(request_log::note_matched_route));
+    let http = http.merge(provider);
     let trusted_proxies = Arc::new(app.config.trusted_proxies.clone());
     let layered =
         http
@@ -246,7 +259,6 @@ pub fn router(app: Arc<App>) -> anyhow::Result<(Router, tonic_health::server::He
             .layer(CompressionLayer::new().compress_when(
                 DefaultPredicate::new().and(NotForContentType::const_new("text/html")),
             ))
-            .layer(cors(&app.config.cors_allowed_origins))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(from_fn(request_log::log_request))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -342,11 +354,19 @@ pub async fn serve(
     });
     let mail_worker = tokio::spawn(app.mail.clone().run());
     let sms_worker = app.sms.clone().map(|sms| tokio::spawn(sms.run()));
+    let webhook_worker = app
+        .config
+        .webhooks
+        .delivery_enabled
+        .then(|| tokio::spawn(app.webhooks.clone().run()));
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
     let probe = tokio::spawn(health::probe(app, health));
     serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
     mail_worker.abort();
+    if let Some(webhook_worker) = webhook_worker {
+        webhook_worker.abort();
+    }
     if let Some(sms_worker) = sms_worker {
         sms_worker.abort();
     }

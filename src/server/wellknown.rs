@@ -4,8 +4,8 @@
 //! answer GET from any origin (`Access-Control-Allow-Origin: *`): browser libraries fetch
 //! them cross-origin, and they hold nothing private.
 //!
-//! Both metadata documents list only what exists: `authorization_endpoint` and
-//! `response_types_supported` arrive with the authorization-code flow (issue #16).
+//! Both documents list only what exists; the OpenID one adds UserInfo, logout, the ID
+//! token's algorithms and the claims Janua issues.
 
 use std::sync::Arc;
 
@@ -18,13 +18,11 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{app::App, gateway};
-use crate::oauth::{
-    settings::DEFAULT_SCOPES,
-    token::{
-        GRANT_TYPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS,
-        routes::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH},
-    },
+use crate::oauth::provider::{
+    CONFIDENTIAL_AUTH_METHODS, GRANT_TYPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS,
+    routes::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH, USERINFO_PATH},
 };
+use crate::pages::provider::{AUTHORIZE_PATH, LOGOUT_PATH};
 
 pub async fn jwks(State(app): State<Arc<App>>, headers: http::HeaderMap) -> Response {
     match app.keyring.jwks().await {
@@ -45,10 +43,20 @@ pub async fn openid_configuration(State(app): State<Arc<App>>) -> Response {
     let mut document = authorization_server(&app);
     let issuer = app.keyring.issuer();
     let extra = json!({
-        "userinfo_endpoint": format!("{issuer}/api/v1/auth/me"),
+        "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
+        "end_session_endpoint": format!("{issuer}{LOGOUT_PATH}"),
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [app.config.jwt_algorithm.to_string()],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "sid", "email", "org_id", "org_role", "amr", "client_id", "scope"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "userinfo_signing_alg_values_supported": ["none"],
+        "claims_supported": [
+            "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid",
+            "at_hash", "email", "email_verified", "name", "preferred_username", "updated_at",
+        ],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
     });
     if let (Some(document), Value::Object(extra)) = (document.as_object_mut(), extra) {
         document.extend(extra);
@@ -67,15 +75,22 @@ fn authorization_server(app: &App) -> Value {
     json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
         "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
         "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
         "grant_types_supported": GRANT_TYPES_SUPPORTED,
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "authorization_response_iss_parameter_supported": true,
         "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
-        // Each client lists its own scopes too (`allowed_scopes`); these are the defaults.
-        "scopes_supported": DEFAULT_SCOPES,
+        // The OpenID Connect scopes; each client lists its own too (`allowed_scopes`).
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "ui_locales_supported": ["en"],
         "access_token_signing_alg_values_supported": [algorithm],
     })
 }

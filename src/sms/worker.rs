@@ -15,7 +15,8 @@ use super::{
     outbox::{FAILED, PENDING, SENT},
 };
 use crate::{
-    mail::{MAX_ATTEMPTS, after, backoff, error_summary},
+    mail::{MAX_ATTEMPTS, backoff},
+    outbox::{ClaimColumns, after, claim, error_summary},
     store::entities::sms_message::{self, Column, Entity as SmsMessage},
 };
 
@@ -54,14 +55,21 @@ impl SmsSender {
         let mut claimed = 0;
         for row in due {
             let lease = after(self.clock.now(), CLAIM_LEASE);
-            let taken = SmsMessage::update_many()
-                .col_expr(Column::NextAttemptAt, Expr::value(lease))
-                .filter(Column::Id.eq(&row.id))
-                .filter(Column::Status.eq(PENDING))
-                .filter(Column::NextAttemptAt.eq(row.next_attempt_at))
-                .exec(&self.db)
-                .await?;
-            if taken.rows_affected == 1 {
+            let columns = ClaimColumns {
+                id: Column::Id,
+                status: Column::Status,
+                next_attempt_at: Column::NextAttemptAt,
+            };
+            let taken = claim::<SmsMessage>(
+                &self.db,
+                columns,
+                &row.id,
+                PENDING,
+                row.next_attempt_at,
+                lease,
+            )
+            .await?;
+            if taken {
                 claimed += 1;
                 self.attempt(row, lease).await?;
             }

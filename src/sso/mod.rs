@@ -11,6 +11,7 @@
 //!   `email_domain`);
 //! - `routes`: the browser legs (metadata, ACS, callbacks); `grpc`: the tonic service.
 
+mod choices;
 pub mod connection;
 mod connections;
 mod convert;
@@ -31,6 +32,7 @@ mod service;
 mod start;
 pub mod store;
 
+pub use choices::{SignInChoice, target_of};
 pub use connection::{AttributeMapping, Connection};
 pub use connections::ConnectionDraft;
 pub use finish::Exchanged;

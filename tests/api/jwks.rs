@@ -90,11 +90,16 @@ async fn es256_and_eddsa_keys_are_selectable() {
             format!("{:?}", decode_header(&token).unwrap().alg).to_uppercase(),
             algorithm.to_uppercase()
         );
-        verify_with_jwks(
-            &published_keys(&app).await,
-            &token,
-            app.app.keyring.issuer(),
-        );
+        let keys = published_keys(&app).await;
+        verify_with_jwks(&keys, &token, app.app.keyring.issuer());
+        // ID tokens are always RS256: an RSA key is published beside the configured one.
+        let types: Vec<String> = keys
+            .keys
+            .iter()
+            .map(|k| format!("{:?}", k.algorithm))
+            .collect();
+        assert_eq!(keys.keys.len(), 2, "{types:?}");
+        assert!(types.iter().any(|t| t.starts_with("RSA")), "{types:?}");
     }
 }
 

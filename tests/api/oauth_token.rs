@@ -258,11 +258,23 @@ async fn discovery_and_jwks_answer_any_origin_and_the_token_endpoint_does_not() 
         meta["introspection_endpoint"],
         format!("{issuer}/oauth/introspect")
     );
-    assert_eq!(meta["grant_types_supported"], json!(["client_credentials"]));
+    assert_eq!(
+        meta["grant_types_supported"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post"])
+        json!(["client_secret_basic", "client_secret_post", "none"])
     );
+    for required in [
+        "authorization_endpoint",
+        "response_types_supported",
+        "code_challenge_methods_supported",
+        "authorization_response_iss_parameter_supported",
+    ] {
+        assert!(meta.get(required).is_some(), "{required}: {meta}");
+    }
+    assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
     let (_, _, oidc) = read(
         app.http
             .get(app.url("/.well-known/openid-configuration"))
@@ -275,7 +287,19 @@ async fn discovery_and_jwks_answer_any_origin_and_the_token_endpoint_does_not() 
         oidc["revocation_endpoint"],
         format!("{issuer}/oauth/revoke")
     );
-    assert!(oidc.get("authorization_endpoint").is_none());
+    assert_eq!(
+        oidc["authorization_endpoint"],
+        format!("{issuer}/oauth/authorize")
+    );
+    assert_eq!(
+        oidc["userinfo_endpoint"],
+        format!("{issuer}/oauth/userinfo")
+    );
+    assert_eq!(
+        oidc["end_session_endpoint"],
+        format!("{issuer}/oauth/logout")
+    );
+    assert_eq!(oidc["response_types_supported"], json!(["code"]));
     let response = form(
         &app,
         "/oauth/token",

@@ -18,3 +18,5 @@ export 'src/gen/janua/sso/v1/sso_connection.pb.dart';
 export 'src/gen/janua/sso/v1/sso_service.pb.dart';
 export 'src/gen/janua/users/v1/user.pb.dart';
 export 'src/gen/janua/users/v1/users_service.pb.dart';
+export 'src/gen/janua/webhooks/v1/webhook.pb.dart';
+export 'src/gen/janua/webhooks/v1/webhooks_service.pb.dart';

@@ -26,6 +26,7 @@ import (
 	orgsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1"
 	ssov1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1"
 	usersv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1"
+	webhooksv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/webhooks/v1"
 )
 
 // Client holds one generated client per Janua service, all on one connection.
@@ -37,6 +38,7 @@ type Client struct {
 	Sso          ssov1.SsoServiceClient
 	Audit        auditv1.AuditServiceClient
 	OAuthClients oauthv1.OAuthClientServiceClient
+	Webhooks     webhooksv1.WebhookServiceClient
 	Tokens       TokenStore
 	conn         *grpc.ClientConn
 }
@@ -99,6 +101,7 @@ func NewClient(_ context.Context, target string, opts ...Option) (*Client, error
 		Sso:          ssov1.NewSsoServiceClient(conn),
 		Audit:        auditv1.NewAuditServiceClient(conn),
 		OAuthClients: oauthv1.NewOAuthClientServiceClient(conn),
+		Webhooks:     webhooksv1.NewWebhookServiceClient(conn),
 		Tokens:       cfg.store,
 		conn:         conn,
 	}, nil

@@ -12,6 +12,7 @@ import (
 	orgsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1"
 	ssov1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/sso/v1"
 	usersv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1"
+	webhooksv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/webhooks/v1"
 )
 
 // What the client reads from the contract's descriptors rather than from a list of RPCs:
@@ -26,6 +27,7 @@ var serviceFiles = []protoreflect.FileDescriptor{
 	ssov1.File_janua_sso_v1_sso_service_proto,
 	auditv1.File_janua_audit_v1_audit_service_proto,
 	oauthv1.File_janua_oauth_v1_oauth_service_proto,
+	webhooksv1.File_janua_webhooks_v1_webhooks_service_proto,
 }
 
 var publicMethods = func() map[string]bool {

@@ -11,6 +11,7 @@ import { OAuthClientService } from "./gen/janua/oauth/v1/oauth_service_pb.js";
 import { OrganizationService } from "./gen/janua/orgs/v1/orgs_service_pb.js";
 import { SsoService } from "./gen/janua/sso/v1/sso_service_pb.js";
 import { UserService } from "./gen/janua/users/v1/users_service_pb.js";
+import { WebhookService } from "./gen/janua/webhooks/v1/webhooks_service_pb.js";
 import { SingleFlightRefresh, sessionInterceptor } from "./session.js";
 import { memoryTokenStore, type TokenStore } from "./tokens.js";
 
@@ -38,6 +39,7 @@ export interface JanuaClient {
   sso: Client<typeof SsoService>;
   audit: Client<typeof AuditService>;
   oauthClients: Client<typeof OAuthClientService>;
+  webhooks: Client<typeof WebhookService>;
   /** Where this client keeps its tokens. */
   tokenStore: TokenStore;
   /** The transport, for services or tools this client does not wrap. */
@@ -78,6 +80,7 @@ export function createJanuaClientWith(
     sso: createClient(SsoService, transport),
     audit: createClient(AuditService, transport),
     oauthClients: createClient(OAuthClientService, transport),
+    webhooks: createClient(WebhookService, transport),
     tokenStore,
     transport,
   };

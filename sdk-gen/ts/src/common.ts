@@ -24,3 +24,5 @@ export * from "./gen/janua/audit/v1/audit_event_pb.js";
 export * from "./gen/janua/audit/v1/audit_service_pb.js";
 export * from "./gen/janua/oauth/v1/oauth_client_pb.js";
 export * from "./gen/janua/oauth/v1/oauth_service_pb.js";
+export * from "./gen/janua/webhooks/v1/webhook_pb.js";
+export * from "./gen/janua/webhooks/v1/webhooks_service_pb.js";

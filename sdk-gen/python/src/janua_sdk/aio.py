@@ -19,6 +19,7 @@ from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
 from janua.sso.v1.sso_service_pb2_grpc import SsoServiceStub
 from janua.users.v1.users_service_pb2_grpc import UserServiceStub
+from janua.webhooks.v1.webhooks_service_pb2_grpc import WebhookServiceStub
 
 from .contract import LOGOUT, channel_target, is_public, tokens_in, with_bearer
 from .errors import JanuaError, from_rpc_error
@@ -106,7 +107,7 @@ class _AsyncSessionInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore
 class AsyncJanuaClient:
     """An asyncio client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit`` and ``oauth_clients`` are the generated async
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients`` and ``webhooks`` are the generated async
     stubs: ``await client.auth.Login(LoginRequest(…))``. Failed calls raise
     :class:`JanuaError`. Use ``async with``, or ``await close()``.
     """
@@ -137,6 +138,7 @@ class AsyncJanuaClient:
         self.sso = SsoServiceStub(self.channel)
         self.audit = AuditServiceStub(self.channel)
         self.oauth_clients = OAuthClientServiceStub(self.channel)
+        self.webhooks = WebhookServiceStub(self.channel)
         interceptor.refresher = AsyncSingleFlightRefresh(self.token_store, self._rotate)
 
     async def _rotate(self, refresh_token: str) -> Tokens:

@@ -24,6 +24,7 @@ from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
 from janua.sso.v1.sso_service_pb2_grpc import SsoServiceStub
 from janua.users.v1.users_service_pb2_grpc import UserServiceStub
+from janua.webhooks.v1.webhooks_service_pb2_grpc import WebhookServiceStub
 
 from .contract import LOGOUT, channel_target, is_public, tokens_in, with_bearer
 from .errors import JanuaError, from_rpc_error
@@ -119,7 +120,7 @@ class _SessionInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[typ
 class JanuaClient:
     """A blocking client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit`` and ``oauth_clients`` are the generated stubs:
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients`` and ``webhooks`` are the generated stubs:
     ``client.auth.Login(LoginRequest(email=…, password=…))``. Failed calls raise
     :class:`JanuaError`. Use it as a context manager, or call :meth:`close`.
     """
@@ -150,6 +151,7 @@ class JanuaClient:
         self.sso = SsoServiceStub(self.channel)
         self.audit = AuditServiceStub(self.channel)
         self.oauth_clients = OAuthClientServiceStub(self.channel)
+        self.webhooks = WebhookServiceStub(self.channel)
         interceptor.refresher = SingleFlightRefresh(self.token_store, self._rotate)
 
     def _rotate(self, refresh_token: str) -> Tokens:

@@ -16,6 +16,7 @@ from janua.options.v1 import options_pb2
 from janua.orgs.v1 import orgs_service_pb2
 from janua.sso.v1 import sso_service_pb2
 from janua.users.v1 import users_service_pb2
+from janua.webhooks.v1 import webhooks_service_pb2
 
 from .tokens import Tokens
 
@@ -27,6 +28,7 @@ SERVICE_MODULES: tuple[ModuleType, ...] = (
     sso_service_pb2,
     audit_service_pb2,
     oauth_service_pb2,
+    webhooks_service_pb2,
 )
 LOGOUT = "/janua.auth.v1.AuthService/Logout"
 _TOKEN_PAIR = auth_pb2.TokenPair.DESCRIPTOR.full_name

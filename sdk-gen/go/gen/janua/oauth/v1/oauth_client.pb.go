@@ -123,8 +123,8 @@ type OAuthClient struct {
 	// lowercase letters, digits, ":", ".", "_" and "-". At most 50, no
 	// duplicates. Empty on create: ["openid", "profile", "email"].
 	AllowedScopes []string `protobuf:"bytes,8,rep,name=allowed_scopes,json=allowedScopes,proto3" json:"allowed_scopes,omitempty"`
-	// Whether the consent page is skipped: for the organization's own
-	// (first-party) apps, whose users need not be asked.
+	// Whether the consent page is skipped for members of the organization: its
+	// own (first-party) apps for its own people. Anyone else is still asked.
 	SkipConsent bool `protobuf:"varint,9,opt,name=skip_consent,json=skipConsent,proto3" json:"skip_consent,omitempty"`
 	// The `aud` of the access tokens issued to this client: the identifier of
 	// the API that accepts them, 1 to 200 printable characters without spaces.

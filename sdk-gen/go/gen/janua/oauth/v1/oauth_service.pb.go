@@ -48,7 +48,7 @@ type CreateOAuthClientRequest struct {
 	// The scopes the client may ask for; empty: ["openid", "profile",
 	// "email"].
 	AllowedScopes []string `protobuf:"bytes,7,rep,name=allowed_scopes,json=allowedScopes,proto3" json:"allowed_scopes,omitempty"`
-	// Skip the consent page (the organization's own apps).
+	// Skip the consent page for the organization's members (its own apps).
 	SkipConsent bool `protobuf:"varint,8,opt,name=skip_consent,json=skipConsent,proto3" json:"skip_consent,omitempty"`
 	// The `aud` of its access tokens; empty: its `client_id` (see
 	// `OAuthClient.access_token_audience`).

@@ -99,8 +99,8 @@ class OAuthClient(_message.Message):
     client_type: Global___OauthClientType.ValueType
     """Whether the client can keep a secret; fixed at creation."""
     skip_consent: _builtins.bool
-    """Whether the consent page is skipped: for the organization's own
-    (first-party) apps, whose users need not be asked.
+    """Whether the consent page is skipped for members of the organization: its
+    own (first-party) apps for its own people. Anyone else is still asked.
     """
     access_token_audience: _builtins.str
     """The `aud` of the access tokens issued to this client: the identifier of

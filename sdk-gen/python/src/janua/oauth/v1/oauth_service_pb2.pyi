@@ -49,7 +49,7 @@ class CreateOAuthClientRequest(_message.Message):
     server: gets a secret).
     """
     skip_consent: _builtins.bool
-    """Skip the consent page (the organization's own apps)."""
+    """Skip the consent page for the organization's members (its own apps)."""
     access_token_audience: _builtins.str
     """The `aud` of its access tokens; empty: its `client_id` (see
     `OAuthClient.access_token_audience`).

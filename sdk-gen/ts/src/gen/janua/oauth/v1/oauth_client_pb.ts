@@ -101,8 +101,8 @@ export type OAuthClient = Message<"janua.oauth.v1.OAuthClient"> & {
   allowedScopes: string[];
 
   /**
-   * Whether the consent page is skipped: for the organization's own
-   * (first-party) apps, whose users need not be asked.
+   * Whether the consent page is skipped for members of the organization: its
+   * own (first-party) apps for its own people. Anyone else is still asked.
    *
    * @generated from field: bool skip_consent = 9;
    */

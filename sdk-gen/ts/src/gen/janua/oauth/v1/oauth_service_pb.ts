@@ -81,7 +81,7 @@ export type CreateOAuthClientRequest = Message<"janua.oauth.v1.CreateOAuthClient
   allowedScopes: string[];
 
   /**
-   * Skip the consent page (the organization's own apps).
+   * Skip the consent page for the organization's members (its own apps).
    *
    * @generated from field: bool skip_consent = 8;
    */

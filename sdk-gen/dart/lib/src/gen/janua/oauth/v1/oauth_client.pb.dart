@@ -128,8 +128,8 @@ class OAuthClient {
   /// duplicates. Empty on create: ["openid", "profile", "email"].
   List<String> allowedScopes;
 
-  /// Whether the consent page is skipped: for the organization's own
-  /// (first-party) apps, whose users need not be asked.
+  /// Whether the consent page is skipped for members of the organization: its
+  /// own (first-party) apps for its own people. Anyone else is still asked.
   bool skipConsent;
 
   /// The `aud` of the access tokens issued to this client: the identifier of

@@ -63,7 +63,7 @@ class CreateOAuthClientRequest {
   /// "email"].
   List<String> allowedScopes;
 
-  /// Skip the consent page (the organization's own apps).
+  /// Skip the consent page for the organization's members (its own apps).
   bool skipConsent;
 
   /// The `aud` of its access tokens; empty: its `client_id` (see

@@ -1,7 +1,7 @@
 //! `POST /oauth/introspect` (RFC 7662). The caller is an OAuth client (Basic or post
 //! credentials) or an organization's API key (`Authorization: Bearer janua_sk_…`). A
-//! client access token is active for callers of the organization that registered its
-//! client; Janua's user access tokens introspect for API keys, through the same domain
+//! client access token or refresh token is active for callers of the organization that
+//! registered its client; Janua's user access tokens introspect for API keys, through the same domain
 //! function as IntrospectToken. Anything else, whatever the reason, is exactly
 //! `{"active": false}`.
 
@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 
 use super::{
     AuthorizationServer, access_token::ClientAccessClaims, client_auth, error::OAuthError,
-    request::Params,
+    grant_store, request::Params,
 };
 use crate::{
     audit::ClientInfo,
-    ids::OrganizationId,
+    credentials::tokens,
+    ids::{OAuthClientId, OrganizationId},
     orgs::api_keys::API_KEY_PREFIX,
     principal::{ApiKeyPrincipal, Caller, ServiceCaller},
 };
@@ -48,6 +49,12 @@ impl AuthorizationServer {
                 return Ok(client_token_answer(claims));
             }
             return Ok(inactive());
+        }
+        if let Some(answer) = self
+            .live_refresh_token(token, caller.organization())
+            .await?
+        {
+            return Ok(answer);
         }
         let Introspector::ApiKey(key) = caller else {
             return Ok(inactive());
@@ -104,6 +111,48 @@ impl AuthorizationServer {
             .authenticate_client(credentials, client.ip_address.as_deref())
             .await?;
         Ok(Introspector::Client(registered.organization_id))
+    }
+}
+
+impl AuthorizationServer {
+    /// The answer for a refresh token of a client of `organization` that would still
+    /// refresh: unspent, unexpired, its grant standing.
+    async fn live_refresh_token(
+        &self,
+        token: &str,
+        organization: &OrganizationId,
+    ) -> Result<Option<Value>, OAuthError> {
+        let Some(row) = grant_store::find_refresh_token(&self.db, &tokens::digest(token)).await?
+        else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if row.used_at.is_some() || row.expires_at <= now {
+            return Ok(Some(inactive()));
+        }
+        let Some(grant) = grant_store::find_grant(&self.db, &row.grant_id).await? else {
+            return Ok(Some(inactive()));
+        };
+        let client_id = OAuthClientId::from_trusted(grant.client_id.clone());
+        let of_caller = self
+            .clients
+            .find_client(&client_id)
+            .await?
+            .is_some_and(|c| &c.organization_id == organization);
+        if !of_caller || !self.grant_is_live(&grant.id).await? {
+            return Ok(Some(inactive()));
+        }
+        Ok(Some(json!({
+            "active": true,
+            "token_type": "refresh_token",
+            "scope": grant.scope,
+            "client_id": grant.client_id,
+            "sub": grant.user_id,
+            "iss": self.keyring.issuer(),
+            "iat": row.created_at.timestamp(),
+            "exp": row.expires_at.timestamp(),
+            "sid": grant.session_id,
+        })))
     }
 }
 

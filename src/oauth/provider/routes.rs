@@ -1,5 +1,7 @@
-//! The axum routes of the endpoints: each reads the form body, answers JSON with
-//! `Cache-Control: no-store`, and turns every client mistake into an OAuth error.
+//! The axum routes of the JSON endpoints: each reads the form body (UserInfo the Bearer
+//! header), answers JSON with `Cache-Control: no-store`, and turns every client mistake
+//! into an OAuth error. Token, UserInfo and revocation carry the per-client CORS (`cors`);
+//! the server keeps its global CORS layer off these routes.
 
 use std::sync::Arc;
 
@@ -7,14 +9,15 @@ use axum::{
     Extension, Router,
     body::Bytes,
     extract::State,
-    http::HeaderMap,
+    http::{HeaderMap, StatusCode},
+    middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{get, post},
 };
 use serde_json::{Value, json};
 
 use super::{
-    AuthorizationServer,
+    AuthorizationServer, cors,
     error::{OAuthError, json_no_store},
     request::Params,
 };
@@ -23,12 +26,20 @@ use crate::{audit::ClientInfo, client_address::ClientAddress, rpc};
 pub const TOKEN_PATH: &str = "/oauth/token";
 pub const INTROSPECTION_PATH: &str = "/oauth/introspect";
 pub const REVOCATION_PATH: &str = "/oauth/revoke";
+pub const USERINFO_PATH: &str = "/oauth/userinfo";
 
 pub fn router<S>(server: Arc<AuthorizationServer>) -> Router<S> {
+    let browser_facing = Router::new()
+        .route(TOKEN_PATH, post(token).options(preflight))
+        .route(REVOCATION_PATH, post(revoke).options(preflight))
+        .route(
+            USERINFO_PATH,
+            get(userinfo).post(userinfo).options(preflight),
+        )
+        .route_layer(from_fn_with_state(server.clone(), cors::per_client_cors));
     Router::new()
-        .route(TOKEN_PATH, post(token))
         .route(INTROSPECTION_PATH, post(introspect))
-        .route(REVOCATION_PATH, post(revoke))
+        .merge(browser_facing)
         .with_state(server)
 }
 
@@ -90,4 +101,13 @@ async fn revoke(
     };
     let revoked = server.revoke(&headers, &params, &client).await;
     finish(revoked.map(|()| json!({})))
+}
+
+/// Answered by the CORS layer before it gets here.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn userinfo(State(server): State<Arc<AuthorizationServer>>, headers: HeaderMap) -> Response {
+    finish(server.userinfo(&headers).await)
 }

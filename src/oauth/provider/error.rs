@@ -24,6 +24,8 @@ pub struct OAuthError {
     description: String,
     /// Answer with a Basic challenge (the client tried, or should try, Basic).
     basic_challenge: bool,
+    /// Answer with a Bearer challenge naming the error (RFC 6750 §3: UserInfo).
+    bearer_challenge: bool,
     retry_after: Option<Duration>,
 }
 
@@ -34,6 +36,7 @@ impl OAuthError {
             code,
             description: description.into(),
             basic_challenge: false,
+            bearer_challenge: false,
             retry_after: None,
         }
     }
@@ -64,6 +67,27 @@ impl OAuthError {
             "unsupported_grant_type",
             description,
         )
+    }
+
+    /// The code or refresh token is unknown, spent, expired, revoked, or another client's.
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
+    /// 401 at UserInfo (RFC 6750 §3.1): the bearer token is missing, expired or revoked.
+    pub fn invalid_token(description: impl Into<String>) -> Self {
+        Self {
+            bearer_challenge: true,
+            ..Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
+        }
+    }
+
+    /// 403 at UserInfo: the token does not carry the `openid` scope.
+    pub fn insufficient_scope(description: impl Into<String>) -> Self {
+        Self {
+            bearer_challenge: true,
+            ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description)
+        }
     }
 
     pub fn invalid_scope(description: impl Into<String>) -> Self {
@@ -119,6 +143,12 @@ impl IntoResponse for OAuthError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(BASIC_CHALLENGE),
             );
+        }
+        if self.bearer_challenge {
+            let challenge = format!("Bearer realm=\"janua\", error=\"{}\"", self.code);
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(header::WWW_AUTHENTICATE, value);
+            }
         }
         if let Some(after) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
