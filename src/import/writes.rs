@@ -1,13 +1,17 @@
 //! The writes one decided record makes, in the batch's transaction: a new user with its
-//! source id and TOTP factor, a link from a source id to a user, and `--on-conflict update`.
+//! source id, TOTP factor and audit event, a link from a source id to a user, and
+//! `--on-conflict update`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{Importer, store, validate::ValidUser};
-use crate::store::{
-    accounts,
-    entities::{import_external_id, user},
+use crate::{
+    audit::{self, Actor, AuditEvent},
+    store::{
+        accounts,
+        entities::{import_external_id, user},
+    },
 };
 
 impl Importer {
@@ -40,6 +44,16 @@ impl Importer {
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
         }
+        // Audited like every change (as the operator's CLI, with the run); `user.imported`
+        // maps to no webhook event, so an import does not flood subscribers.
+        audit::record(
+            db,
+            now,
+            AuditEvent::new("user.imported", Actor::System)
+                .target("user", &user.id)
+                .metadata(serde_json::json!({"source": source, "run_id": run_id})),
+        )
+        .await?;
         Ok(())
     }
 

@@ -80,6 +80,18 @@ async fn csv_users_with_every_hash_kind_sign_in_with_their_old_passwords() {
         "{ids}"
     );
     // Other columns are kept in the metadata.
+    // Each imported user is audited, as the system.
+    {
+        use janua::store::entities::audit_event;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let audited = audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq("user.imported"))
+            .filter(audit_event::Column::ActorType.eq("system"))
+            .count(&app.app.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, users as u64);
+    }
     let first = accounts::find_by_id(&app.app.db, "app-0")
         .await
         .unwrap()
