@@ -14,6 +14,7 @@ pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod ids;
+pub mod import;
 pub mod mail;
 pub mod metadata;
 pub mod mfa;

@@ -1,8 +1,8 @@
 //! The `janua` command: `serve` (the default), `migrate up|down|status`, `keys list|rotate`,
-//! `config check`, `users create-admin`, `openapi` (and the hidden `argon2-rate`, for the
-//! benchmark). Every command but `openapi` reads the configuration the same way (the
+//! `config check`, `users create-admin`, `import plan|run`, `export`, `openapi` (and the
+//! hidden `argon2-rate`, for the benchmark). Every command but `openapi` reads the configuration the same way (the
 //! environment over `./.env`), and none creates a database unless it writes one (`serve`,
-//! `migrate up`, `keys rotate`, `users create-admin`).
+//! `migrate up`, `keys rotate`, `users create-admin`, `import run`).
 
 use std::{
     io::IsTerminal,
@@ -19,6 +19,10 @@ use janua::{
     config::{self, Config, ConfigInput, LogFormat},
     credentials::Email,
     crypto::{HashingMetrics, KeyStatus, PasswordHasher},
+    import::{
+        self,
+        cli::{ExportArgs, ImportArgs},
+    },
     server::{self, App, Migrations},
     store,
 };
@@ -66,6 +70,14 @@ enum Command {
         #[command(subcommand)]
         action: UsersAction,
     },
+    /// Bring users in from another system: `plan` (a dry run that writes nothing) or `run`.
+    /// Uses the server's FIELD_ENCRYPTION_KEY (or the same `.janua/` folder).
+    Import {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
+    /// Write every user out in a format `janua import` reads.
+    Export(ExportArgs),
     /// Print the OpenAPI 3.1 document of the REST API (what `/openapi.json` serves), generated
     /// from the contract; `openapi/janua.json` is its committed copy. Needs no configuration.
     Openapi,
@@ -117,6 +129,21 @@ enum UsersAction {
     },
 }
 
+#[derive(Subcommand)]
+enum ImportAction {
+    /// Read and check everything, decide against the database, print the report; write
+    /// nothing to the database.
+    Plan(ImportArgs),
+    /// Import: one transaction per batch; re-running the same input changes nothing.
+    Run(ImportArgs),
+    /// Check what a run left: its users exist, its counts agree, a sample's hashes and TOTP
+    /// secrets are usable. Exit 2 when something is wrong.
+    Verify {
+        #[arg(long)]
+        run_id: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::command()
         .after_long_help(config::help_text())
@@ -155,6 +182,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Import { action } = command {
+        return runtime.block_on(import(config, action));
+    }
     exit_code(runtime.block_on(run(command, config)))
 }
 
@@ -213,6 +243,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Users {
             action: UsersAction::CreateAdmin { email },
         } => create_admin(config, &email).await,
+        Command::Import { .. } => Ok(()), // answered in `main`, for its exit codes
+        Command::Export(args) => export(config, &args).await,
         Command::Openapi => print_openapi(),
         Command::Argon2Rate { seconds } => argon2_rate(Duration::from_secs(seconds)).await,
     }
@@ -367,6 +399,56 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("created administrator {} ({})", admin.email, admin.id);
     Ok(())
+}
+
+/// `janua import plan|run`: a run prepares the database as `serve` does (creating and
+/// migrating it); a plan needs one that exists and is migrated, and writes nothing to it.
+async fn import(config: Config, action: ImportAction) -> ExitCode {
+    let (args, dry_run) = match &action {
+        ImportAction::Plan(args) => (args, true),
+        ImportAction::Run(args) => (args, false),
+        ImportAction::Verify { run_id } => {
+            return match open_importer(config, true).await {
+                Ok(importer) => import::cli::verify(&importer, run_id).await,
+                Err(err) => {
+                    eprintln!("janua: {err:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
+    let importer = match open_importer(config, dry_run).await {
+        Ok(importer) => importer,
+        Err(err) => {
+            eprintln!("janua: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    import::cli::import(&importer, args, dry_run).await
+}
+
+/// The engine on this configuration's database, with the server's field key.
+async fn open_importer(config: Config, read_only: bool) -> anyhow::Result<import::Importer> {
+    let db = if read_only {
+        let db = store::connect_existing(&config.database_url).await?;
+        let pending = Migrator::get_pending_migrations(&db).await?.len();
+        anyhow::ensure!(
+            pending == 0,
+            "the database has {pending} pending migration(s); run `janua migrate up` first"
+        );
+        db
+    } else {
+        let db = store::connect(&config.database_url).await?;
+        store::migrate(&db).await?;
+        db
+    };
+    server::open_importer(&config, db, Arc::new(SystemClock)).await
+}
+
+/// `janua export --format janua-v2 [--encrypt] --out DIR`.
+async fn export(config: Config, args: &ExportArgs) -> anyhow::Result<()> {
+    let importer = open_importer(config, true).await?;
+    import::cli::export(&importer, args).await
 }
 
 /// The new administrator's password: asked twice without echo at a terminal, else the first

@@ -15,6 +15,7 @@ mod m20261209_000009_oauth_clients;
 mod m20261210_000010_oauth_revoked_tokens;
 mod m20261211_000011_oauth_grants;
 mod m20261212_000020_webhooks;
+mod m20261213_000030_import;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000010_oauth_revoked_tokens::Migration),
             Box::new(m20261211_000011_oauth_grants::Migration),
             Box::new(m20261212_000020_webhooks::Migration),
+            Box::new(m20261213_000030_import::Migration),
         ]
     }
 }

@@ -275,6 +275,13 @@ impl Keyring {
         })
     }
 
+    /// Opens every published key with this keyring's field key, writing nothing: an error
+    /// (naming FIELD_ENCRYPTION_KEY) when that key is not the one the database was sealed
+    /// with. The number of keys opened.
+    pub async fn open_published_keys(&self) -> anyhow::Result<usize> {
+        Ok(self.reload().await?.keys.len())
+    }
+
     /// Makes a new signing key of the configured algorithm (and a new RS256 key for ID
     /// tokens when that is another one); its kid. The keys they replace stay published
     /// until the last token they signed has expired.

@@ -3,12 +3,14 @@
 //! only leaves this module encrypted.
 
 mod field;
+mod imported_hash;
 mod key_store;
 mod keyring;
 mod password;
 mod signing;
 
 pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
+pub use imported_hash::{FirebaseProject, HashError, ImportedHash, SaltPosition};
 pub use keyring::{CLIENT_ACCESS_TOKEN_TYPE, KeyInfo, KeyStatus, Keyring, list_keys};
 pub use password::{HashingMetrics, PasswordHasher, Verified};
 pub use signing::SigningAlgorithm;

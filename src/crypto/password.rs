@@ -3,7 +3,8 @@
 //! reported for re-hashing, so imported users keep their passwords. Every hash runs on the
 //! blocking pool behind a semaphore sized to the cores, never on the async runtime; the
 //! queue is visible in the metrics. An unknown user costs one verification too (a dummy
-//! hash), so timing does not reveal which emails exist.
+//! hash), so timing does not reveal which emails exist. Imported hashes of other kinds
+//! (`crypto::imported_hash`) verify here too, bounded, and are re-hashed the same way.
 
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ use argon2::{
 use prometheus::{IntCounter, IntGauge};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
+
+use super::imported_hash::ImportedHash;
 
 /// OWASP's argon2id setting: 19 MiB, 2 passes, 1 lane.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -114,29 +117,32 @@ impl PasswordHasher {
     }
 }
 
+/// Janua's own hashes (argon2id at the current setting) verify directly; anything else
+/// (bcrypt, older argon2, every imported kind) is parsed with its parameters bounded, checked,
+/// and reported for re-hashing when it matches.
 fn check(current: &Argon2<'_>, password: &[u8], stored: &str) -> anyhow::Result<Verified> {
-    if ["$2a$", "$2b$", "$2y$"]
-        .iter()
-        .any(|prefix| stored.starts_with(prefix))
+    if let Ok(parsed) = PasswordHash::new(stored)
+        && is_current_setting(&parsed)
     {
-        let matches = bcrypt::verify(password, stored).context("malformed bcrypt hash")?;
         return Ok(Verified {
-            matches,
-            needs_rehash: matches,
+            matches: current.verify_password(password, &parsed).is_ok(),
+            needs_rehash: false,
         });
     }
-    let parsed =
-        PasswordHash::new(stored).map_err(|e| anyhow::anyhow!("unsupported password hash: {e}"))?;
-    let matches = current.verify_password(password, &parsed).is_ok();
-    let params =
-        Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-    let current_setting = parsed.algorithm.as_str() == "argon2id"
-        && parsed.version == Some(Version::V0x13.into())
-        && (params.m_cost(), params.t_cost(), params.p_cost()) == (MEMORY_KIB, PASSES, LANES);
+    let imported = ImportedHash::parse(stored).context("stored password hash")?;
+    let matches = imported.verify(password);
     Ok(Verified {
         matches,
-        needs_rehash: matches && !current_setting,
+        needs_rehash: matches,
     })
+}
+
+fn is_current_setting(parsed: &PasswordHash) -> bool {
+    parsed.algorithm.as_str() == "argon2id"
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(parsed).is_ok_and(|params| {
+            (params.m_cost(), params.t_cost(), params.p_cost()) == (MEMORY_KIB, PASSES, LANES)
+        })
 }
 
 #[cfg(test)]
@@ -232,6 +238,31 @@ mod tests {
                 needs_rehash: false
             }
         );
+    }
+
+    #[tokio::test]
+    async fn imported_hashes_verify_and_ask_for_rehash_and_hostile_ones_are_refused() {
+        let hasher = hasher();
+        // passlib's pbkdf2_sha256 of "correct horse battery" (imported_hash/vectors.json).
+        let passlib = "$pbkdf2-sha256$1200$4lyrVUrJec.Zc66V8h7DOA$8xoqB/5vYVi8dGoNQChoxQHS9okdMPMK3ZWhfE/qWNQ";
+        let verified = hasher
+            .verify(&secret("correct horse battery"), Some(passlib))
+            .await
+            .unwrap();
+        assert_eq!(
+            verified,
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
+        );
+        let wrong = hasher
+            .verify(&secret("other"), Some(passlib))
+            .await
+            .unwrap();
+        assert!(!wrong.matches && !wrong.needs_rehash);
+        let hostile = "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        assert!(hasher.verify(&secret("x"), Some(hostile)).await.is_err());
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ pub mod roles;
 pub mod scope;
 mod service;
 mod store;
+pub mod transfer;
 
 pub use invitations::InvitationView;
 pub use members::Member;

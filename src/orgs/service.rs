@@ -233,7 +233,7 @@ fn parse_name(name: &str) -> Result<String, Error> {
 }
 
 /// A slug as given: lowercase letters, digits and single hyphens, at most 63 characters.
-fn parse_slug(slug: &str) -> Result<String, Error> {
+pub(super) fn parse_slug(slug: &str) -> Result<String, Error> {
     let valid = !slug.is_empty()
         && slug.len() <= 63
         && slug

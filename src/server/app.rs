@@ -12,6 +12,7 @@ use crate::{
     clock::Clock,
     config::{Config, Environment},
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
+    import::Importer,
     mail::Mailer,
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     oauth::{
@@ -43,6 +44,8 @@ pub struct App {
     pub orgs: Arc<Organizations>,
     pub mfa: Arc<Mfa>,
     pub users: Arc<Users>,
+    /// `janua import` and `janua export`.
+    pub imports: Arc<Importer>,
     pub sso: Arc<Sso>,
     /// The OAuth client registry; the authorization server reads it (`find_client`,
     /// `authenticate_client`).
@@ -172,6 +175,7 @@ impl App {
             },
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
+        let imports = Arc::new(Importer::new(db.clone(), cipher.clone(), clock.clone()));
         let webhooks = Arc::new(Webhooks::new(
             db.clone(),
             cipher.clone(),
@@ -246,6 +250,7 @@ impl App {
             orgs,
             mfa,
             users,
+            imports,
             sso,
             oauth_clients,
             authorization_server,
@@ -303,6 +308,22 @@ fn keyring(config: &Config, db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) 
         config.access_token_ttl,
         clock,
     )
+}
+
+/// The import and export engine for `janua import` and `janua export`, with the field key
+/// `serve` uses (FIELD_ENCRYPTION_KEY or the development key file), refused when that key
+/// cannot open the database's sealed signing keys, so an import never seals secrets the
+/// server cannot read. Needs no cache and writes nothing.
+pub async fn open_importer(
+    config: &Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Importer> {
+    let cipher = FieldCipher::new(&field_key(config)?);
+    keyring(config, db.clone(), cipher.clone(), clock.clone())
+        .open_published_keys()
+        .await?;
+    Ok(Importer::new(db, cipher, clock))
 }
 
 /// Passkeys' relying party, built once from `WEBAUTHN_RP_ID` / `WEBAUTHN_ORIGINS` (or the

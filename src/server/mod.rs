@@ -40,7 +40,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
 };
 
-pub use app::{App, Migrations, open_keyring};
+pub use app::{App, Migrations, open_importer, open_keyring};
 
 use crate::{
     audit_log::grpc::AuditGrpc,

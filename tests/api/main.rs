@@ -22,6 +22,7 @@ mod fixtures;
 mod gateway;
 mod helpers;
 mod hosted_pages;
+mod import;
 mod jwks;
 mod mail;
 mod mfa;

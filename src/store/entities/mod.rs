@@ -2,6 +2,8 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod import_external_id;
+pub mod import_run;
 pub mod invitation;
 pub mod linked_identity;
 pub mod mail_message;

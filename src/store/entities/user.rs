@@ -1,5 +1,6 @@
 //! An account. `email_normalized` (trimmed, lower-cased) is the unique lookup key; the
-//! password hash is a PHC string (argon2id, or an imported bcrypt hash until re-hashed).
+//! password hash is a PHC string (argon2id), or an imported hash (`crypto::imported_hash`,
+//! stored in its self-describing text form) until the first sign-in re-hashes it.
 
 use sea_orm::entity::prelude::*;
 

@@ -1,0 +1,93 @@
+//! Bringing users in from elsewhere (`janua import plan|run|verify`) and taking them out
+//! (`janua export`): one engine behind the CLI (and, later, the admin ImportService).
+//!
+//! - `sources`: the formats (csv and JSON lines, auth0, keycloak, janua-v2), streamed;
+//!   `archive` the encrypted export archive; `record` what a source yields;
+//! - `validate`: the rules one record must pass, without the database;
+//! - `engine`: the run — read through once, then batches, one transaction each with the
+//!   run's cursor (`store`); `writes` what a record writes; `outcome` how it is counted;
+//!   `organizations` a janua-v2 export's organizations, roles and members;
+//! - `report`: counts, `errors.ndjson`, `ids.csv`; `verify` checks a finished run;
+//! - `export`: the janua-v2 files; `cli`: the commands' arguments and output.
+//!
+//! Imported password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at
+//! the first sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`).
+//! External ids are unique per source, so importing the same input twice changes nothing.
+//! A plan decides everything and writes nothing. Nothing here serves requests.
+
+mod archive;
+pub mod cli;
+mod engine;
+pub mod export;
+mod organizations;
+mod outcome;
+pub mod record;
+pub mod report;
+pub mod sources;
+mod store;
+mod validate;
+mod verify;
+mod writes;
+
+use std::{path::PathBuf, sync::Arc};
+
+pub use engine::RunReport;
+pub use report::{Counts, RunCounts};
+pub use sources::{SourceKind, SourceOptions};
+pub use verify::Verification;
+
+use crate::{clock::Clock, crypto::FieldCipher, store::Db};
+
+/// What `--on-conflict` does with a record whose email belongs to a Janua user already (a
+/// record imported before, by its source id, is skipped or updated; never a conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Leave the existing user as it is (the default).
+    Skip,
+    /// Overwrite its profile fields (and password hash, when the record has one) and link
+    /// the source id to it.
+    Update,
+    /// Count the record as failed (code `conflict`).
+    Fail,
+}
+
+/// One `janua import plan|run`.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub source: SourceOptions,
+    pub on_conflict: OnConflict,
+    pub batch_size: usize,
+    /// Continue the unfinished run of the same input after its last committed batch.
+    pub resume: bool,
+    /// `plan`: decide everything, write nothing to the database.
+    pub dry_run: bool,
+    /// Stop (as a killed run would) after this many committed batches: for tests of resume.
+    pub stop_after_batches: Option<u64>,
+    pub report_dir: PathBuf,
+    /// Told (records done, records in the input) after each batch; the CLI draws a
+    /// progress bar with it on a terminal.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: (records done, records in the input).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// The import and export engine, wired once.
+pub struct Importer {
+    db: Db,
+    cipher: FieldCipher,
+    clock: Arc<dyn Clock>,
+}
+
+impl Importer {
+    pub fn new(db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) -> Self {
+        Self { db, cipher, clock }
+    }
+}

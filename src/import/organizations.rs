@@ -1,0 +1,228 @@
+//! The organizations of a janua-v2 export (`janua_organizations_export.json`), after its
+//! users: each organization with its custom roles and members in one transaction (a plan
+//! rolls it back). An organization already there (by id) is skipped and only its missing
+//! members are added, so running the import again changes nothing. A member naming a user
+//! the import does not know, or a role the organization does not have, is an error.
+
+use std::{collections::HashMap, path::Path};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::{
+    Importer,
+    record::Position,
+    report::{Problem, ReportFiles, RunCounts},
+    sources::{janua_v2::ORGANIZATIONS_FILE, json_stream},
+    store,
+};
+use crate::orgs::transfer::{self, TransferredOrganization, TransferredRole};
+
+const SOURCE: &str = "janua-v2";
+
+impl Importer {
+    /// Imports the organizations file of `dir`, if there is one; `user_ids` maps the
+    /// export's user ids to Janua's for the users this run decided.
+    pub(super) async fn import_organizations(
+        &self,
+        dir: &Path,
+        dry_run: bool,
+        user_ids: &HashMap<String, String>,
+        counts: &mut RunCounts,
+        report: &mut ReportFiles,
+    ) -> anyhow::Result<()> {
+        let path = dir.join(ORGANIZATIONS_FILE);
+        if !path.is_file() {
+            return Ok(());
+        }
+        let (mut records, reader) = read(path);
+        while let Some((index, value)) = records.recv().await {
+            let position = Position {
+                file: ORGANIZATIONS_FILE.to_owned(),
+                line: index,
+            };
+            let source_id = value["id"].as_str().unwrap_or_default().to_owned();
+            counts.organizations.seen += 1;
+            let Some(org) = organization_of(&value) else {
+                counts.organizations.failed += 1;
+                report.problem(&Problem::new(
+                    &position,
+                    &source_id,
+                    "invalid_organization",
+                    "",
+                    "an organization needs an id, a name and a slug",
+                ))?;
+                continue;
+            };
+            let txn = crate::store::begin_write(&self.db).await?;
+            let outcome = self
+                .organization(
+                    &txn, &org, &value, &position, dry_run, user_ids, counts, report,
+                )
+                .await;
+            match outcome {
+                Ok(true) if !dry_run => txn.commit().await?,
+                Ok(_) => txn.rollback().await?,
+                Err(err) => {
+                    txn.rollback().await?;
+                    return Err(err);
+                }
+            }
+        }
+        reader.await.context("reading the organizations")??;
+        Ok(())
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one organization's whole context"
+    )]
+    async fn organization(
+        &self,
+        db: &impl ConnectionTrait,
+        org: &TransferredOrganization,
+        value: &Value,
+        position: &Position,
+        dry_run: bool,
+        user_ids: &HashMap<String, String>,
+        counts: &mut RunCounts,
+        report: &mut ReportFiles,
+    ) -> anyhow::Result<bool> {
+        let now = self.clock.now();
+        if transfer::organization_exists(db, &org.id).await? {
+            counts.organizations.skipped += 1;
+        } else if let Err(err) = transfer::insert_organization(db, org, now).await {
+            counts.organizations.failed += 1;
+            let members = value["members"].as_array().map_or(0, Vec::len);
+            counts.memberships.seen += members as u64;
+            counts.memberships.skipped += members as u64;
+            report.problem(&Problem::new(
+                position,
+                &org.id,
+                "invalid_organization",
+                "",
+                err.to_string(),
+            ))?;
+            // Nothing of it is kept.
+            return Ok(false);
+        } else {
+            counts.organizations.imported += 1;
+        }
+        for member in value["members"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            counts.memberships.seen += 1;
+            let source_user = member["user_id"].as_str().unwrap_or_default();
+            let role = member["role"].as_str().unwrap_or_default();
+            let user_id = match user_ids.get(source_user) {
+                Some(id) => Some(id.clone()),
+                None => store::find_external(db, SOURCE, source_user)
+                    .await?
+                    .map(|known| known.user_id),
+            };
+            let Some(user_id) = user_id else {
+                counts.memberships.failed += 1;
+                report.problem(&Problem::new(
+                    position,
+                    &org.id,
+                    "unknown_member",
+                    "members.user_id",
+                    format!("the member {source_user} is no user of this import"),
+                ))?;
+                continue;
+            };
+            if !transfer::role_known(db, &org.id, role).await? {
+                counts.memberships.failed += 1;
+                report.problem(&Problem::new(
+                    position,
+                    &org.id,
+                    "unknown_role",
+                    "members.role",
+                    format!(
+                        "the member {source_user}'s role {role:?} is no role of the organization"
+                    ),
+                ))?;
+                continue;
+            }
+            let joined = joined_at(member).unwrap_or(now);
+            let added = if dry_run {
+                !transfer::is_member(db, &org.id, &user_id).await?
+            } else {
+                transfer::add_member(db, &org.id, &user_id, role, joined).await?
+            };
+            if added {
+                counts.memberships.imported += 1;
+            } else {
+                counts.memberships.skipped += 1;
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn joined_at(member: &Value) -> Option<DateTime<Utc>> {
+    member["joined_at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn organization_of(value: &Value) -> Option<TransferredOrganization> {
+    let text = |key: &str| value[key].as_str().map(str::to_owned);
+    let roles = value["roles"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|role| TransferredRole {
+            name: role["name"].as_str().unwrap_or_default().to_owned(),
+            description: role["description"].as_str().unwrap_or_default().to_owned(),
+            base_role: role["base_role"].as_str().unwrap_or_default().to_owned(),
+            permissions: role["permissions"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect(),
+        })
+        .collect();
+    Some(TransferredOrganization {
+        id: text("id").filter(|id| !id.is_empty())?,
+        name: text("name")?,
+        slug: text("slug")?,
+        metadata: value.get("metadata").filter(|m| m.is_object()).cloned(),
+        created_at: value["created_at"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+        roles,
+    })
+}
+
+/// Streams the organizations array on a blocking thread.
+fn read(
+    path: std::path::PathBuf,
+) -> (
+    mpsc::Receiver<(u64, Value)>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let (sender, receiver) = mpsc::channel(16);
+    let handle = tokio::task::spawn_blocking(move || {
+        let file =
+            std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        json_stream::each_in_member(
+            std::io::BufReader::new(file),
+            "organizations",
+            "",
+            &mut |index, value| sender.blocking_send((index, value)).is_ok(),
+        )?;
+        Ok(())
+    });
+    (receiver, handle)
+}
