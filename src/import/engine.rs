@@ -180,7 +180,7 @@ impl Importer {
                 err.message,
             )
         })?;
-        validate(user, seen)
+        validate(user, seen, self.sms.as_ref())
     }
 
     /// A new run row, or the unfinished run of the same input when resuming (its cursor and

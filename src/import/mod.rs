@@ -84,10 +84,23 @@ pub struct Importer {
     db: Db,
     cipher: FieldCipher,
     clock: Arc<dyn Clock>,
+    /// The server's SMS settings: an imported phone factor is kept only when SMS codes are
+    /// on and its country is allowed, as an enrolment would require.
+    sms: Option<crate::config::SmsSettings>,
 }
 
 impl Importer {
-    pub fn new(db: Db, cipher: FieldCipher, clock: Arc<dyn Clock>) -> Self {
-        Self { db, cipher, clock }
+    pub fn new(
+        db: Db,
+        cipher: FieldCipher,
+        clock: Arc<dyn Clock>,
+        sms: Option<crate::config::SmsSettings>,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            clock,
+            sms,
+        }
     }
 }

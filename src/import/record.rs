@@ -47,6 +47,8 @@ pub struct SourceUser {
     pub metadata: Option<serde_json::Value>,
     pub password: SourcePassword,
     pub totp: SourceTotp,
+    /// The phone number of an SMS factor (Auth0's `phone` factor), as the source wrote it.
+    pub phone: Option<String>,
 }
 
 impl SourceUser {
@@ -61,6 +63,7 @@ impl SourceUser {
             metadata: None,
             password: SourcePassword::None,
             totp: SourceTotp::None,
+            phone: None,
         }
     }
 

@@ -11,7 +11,7 @@ use super::{
     record::{Position, SourcePassword, SourceTotp, SourceUser},
     report::Problem,
 };
-use crate::{credentials::Email, ids::UserId};
+use crate::{config::SmsSettings, credentials::Email, ids::UserId, mfa::destination::PhoneNumber};
 
 /// The longest id the users table keeps as it is (`users.id` is 36 characters wide).
 const MAX_KEPT_ID_LEN: usize = 36;
@@ -36,6 +36,8 @@ pub struct ValidUser {
     pub totp_secret: Option<Vec<u8>>,
     /// The source had a TOTP secret Janua could not use.
     pub totp_refused: bool,
+    /// The number of an SMS factor to keep: SMS codes are on and its country allowed.
+    pub phone: Option<PhoneNumber>,
 }
 
 /// What the input held before this record (emails, source ids, kept ids), for duplicates:
@@ -61,6 +63,7 @@ fn key(value: &str) -> u128 {
 pub fn validate(
     user: SourceUser,
     seen: &mut SeenSoFar,
+    sms: Option<&SmsSettings>,
 ) -> Result<(ValidUser, Vec<Problem>), Problem> {
     let position = user.position.clone();
     let source_id = user.source_id.clone();
@@ -144,6 +147,17 @@ pub fn validate(
             (None, true)
         }
     };
+    let phone = user.phone.as_deref().and_then(|raw| {
+        let kept = kept_phone(raw, sms);
+        if let Err(why) = &kept {
+            warnings.push(problem(
+                "phone_refused",
+                "phone_number",
+                format!("{why}; the SMS factor is not imported"),
+            ));
+        }
+        kept.ok()
+    });
     Ok((
         ValidUser {
             position,
@@ -158,9 +172,26 @@ pub fn validate(
             password_refused,
             totp_secret,
             totp_refused,
+            phone,
         },
         warnings,
     ))
+}
+
+/// An SMS factor's number when Janua can send to it, as an enrolment would require.
+fn kept_phone(raw: &str, sms: Option<&SmsSettings>) -> Result<PhoneNumber, String> {
+    let number = PhoneNumber::parse("phone_number", raw)
+        .map_err(|_| "the phone number is not in E.164 form (+ and digits)".to_owned())?;
+    let Some(sms) = sms else {
+        return Err("SMS codes are turned off here (MFA_SMS_ENABLED)".to_owned());
+    };
+    let allowed = number
+        .country()
+        .is_some_and(|country| sms.allowed_countries.iter().any(|c| c == country));
+    if !allowed {
+        return Err("the number's country is not in SMS_ALLOWED_COUNTRIES".to_owned());
+    }
+    Ok(number)
 }
 
 /// The source id when Janua can keep it (an id's shape, at most 36 characters, not used by

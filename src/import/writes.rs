@@ -44,6 +44,11 @@ impl Importer {
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
         }
+        if let Some(number) = &user.phone {
+            crate::mfa::insert_imported_phone(db, &self.cipher, &user.id, number, now)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+        }
         // Audited like every change (as the operator's CLI, with the run); `user.imported`
         // maps to no webhook event, so an import does not flood subscribers.
         audit::record(

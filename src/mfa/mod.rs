@@ -24,7 +24,7 @@ pub use challenge::Challenges;
 pub use code_enrollment::{ChallengeCodeSent, CodeEnrollment};
 pub use code_factors::CodeFactors;
 pub use factor_view::{FactorView, ListedKind};
-pub use imported_totp::{active_totp_secret, insert_imported_totp};
+pub use imported_totp::{active_totp_secret, insert_imported_phone, insert_imported_totp};
 pub use otp_codes::{Channel, OtpCodes};
 pub use passkeys::{CeremonyStarted, PasskeyEnrolled};
 pub use relying_party::RelyingParty;

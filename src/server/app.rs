@@ -175,7 +175,12 @@ impl App {
             },
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
-        let imports = Arc::new(Importer::new(db.clone(), cipher.clone(), clock.clone()));
+        let imports = Arc::new(Importer::new(
+            db.clone(),
+            cipher.clone(),
+            clock.clone(),
+            config.otp.sms.clone(),
+        ));
         let webhooks = Arc::new(Webhooks::new(
             db.clone(),
             cipher.clone(),
@@ -323,7 +328,7 @@ pub async fn open_importer(
     keyring(config, db.clone(), cipher.clone(), clock.clone())
         .open_published_keys()
         .await?;
-    Ok(Importer::new(db, cipher, clock))
+    Ok(Importer::new(db, cipher, clock, config.otp.sms.clone()))
 }
 
 /// Passkeys' relying party, built once from `WEBAUTHN_RP_ID` / `WEBAUTHN_ORIGINS` (or the

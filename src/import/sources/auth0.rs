@@ -188,6 +188,7 @@ fn user_of(file: &str, index: u64, value: &Value) -> SourceItem {
         user.password = custom_password(custom);
     }
     user.totp = totp_factor(object.get("mfa_factors"));
+    user.phone = phone_factor(object.get("mfa_factors"));
     Ok(user)
 }
 
@@ -212,6 +213,16 @@ fn display(value: &Value) -> String {
         .unwrap_or_default()
         .trim()
         .to_owned()
+}
+
+/// The number of the first `{"phone": {"value": "+15551234567"}}` of `mfa_factors`.
+fn phone_factor(factors: Option<&Value>) -> Option<String> {
+    factors?
+        .as_array()?
+        .iter()
+        .find_map(|factor| factor.get("phone"))
+        .and_then(|phone| text(phone, "value"))
+        .map(str::to_owned)
 }
 
 /// The first `{"totp": {"secret": BASE32}}` of `mfa_factors`.

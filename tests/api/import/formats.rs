@@ -319,3 +319,73 @@ async fn json_lines_with_a_column_map_import_like_csv() {
     assert_eq!(account.metadata, Some(json!({"plan": {"tier": "pro"}})));
     assert_eq!(login(&app, &email, "json lines password").await.0, 200);
 }
+
+/// Auth0's `phone` factors come in as SMS factors when SMS codes are on and the number's
+/// country is allowed (as an enrolment would require); a texted code then answers the
+/// sign-in's second step. Other numbers are reported and left out.
+#[tokio::test]
+async fn auth0_phone_factors_are_kept_when_sms_is_on_and_a_texted_code_signs_in() {
+    let Some(python) = python_with("bcrypt") else {
+        return;
+    };
+    let Some(mut twilio) = crate::twilio::TwilioStandIn::start() else {
+        return;
+    };
+    let app = TestApp::spawn_with(&twilio.vars()).await;
+    let password = crate::auth::PASSWORD;
+    let hash = bcrypt_hash(&python, password);
+    let emails: Vec<String> = ["phone-kept", "phone-foreign", "phone-bad"]
+        .iter()
+        .map(|tag| crate::auth::unique_email(tag))
+        .collect();
+    let numbers = ["+15555550123", "+33612345678", "555-0123"];
+    let records: Vec<Value> = emails
+        .iter()
+        .zip(numbers)
+        .enumerate()
+        .map(|(i, (email, number))| {
+            json!({"user_id": format!("auth0|phone{i}"), "email": email, "email_verified": true,
+                   "password_hash": hash, "mfa_factors": [{"phone": {"value": number}}]})
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.json");
+    std::fs::write(&file, serde_json::to_string(&records).unwrap()).unwrap();
+    let report = path_arg(&dir.path().join("report"));
+    let (code, out) = janua_with(
+        &app,
+        &[],
+        &[
+            "import",
+            "run",
+            "--source",
+            "auth0",
+            &path_arg(&file),
+            "--report-dir",
+            &report,
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(counts_line(&out, "warnings"), "warnings 2", "{out}");
+    let problems = std::fs::read_to_string(dir.path().join("report/errors.ndjson")).unwrap();
+    assert_eq!(problems.matches("phone_refused").count(), 2, "{problems}");
+    assert!(
+        !problems.contains("33612345678"),
+        "no number in the report: {problems}"
+    );
+
+    let challenge = crate::otp_codes::challenge_of(&app, &emails[0]).await;
+    assert_eq!(
+        challenge["code_destinations"][0]["method"], "sms",
+        "{challenge}"
+    );
+    let (status, sent) = crate::otp_codes::send_code(&app, &challenge).await;
+    assert_eq!(status, 200, "{sent}");
+    let texted = twilio.wait_for_code(numbers[0]).await;
+    let (status, signed_in) = crate::otp_codes::answer(&app, &challenge, &texted).await;
+    assert_eq!(status, 200, "{signed_in}");
+    // The refused numbers left their users without a second factor.
+    let (status, body) = login(&app, &emails[1], password).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["tokens"]["access_token"].is_string(), "{body}");
+}
