@@ -40,6 +40,14 @@ pub enum CacheError {
     Unavailable(String),
 }
 
+impl CacheError {
+    /// The failure as Janua's internal error, naming the store that needed the cache (for
+    /// callers that fail closed without it: challenges, ceremonies, interactions).
+    pub fn failed_in(self, store: &'static str) -> crate::error::Error {
+        crate::error::Error::Internal(anyhow::Error::new(self).context(store))
+    }
+}
+
 /// Short-lived, expiring key/value state shared by all nodes of a deployment.
 ///
 /// Keys are plain strings without the deployment prefix; implementations add it. TTLs have

@@ -61,7 +61,7 @@ fn expired() -> Error {
 }
 
 fn unavailable(err: crate::cache::CacheError) -> Error {
-    Error::Internal(anyhow::Error::new(err).context("the MFA challenge store"))
+    err.failed_in("the MFA challenge store")
 }
 
 /// Challenges in the shared cache. They fail closed: without the cache there is no second

@@ -105,7 +105,7 @@ fn code_key(scope: &str) -> String {
 }
 
 fn unavailable(err: CacheError) -> Error {
-    Error::Internal(anyhow::Error::new(err).context("the one-time code store"))
+    err.failed_in("the one-time code store")
 }
 
 impl OtpCodes {

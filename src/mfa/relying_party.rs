@@ -245,7 +245,7 @@ impl RelyingParty {
 }
 
 fn unavailable(err: crate::cache::CacheError) -> Error {
-    Error::Internal(anyhow::Error::new(err).context("the passkey ceremony store"))
+    err.failed_in("the passkey ceremony store")
 }
 
 /// A credential id as stored and indexed: base64url without padding.

@@ -1,8 +1,8 @@
 //! The hosted pages: Janua's own HTML for the links it mails (verify an address, reset a
-//! password, sign in with a magic link, accept an invitation), and the layer later hosted
-//! pages (the OpenID Provider's sign-in, consent and logout) build on: templates compiled
-//! into the binary (`view`), the operator's theme, per-form CSRF tokens bound to a cookie
-//! (`csrf`) and the security headers every page carries (`policy`).
+//! password, sign in with a magic link, accept an invitation) and the OpenID Provider's
+//! authorization endpoint, sign-in, consent and logout (`provider`), on one layer:
+//! templates compiled into the binary (`view`), the operator's theme, per-form CSRF tokens
+//! bound to a cookie (`csrf`) and the security headers every page carries (`policy`).
 //!
 //! Each page is a plain HTML form that works without JavaScript. A GET only shows a form:
 //! mail scanners open links, so a token is spent only by the POST the form sends. The pages

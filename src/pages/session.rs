@@ -1,7 +1,8 @@
-//! The session a page's sign-in opens. Janua has no browser session yet (the OpenID
-//! Provider's hosted sign-in will bring one), so no page hands tokens to the browser: a page
-//! reads who signed in from the access token the domain issued, does what the sign-in was
-//! for, and ends the session, so no live session is left that nobody holds.
+//! The session a page's sign-in opens. No page hands tokens to the browser: a page reads
+//! who signed in from the access token the domain issued. The mailed-link pages (magic
+//! link, invitation) do what the sign-in was for and end the session, so no live session is
+//! left that nobody holds; the OpenID Provider's sign-in (`provider::sign_in`) keeps it as
+//! the browser session its cookie names.
 
 use crate::{
     audit::ClientInfo,

@@ -137,6 +137,19 @@ async fn a_user_signs_in_consents_and_the_client_gets_refreshes_and_loses_tokens
     assert_eq!(status, 200, "{claims}");
     assert_eq!(claims["email"], email.as_str());
     assert_eq!(claims["sub"], id_token["sub"]);
+    let posted = app
+        .http
+        .post(app.url("/oauth/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, _, by_post) = read(posted).await;
+    assert_eq!(
+        (status, &by_post),
+        (200, &claims),
+        "UserInfo answers POST alike"
+    );
 
     // A second authorization rides the browser session and the remembered consent.
     let again = browser
@@ -285,4 +298,30 @@ async fn authlib_signs_a_user_in_as_a_confidential_client() {
         "{stdout}"
     );
     assert!(stdout.contains("refreshed"), "{stdout}");
+}
+
+/// A machine's token leaves out the OpenID scopes, which speak of a signed-in user, when
+/// the client asks for no scope.
+#[tokio::test]
+async fn client_credentials_without_a_scope_get_the_clients_own_scopes_only() {
+    let app = TestApp::spawn().await;
+    let owner = app.signed_in_user("op-owner").await;
+    let org = app.organization_of(&owner, "Apps").await;
+    let mut body = web_client("OAUTH_CLIENT_TYPE_CONFIDENTIAL");
+    body["grant_types"] = json!(["authorization_code", "client_credentials"]);
+    let answer = create_client(&app, &owner.token, &org, body).await;
+    let fields = [
+        ("grant_type", "client_credentials"),
+        ("client_id", answer["client"]["client_id"].as_str().unwrap()),
+        ("client_secret", answer["client_secret"].as_str().unwrap()),
+    ];
+    let (status, token) = token_request(&app, &fields).await;
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["scope"], "projects:read", "{token}");
+    let asked = [&fields[..], &[("scope", "openid")]].concat();
+    let (status, refused) = token_request(&app, &asked).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
 }

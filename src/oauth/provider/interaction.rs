@@ -25,7 +25,7 @@ fn key(id: &str) -> String {
 }
 
 fn unavailable(err: crate::cache::CacheError) -> Error {
-    Error::Internal(anyhow::Error::new(err).context("the OAuth interaction store"))
+    err.failed_in("the OAuth interaction store")
 }
 
 impl AuthorizationServer {
