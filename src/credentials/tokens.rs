@@ -26,9 +26,25 @@ pub fn digest(token: &str) -> String {
     out
 }
 
+/// Whether `text` has the form `digest` gives (64 lower-case hex digits): what an export
+/// carries for a stored secret.
+pub fn is_digest(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_has_the_form_is_digest_checks() {
+        assert!(is_digest(&digest("janua_sk_x")));
+        assert!(!is_digest(&digest("janua_sk_x").to_uppercase()));
+        assert!(!is_digest("abc"));
+    }
 
     #[test]
     fn opaque_tokens_are_256_bit_and_distinct() {

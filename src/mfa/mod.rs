@@ -11,6 +11,7 @@ mod factor_view;
 pub mod grpc;
 mod imported_totp;
 mod otp_codes;
+pub mod passkey_transfer;
 mod passkeys;
 mod recovery_codes;
 pub(crate) mod relying_party;

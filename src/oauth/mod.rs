@@ -20,6 +20,7 @@ mod registry;
 pub mod secret;
 pub mod settings;
 mod store;
+pub mod transfer;
 
 use std::sync::Arc;
 

@@ -1,16 +1,19 @@
 //! Organizations as `janua import` and `janua export` move them: every organization with its
 //! custom roles and members, page by page, for an export; and an organization with its custom
 //! roles inserted as it was (id, slug, roles checked by this capability's rules), and members
-//! added under a role that exists, in the importer's transaction. Nothing here reads a
-//! file.
+//! added under a role that exists, in the importer's transaction; API keys as their stored
+//! hashes, both ways. Nothing here reads a file.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 use super::{roles, service::parse_slug, store};
 use crate::{
     error::Error,
-    store::entities::{membership, organization, role, user},
+    store::entities::{api_key, membership, organization, role, user},
 };
 
 /// A custom role as an export carries it.
@@ -169,5 +172,87 @@ pub async fn add_member(
         },
     )
     .await?;
+    Ok(true)
+}
+
+/// Every API key (revoked ones too) in id order after `after`, as stored: the secret only
+/// as its SHA-256, so an imported key keeps working and nothing in an export opens it.
+pub async fn api_keys_page(
+    db: &impl ConnectionTrait,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<api_key::Model>, Error> {
+    let mut select = api_key::Entity::find();
+    if let Some(after) = after {
+        select = select.filter(api_key::Column::Id.gt(after));
+    }
+    Ok(select
+        .order_by_asc(api_key::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Inserts an exported API key as it was (its hash, prefix, role and times); false when a
+/// key with this id exists. Its organization must exist and know its role; a hash another
+/// key holds is a conflict; its creator is kept only when that user exists here.
+pub async fn insert_api_key(
+    db: &impl ConnectionTrait,
+    mut key: api_key::Model,
+) -> Result<bool, Error> {
+    if key.id.trim().is_empty() || key.id.len() > 36 {
+        return Err(Error::invalid("id", "must be 1 to 36 characters"));
+    }
+    if api_key::Entity::find_by_id(key.id.clone())
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let name_length = key.name.trim().chars().count();
+    if name_length == 0 || name_length > 200 {
+        return Err(Error::invalid("name", "must be 1 to 200 characters"));
+    }
+    if !key.prefix.starts_with(super::api_keys::API_KEY_PREFIX) || key.prefix.len() > 64 {
+        return Err(Error::invalid(
+            "prefix",
+            "is not the start of a janua_sk_ key",
+        ));
+    }
+    if !crate::credentials::tokens::is_digest(&key.secret_hash) {
+        return Err(Error::invalid(
+            "secret_hash",
+            "must be the SHA-256 of the key in lower-case hex",
+        ));
+    }
+    if !organization_exists(db, &key.organization_id).await? {
+        return Err(Error::invalid(
+            "organization_id",
+            "names no organization of this import or of the database",
+        ));
+    }
+    if !role_known(db, &key.organization_id, &key.role).await? {
+        return Err(Error::invalid(
+            "role",
+            "names no built-in role and no custom role of the organization",
+        ));
+    }
+    let hash_taken = api_key::Entity::find()
+        .filter(api_key::Column::SecretHash.eq(key.secret_hash.clone()))
+        .one(db)
+        .await?
+        .is_some();
+    if hash_taken {
+        return Err(Error::Conflict("another API key has this hash".into()));
+    }
+    if let Some(creator) = &key.created_by
+        && crate::store::accounts::find_by_id(db, creator)
+            .await?
+            .is_none()
+    {
+        key.created_by = None;
+    }
+    key.into_active_model().reset_all().insert(db).await?;
     Ok(true)
 }

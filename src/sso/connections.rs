@@ -262,7 +262,7 @@ impl Sso {
 /// connection is saved rather than at its first sign-in. (Host names are judged after
 /// resolution, on every call: `crate::outbound`.) A URL that does not parse is left to the
 /// protocol's own check.
-fn refuse_guarded_address(
+pub(super) fn refuse_guarded_address(
     field: &str,
     url: Option<&str>,
     policy: crate::config::OutboundPolicy,
@@ -283,7 +283,7 @@ fn refuse_guarded_address(
 }
 
 /// Lower-cased, de-duplicated, claimable domain names (`email_domain::parse`).
-fn parse_domains(given: &[String]) -> Result<Vec<String>, Error> {
+pub(super) fn parse_domains(given: &[String]) -> Result<Vec<String>, Error> {
     if given.len() > MAX_DOMAINS {
         return Err(Error::invalid("domains", "at most 100 domains"));
     }

@@ -9,6 +9,7 @@
 //!   identity signs in as (account takeover rules);
 //! - `domains`: organizations prove the email domains they claim (`dns`, `domain_store`,
 //!   `email_domain`);
+//! - `transfer`: connections, domains and linked identities for `janua export|import`;
 //! - `routes`: the browser legs (metadata, ACS, callbacks); `grpc`: the tonic service.
 
 mod choices;
@@ -31,6 +32,7 @@ pub mod saml;
 mod service;
 mod start;
 pub mod store;
+pub mod transfer;
 
 pub use choices::{SignInChoice, target_of};
 pub use connection::{AttributeMapping, Connection};

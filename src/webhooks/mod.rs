@@ -8,6 +8,7 @@
 //! - `owner`: who an endpoint belongs to (an organization, or the platform), and the check;
 //! - `registry`: create, read, update, delete, rotate, redeliver, test, under an owner,
 //!   audited; `store` its queries; `convert` and `grpc` the tonic service;
+//! - `transfer`: endpoints as `janua export` and `janua import` move them;
 //! - `worker`: claims due deliveries (as the mail outbox does), sends them through the
 //!   outbound guard, records the outcome and the endpoint's health.
 //!
@@ -21,6 +22,7 @@ mod owner;
 mod registry;
 mod secret;
 mod store;
+pub mod transfer;
 mod worker;
 
 use std::{sync::Arc, time::Duration};

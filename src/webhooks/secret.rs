@@ -27,6 +27,13 @@ impl SigningSecret {
         format!("{PREFIX}{}", STANDARD.encode(self.0.expose_secret()))
     }
 
+    /// A secret in the form `shown` gives (`whsec_<base64>` of 32 bytes), as an export
+    /// carries it; None for anything else.
+    pub fn parse_shown(text: &str) -> Option<Self> {
+        let bytes = STANDARD.decode(text.trim().strip_prefix(PREFIX)?).ok()?;
+        (bytes.len() == SECRET_BYTES).then(|| Self(SecretSlice::from(bytes)))
+    }
+
     /// The secret sealed for the endpoint `endpoint_id` (or for its replaced secret).
     pub fn seal(&self, cipher: &FieldCipher, endpoint_id: &str) -> anyhow::Result<Vec<u8>> {
         cipher.seal(self.0.expose_secret(), &context(endpoint_id))
@@ -104,5 +111,7 @@ mod tests {
             shown
         );
         assert!(SigningSecret::open(&cipher, &sealed, "b").is_err());
+        assert_eq!(SigningSecret::parse_shown(&shown).unwrap().shown(), shown);
+        assert!(SigningSecret::parse_shown("whsec_c2hvcnQ=").is_none());
     }
 }
