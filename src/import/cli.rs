@@ -255,9 +255,10 @@ pub async fn export(importer: &Importer, args: &ExportArgs) -> anyhow::Result<()
         _ => importer.export_janua_v2(&args.out).await?,
     };
     println!(
-        "exported {} users and {} organizations to {}",
+        "exported {} users, {} organizations and {} webhooks, API keys and OAuth clients to {}",
         exported.users,
         exported.organizations,
+        exported.config_records,
         args.out.display()
     );
     Ok(())

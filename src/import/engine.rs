@@ -142,10 +142,27 @@ impl Importer {
             "the input changed while it was read ({total} records, then {position})"
         );
         if options.source.kind == sources::SourceKind::JanuaV2 {
+            let dir = &options.source.path;
             self.import_organizations(
-                &options.source.path,
+                dir,
                 options.dry_run,
                 &known.user_ids,
+                &mut counts,
+                &mut report,
+            )
+            .await?;
+            self.import_links(
+                dir,
+                options.dry_run,
+                &known.user_ids,
+                &mut counts,
+                &mut report,
+            )
+            .await?;
+            self.import_config(
+                dir,
+                options.dry_run,
+                options.batch_size,
                 &mut counts,
                 &mut report,
             )

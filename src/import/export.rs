@@ -1,8 +1,12 @@
-//! `janua export --format janua-v2 --out DIR`: writes `janua_users_export.json` and
-//! `janua_organizations_export.json`, what `janua import --source janua-v2 DIR` reads,
-//! streaming users and organizations in id order page by page (no file is held in memory). Password hashes go out as stored (argon2id, or an imported
-//! hash not yet re-hashed), TOTP secrets in base32: the files are secrets, created private
-//! (0600) in a directory the operator chose. Deleted users are left out.
+//! `janua export --format janua-v2 --out DIR`: writes `janua_users_export.json`,
+//! `janua_organizations_export.json` (`export_orgs`) and `janua_config_export.json`
+//! (`export_config`), what `janua import --source janua-v2 DIR` reads, streaming users and
+//! organizations in id order page by page. Password hashes go out as stored (argon2id, or an
+//! imported hash not yet re-hashed), TOTP secrets in base32, passkeys in a neutral shape
+//! with the server's RP id, linked identities by provider and subject: the files are
+//! secrets, created private (0600) in a directory the operator chose. Secrets Janua can
+//! open (OIDC client secrets, webhook signing secrets) go out only into an encrypted
+//! archive (`--encrypt`). Deleted users are left out.
 
 use std::{
     fs::File,
@@ -15,26 +19,35 @@ use serde_json::{Value, json};
 
 use super::{
     Importer,
-    sources::janua_v2::{ORGANIZATIONS_FILE, USERS_FILE},
+    sources::janua_v2::{CONFIG_FILE, ORGANIZATIONS_FILE, USERS_FILE},
 };
-use crate::orgs::transfer;
 use crate::store::{
     accounts::{self, UserQuery, UserStatus},
     entities::user,
     memberships, organizations,
 };
 
-const PAGE: u64 = 500;
+pub(super) const PAGE: u64 = 500;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exported {
     pub users: u64,
     pub organizations: u64,
+    /// Webhooks, API keys and OAuth clients.
+    pub config_records: u64,
 }
 
 impl Importer {
+    /// The plain export: no secret Janua could open goes into it (OIDC client secrets and
+    /// webhook signing secrets are left out, and an import reports them missing).
     pub async fn export_janua_v2(&self, out: &Path) -> anyhow::Result<Exported> {
+        self.export_files(out, false).await
+    }
+
+    /// The three files in `out`; `secrets`: with the secrets Janua can open (only ever for
+    /// the encrypted archive).
+    async fn export_files(&self, out: &Path, secrets: bool) -> anyhow::Result<Exported> {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let path = out.join(USERS_FILE);
         let mut file = BufWriter::new(private_file(&path)?);
@@ -68,91 +81,13 @@ impl Importer {
         });
         write!(file, "\n],\n\"metadata\": {metadata}}}\n")?;
         file.flush()?;
-        let organizations = self.export_organizations(out).await?;
+        let organizations = self.export_organizations(out, secrets).await?;
+        let config_records = self.export_config(out, secrets).await?;
         Ok(Exported {
             users: count,
             organizations,
+            config_records,
         })
-    }
-
-    /// `janua_organizations_export.json`: each organization with its custom roles and
-    /// members (SSO connections are not exported yet).
-    async fn export_organizations(&self, out: &Path) -> anyhow::Result<u64> {
-        let path = out.join(ORGANIZATIONS_FILE);
-        let mut file = BufWriter::new(private_file(&path)?);
-        file.write_all(b"{\"organizations\": [")?;
-        let mut after: Option<String> = None;
-        let mut count = 0u64;
-        loop {
-            let page = transfer::organizations_page(&self.db, after.as_deref(), PAGE)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
-            for (org, roles) in &page {
-                if count > 0 {
-                    file.write_all(b",")?;
-                }
-                file.write_all(b"\n  ")?;
-                let members = self.members(&org.id).await?;
-                let roles: Vec<Value> = roles
-                    .iter()
-                    .map(|role| {
-                        json!({
-                            "name": role.name,
-                            "description": role.description,
-                            "base_role": role.base_role,
-                            "permissions": role.permissions,
-                        })
-                    })
-                    .collect();
-                let record = json!({
-                    "id": org.id,
-                    "name": org.name,
-                    "slug": org.slug,
-                    "metadata": org.metadata,
-                    "created_at": org.created_at.to_rfc3339(),
-                    "roles": roles,
-                    "members": members,
-                    "sso_connections": [],
-                });
-                serde_json::to_writer(&mut file, &record)?;
-                count += 1;
-            }
-            match page.last() {
-                Some((last, _)) if page.len() as u64 == PAGE => after = Some(last.id.clone()),
-                _ => break,
-            }
-        }
-        let metadata = json!({
-            "export_version": "2.0",
-            "export_date": self.clock.now().to_rfc3339(),
-            "total_organizations": count,
-        });
-        write!(file, "\n],\n\"metadata\": {metadata}}}\n")?;
-        file.flush()?;
-        Ok(count)
-    }
-
-    async fn members(&self, organization_id: &str) -> anyhow::Result<Vec<Value>> {
-        let mut members = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = transfer::members_page(&self.db, organization_id, after.as_deref(), PAGE)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
-            for (membership, user) in &page {
-                members.push(json!({
-                    "user_id": membership.user_id,
-                    "email": user.email,
-                    "role": membership.role,
-                    "joined_at": membership.created_at.to_rfc3339(),
-                }));
-            }
-            match page.last() {
-                Some((last, _)) if page.len() as u64 == PAGE => after = Some(last.user_id.clone()),
-                _ => break,
-            }
-        }
-        Ok(members)
     }
 
     /// The export as one encrypted archive in `out` (the plain files never touch `out`).
@@ -163,13 +98,13 @@ impl Importer {
     ) -> anyhow::Result<Exported> {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let staging = super::archive::PrivateDir::create()?;
-        let exported = self.export_janua_v2(staging.path()).await?;
+        let exported = self.export_files(staging.path(), true).await?;
         let archive = out.join(super::archive::ARCHIVE_FILE);
         let passphrase = passphrase.clone();
         tokio::task::spawn_blocking(move || {
             super::archive::create(
                 staging.path(),
-                &[USERS_FILE, ORGANIZATIONS_FILE],
+                &[USERS_FILE, ORGANIZATIONS_FILE, CONFIG_FILE],
                 &passphrase,
                 &archive,
             )
@@ -208,11 +143,63 @@ impl Importer {
                 "password_hash": account.password_hash,
                 "mfa_enabled": account.mfa_enabled,
                 "mfa_secret": secret.map(|s| totp_rs::Secret::from(s).to_base32()),
-                "passkeys": [],
+                "passkeys": self.passkeys(&account.id).await?,
+                "identities": self.identities(&account.id).await?,
             },
             "organizations": orgs,
             "created_at": account.created_at.to_rfc3339(),
         }))
+    }
+}
+
+impl Importer {
+    /// The user's passkeys in the neutral shape, each with the RP id it works under.
+    async fn passkeys(&self, user_id: &str) -> anyhow::Result<Vec<Value>> {
+        let passkeys = crate::mfa::passkey_transfer::passkeys_of(&self.db, user_id)
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+        Ok(passkeys
+            .into_iter()
+            .map(|p| {
+                json!({
+                    "credential_id": p.credential_id,
+                    "public_key": p.public_key,
+                    "algorithm": p.algorithm,
+                    "sign_count": p.sign_count,
+                    "transports": p.transports,
+                    "user_verified": p.user_verified,
+                    "backup_eligible": p.backup_eligible,
+                    "backup_state": p.backup_state,
+                    "name": p.name,
+                    "rp_id": self.rules.webauthn_rp_id,
+                    "created_at": p.created_at.to_rfc3339(),
+                })
+            })
+            .collect())
+    }
+
+    /// The user's linked identities: `sso` with the connection's id, or a social provider.
+    async fn identities(&self, user_id: &str) -> anyhow::Result<Vec<Value>> {
+        let links = crate::sso::transfer::links_of(&self.db, user_id)
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
+        Ok(links
+            .into_iter()
+            .map(|link| {
+                let (provider, connection_id) = match link.provider.strip_prefix("sso:") {
+                    Some(id) => ("sso".to_owned(), Some(id.to_owned())),
+                    None => (link.provider.clone(), None),
+                };
+                json!({
+                    "provider": provider,
+                    "connection_id": connection_id,
+                    "subject": link.subject,
+                    "email_proven": link.email_proven,
+                    "created_at": link.created_at.to_rfc3339(),
+                    "last_used_at": link.last_used_at.to_rfc3339(),
+                })
+            })
+            .collect())
     }
 }
 

@@ -8,7 +8,10 @@
 //!   run's cursor (`store`); `writes` what a record writes; `outcome` how it is counted;
 //!   `organizations` a janua-v2 export's organizations, roles and members;
 //! - `report`: counts, `errors.ndjson`, `ids.csv`; `verify` checks a finished run;
-//! - `export`: the janua-v2 files; `cli`: the commands' arguments and output.
+//! - `links`: a janua-v2 export's passkeys and linked identities, after its organizations;
+//!   `config_file` its webhooks, API keys and OAuth clients;
+//! - `export`: the janua-v2 files (`export_orgs`, `export_config`); `cli`: the commands'
+//!   arguments and output.
 //!
 //! Imported password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at
 //! the first sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`).
@@ -17,13 +20,18 @@
 
 mod archive;
 pub mod cli;
+mod config_file;
 mod engine;
 pub mod export;
+mod export_config;
+mod export_orgs;
+mod links;
 mod organizations;
 mod outcome;
 pub mod record;
 pub mod report;
 pub mod sources;
+mod sso_connections;
 mod store;
 mod validate;
 mod verify;
@@ -87,6 +95,50 @@ pub struct Importer {
     /// The server's SMS settings: an imported phone factor is kept only when SMS codes are
     /// on and its country is allowed, as an enrolment would require.
     sms: Option<crate::config::SmsSettings>,
+    rules: ServerRules,
+}
+
+/// What the server's settings say about imported records beyond users (`Importer::with_rules`).
+#[derive(Debug, Clone)]
+pub struct ServerRules {
+    /// `WEBAUTHN_RP_ID`: a passkey imports only when it was registered for this RP id (and
+    /// an export names it as the passkeys' RP id). None: passkeys are off, none imports.
+    pub webauthn_rp_id: Option<String>,
+    /// Where webhook URLs may point (`WEBHOOK_*`), as CreateWebhookEndpoint checks them.
+    pub webhooks: Option<crate::webhooks::transfer::ImportRules>,
+    /// Which IdP addresses SSO connections may name (`OUTBOUND_ALLOW_*`).
+    pub outbound: crate::config::OutboundPolicy,
+    /// `JANUA_ISSUER`, which no OAuth client may take as its audience.
+    pub issuer: String,
+}
+
+impl Default for ServerRules {
+    /// The strictest: no passkeys, no webhooks, no private or loopback IdP addresses.
+    fn default() -> Self {
+        Self {
+            webauthn_rp_id: None,
+            webhooks: None,
+            outbound: crate::config::OutboundPolicy {
+                allow_loopback: false,
+                allow_private: false,
+            },
+            issuer: String::new(),
+        }
+    }
+}
+
+impl ServerRules {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            webauthn_rp_id: config.webauthn.as_ref().map(|w| w.rp_id.clone()),
+            webhooks: Some(crate::webhooks::transfer::ImportRules {
+                require_https: config.webhooks.require_https,
+                outbound: config.webhooks.outbound,
+            }),
+            outbound: config.outbound,
+            issuer: config.issuer.as_str().to_owned(),
+        }
+    }
 }
 
 impl Importer {
@@ -101,6 +153,14 @@ impl Importer {
             cipher,
             clock,
             sms,
+            rules: ServerRules::default(),
         }
+    }
+
+    /// The server's rules for passkeys, webhooks, SSO connections and OAuth clients; without
+    /// them no passkey imports and webhooks are refused.
+    pub fn with_rules(mut self, rules: ServerRules) -> Self {
+        self.rules = rules;
+        self
     }
 }

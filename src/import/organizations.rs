@@ -1,8 +1,9 @@
 //! The organizations of a janua-v2 export (`janua_organizations_export.json`), after its
 //! users: each organization with its custom roles and members in one transaction (a plan
 //! rolls it back). An organization already there (by id) is skipped and only its missing
-//! members are added, so running the import again changes nothing. A member naming a user
-//! the import does not know, or a role the organization does not have, is an error.
+//! members, domains and SSO connections are added (`sso_connections`), so running the
+//! import again changes nothing. A member naming a user the import does not know, or a role
+//! the organization does not have, is an error.
 
 use std::{collections::HashMap, path::Path};
 
@@ -38,7 +39,7 @@ impl Importer {
         if !path.is_file() {
             return Ok(());
         }
-        let (mut records, reader) = read(path);
+        let (mut records, reader) = read(path, "organizations");
         while let Some((index, value)) = records.recv().await {
             let position = Position {
                 file: ORGANIZATIONS_FILE.to_owned(),
@@ -161,6 +162,8 @@ impl Importer {
                 counts.memberships.skipped += 1;
             }
         }
+        self.organization_sso(db, &org.id, value, position, counts, report)
+            .await?;
         Ok(true)
     }
 }
@@ -205,9 +208,10 @@ fn organization_of(value: &Value) -> Option<TransferredOrganization> {
     })
 }
 
-/// Streams the organizations array on a blocking thread.
-fn read(
+/// Streams the array under `member` (the organizations, or the users) on a blocking thread.
+pub(super) fn read(
     path: std::path::PathBuf,
+    member: &'static str,
 ) -> (
     mpsc::Receiver<(u64, Value)>,
     tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -218,7 +222,7 @@ fn read(
             std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         json_stream::each_in_member(
             std::io::BufReader::new(file),
-            "organizations",
+            member,
             "",
             &mut |index, value| sender.blocking_send((index, value)).is_ok(),
         )?;

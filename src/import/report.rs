@@ -34,6 +34,23 @@ pub struct RunCounts {
     pub organizations: Counts,
     #[serde(default)]
     pub memberships: Counts,
+    /// janua-v2: the organizations' claimed email domains and SSO connections.
+    #[serde(default)]
+    pub domains: Counts,
+    #[serde(default)]
+    pub sso_connections: Counts,
+    /// janua-v2: the users' linked identities and passkeys.
+    #[serde(default)]
+    pub identities: Counts,
+    #[serde(default)]
+    pub passkeys: Counts,
+    /// janua-v2: the config file's records.
+    #[serde(default)]
+    pub webhooks: Counts,
+    #[serde(default)]
+    pub api_keys: Counts,
+    #[serde(default)]
+    pub oauth_clients: Counts,
     /// Users imported without a password (unknown, malformed or out-of-bounds hash):
     /// they set one through a password reset.
     pub passwords_reset: u64,
@@ -54,6 +71,13 @@ impl RunCounts {
             line("totp_factors", &self.totp_factors),
             line("organizations", &self.organizations),
             line("memberships", &self.memberships),
+            line("domains", &self.domains),
+            line("sso_connections", &self.sso_connections),
+            line("identities", &self.identities),
+            line("passkeys", &self.passkeys),
+            line("webhooks", &self.webhooks),
+            line("api_keys", &self.api_keys),
+            line("oauth_clients", &self.oauth_clients),
             format!("passwords_reset {}", self.passwords_reset),
             format!("warnings {}", self.warnings),
         ]
@@ -66,6 +90,13 @@ impl RunCounts {
             self.totp_factors,
             self.organizations,
             self.memberships,
+            self.domains,
+            self.sso_connections,
+            self.identities,
+            self.passkeys,
+            self.webhooks,
+            self.api_keys,
+            self.oauth_clients,
         ]
         .iter()
         .any(|counts| counts.failed > 0)

@@ -12,7 +12,7 @@ use crate::{
     clock::Clock,
     config::{Config, Environment},
     crypto::{FieldCipher, FieldKey, Keyring, PasswordHasher, load_or_create_development_key},
-    import::Importer,
+    import::{Importer, ServerRules},
     mail::Mailer,
     mfa::{Challenges, CodeFactors, Mfa, MfaParts, OtpCodes, RelyingParty, SecondStep},
     oauth::{
@@ -175,12 +175,15 @@ impl App {
             },
             crate::sso::dns::HickoryTxt::lookup(config.dns_server)?,
         )?);
-        let imports = Arc::new(Importer::new(
-            db.clone(),
-            cipher.clone(),
-            clock.clone(),
-            config.otp.sms.clone(),
-        ));
+        let imports = Arc::new(
+            Importer::new(
+                db.clone(),
+                cipher.clone(),
+                clock.clone(),
+                config.otp.sms.clone(),
+            )
+            .with_rules(ServerRules::of(&config)),
+        );
         let webhooks = Arc::new(Webhooks::new(
             db.clone(),
             cipher.clone(),
@@ -328,7 +331,10 @@ pub async fn open_importer(
     keyring(config, db.clone(), cipher.clone(), clock.clone())
         .open_published_keys()
         .await?;
-    Ok(Importer::new(db, cipher, clock, config.otp.sms.clone()))
+    Ok(
+        Importer::new(db, cipher, clock, config.otp.sms.clone())
+            .with_rules(ServerRules::of(config)),
+    )
 }
 
 /// Passkeys' relying party, built once from `WEBAUTHN_RP_ID` / `WEBAUTHN_ORIGINS` (or the

@@ -1,10 +1,13 @@
 //! `--source janua-v2`: the directory `janua export --format janua-v2` writes (the migration
 //! guide's format). `janua_users_export.json` is `{"metadata": {...}, "users": [{"id",
 //! "email", "email_verified", "status", "profile": {"display_name", "metadata"}, "auth":
-//! {"password_hash", "mfa_enabled", "mfa_secret", "passkeys"}, "organizations", "created_at"}]}`;
-//! ids are kept. `janua_organizations_export.json` (read by `import::organizations`) holds
-//! the organizations with their roles and members. The formats are described in
-//! `docs/janua-v2.schema.json` and `docs/janua-v2-organizations.schema.json`.
+//! {"password_hash", "mfa_enabled", "mfa_secret", "passkeys", "identities"}, "organizations", "created_at"}]}`;
+//! ids are kept; passkeys and identities are read after the organizations (`import::links`).
+//! `janua_organizations_export.json` (read by `import::organizations`) holds the
+//! organizations with their roles, members, domains and SSO connections;
+//! `janua_config_export.json` (`import::config_file`) the webhooks, API keys and OAuth
+//! clients. The formats are described in `docs/janua-v2.schema.json`,
+//! `docs/janua-v2-organizations.schema.json` and `docs/janua-v2-config.schema.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +20,7 @@ use crate::import::record::{
 
 pub const USERS_FILE: &str = "janua_users_export.json";
 pub const ORGANIZATIONS_FILE: &str = "janua_organizations_export.json";
+pub const CONFIG_FILE: &str = "janua_config_export.json";
 
 /// The files of an export directory that an import reads (the users file must exist).
 pub fn files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -27,12 +31,14 @@ pub fn files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     );
     let users = path.join(USERS_FILE);
     anyhow::ensure!(users.is_file(), "{} has no {USERS_FILE}", path.display());
-    let organizations = path.join(ORGANIZATIONS_FILE);
-    Ok(if organizations.is_file() {
-        vec![users, organizations]
-    } else {
-        vec![users]
-    })
+    let mut files = vec![users];
+    files.extend(
+        [ORGANIZATIONS_FILE, CONFIG_FILE]
+            .map(|name| path.join(name))
+            .into_iter()
+            .filter(|file| file.is_file()),
+    );
+    Ok(files)
 }
 
 pub fn read(
