@@ -9,6 +9,7 @@
 
 mod formats;
 mod janua_v2;
+mod janua_v2_config;
 mod population;
 mod runs;
 

@@ -3,8 +3,8 @@
 //! as a sign-in's second factor, and refusals (wrong origin or relying party id, reused
 //! challenges, duplicate credentials, bad JSON). `login` covers passwordless sign-in.
 
-mod authenticator;
-mod login;
+pub mod authenticator;
+pub mod login;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use janua::proto::janua::{

@@ -43,7 +43,7 @@ async fn finish_login(app: &TestApp, challenge_id: &str, credential_json: &str) 
 }
 
 /// A whole discoverable sign-in with `authenticator`: (HTTP status, body).
-async fn sign_in(app: &TestApp, authenticator: &mut Authenticator) -> (u16, Value) {
+pub async fn sign_in(app: &TestApp, authenticator: &mut Authenticator) -> (u16, Value) {
     let (challenge_id, options) = login_options(app, "").await;
     let assertion = authenticator.get(&options);
     finish_login(app, &challenge_id, &assertion).await
