@@ -10,6 +10,7 @@
 mod formats;
 mod janua_v2;
 mod janua_v2_config;
+mod janua_v2_sso;
 mod population;
 mod runs;
 

@@ -10,7 +10,7 @@
 //! module is wired into it they are ignored. `verify` runs the same IdP and the same attacks
 //! against the SAML module directly.
 
-mod idp;
+pub(crate) mod idp;
 mod verify;
 
 use reqwest::{StatusCode, redirect::Policy};
@@ -24,29 +24,30 @@ use super::{
     helpers::{TestApp, amr},
 };
 
-const APP_CALLBACK: &str = "https://app.example/callback";
+pub(crate) const APP_CALLBACK: &str = "https://app.example/callback";
 const EMAIL_ATTRIBUTE: &str = "urn:oid:1.2.840.113549.1.9.1.1";
 
-/// A Janua with one organization whose SAML connection trusts a fresh pysaml2 IdP.
-struct Saml {
-    app: TestApp,
-    idp: SamlIdp,
+/// A Janua with one organization whose SAML connection trusts a fresh pysaml2 IdP (the
+/// import tests move it to another Janua: `app` is that server).
+pub(crate) struct Saml {
+    pub(crate) app: TestApp,
+    pub(crate) idp: SamlIdp,
     owner: User,
     org: String,
-    connection_id: String,
+    pub(crate) connection_id: String,
     domain: String,
     /// A browser: does not follow redirects, so the test sees each one.
     browser: reqwest::Client,
 }
 
 #[derive(Default)]
-struct Options {
+pub(crate) struct Options {
     allow_idp_initiated: bool,
     metadata_by_url: bool,
 }
 
 impl Saml {
-    async fn start(options: Options) -> Option<Self> {
+    pub(crate) async fn start(options: Options) -> Option<Self> {
         let idp = SamlIdp::start().await?;
         let app = TestApp::spawn_with(&[("SSO_ALLOWED_REDIRECT_URIS", APP_CALLBACK)]).await;
         let owner = app.signed_in_user("owner").await;
@@ -77,14 +78,14 @@ impl Saml {
         Some(saml)
     }
 
-    async fn sp_metadata(&self) -> String {
+    pub(crate) async fn sp_metadata(&self) -> String {
         let path = format!("/api/v1/sso/saml/{}/metadata", self.connection_id);
         let response = self.browser.get(self.app.url(&path)).send().await.unwrap();
         assert_eq!(response.status(), 200);
         response.text().await.unwrap()
     }
 
-    fn email(&self, name: &str) -> String {
+    pub(crate) fn email(&self, name: &str) -> String {
         format!("{name}@{}", self.domain)
     }
 
@@ -126,7 +127,7 @@ impl Saml {
     }
 
     /// The whole sign-in; the code the app receives.
-    async fn sign_in(&self, user: &str, groups: &str, variant: &str) -> String {
+    pub(crate) async fn sign_in(&self, user: &str, groups: &str, variant: &str) -> String {
         let answer = self.idp_answer(user, groups, variant).await;
         match self.post_to_acs(&answer).await {
             AcsOutcome::Code(code) => code,
@@ -139,7 +140,7 @@ impl Saml {
         }
     }
 
-    async fn exchange(&self, code: &str) -> (u16, Value) {
+    pub(crate) async fn exchange(&self, code: &str) -> (u16, Value) {
         rest(
             &self.app,
             "POST",
