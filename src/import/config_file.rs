@@ -8,17 +8,16 @@
 //! nobody has seen (`webhook_secret_generated`: rotate it to learn it). The file is small
 //! (a deployment's configuration) and read whole; its counts must match its metadata.
 
-use std::path::Path;
-
 use anyhow::Context;
-use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use super::{
     Importer,
+    fields::{optional_text, strings, text, time},
+    organizations::Stage,
     record::Position,
-    report::{Counts, Problem, ReportFiles, RunCounts},
+    report::{Counts, Problem, RunCounts},
     sources::janua_v2::CONFIG_FILE,
 };
 use crate::{
@@ -64,32 +63,12 @@ enum Fate {
     Skipped,
 }
 
-fn time(value: &Value) -> Option<DateTime<Utc>> {
-    value
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
-}
-
-fn optional_text(value: &Value, key: &str) -> Option<String> {
-    value[key].as_str().map(str::to_owned)
-}
-
 impl Importer {
-    /// Imports `dir`'s config file, if there is one.
-    pub(super) async fn import_config(
-        &self,
-        dir: &Path,
-        dry_run: bool,
-        batch_size: usize,
-        counts: &mut RunCounts,
-        report: &mut ReportFiles,
-    ) -> anyhow::Result<()> {
-        let path = dir.join(CONFIG_FILE);
+    /// Imports the config file of the stage's directory, if there is one.
+    pub(super) async fn import_config(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
+        let (dry_run, batch_size) = (stage.dry_run, stage.batch_size.max(1));
+        let (counts, report) = (&mut *stage.counts, &mut *stage.report);
+        let path = stage.dir.join(CONFIG_FILE);
         if !path.is_file() {
             return Ok(());
         }
@@ -114,8 +93,8 @@ impl Importer {
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            for (batch_index, batch) in records.chunks(batch_size.max(1)).enumerate() {
-                let first = batch_index * batch_size.max(1);
+            for (batch_index, batch) in records.chunks(batch_size).enumerate() {
+                let first = batch_index * batch_size;
                 let txn = crate::store::begin_write(&self.db).await?;
                 let mut draft = *counts;
                 let mut problems = Vec::new();
@@ -184,13 +163,7 @@ impl Importer {
                     organization_id: optional_text(record, "organization_id"),
                     url: text(record, "url"),
                     description: text(record, "description"),
-                    event_types: record["event_types"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect(),
+                    event_types: strings(record, "event_types"),
                     enabled: record["enabled"].as_bool().unwrap_or(true),
                     state: text(record, "state"),
                     created_at,

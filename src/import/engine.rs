@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{
-    ImportOptions, Importer, OnConflict, archive,
+    ImportOptions, Importer, OnConflict, archive, organizations,
     outcome::{Decided, report_lines, tally, tally_counts},
     record::SourceItem,
     report::{Outcome, Problem, ReportFiles, RunCounts},
@@ -142,31 +142,17 @@ impl Importer {
             "the input changed while it was read ({total} records, then {position})"
         );
         if options.source.kind == sources::SourceKind::JanuaV2 {
-            let dir = &options.source.path;
-            self.import_organizations(
-                dir,
-                options.dry_run,
-                &known.user_ids,
-                &mut counts,
-                &mut report,
-            )
-            .await?;
-            self.import_links(
-                dir,
-                options.dry_run,
-                &known.user_ids,
-                &mut counts,
-                &mut report,
-            )
-            .await?;
-            self.import_config(
-                dir,
-                options.dry_run,
-                options.batch_size,
-                &mut counts,
-                &mut report,
-            )
-            .await?;
+            let mut stage = organizations::Stage {
+                dir: &options.source.path,
+                dry_run: options.dry_run,
+                batch_size: options.batch_size,
+                user_ids: &known.user_ids,
+                counts: &mut counts,
+                report: &mut report,
+            };
+            self.import_organizations(&mut stage).await?;
+            self.import_links(&mut stage).await?;
+            self.import_config(&mut stage).await?;
         }
         if !options.dry_run {
             store::save_progress(

@@ -7,15 +7,15 @@
 //! its RP id is the server's `WEBAUTHN_RP_ID`; otherwise it is skipped
 //! (`passkey_rp_id_mismatch`) and the user keeps its other factors.
 
-use std::{collections::HashMap, path::Path};
-
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use super::{
-    Importer, organizations,
+    Importer,
+    fields::{items, strings, text, time},
+    organizations::{self, Stage},
     record::Position,
     report::{Problem, ReportFiles, RunCounts},
     sources::janua_v2::USERS_FILE,
@@ -29,17 +29,6 @@ use crate::{
 
 const SOURCE: &str = "janua-v2";
 
-fn items<'a>(value: &'a Value, key: &str) -> &'a [Value] {
-    value[key].as_array().map(Vec::as_slice).unwrap_or_default()
-}
-
-fn time(value: &Value) -> Option<DateTime<Utc>> {
-    value
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// One user's record, where it is, and what to write through.
 struct UserLinks<'a> {
     position: Position,
@@ -49,17 +38,12 @@ struct UserLinks<'a> {
 }
 
 impl Importer {
-    /// The passkeys and identities of every user of `dir`'s users file; `user_ids` maps
-    /// the export's ids to Janua's for a plan (a run finds them in the database).
-    pub(super) async fn import_links(
-        &self,
-        dir: &Path,
-        dry_run: bool,
-        user_ids: &HashMap<String, String>,
-        counts: &mut RunCounts,
-        report: &mut ReportFiles,
-    ) -> anyhow::Result<()> {
-        let (mut records, reader) = organizations::read(dir.join(USERS_FILE), "users");
+    /// The passkeys and identities of every user of the stage's users file; a plan finds
+    /// the users in `stage.user_ids`, a run in the database.
+    pub(super) async fn import_links(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
+        let (dry_run, user_ids) = (stage.dry_run, stage.user_ids);
+        let (counts, report) = (&mut *stage.counts, &mut *stage.report);
+        let (mut records, reader) = organizations::read(stage.dir.join(USERS_FILE), "users");
         while let Some((index, value)) = records.recv().await {
             let auth = &value["auth"];
             let (passkeys, identities) = (items(auth, "passkeys"), items(auth, "identities"));
@@ -217,24 +201,20 @@ fn link_of(identity: &Value, now: DateTime<Utc>) -> Option<TransferredLink> {
 }
 
 fn passkey_of(record: &Value, now: DateTime<Utc>) -> TransferredPasskey {
-    let text = |key: &str| record[key].as_str().unwrap_or_default().to_owned();
     let flag = |key: &str| record[key].as_bool().unwrap_or(false);
     TransferredPasskey {
-        credential_id: text("credential_id"),
-        public_key: text("public_key"),
+        credential_id: text(record, "credential_id"),
+        public_key: text(record, "public_key"),
         algorithm: record["algorithm"].as_i64().unwrap_or_default(),
         sign_count: record["sign_count"]
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
             .unwrap_or_default(),
-        transports: items(record, "transports")
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
+        transports: strings(record, "transports"),
         user_verified: flag("user_verified"),
         backup_eligible: flag("backup_eligible"),
         backup_state: flag("backup_state"),
-        name: text("name"),
+        name: text(record, "name"),
         created_at: time(&record["created_at"]).unwrap_or(now),
     }
 }

@@ -25,6 +25,7 @@ mod engine;
 pub mod export;
 mod export_config;
 mod export_orgs;
+mod fields;
 mod links;
 mod organizations;
 mod outcome;

@@ -8,13 +8,14 @@
 use std::{collections::HashMap, path::Path};
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::{
     Importer,
+    fields::{items, strings, time},
     record::Position,
     report::{Problem, ReportFiles, RunCounts},
     sources::{janua_v2::ORGANIZATIONS_FILE, json_stream},
@@ -24,18 +25,25 @@ use crate::orgs::transfer::{self, TransferredOrganization, TransferredRole};
 
 const SOURCE: &str = "janua-v2";
 
+/// What the janua-v2 stages after the users file (organizations, links, config) share.
+pub(super) struct Stage<'a> {
+    /// The export's directory.
+    pub dir: &'a Path,
+    /// A plan: decide, write nothing.
+    pub dry_run: bool,
+    pub batch_size: usize,
+    /// The export's user ids → Janua's, for the users this run decided.
+    pub user_ids: &'a HashMap<String, String>,
+    pub counts: &'a mut RunCounts,
+    pub report: &'a mut ReportFiles,
+}
+
 impl Importer {
-    /// Imports the organizations file of `dir`, if there is one; `user_ids` maps the
-    /// export's user ids to Janua's for the users this run decided.
-    pub(super) async fn import_organizations(
-        &self,
-        dir: &Path,
-        dry_run: bool,
-        user_ids: &HashMap<String, String>,
-        counts: &mut RunCounts,
-        report: &mut ReportFiles,
-    ) -> anyhow::Result<()> {
-        let path = dir.join(ORGANIZATIONS_FILE);
+    /// Imports the organizations file of the stage's directory, if there is one.
+    pub(super) async fn import_organizations(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
+        let (dry_run, user_ids) = (stage.dry_run, stage.user_ids);
+        let (counts, report) = (&mut *stage.counts, &mut *stage.report);
+        let path = stage.dir.join(ORGANIZATIONS_FILE);
         if !path.is_file() {
             return Ok(());
         }
@@ -112,11 +120,7 @@ impl Importer {
         } else {
             counts.organizations.imported += 1;
         }
-        for member in value["members"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for member in items(value, "members") {
             counts.memberships.seen += 1;
             let source_user = member["user_id"].as_str().unwrap_or_default();
             let role = member["role"].as_str().unwrap_or_default();
@@ -150,7 +154,7 @@ impl Importer {
                 ))?;
                 continue;
             }
-            let joined = joined_at(member).unwrap_or(now);
+            let joined = time(&member["joined_at"]).unwrap_or(now);
             let added = if dry_run {
                 !transfer::is_member(db, &org.id, &user_id).await?
             } else {
@@ -168,31 +172,15 @@ impl Importer {
     }
 }
 
-fn joined_at(member: &Value) -> Option<DateTime<Utc>> {
-    member["joined_at"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn organization_of(value: &Value) -> Option<TransferredOrganization> {
     let text = |key: &str| value[key].as_str().map(str::to_owned);
-    let roles = value["roles"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let roles = items(value, "roles")
         .iter()
         .map(|role| TransferredRole {
             name: role["name"].as_str().unwrap_or_default().to_owned(),
             description: role["description"].as_str().unwrap_or_default().to_owned(),
             base_role: role["base_role"].as_str().unwrap_or_default().to_owned(),
-            permissions: role["permissions"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|p| p.as_str().map(str::to_owned))
-                .collect(),
+            permissions: strings(role, "permissions"),
         })
         .collect();
     Some(TransferredOrganization {
@@ -200,10 +188,7 @@ fn organization_of(value: &Value) -> Option<TransferredOrganization> {
         name: text("name")?,
         slug: text("slug")?,
         metadata: value.get("metadata").filter(|m| m.is_object()).cloned(),
-        created_at: value["created_at"]
-            .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+        created_at: time(&value["created_at"]).unwrap_or_else(Utc::now),
         roles,
     })
 }

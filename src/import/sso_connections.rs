@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::{
     Importer,
+    fields::{items, strings, text, time},
     record::Position,
     report::{Counts, Problem, ReportFiles, RunCounts},
 };
@@ -24,21 +25,6 @@ use crate::{
     },
     store::entities::organization_domain,
 };
-
-fn items<'a>(value: &'a Value, key: &str) -> &'a [Value] {
-    value[key].as_array().map(Vec::as_slice).unwrap_or_default()
-}
-
-fn time(value: &Value) -> Option<DateTime<Utc>> {
-    value
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value[key].as_str().unwrap_or_default().to_owned()
-}
 
 /// Counts one record's fate; a warning or failure goes to `errors.ndjson`.
 struct Tally<'a> {
@@ -179,15 +165,6 @@ fn connection_of(
         Some("oidc") => Protocol::Oidc,
         _ => return Err(invalid("sso_connections.protocol", "must be saml or oidc")),
     };
-    let strings = |value: &Value| -> Vec<String> {
-        value
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect()
-    };
     let attribute_mapping = match record.get("attribute_mapping") {
         None | Some(Value::Null) => crate::sso::AttributeMapping::default(),
         Some(mapping) => serde_json::from_value(mapping.clone()).map_err(|_| {
@@ -222,14 +199,14 @@ fn connection_of(
         issuer: text(oidc, "issuer"),
         client_id: text(oidc, "client_id"),
         client_secret: SecretString::from(secret.to_owned()),
-        scopes: strings(&oidc["scopes"]),
+        scopes: strings(oidc, "scopes"),
     });
     let connection = Connection {
         id: text(record, "id"),
         organization_id: organization_id.to_owned(),
         name: text(record, "name"),
         protocol,
-        domains: strings(&record["domains"]),
+        domains: strings(record, "domains"),
         jit_provisioning: record["jit_provisioning"].as_bool().unwrap_or(false),
         default_role: match text(record, "default_role").trim() {
             "" => "member".to_owned(),

@@ -62,6 +62,70 @@ pub(super) fn counts_line(report: &str, kind: &str) -> String {
         .to_owned()
 }
 
+/// The three files of an export in `dir` are what docs/janua-v2*.schema.json describe
+/// (Python's jsonschema checks).
+pub(super) fn assert_export_matches_schemas(python: &str, dir: &Path) {
+    for (file, schema) in [
+        ("janua_users_export.json", "janua-v2.schema.json"),
+        (
+            "janua_organizations_export.json",
+            "janua-v2-organizations.schema.json",
+        ),
+        ("janua_config_export.json", "janua-v2-config.schema.json"),
+    ] {
+        let schema = format!("{}/docs/{schema}", env!("CARGO_MANIFEST_DIR"));
+        let checked = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
+                &path_arg(&dir.join(file)),
+                &schema,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            checked.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+}
+
+/// Asserts each kind's counts line: (kind, [seen, imported, updated, skipped, failed]).
+pub(super) fn assert_counts(report: &str, expected: &[(&str, [u64; 5])]) {
+    for (kind, [seen, imported, updated, skipped, failed]) in expected {
+        assert_eq!(
+            counts_line(report, kind),
+            format!(
+                "{kind} {seen} seen {imported} imported {updated} updated {skipped} skipped {failed} failed"
+            )
+        );
+    }
+}
+
+/// The archive passphrase the janua-v2 tests use, as `--passphrase-env` names it.
+pub(super) const PASSPHRASE: (&str, &str) = ("JANUA_ARCHIVE_PASSPHRASE", "the archive passphrase");
+
+/// `janua import run --source janua-v2 INPUT` (a directory, or an archive under
+/// `PASSPHRASE`) with its report in `report`: (exit code, standard output).
+pub(super) fn import_janua_v2(app: &TestApp, input: &Path, report: &Path) -> (i32, String) {
+    janua_with(
+        app,
+        &[PASSPHRASE],
+        &[
+            "import",
+            "run",
+            "--source",
+            "janua-v2",
+            &path_arg(input),
+            "--passphrase-env",
+            PASSPHRASE.0,
+            "--report-dir",
+            &path_arg(report),
+        ],
+    )
+}
+
 /// The RFC 6238 code of a base32 secret at the server's time, from Python's hmac (pyotp
 /// refuses the 80-bit secrets other systems hand out).
 pub(super) async fn totp_code(python: &str, base32: &str, at: i64) -> String {

@@ -106,30 +106,7 @@ async fn export_then_import_into_an_empty_database_then_export_is_equal() {
         orgs["metadata"]["export_date"] = Value::Null;
         json!({"users": users, "organizations": orgs})
     };
-    // The files are what docs/janua-v2*.schema.json describe (Python's jsonschema checks).
-    for (file, schema) in [
-        ("janua_users_export.json", "janua-v2.schema.json"),
-        (
-            "janua_organizations_export.json",
-            "janua-v2-organizations.schema.json",
-        ),
-    ] {
-        let schema = format!("{}/docs/{schema}", env!("CARGO_MANIFEST_DIR"));
-        let checked = std::process::Command::new(&python)
-            .args([
-                "-c",
-                "import json,sys,jsonschema; jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).validate(json.load(open(sys.argv[1])))",
-                &path_arg(&exported.join(file)),
-                &schema,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            checked.status.success(),
-            "{file}: {}",
-            String::from_utf8_lossy(&checked.stderr)
-        );
-    }
+    assert_export_matches_schemas(&python, &exported);
     let (one, two) = (canonical(&exported), canonical(&again));
     assert_eq!(
         one["users"]["users"].as_array().unwrap().len(),

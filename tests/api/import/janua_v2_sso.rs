@@ -22,23 +22,9 @@ async fn a_first_saml_sign_in_after_the_import_finds_the_imported_user_by_its_li
     assert_eq!(code, 0, "{out}");
 
     let target = TestApp::spawn_with(&[("SSO_ALLOWED_REDIRECT_URIS", APP_CALLBACK)]).await;
-    let (code, out) = janua(
-        &target,
-        &[
-            "import",
-            "run",
-            "--source",
-            "janua-v2",
-            &path_arg(&exported),
-            "--report-dir",
-            &path_arg(&dir.path().join("report")),
-        ],
-    );
+    let (code, out) = import_janua_v2(&target, &exported, &dir.path().join("report"));
     assert_eq!(code, 0, "{out}");
-    assert_eq!(
-        counts_line(&out, "identities"),
-        "identities 1 seen 1 imported 0 updated 0 skipped 0 failed"
-    );
+    assert_counts(&out, &[("identities", [1, 1, 0, 0, 0])]);
     // The imported account gets another address, so only the link (never the email) can
     // lead the IdP's identity to it: without the link, JIT would provision ada anew.
     let account = accounts::find_by_id(&target.app.db, &user_id)
