@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{
     Importer,
     fields::{optional_text, strings, text, time},
-    organizations::Stage,
+    organizations::{self, Stage},
     record::Position,
     report::{Counts, Problem, RunCounts},
     sources::janua_v2::CONFIG_FILE,
@@ -66,8 +66,7 @@ enum Fate {
 impl Importer {
     /// Imports the config file of the stage's directory, if there is one.
     pub(super) async fn import_config(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
-        let (dry_run, batch_size) = (stage.dry_run, stage.batch_size.max(1));
-        let (counts, report) = (&mut *stage.counts, &mut *stage.report);
+        let batch_size = stage.batch_size.max(1);
         let path = stage.dir.join(CONFIG_FILE);
         if !path.is_file() {
             return Ok(());
@@ -95,8 +94,8 @@ impl Importer {
                 .unwrap_or_default();
             for (batch_index, batch) in records.chunks(batch_size).enumerate() {
                 let first = batch_index * batch_size;
-                let txn = crate::store::begin_write(&self.db).await?;
-                let mut draft = *counts;
+                let txn = organizations::begin_step(stage.plan, &self.db).await?;
+                let mut draft = *stage.counts;
                 let mut problems = Vec::new();
                 for (offset, record) in batch.iter().enumerate() {
                     let position = Position {
@@ -131,14 +130,10 @@ impl Importer {
                         }
                     }
                 }
-                if dry_run {
-                    txn.rollback().await?;
-                } else {
-                    txn.commit().await?;
-                }
-                *counts = draft;
+                txn.commit().await?;
+                *stage.counts = draft;
                 for problem in &problems {
-                    report.problem(problem)?;
+                    stage.report.problem(problem)?;
                 }
             }
         }

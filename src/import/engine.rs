@@ -142,9 +142,14 @@ impl Importer {
             "the input changed while it was read ({total} records, then {position})"
         );
         if options.source.kind == sources::SourceKind::JanuaV2 {
+            let plan = match options.dry_run {
+                true => Some(crate::store::begin_write(&self.db).await?),
+                false => None,
+            };
             let mut stage = organizations::Stage {
                 dir: &options.source.path,
                 dry_run: options.dry_run,
+                plan: plan.as_ref(),
                 batch_size: options.batch_size,
                 user_ids: &known.user_ids,
                 counts: &mut counts,
@@ -153,6 +158,9 @@ impl Importer {
             self.import_organizations(&mut stage).await?;
             self.import_links(&mut stage).await?;
             self.import_config(&mut stage).await?;
+            if let Some(plan) = plan {
+                plan.rollback().await?;
+            }
         }
         if !options.dry_run {
             store::save_progress(

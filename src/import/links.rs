@@ -41,7 +41,7 @@ impl Importer {
     /// The passkeys and identities of every user of the stage's users file; a plan finds
     /// the users in `stage.user_ids`, a run in the database.
     pub(super) async fn import_links(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
-        let (dry_run, user_ids) = (stage.dry_run, stage.user_ids);
+        let (dry_run, user_ids, plan) = (stage.dry_run, stage.user_ids, stage.plan);
         let (counts, report) = (&mut *stage.counts, &mut *stage.report);
         let (mut records, reader) = organizations::read(stage.dir.join(USERS_FILE), "users");
         while let Some((index, value)) = records.recv().await {
@@ -76,13 +76,12 @@ impl Importer {
                 user_id: &user_id,
                 write: !dry_run,
             };
-            let txn = crate::store::begin_write(&self.db).await?;
+            let txn = organizations::begin_step(plan, &self.db).await?;
             let done = self
                 .user_links(&txn, &user, identities, passkeys, counts, report)
                 .await;
             match done {
-                Ok(()) if !dry_run => txn.commit().await?,
-                Ok(()) => txn.rollback().await?,
+                Ok(()) => txn.commit().await?,
                 Err(err) => {
                     txn.rollback().await?;
                     return Err(err);

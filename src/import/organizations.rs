@@ -9,7 +9,7 @@ use std::{collections::HashMap, path::Path};
 
 use anyhow::Context;
 use chrono::Utc;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -31,6 +31,10 @@ pub(super) struct Stage<'a> {
     pub dir: &'a Path,
     /// A plan: decide, write nothing.
     pub dry_run: bool,
+    /// A plan's transaction, rolled back when the plan ends: each step writes into a
+    /// savepoint of it, so later steps see what earlier ones decided (a link its
+    /// connection, an API key its organization) and nothing stays.
+    pub plan: Option<&'a DatabaseTransaction>,
     pub batch_size: usize,
     /// The export's user ids → Janua's, for the users this run decided.
     pub user_ids: &'a HashMap<String, String>,
@@ -38,10 +42,22 @@ pub(super) struct Stage<'a> {
     pub report: &'a mut ReportFiles,
 }
 
+/// The transaction of one step: in a run, the database's; in a plan, a savepoint of the
+/// plan's transaction. Either way the step commits it when it succeeds.
+pub(super) async fn begin_step(
+    plan: Option<&DatabaseTransaction>,
+    db: &crate::store::Db,
+) -> anyhow::Result<DatabaseTransaction> {
+    Ok(match plan {
+        Some(plan) => plan.begin().await?,
+        None => crate::store::begin_write(db).await?,
+    })
+}
+
 impl Importer {
     /// Imports the organizations file of the stage's directory, if there is one.
     pub(super) async fn import_organizations(&self, stage: &mut Stage<'_>) -> anyhow::Result<()> {
-        let (dry_run, user_ids) = (stage.dry_run, stage.user_ids);
+        let (dry_run, user_ids, plan) = (stage.dry_run, stage.user_ids, stage.plan);
         let (counts, report) = (&mut *stage.counts, &mut *stage.report);
         let path = stage.dir.join(ORGANIZATIONS_FILE);
         if !path.is_file() {
@@ -66,15 +82,15 @@ impl Importer {
                 ))?;
                 continue;
             };
-            let txn = crate::store::begin_write(&self.db).await?;
+            let txn = begin_step(plan, &self.db).await?;
             let outcome = self
                 .organization(
                     &txn, &org, &value, &position, dry_run, user_ids, counts, report,
                 )
                 .await;
             match outcome {
-                Ok(true) if !dry_run => txn.commit().await?,
-                Ok(_) => txn.rollback().await?,
+                Ok(true) => txn.commit().await?,
+                Ok(false) => txn.rollback().await?,
                 Err(err) => {
                     txn.rollback().await?;
                     return Err(err);

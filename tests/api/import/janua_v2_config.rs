@@ -194,8 +194,37 @@ async fn connections_config_identities_and_passkeys_round_trip_through_the_encry
     // Into an empty database: everything, with its secrets.
     let target = passkey_app().await;
     let report = dir.path().join("report");
+    // A plan decides what the run does (links see the connections it would create, keys
+    // their organization) and writes nothing.
+    let before = dump_database(&target).await;
+    let (code, planned) = janua_with(
+        &target,
+        &[PASSPHRASE],
+        &[
+            "import",
+            "plan",
+            "--source",
+            "janua-v2",
+            &path_arg(&archive),
+            "--passphrase-env",
+            PASSPHRASE.0,
+            "--report-dir",
+            &path_arg(&report),
+        ],
+    );
+    assert_eq!(code, 0, "{planned}");
+    assert_eq!(
+        dump_database(&target).await,
+        before,
+        "a plan writes nothing"
+    );
     let (code, out) = import_janua_v2(&target, &archive, &report);
     assert_eq!(code, 0, "{out}");
+    let counted = |report: &str| {
+        let lines: Vec<&str> = report.lines().filter(|l| l.contains(" seen ")).collect();
+        lines.join("\n")
+    };
+    assert_eq!(counted(&planned), counted(&out));
     assert_counts(
         &out,
         &[
