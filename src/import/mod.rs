@@ -6,7 +6,8 @@
 //! - `validate`: the rules one record must pass, without the database;
 //! - `engine`: the run — read through once, then batches, one transaction each with the
 //!   run's cursor (`store`); `writes` what a record writes; `outcome` how it is counted;
-//!   `organizations` a janua-v2 export's organizations, roles and members;
+//!   `organizations` a janua-v2 export's organizations, roles and members, with their
+//!   domains and SSO connections (`sso_connections`); `fields` reads a record's fields;
 //! - `report`: counts, `errors.ndjson`, `ids.csv`; `verify` checks a finished run;
 //! - `links`: a janua-v2 export's passkeys and linked identities, after its organizations;
 //!   `config_file` its webhooks, API keys and OAuth clients;
@@ -16,7 +17,10 @@
 //! Imported password hashes are kept as they came (`crypto::ImportedHash`) and re-hashed at
 //! the first sign-in; TOTP secrets become confirmed factors (`mfa::insert_imported_totp`).
 //! External ids are unique per source, so importing the same input twice changes nothing.
-//! A plan decides everything and writes nothing. Nothing here serves requests.
+//! A plan decides everything and writes nothing (a janua-v2 plan writes its organizations,
+//! links and config into one transaction that it rolls back). Secrets Janua can open (OIDC
+//! client secrets, webhook signing secrets) leave only in the encrypted archive, and no
+//! report line holds one. Nothing here serves requests.
 
 mod archive;
 pub mod cli;

@@ -121,9 +121,16 @@ impl Importer {
             counts.organizations.skipped += 1;
         } else if let Err(err) = transfer::insert_organization(db, org, now).await {
             counts.organizations.failed += 1;
-            let members = value["members"].as_array().map_or(0, Vec::len);
-            counts.memberships.seen += members as u64;
-            counts.memberships.skipped += members as u64;
+            // Nothing of it is kept: its members, domains and connections are skipped.
+            for (key, kind) in [
+                ("members", &mut counts.memberships),
+                ("domains", &mut counts.domains),
+                ("sso_connections", &mut counts.sso_connections),
+            ] {
+                let listed = items(value, key).len() as u64;
+                kind.seen += listed;
+                kind.skipped += listed;
+            }
             report.problem(&Problem::new(
                 position,
                 &org.id,
@@ -131,7 +138,6 @@ impl Importer {
                 "",
                 err.to_string(),
             ))?;
-            // Nothing of it is kept.
             return Ok(false);
         } else {
             counts.organizations.imported += 1;

@@ -198,3 +198,54 @@ fn cose_key_bytes(key: &COSEKey) -> Result<Vec<u8>, Error> {
     serde_cbor_2::to_vec(&Cbor::Map(map))
         .map_err(|e| Error::Internal(anyhow::anyhow!("encoding a COSE key: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passkey(public_key: &str, credential_id: &str) -> TransferredPasskey {
+        TransferredPasskey {
+            credential_id: credential_id.to_owned(),
+            public_key: public_key.to_owned(),
+            algorithm: -7,
+            sign_count: 0,
+            transports: Vec::new(),
+            user_verified: true,
+            backup_eligible: false,
+            backup_state: false,
+            name: String::new(),
+            created_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn keys_and_ids_that_are_not_webauthn_are_validation_errors() {
+        let id = URL_SAFE_NO_PAD.encode([7u8; 16]);
+        // A COSE EC2 map whose point is not on P-256.
+        let off_curve = {
+            let int = |n: i128| Cbor::Integer(n);
+            let map = BTreeMap::from([
+                (int(1), int(2)),
+                (int(3), int(-7)),
+                (int(-1), int(1)),
+                (int(-2), Cbor::Bytes(vec![1; 32])),
+                (int(-3), Cbor::Bytes(vec![2; 32])),
+            ]);
+            URL_SAFE_NO_PAD.encode(serde_cbor_2::to_vec(&Cbor::Map(map)).unwrap_or_default())
+        };
+        for (key, credential_id) in [
+            ("not base64!", id.as_str()),
+            ("AAAA", id.as_str()),
+            (off_curve.as_str(), id.as_str()),
+            (off_curve.as_str(), "c2hvcnQ"),
+        ] {
+            assert!(
+                matches!(
+                    to_passkey(&passkey(key, credential_id)),
+                    Err(Error::Validation { .. })
+                ),
+                "{key} {credential_id}"
+            );
+        }
+    }
+}
