@@ -46,6 +46,23 @@ impl Kind {
         }
     }
 
+    /// The audit action of an imported record, and its target kind.
+    fn audited(self) -> &'static str {
+        match self {
+            Self::Webhooks => "webhook_endpoint.imported",
+            Self::ApiKeys => "api_key.imported",
+            Self::OauthClients => "oauth_client.imported",
+        }
+    }
+
+    fn target(self) -> &'static str {
+        match self {
+            Self::Webhooks => "webhook_endpoint",
+            Self::ApiKeys => "api_key",
+            Self::OauthClients => "oauth_client",
+        }
+    }
+
     fn counts(self, counts: &mut RunCounts) -> &mut Counts {
         match self {
             Self::Webhooks => &mut counts.webhooks,
@@ -107,7 +124,18 @@ impl Importer {
                         .unwrap_or_default();
                     let tally = kind.counts(&mut draft);
                     tally.seen += 1;
-                    match self.config_record(&txn, kind, record).await {
+                    let outcome = self.config_record(&txn, kind, record).await;
+                    if let Ok(Fate::Imported | Fate::Warned(..)) = outcome {
+                        let organization = optional_text(record, "organization_id");
+                        self.audit_imported(
+                            &txn,
+                            kind.audited(),
+                            (kind.target(), &id),
+                            organization.as_deref(),
+                        )
+                        .await?;
+                    }
+                    match outcome {
                         Ok(Fate::Imported) => tally.imported += 1,
                         Ok(Fate::Skipped) => tally.skipped += 1,
                         Ok(Fate::Warned(code, message)) => {

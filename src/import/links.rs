@@ -116,7 +116,18 @@ impl Importer {
             };
             match outcome {
                 Ok(Imported::Exists) => counts.identities.skipped += 1,
-                Ok(_) => counts.identities.imported += 1,
+                Ok(_) => {
+                    counts.identities.imported += 1;
+                    if user.write {
+                        self.audit_imported(
+                            db,
+                            "sso.identity_imported",
+                            ("user", user.user_id),
+                            None,
+                        )
+                        .await?;
+                    }
+                }
                 Err(err) => {
                     let (code, field) = match err {
                         Error::NotFound(_) => ("unknown_connection", "identities.connection_id"),
@@ -166,7 +177,18 @@ impl Importer {
             )
             .await
             {
-                Ok(true) => counts.passkeys.imported += 1,
+                Ok(true) => {
+                    counts.passkeys.imported += 1;
+                    if user.write {
+                        self.audit_imported(
+                            db,
+                            "mfa.passkey_imported",
+                            ("user", user.user_id),
+                            None,
+                        )
+                        .await?;
+                    }
+                }
                 Ok(false) => counts.passkeys.skipped += 1,
                 Err(err @ (Error::Validation { .. } | Error::Conflict(_))) => {
                     counts.passkeys.failed += 1;

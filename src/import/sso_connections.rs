@@ -107,11 +107,21 @@ impl Importer {
                 }),
                 created_at: time(&domain["created_at"]).unwrap_or(now),
             };
-            let outcome = if model.id.is_empty() {
+            let id = model.id.clone();
+            let outcome = if id.is_empty() {
                 Err(crate::error::Error::invalid("domains.id", "is required"))
             } else {
                 transfer::insert_domain(db, model).await
             };
+            if matches!(outcome, Ok(Imported::AsItWas | Imported::Degraded)) {
+                self.audit_imported(
+                    db,
+                    "sso.domain_imported",
+                    ("organization_domain", &id),
+                    Some(organization_id),
+                )
+                .await?;
+            }
             let why = format!(
                 "the domain {name} is verified by another organization here: imported unverified"
             );
@@ -124,6 +134,7 @@ impl Importer {
             )?;
         }
         for record in items(value, "sso_connections") {
+            let id = text(record, "id");
             let outcome = match connection_of(organization_id, record, now) {
                 Ok((connection, secret_missing)) => {
                     transfer::insert_connection(
@@ -137,9 +148,17 @@ impl Importer {
                 }
                 Err(err) => Err(err),
             };
+            if matches!(outcome, Ok(Imported::AsItWas | Imported::Degraded)) {
+                self.audit_imported(
+                    db,
+                    "sso.connection_imported",
+                    ("sso_connection", &id),
+                    Some(organization_id),
+                )
+                .await?;
+            }
             let why = format!(
-                "the SSO connection {} came without its client secret (a plain export leaves it out): imported disabled; set the secret and enable it",
-                text(record, "id")
+                "the SSO connection {id} came without its client secret (a plain export leaves it out): imported disabled; set the secret and enable it"
             );
             tally.outcome(
                 &mut counts.sso_connections,

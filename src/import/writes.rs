@@ -1,6 +1,6 @@
 //! The writes one decided record makes, in the batch's transaction: a new user with its
 //! source id, TOTP factor and audit event, a link from a source id to a user, and
-//! `--on-conflict update`.
+//! `--on-conflict update`; and the audit event of any other record an import brings in.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -59,6 +59,25 @@ impl Importer {
                 .metadata(serde_json::json!({"source": source, "run_id": run_id})),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Audits a record a janua-v2 import brought in besides a user (as the system, in the
+    /// record's transaction); `*.imported` maps to no webhook event.
+    pub(super) async fn audit_imported(
+        &self,
+        db: &impl ConnectionTrait,
+        action: &'static str,
+        target: (&'static str, &str),
+        organization_id: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let mut event = AuditEvent::new(action, Actor::System)
+            .target(target.0, target.1)
+            .metadata(serde_json::json!({"source": "janua-v2"}));
+        if let Some(organization_id) = organization_id {
+            event = event.organization(organization_id);
+        }
+        audit::record(db, self.clock.now(), event).await?;
         Ok(())
     }
 

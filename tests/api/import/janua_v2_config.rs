@@ -18,8 +18,8 @@ use crate::{
     sso::idp_metadata,
     webhooks::{create_endpoint, org_webhooks},
 };
-use janua::store::entities::{linked_identity, oauth_client, sso_connection};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+use janua::store::entities::{audit_event, linked_identity, oauth_client, sso_connection};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 const OIDC_SECRET: &str = "s3cr3t-oidc-client-secret";
 
@@ -237,6 +237,30 @@ async fn connections_config_identities_and_passkeys_round_trip_through_the_encry
             ("oauth_clients", [1, 1, 0, 0, 0]),
         ],
     );
+    // Each record is audited as imported (by the system; no webhook event follows).
+    let actions: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.ends_with("imported"))
+        .all(&target.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| event.action)
+        .collect();
+    for (action, n) in [
+        ("sso.domain_imported", 1),
+        ("sso.connection_imported", 2),
+        ("sso.identity_imported", 2),
+        ("mfa.passkey_imported", 1),
+        ("webhook_endpoint.imported", 1),
+        ("api_key.imported", 1),
+        ("oauth_client.imported", 1),
+    ] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            n,
+            "{action}: {actions:?}"
+        );
+    }
     let again = dir.path().join("again");
     export(&target, &again, false);
     assert_eq!(canonical(&plain), canonical(&again));
