@@ -124,6 +124,7 @@ impl ImportArgs {
             stop_after_batches: self.stop_after_batches,
             report_dir: self.report_dir.clone(),
             progress: std::io::stderr().is_terminal().then(progress_bar),
+            run_id: None,
         })
     }
 
