@@ -141,14 +141,17 @@ impl UserService for UserGrpc {
             auth_method: auth_method(body.auth_method)?,
             migration: migration_filter(body.migration_state)?,
         };
-        let fingerprint = format!(
-            "organization_id={:?}&email_prefix={:?}&status={}&auth_method={}&migration_state={}",
-            filter.organization_id,
-            filter.email_prefix,
-            body.status,
-            body.auth_method,
-            body.migration_state
+        let mut fingerprint = format!(
+            "organization_id={:?}&email_prefix={:?}&status={}",
+            filter.organization_id, filter.email_prefix, body.status
         );
+        // Only when given, so the page tokens of requests without them stay valid.
+        if body.auth_method != 0 || body.migration_state != 0 {
+            fingerprint.push_str(&format!(
+                "&auth_method={}&migration_state={}",
+                body.auth_method, body.migration_state
+            ));
+        }
         let cursor = Cursor::parse(body.page_size, &body.page_token, &fingerprint)?;
         let (rows, next_page_token) = self.users.list(&admin, &filter, &cursor).await?;
         Ok(Response::new(pb::ListUsersResponse {

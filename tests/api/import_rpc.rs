@@ -136,6 +136,20 @@ pub async fn all_errors(
     }
 }
 
+/// The audit events of `action`.
+pub async fn audited(
+    app: &TestApp,
+    action: &str,
+) -> Vec<janua::store::entities::audit_event::Model> {
+    use janua::store::entities::audit_event;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action))
+        .all(&app.app.db)
+        .await
+        .unwrap()
+}
+
 /// The `users` rows, in id order, as text: to see that nothing changed.
 pub async fn users_table(app: &TestApp) -> String {
     use sea_orm::{FromQueryResult, JsonValue, Statement};

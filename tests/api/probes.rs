@@ -276,7 +276,7 @@ async fn cors_allows_configured_origins_for_grpc_web() {
 }
 
 /// `grpcurl` on the PATH, when the test command installed it.
-fn grpcurl() -> Option<&'static str> {
+pub(super) fn grpcurl() -> Option<&'static str> {
     let found = std::process::Command::new("grpcurl")
         .arg("-version")
         .output()

@@ -2,7 +2,7 @@
 //! page; a second run of it changes nothing; bad chunks and non-administrators are refused.
 
 use janua::proto::janua::imports::v1 as pb;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use tonic::Code;
 
@@ -115,11 +115,7 @@ async fn an_uploaded_population_runs_in_the_background_and_its_users_sign_in() {
 
     // Audited, start and end, by the administrator.
     for action in ["import.run_started", "import.run_finished"] {
-        let events = janua::store::entities::audit_event::Entity::find()
-            .filter(janua::store::entities::audit_event::Column::Action.eq(action))
-            .all(&app.app.db)
-            .await
-            .unwrap();
+        let events = audited(&app, action).await;
         assert_eq!(events.len(), 2, "{action}");
         assert!(events.iter().all(|e| e.actor_type == "user"));
     }
