@@ -264,7 +264,7 @@ async fn bad_chunks_and_strangers_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn an_unreadable_input_fails_the_run_with_a_reason_and_no_path() {
+async fn an_unreadable_input_fails_with_a_reason_and_a_plan_writes_nothing() {
     let app = super::super::auth::admin_app().await;
     let admin = admin_token(&app).await;
     let id = upload_and_start(
@@ -286,4 +286,32 @@ async fn an_unreadable_input_fails_the_run_with_a_reason_and_no_path() {
         run.failure
     );
     assert_eq!(run.users.unwrap().imported, 0);
+
+    // A plan decides and counts, and writes no user.
+    let before = users_table(&app).await;
+    let email = unique_email("planned");
+    let csv = format!("id,email,email_verified\np-1,{email},true\n");
+    let plan = pb::ImportRunOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let id = upload_and_start(
+        &app,
+        &admin,
+        pb::ImportSource::Csv,
+        plan,
+        csv.as_bytes(),
+        1,
+        "",
+    )
+    .await;
+    let planned = ended(&app, &admin, &id).await;
+    assert_eq!(
+        planned.state(),
+        pb::ImportRunState::Succeeded,
+        "{planned:?}"
+    );
+    assert_eq!(planned.users, Some(counts((1, 1, 0, 0, 0))));
+    assert!(planned.options.unwrap().dry_run);
+    assert_eq!(users_table(&app).await, before, "the plan wrote a user");
 }
