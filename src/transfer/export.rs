@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde_json::json;
 use tokio::{io::AsyncReadExt as _, sync::mpsc};
 
-use super::{Transfers, upload::check_passphrase};
+use super::Transfers;
 use crate::{
     audit::{self, Actor, AuditEvent, ClientInfo},
     error::Error,
@@ -18,6 +18,8 @@ use crate::{
     principal::AdminPrincipal,
 };
 
+/// The shortest passphrase an export is encrypted with.
+const MIN_PASSPHRASE_CHARS: usize = 12;
 /// The largest chunk streamed.
 const CHUNK_BYTES: usize = 256 * 1024;
 /// Chunks in flight to a client.
@@ -77,6 +79,20 @@ impl Transfers {
             }
         });
         Ok(receiver)
+    }
+}
+
+/// A passphrase an export takes: at least `MIN_PASSPHRASE_CHARS` characters.
+fn check_passphrase(passphrase: Option<&SecretString>) -> Result<(), Error> {
+    use secrecy::ExposeSecret as _;
+    match passphrase {
+        Some(given) if given.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS => {
+            Err(Error::invalid(
+                "passphrase",
+                format!("is shorter than {MIN_PASSPHRASE_CHARS} characters"),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

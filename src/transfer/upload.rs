@@ -28,8 +28,6 @@ pub const MAX_CHUNK_BYTES: usize = 512 * 1024;
 pub const MAX_INPUT_BYTES: i64 = 256 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE: u32 = 500;
 const MAX_BATCH_SIZE: u32 = 5000;
-/// The shortest passphrase an archive (import or export) takes over the API.
-pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
 /// A run's options as stored (never a passphrase).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,7 +199,7 @@ impl Transfers {
                 "applies to a janua-v2 archive only",
             ));
         }
-        check_passphrase(passphrase.as_ref())?;
+        // No length rule here: the archive's passphrase is whatever its export used.
         let now = self.clock.now();
         let txn = crate::store::begin_write(&self.db).await?;
         if !store::mark_running(&txn, id, now).await? {
@@ -240,20 +238,6 @@ impl Transfers {
             .ok_or(Error::NotFound("import run"))?;
         tokio::spawn(runner.run(started.clone(), passphrase));
         Ok(RunView::of(started, None))
-    }
-}
-
-/// A passphrase the API takes: at least `MIN_PASSPHRASE_CHARS` characters.
-pub(super) fn check_passphrase(passphrase: Option<&SecretString>) -> Result<(), Error> {
-    use secrecy::ExposeSecret as _;
-    match passphrase {
-        Some(given) if given.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS => {
-            Err(Error::invalid(
-                "passphrase",
-                format!("is shorter than {MIN_PASSPHRASE_CHARS} characters"),
-            ))
-        }
-        _ => Ok(()),
     }
 }
 

@@ -26,7 +26,7 @@ fn janua_services(app: &TestApp) -> BTreeSet<String> {
 async fn reflection_v1_and_v1alpha_list_every_janua_service() {
     let app = TestApp::spawn().await;
     let expected = janua_services(&app);
-    assert_eq!(expected.len(), 8);
+    assert_eq!(expected.len(), 10);
 
     let mut client = v1::server_reflection_client::ServerReflectionClient::new(app.channel().await);
     let request = v1::ServerReflectionRequest {
