@@ -23,9 +23,9 @@ use crate::{
 
 /// The largest chunk: its base64 in a REST body stays under the default
 /// `JANUA_MAX_REQUEST_BYTES` (1 MiB).
-pub const MAX_CHUNK_BYTES: usize = 512 * 1024;
+const MAX_CHUNK_BYTES: usize = 512 * 1024;
 /// The largest input a run takes over the API (the CLI reads files of any size).
-pub const MAX_INPUT_BYTES: i64 = 256 * 1024 * 1024;
+const MAX_INPUT_BYTES: i64 = 256 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE: u32 = 500;
 const MAX_BATCH_SIZE: u32 = 5000;
 
