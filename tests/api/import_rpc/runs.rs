@@ -149,6 +149,42 @@ async fn bad_chunks_and_strangers_are_refused_and_change_nothing() {
         .import_run
         .unwrap();
     assert_eq!(run.state(), pb::ImportRunState::Uploading);
+    // Options are checked before any input is taken.
+    for (source, options) in [
+        (
+            pb::ImportSource::Auth0,
+            pb::ImportRunOptions {
+                column_map: vec![pb::ColumnMapping {
+                    column: "mail".into(),
+                    field: "email".into(),
+                }],
+                ..Default::default()
+            },
+        ),
+        (
+            pb::ImportSource::Csv,
+            pb::ImportRunOptions {
+                batch_size: 6000,
+                ..Default::default()
+            },
+        ),
+        (
+            pb::ImportSource::Unspecified,
+            pb::ImportRunOptions::default(),
+        ),
+    ] {
+        let refused = client
+            .create_import_run(authed(
+                pb::CreateImportRunRequest {
+                    source: source.into(),
+                    options: Some(options),
+                },
+                &admin,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    }
     let chunk = |sequence: i64, data: Vec<u8>, token: &str| {
         authed(
             pb::UploadImportChunkRequest {
@@ -219,6 +255,10 @@ async fn bad_chunks_and_strangers_are_refused_and_change_nothing() {
     )
     .await;
     assert_eq!((status, error_code(&repeated)), (400, "VALIDATION_ERROR"));
+    let mut with_passphrase = start(&admin);
+    with_passphrase.get_mut().passphrase = "a passphrase for a csv".into();
+    let refused = client.start_import_run(with_passphrase).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
     let refused = client
         .start_import_run(start(&stranger.token))
         .await
