@@ -9,7 +9,7 @@
 
 mod formats;
 mod janua_v2;
-mod population;
+pub(super) mod population;
 mod runs;
 
 use std::path::Path;
