@@ -179,6 +179,10 @@ id_type!(
     /// (`oauth_clients.id`).
     OAuthClientId
 );
+id_type!(
+    /// An import run created over the API (ImportService).
+    ImportRunId
+);
 
 #[cfg(test)]
 mod tests {

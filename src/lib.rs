@@ -32,6 +32,7 @@ pub mod sms;
 pub mod sso;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;
 pub mod update_mask;
 pub mod user_message;
 pub mod users;

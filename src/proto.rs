@@ -60,4 +60,9 @@ pub mod janua {
             tonic::include_proto!("janua.webhooks.v1");
         }
     }
+    pub mod imports {
+        pub mod v1 {
+            tonic::include_proto!("janua.imports.v1");
+        }
+    }
 }

@@ -26,5 +26,15 @@ pub fn user_to_proto(model: &user::Model) -> pb::User {
         last_login_time: model.last_login_at.map(timestamp),
         create_time: Some(timestamp(model.created_at)),
         update_time: Some(timestamp(model.updated_at)),
+        auth_method: match model.auth_method {
+            None => pb::AuthMethod::Unspecified,
+            Some(user::AuthMethod::Password) => pb::AuthMethod::Password,
+            Some(user::AuthMethod::Oauth) => pb::AuthMethod::Oauth,
+            Some(user::AuthMethod::Dual) => pb::AuthMethod::Dual,
+        }
+        .into(),
+        external_id: model.external_id.clone().unwrap_or_default(),
+        migration_invited_at: model.migration_invited_at.map(timestamp),
+        migration_completed_at: model.migration_completed_at.map(timestamp),
     }
 }

@@ -16,6 +16,8 @@ mod m20261210_000010_oauth_revoked_tokens;
 mod m20261211_000011_oauth_grants;
 mod m20261212_000020_webhooks;
 mod m20261213_000030_import;
+mod m20261214_000031_import_uploads;
+mod m20261214_000032_user_migration;
 
 pub struct Migrator;
 
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000011_oauth_grants::Migration),
             Box::new(m20261212_000020_webhooks::Migration),
             Box::new(m20261213_000030_import::Migration),
+            Box::new(m20261214_000031_import_uploads::Migration),
+            Box::new(m20261214_000032_user_migration::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{
     FieldCipher, key_store,
     signing::{KeyPair, SigningAlgorithm},
+    verified_tokens::{VerifiedTokens, expired},
 };
 use crate::{
     audit::{self, Actor, AuditEvent},
@@ -95,6 +96,8 @@ pub struct Keyring {
     access_token_ttl: Duration,
     clock: Arc<dyn Clock>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Janua access tokens verified before, so a signature is checked once per node.
+    pub(super) verified: VerifiedTokens,
     reload_lock: tokio::sync::Mutex<()>,
 }
 
@@ -115,6 +118,7 @@ impl Keyring {
             issuer,
             access_token_ttl,
             clock,
+            verified: VerifiedTokens::new(access_token_ttl + LEEWAY),
             snapshot: RwLock::new(Arc::new(Snapshot {
                 loaded_at: None,
                 keys: Vec::new(),
@@ -200,8 +204,30 @@ impl Keyring {
     /// keys and returns the claims. Every failure is a `TOKEN_ERROR`. An OAuth client's
     /// access token (`typ: at+jwt`) is refused here whatever its audience: it is never a
     /// credential for Janua's own API.
-    pub async fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, Error> {
-        self.verify_as(token, TokenKind::Janua).await
+    /// A token verified before on this node is answered from `verified` (see
+    /// `verified_tokens`: expiry and key are re-checked, the signature is not).
+    pub async fn verify<C: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        token: &str,
+    ) -> Result<C, Error> {
+        let key = VerifiedTokens::key(token);
+        if let Some((entry, claims)) = self.verified.get::<C>(&key) {
+            let snapshot = self.fresh_snapshot().await?;
+            if !expired(entry.exp, self.clock.now(), LEEWAY)
+                && self.find(&snapshot, &entry.kid).is_some()
+            {
+                return Ok(claims);
+            }
+            self.verified.forget(&key);
+        }
+        let (kid, claims) = self.verify_claims(token, TokenKind::Janua).await?;
+        let exp = claims.get("exp").and_then(serde_json::Value::as_i64);
+        let claims: C =
+            serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))?;
+        if let Some(exp) = exp {
+            self.verified.insert(key, &kid, exp, claims.clone());
+        }
+        Ok(claims)
     }
 
     /// Verifies an access token Janua issued to an OAuth client (`typ: at+jwt`): signature,
@@ -225,6 +251,16 @@ impl Keyring {
         token: &str,
         kind: TokenKind,
     ) -> Result<C, Error> {
+        let (_, claims) = self.verify_claims(token, kind).await?;
+        serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
+    }
+
+    /// Checks `token` as `kind` and returns the id of the key that signed it and its claims.
+    async fn verify_claims(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<(String, serde_json::Value), Error> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Error::Token("malformed token".into()))?;
         let is_client_token = header
@@ -264,7 +300,7 @@ impl Keyring {
         if kind != TokenKind::IdTokenHint {
             check_expiry(&claims, self.clock.now())?;
         }
-        serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))
+        Ok((kid, claims))
     }
 
     /// The public keys of every key not yet retired.

@@ -8,6 +8,7 @@ mod key_store;
 mod keyring;
 mod password;
 mod signing;
+mod verified_tokens;
 
 pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
 pub use imported_hash::{FirebaseProject, HashError, ImportedHash, SaltPosition};

@@ -2,17 +2,21 @@
 //! (`$2a$`/`$2b$`/`$2y$`) and argon2 hashes with other parameters still verify and are
 //! reported for re-hashing, so imported users keep their passwords. Every hash runs on the
 //! blocking pool behind a semaphore sized to the cores, never on the async runtime; the
-//! queue is visible in the metrics. An unknown user costs one verification too (a dummy
+//! queue is visible in the metrics. Each slot owns one 19 MiB working block, reused by
+//! every hash it runs: a fresh block per hash leaves glibc's per-thread arenas holding
+//! hundreds of MiB after a burst of sign-ins, while this keeps memory at slots × 19 MiB. An unknown user costs one verification too (a dummy
 //! hash), so timing does not reveal which emails exist. Imported hashes of other kinds
 //! (`crypto::imported_hash`) verify here too, bounded, and are re-hashed the same way.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
+    password_hash::phc::{Output, ParamsString, Salt},
 };
 use prometheus::{IntCounter, IntGauge};
+use rand::RngCore as _;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
@@ -22,6 +26,9 @@ use super::imported_hash::ImportedHash;
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
+/// Bytes of salt and of hash output in the PHC strings Janua writes.
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
 
 /// The outcome of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +50,8 @@ pub struct HashingMetrics {
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
     slots: Arc<Semaphore>,
+    /// The working blocks of the slots: at most one per slot is ever taken.
+    memory: Arc<WorkingMemory>,
     metrics: HashingMetrics,
     dummy_hash: String,
 }
@@ -50,16 +59,17 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     /// `slots`: how many hashes may run at once (the number of cores).
     pub fn new(slots: usize, metrics: HashingMetrics) -> anyhow::Result<Self> {
-        let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, Some(OUTPUT_LEN))
             .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = argon2
-            .hash_password(b"janua dummy password for unknown accounts")
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
-            .to_string();
+        let memory = Arc::new(WorkingMemory::default());
+        let dummy_hash = memory.with_block(|block| {
+            hash_into(&argon2, b"janua dummy password for unknown accounts", block)
+        })?;
         Ok(Self {
             argon2,
             slots: Arc::new(Semaphore::new(slots.max(1))),
+            memory,
             metrics,
             dummy_hash,
         })
@@ -69,13 +79,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
         let argon2 = self.argon2.clone();
         let password = password.clone();
-        self.run(move || {
-            argon2
-                .hash_password(password.expose_secret().as_bytes())
-                .map(|hash| hash.to_string())
-                .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-        })
-        .await?
+        self.run(move |block| hash_into(&argon2, password.expose_secret().as_bytes(), block))
+            .await?
     }
 
     /// Checks `password` against `stored`; with no stored hash (unknown user, no password)
@@ -92,7 +97,7 @@ impl PasswordHasher {
             None => (self.dummy_hash.clone(), false),
         };
         let verified = self
-            .run(move || check(&argon2, password.expose_secret().as_bytes(), &stored))
+            .run(move |block| check(&argon2, password.expose_secret().as_bytes(), &stored, block))
             .await??;
         self.metrics.verifications.inc();
         Ok(Verified {
@@ -101,31 +106,96 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs `job` on the blocking pool once a slot is free, lending it the slot's block.
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce() -> T + Send + 'static,
+        job: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         self.metrics.waiting.inc();
         let permit = self.slots.clone().acquire_owned().await;
         self.metrics.waiting.dec();
         let permit = permit.context("password hashing is shut down")?;
         self.metrics.in_flight.inc();
-        let result = tokio::task::spawn_blocking(job).await;
+        let memory = self.memory.clone();
+        let result = tokio::task::spawn_blocking(move || memory.with_block(job)).await;
         self.metrics.in_flight.dec();
         drop(permit);
         result.context("password hashing task failed")
     }
 }
 
-/// Janua's own hashes (argon2id at the current setting) verify directly; anything else
-/// (bcrypt, older argon2, every imported kind) is parsed with its parameters bounded, checked,
-/// and reported for re-hashing when it matches.
-fn check(current: &Argon2<'_>, password: &[u8], stored: &str) -> anyhow::Result<Verified> {
+/// Working blocks of `MEMORY_KIB` KiB, taken by a running hash and put back after it. The
+/// semaphore in front bounds how many are out at once, so the pool never grows past the slots.
+#[derive(Default)]
+struct WorkingMemory {
+    free: Mutex<Vec<Box<[Block]>>>,
+}
+
+impl WorkingMemory {
+    fn with_block<T>(&self, job: impl FnOnce(&mut [Block]) -> T) -> T {
+        let taken = self
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut block =
+            taken.unwrap_or_else(|| vec![Block::default(); MEMORY_KIB as usize].into_boxed_slice());
+        let result = job(&mut block);
+        self.free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(block);
+        result
+    }
+}
+
+/// `password` hashed at the current setting with a fresh salt, as a PHC string.
+fn hash_into(current: &Argon2<'_>, password: &[u8], block: &mut [Block]) -> anyhow::Result<String> {
+    let mut salt = [0u8; SALT_LEN];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let output = compute(current, password, &salt, block)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(current.params())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?,
+        salt: Some(Salt::new(&salt).map_err(|e| anyhow::anyhow!("argon2 salt: {e}"))?),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+fn compute(
+    current: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    block: &mut [Block],
+) -> anyhow::Result<Output> {
+    let mut out = [0u8; OUTPUT_LEN];
+    current
+        .hash_password_into_with_memory(password, salt, &mut out, block)
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    Output::new(&out).map_err(|e| anyhow::anyhow!("argon2 output: {e}"))
+}
+
+/// Janua's own hashes (argon2id at the current setting) verify in the slot's block; anything
+/// else (bcrypt, older argon2, every imported kind) is parsed with its parameters bounded,
+/// checked, and reported for re-hashing when it matches.
+fn check(
+    current: &Argon2<'_>,
+    password: &[u8],
+    stored: &str,
+    block: &mut [Block],
+) -> anyhow::Result<Verified> {
     if let Ok(parsed) = PasswordHash::new(stored)
         && is_current_setting(&parsed)
+        && let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash)
+        && expected.len() == OUTPUT_LEN
     {
+        // `Output`'s equality is constant-time.
+        let computed = compute(current, password, salt, block)?;
         return Ok(Verified {
-            matches: current.verify_password(password, &parsed).is_ok(),
+            matches: computed == *expected,
             needs_rehash: false,
         });
     }
@@ -148,6 +218,8 @@ fn is_current_setting(parsed: &PasswordHash) -> bool {
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+
     use super::*;
 
     fn hasher() -> PasswordHasher {
@@ -171,6 +243,10 @@ mod tests {
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
+        // The argon2 crate's own verifier (its own working memory) agrees.
+        Argon2::default()
+            .verify_password(b"correct horse battery", &PasswordHash::new(&hash).unwrap())
+            .unwrap();
         let ok = hasher
             .verify(&secret("correct horse battery"), Some(&hash))
             .await
@@ -278,5 +354,19 @@ mod tests {
                 needs_rehash: false
             }
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hashes_share_one_block_per_slot() {
+        let hasher = Arc::new(hasher());
+        let jobs = (0..8).map(|i| {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.hash(&secret(&format!("password {i}"))).await })
+        });
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        let blocks = hasher.memory.free.lock().unwrap().len();
+        assert!((1..=2).contains(&blocks), "{blocks} blocks for 2 slots");
     }
 }

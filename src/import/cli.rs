@@ -26,7 +26,7 @@ pub struct ImportArgs {
     /// The input: a file, or for janua-v2 the directory `janua export --out` wrote.
     pub path: PathBuf,
     /// CSV: which column holds which field, `source_column=field,...` (fields: id, email,
-    /// email_verified, password_hash, display_name, totp_secret, password_salt).
+    /// email_verified, password_hash, display_name, totp_secret, password_salt, auth_method).
     #[arg(long, value_parser = parse_map)]
     pub map: Option<ColumnMap>,
     /// What to do with a record whose email a Janua user has already.
@@ -124,6 +124,7 @@ impl ImportArgs {
             stop_after_batches: self.stop_after_batches,
             report_dir: self.report_dir.clone(),
             progress: std::io::stderr().is_terminal().then(progress_bar),
+            run_id: None,
         })
     }
 

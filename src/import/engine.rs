@@ -210,7 +210,10 @@ impl Importer {
             }
             eprintln!("no unfinished run of this input to resume; starting a new run");
         }
-        let run_id = uuid::Uuid::now_v7().to_string();
+        let run_id = options
+            .run_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         if !options.dry_run {
             store::insert_run(
                 &self.db,

@@ -1,5 +1,6 @@
 //! Bringing users in from elsewhere (`janua import plan|run|verify`) and taking them out
-//! (`janua export`): one engine behind the CLI (and, later, the admin ImportService).
+//! (`janua export`): one engine behind the CLI and the admin ImportService/ExportService
+//! (`transfer`).
 //!
 //! - `sources`: the formats (csv and JSON lines, auth0, keycloak, janua-v2), streamed;
 //!   `archive` the encrypted export archive; `record` what a source yields;
@@ -44,6 +45,7 @@ mod writes;
 
 use std::{path::PathBuf, sync::Arc};
 
+pub use archive::{PrivateDir, is_archive};
 pub use engine::RunReport;
 pub use report::{Counts, RunCounts};
 pub use sources::{SourceKind, SourceOptions};
@@ -80,6 +82,8 @@ pub struct ImportOptions {
     /// Told (records done, records in the input) after each batch; the CLI draws a
     /// progress bar with it on a terminal.
     pub progress: Option<Progress>,
+    /// The run's id when the caller made it already (ImportService's runs); None: a new one.
+    pub run_id: Option<String>,
 }
 
 /// A progress callback: (records done, records in the input).

@@ -49,6 +49,9 @@ pub struct SourceUser {
     pub totp: SourceTotp,
     /// The phone number of an SMS factor (Auth0's `phone` factor), as the source wrote it.
     pub phone: Option<String>,
+    /// How the user signs in while its app moves to Janua (an `auth_method` column), as
+    /// written; None when the source does not say.
+    pub auth_method: Option<String>,
 }
 
 impl SourceUser {
@@ -64,6 +67,7 @@ impl SourceUser {
             password: SourcePassword::None,
             totp: SourceTotp::None,
             phone: None,
+            auth_method: None,
         }
     }
 

@@ -11,7 +11,10 @@ use super::{
     record::{Position, SourcePassword, SourceTotp, SourceUser},
     report::Problem,
 };
-use crate::{config::SmsSettings, credentials::Email, ids::UserId, mfa::destination::PhoneNumber};
+use crate::{
+    config::SmsSettings, credentials::Email, ids::UserId, mfa::destination::PhoneNumber,
+    store::entities::user::AuthMethod,
+};
 
 /// The longest id the users table keeps as it is (`users.id` is 36 characters wide).
 const MAX_KEPT_ID_LEN: usize = 36;
@@ -38,6 +41,8 @@ pub struct ValidUser {
     pub totp_refused: bool,
     /// The number of an SMS factor to keep: SMS codes are on and its country allowed.
     pub phone: Option<PhoneNumber>,
+    /// Dual sign-in: as the source said, else `password` when the user has one.
+    pub auth_method: Option<AuthMethod>,
 }
 
 /// What the input held before this record (emails, source ids, kept ids), for duplicates:
@@ -76,6 +81,18 @@ pub fn validate(
             "the email is missing or not an email address".into(),
         )
     })?;
+    let auth_method = match user.auth_method.as_deref() {
+        None => None,
+        Some(name) => Some(
+            AuthMethod::parse(&name.to_ascii_lowercase()).ok_or_else(|| {
+                problem(
+                    "invalid_auth_method",
+                    "auth_method",
+                    "the auth method is not one of password, oauth, dual".into(),
+                )
+            })?,
+        ),
+    };
     let external_id = user.external_id();
     if external_id.len() > 255 {
         return Err(problem(
@@ -158,6 +175,8 @@ pub fn validate(
         }
         kept.ok()
     });
+    let auth_method =
+        auth_method.or_else(|| password_hash.is_some().then_some(AuthMethod::Password));
     Ok((
         ValidUser {
             position,
@@ -173,6 +192,7 @@ pub fn validate(
             totp_secret,
             totp_refused,
             phone,
+            auth_method,
         },
         warnings,
     ))

@@ -34,6 +34,8 @@ impl Importer {
                 accounts::UserStatus::Active
             },
             metadata: user.metadata.clone(),
+            auth_method: user.auth_method,
+            external_id: Some(user.external_id.clone()),
             ..accounts::new_account(&user.email, now)
         };
         accounts::insert(db, account).await?;
@@ -127,6 +129,12 @@ impl Importer {
         }
         if user.password_hash.is_some() {
             after.password_hash.clone_from(&user.password_hash);
+        }
+        // Linked to the source now: it shows the source id, and the dual sign-in method
+        // the record gives (an earlier one stays when the record has none).
+        after.external_id = Some(user.external_id.clone());
+        if user.auth_method.is_some() {
+            after.auth_method = user.auth_method;
         }
         if after != *existing {
             after.updated_at = now;

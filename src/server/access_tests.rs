@@ -13,13 +13,20 @@ use crate::{
 };
 
 /// The RPCs only platform administrators may call.
-const ADMIN_RPCS: [&str; 6] = [
+const ADMIN_RPCS: [&str; 13] = [
     "/janua.users.v1.UserService/ListUsers",
     "/janua.users.v1.UserService/CreateUser",
     "/janua.users.v1.UserService/SuspendUser",
     "/janua.users.v1.UserService/ReactivateUser",
     "/janua.users.v1.UserService/UnlockUser",
     "/janua.sso.v1.SsoService/ApproveDomain",
+    "/janua.imports.v1.ImportService/CreateImportRun",
+    "/janua.imports.v1.ImportService/UploadImportChunk",
+    "/janua.imports.v1.ImportService/StartImportRun",
+    "/janua.imports.v1.ImportService/GetImportRun",
+    "/janua.imports.v1.ImportService/ListImportRuns",
+    "/janua.imports.v1.ImportService/ListImportErrors",
+    "/janua.imports.v1.ExportService/ExportDirectory",
 ];
 
 /// Each janua method's path and its raw `janua.options.v1.access` declaration.

@@ -26,6 +26,7 @@ use crate::{
     sms::SmsSender,
     sso::{ConnectionRoles, Sso, SsoSettings},
     store::{self, Db},
+    transfer::Transfers,
     users::Users,
     webhooks::Webhooks,
 };
@@ -46,6 +47,8 @@ pub struct App {
     pub users: Arc<Users>,
     /// `janua import` and `janua export`.
     pub imports: Arc<Importer>,
+    /// ImportService and ExportService, on the same engine.
+    pub transfers: Arc<Transfers>,
     pub sso: Arc<Sso>,
     /// The OAuth client registry; the authorization server reads it (`find_client`,
     /// `authenticate_client`).
@@ -184,6 +187,7 @@ impl App {
             )
             .with_rules(ServerRules::of(&config)),
         );
+        let transfers = Arc::new(Transfers::new(db.clone(), imports.clone(), clock.clone()));
         let webhooks = Arc::new(Webhooks::new(
             db.clone(),
             cipher.clone(),
@@ -259,6 +263,7 @@ impl App {
             mfa,
             users,
             imports,
+            transfers,
             sso,
             oauth_clients,
             authorization_server,

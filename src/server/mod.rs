@@ -53,6 +53,10 @@ use crate::{
         janua::{
             audit::v1::audit_service_server::AuditServiceServer,
             auth::v1::auth_service_server::AuthServiceServer,
+            imports::v1::{
+                export_service_server::ExportServiceServer,
+                import_service_server::ImportServiceServer,
+            },
             mfa::v1::mfa_service_server::MfaServiceServer,
             oauth::v1::o_auth_client_service_server::OAuthClientServiceServer,
             orgs::v1::organization_service_server::OrganizationServiceServer,
@@ -62,6 +66,7 @@ use crate::{
         },
     },
     sso::grpc::SsoGrpc,
+    transfer::grpc::{ExportGrpc, ImportGrpc},
     users::grpc::UserGrpc,
     webhooks::grpc::WebhookGrpc,
 };
@@ -123,6 +128,14 @@ fn grpc_stack(app: &App, access: AccessControl) -> anyhow::Result<GrpcStack> {
         )
         .add_service(
             WebhookServiceServer::new(WebhookGrpc::new(app.webhooks.clone()))
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            ImportServiceServer::new(ImportGrpc::new(app.transfers.clone()))
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            ExportServiceServer::new(ExportGrpc::new(app.transfers.clone()))
                 .max_decoding_message_size(limit),
         )
         .add_service(health_service)

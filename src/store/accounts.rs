@@ -18,7 +18,7 @@ use super::{
 };
 use crate::credentials::Email;
 
-pub use super::entities::user::UserStatus;
+pub use super::entities::user::{AuthMethod, UserStatus};
 
 const DELETED: UserStatus = UserStatus::Deleted;
 
@@ -64,6 +64,10 @@ pub fn new_account(email: &Email, now: DateTime<Utc>) -> user::Model {
         updated_at: now,
         deleted_at: None,
         mfa_enabled: false,
+        auth_method: None,
+        external_id: None,
+        migration_invited_at: None,
+        migration_completed_at: None,
     }
 }
 
@@ -125,6 +129,21 @@ pub struct UserQuery<'a> {
     pub email_prefix: Option<&'a str>,
     /// Only users whose status is one of these.
     pub statuses: &'a [UserStatus],
+    /// Only users with this dual sign-in method.
+    pub auth_method: Option<AuthMethod>,
+    /// Only imported users in this state of their move to Janua.
+    pub migration: Option<MigrationState>,
+}
+
+/// Where an imported user is in its move to "Sign in with Janua".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationState {
+    /// Neither invited nor signed in through Janua yet.
+    NotInvited,
+    /// Invited, not yet signed in through Janua.
+    Invited,
+    /// Signed in through Janua.
+    Completed,
 }
 
 /// Users in id order (UUIDv7: creation order) after `after`.
@@ -151,10 +170,53 @@ pub async fn list(
                 ),
         );
     }
+    if let Some(method) = query.auth_method {
+        select = select.filter(Column::AuthMethod.eq(method));
+    }
+    if let Some(state) = query.migration {
+        select = select.filter(Column::ExternalId.is_not_null());
+        select = match state {
+            MigrationState::NotInvited => select
+                .filter(Column::MigrationInvitedAt.is_null())
+                .filter(Column::MigrationCompletedAt.is_null()),
+            MigrationState::Invited => select
+                .filter(Column::MigrationInvitedAt.is_not_null())
+                .filter(Column::MigrationCompletedAt.is_null()),
+            MigrationState::Completed => select.filter(Column::MigrationCompletedAt.is_not_null()),
+        };
+    }
     if let Some(after) = after {
         select = select.filter(Column::Id.gt(after));
     }
     select.order_by_asc(Column::Id).limit(limit).all(db).await
+}
+
+/// The first sign-in of an imported user through Janua's OpenID Provider: its move is
+/// complete, and `password` becomes `dual` (its password keeps working). One conditional
+/// UPDATE that touches nothing for users never imported or already moved.
+pub async fn complete_migration(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    User::update_many()
+        .col_expr(Column::MigrationCompletedAt, Expr::value(now))
+        .col_expr(
+            Column::AuthMethod,
+            Expr::case(
+                Column::AuthMethod.eq(AuthMethod::Password),
+                Expr::value(AuthMethod::Dual),
+            )
+            .finally(Expr::col(Column::AuthMethod))
+            .into(),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ExternalId.is_not_null())
+        .filter(Column::MigrationCompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// `text` with the LIKE wildcards (and the escape character) escaped by `\`.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{NewUser, UserChanges, UserFilter, UserStatus, Users};
+use super::{AuthMethod, MigrationState, NewUser, UserChanges, UserFilter, UserStatus, Users};
 use crate::{
     credentials::Email,
     error::Error,
@@ -19,12 +19,14 @@ use crate::{
 };
 
 /// The `User` fields UpdateUser knows; `Users::update` decides which the caller may change.
-const UPDATABLE_PATHS: [&str; 5] = [
+const UPDATABLE_PATHS: [&str; 7] = [
     "display_name",
     "metadata",
     "email",
     "email_verified",
     "is_admin",
+    "auth_method",
+    "migration_invited_at",
 ];
 
 pub struct UserGrpc {
@@ -59,6 +61,29 @@ fn status_filter(status: i32) -> Result<Option<UserStatus>, Error> {
     }
 }
 
+fn auth_method(method: i32) -> Result<Option<AuthMethod>, Error> {
+    match pb::AuthMethod::try_from(method) {
+        Ok(pb::AuthMethod::Unspecified) => Ok(None),
+        Ok(pb::AuthMethod::Password) => Ok(Some(AuthMethod::Password)),
+        Ok(pb::AuthMethod::Oauth) => Ok(Some(AuthMethod::Oauth)),
+        Ok(pb::AuthMethod::Dual) => Ok(Some(AuthMethod::Dual)),
+        Err(_) => Err(Error::invalid("auth_method", "is not an auth method")),
+    }
+}
+
+fn migration_filter(state: i32) -> Result<Option<MigrationState>, Error> {
+    match pb::MigrationState::try_from(state) {
+        Ok(pb::MigrationState::Unspecified) => Ok(None),
+        Ok(pb::MigrationState::NotInvited) => Ok(Some(MigrationState::NotInvited)),
+        Ok(pb::MigrationState::Invited) => Ok(Some(MigrationState::Invited)),
+        Ok(pb::MigrationState::Completed) => Ok(Some(MigrationState::Completed)),
+        Err(_) => Err(Error::invalid(
+            "migration_state",
+            "is not a migration state",
+        )),
+    }
+}
+
 /// The mask's paths as changes, read from `user`.
 fn changes(user: pb::User, mask: Option<prost_types::FieldMask>) -> Result<UserChanges, Error> {
     let mut changes = UserChanges::default();
@@ -70,6 +95,13 @@ fn changes(user: pb::User, mask: Option<prost_types::FieldMask>) -> Result<UserC
             }
             "email" => changes.email = Some(user.email.clone()),
             "email_verified" => changes.email_verified = Some(user.email_verified),
+            "auth_method" => changes.auth_method = Some(auth_method(user.auth_method)?),
+            "migration_invited_at" => {
+                changes.migration_invited_at = Some(metadata::parse_timestamp(
+                    "user.migration_invited_at",
+                    user.migration_invited_at,
+                )?);
+            }
             _ => changes.is_admin = Some(user.is_admin),
         }
     }
@@ -106,11 +138,20 @@ impl UserService for UserGrpc {
             )?,
             email_prefix: given(&body.email_prefix),
             status: status_filter(body.status)?,
+            auth_method: auth_method(body.auth_method)?,
+            migration: migration_filter(body.migration_state)?,
         };
-        let fingerprint = format!(
+        let mut fingerprint = format!(
             "organization_id={:?}&email_prefix={:?}&status={}",
             filter.organization_id, filter.email_prefix, body.status
         );
+        // Only when given, so the page tokens of requests without them stay valid.
+        if body.auth_method != 0 || body.migration_state != 0 {
+            fingerprint.push_str(&format!(
+                "&auth_method={}&migration_state={}",
+                body.auth_method, body.migration_state
+            ));
+        }
         let cursor = Cursor::parse(body.page_size, &body.page_token, &fingerprint)?;
         let (rows, next_page_token) = self.users.list(&admin, &filter, &cursor).await?;
         Ok(Response::new(pb::ListUsersResponse {

@@ -9,4 +9,4 @@ mod profile;
 mod service;
 
 pub use profile::UserChanges;
-pub use service::{NewUser, UserFilter, UserStatus, Users};
+pub use service::{AuthMethod, MigrationState, NewUser, UserFilter, UserStatus, Users};

@@ -1,10 +1,12 @@
 //! UpdateUser: the fields of a user named in an update mask. A user changes their own
 //! `display_name` and `metadata`; a platform administrator changes those of anyone, and
 //! also `email` (unique; unverified again unless set in the same request),
-//! `email_verified` and `is_admin`, but never their own administrator flag away. A new
+//! `email_verified` and `is_admin`, but never their own administrator flag away, and for
+//! dual sign-in `auth_method` and `migration_invited_at`. A new
 //! email spends the links mailed to the old one. Only the columns that change are written,
 //! so a concurrent suspension or deletion is never undone.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::service::{Users, conflict_on_duplicate, email_taken, parse_display_name};
@@ -14,7 +16,10 @@ use crate::{
     error::Error,
     ids::UserId,
     principal::{AdminPrincipal, Principal},
-    store::{accounts, entities::user},
+    store::{
+        accounts,
+        entities::user::{self, AuthMethod},
+    },
 };
 
 /// The fields to change, as named by the mask; None leaves one as it is.
@@ -27,6 +32,11 @@ pub struct UserChanges {
     pub email: Option<String>,
     pub email_verified: Option<bool>,
     pub is_admin: Option<bool>,
+    /// Dual sign-in: Some(None) clears it.
+    pub auth_method: Option<Option<AuthMethod>>,
+    /// Dual sign-in: when the user was invited to sign in through Janua; Some(None) clears
+    /// it.
+    pub migration_invited_at: Option<Option<DateTime<Utc>>>,
 }
 
 impl UserChanges {
@@ -36,6 +46,8 @@ impl UserChanges {
             ("email", self.email.is_some()),
             ("email_verified", self.email_verified.is_some()),
             ("is_admin", self.is_admin.is_some()),
+            ("auth_method", self.auth_method.is_some()),
+            ("migration_invited_at", self.migration_invited_at.is_some()),
         ]
         .into_iter()
         .filter_map(|(path, named)| named.then_some(path))
@@ -130,6 +142,12 @@ impl Users {
         if let Some(is_admin) = changes.is_admin {
             after.is_admin = is_admin;
         }
+        if let Some(method) = changes.auth_method {
+            after.auth_method = method;
+        }
+        if let Some(invited_at) = changes.migration_invited_at {
+            after.migration_invited_at = invited_at;
+        }
         Ok(after)
     }
 }
@@ -145,6 +163,11 @@ fn changed_fields(before: &user::Model, after: &user::Model) -> Vec<&'static str
             before.email_verified != after.email_verified,
         ),
         ("is_admin", before.is_admin != after.is_admin),
+        ("auth_method", before.auth_method != after.auth_method),
+        (
+            "migration_invited_at",
+            before.migration_invited_at != after.migration_invited_at,
+        ),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

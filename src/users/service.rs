@@ -30,7 +30,7 @@ use crate::{
     },
 };
 
-pub use crate::store::accounts::UserStatus;
+pub use crate::store::accounts::{AuthMethod, MigrationState, UserStatus};
 
 const MAX_DISPLAY_NAME_CHARS: usize = 200;
 
@@ -41,6 +41,10 @@ pub struct UserFilter {
     pub email_prefix: Option<String>,
     /// None: every status except deleted.
     pub status: Option<UserStatus>,
+    /// Dual sign-in: only users with this auth method.
+    pub auth_method: Option<AuthMethod>,
+    /// Dual sign-in: only imported users in this state of their move.
+    pub migration: Option<MigrationState>,
 }
 
 /// A user to create (CreateUser).
@@ -111,6 +115,8 @@ impl Users {
             organization_id: filter.organization_id.as_deref(),
             email_prefix: prefix.as_deref(),
             statuses,
+            auth_method: filter.auth_method,
+            migration: filter.migration,
         };
         let mut rows =
             accounts::list(&self.db, &query, cursor.after.as_deref(), cursor.limit()).await?;

@@ -11,7 +11,7 @@ mod formats;
 mod janua_v2;
 mod janua_v2_config;
 mod janua_v2_sso;
-mod population;
+pub(super) mod population;
 mod runs;
 
 use std::path::Path;

@@ -23,6 +23,7 @@ mod gateway;
 mod helpers;
 mod hosted_pages;
 mod import;
+mod import_rpc;
 mod jwks;
 mod mail;
 mod mfa;

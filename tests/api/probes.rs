@@ -26,7 +26,7 @@ fn janua_services(app: &TestApp) -> BTreeSet<String> {
 async fn reflection_v1_and_v1alpha_list_every_janua_service() {
     let app = TestApp::spawn().await;
     let expected = janua_services(&app);
-    assert_eq!(expected.len(), 8);
+    assert_eq!(expected.len(), 10);
 
     let mut client = v1::server_reflection_client::ServerReflectionClient::new(app.channel().await);
     let request = v1::ServerReflectionRequest {
@@ -276,7 +276,7 @@ async fn cors_allows_configured_origins_for_grpc_web() {
 }
 
 /// `grpcurl` on the PATH, when the test command installed it.
-fn grpcurl() -> Option<&'static str> {
+pub(super) fn grpcurl() -> Option<&'static str> {
     let found = std::process::Command::new("grpcurl")
         .arg("-version")
         .output()

@@ -8,6 +8,8 @@ export 'src/gen/janua/audit/v1/audit_event.pb.dart';
 export 'src/gen/janua/audit/v1/audit_service.pb.dart';
 export 'src/gen/janua/auth/v1/auth.pb.dart';
 export 'src/gen/janua/auth/v1/auth_service.pb.dart';
+export 'src/gen/janua/imports/v1/import_run.pb.dart';
+export 'src/gen/janua/imports/v1/imports_service.pb.dart';
 export 'src/gen/janua/mfa/v1/factor.pb.dart';
 export 'src/gen/janua/mfa/v1/mfa_service.pb.dart';
 export 'src/gen/janua/oauth/v1/oauth_client.pb.dart';

@@ -21,6 +21,7 @@ import (
 
 	auditv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/audit/v1"
 	authv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/auth/v1"
+	importsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/imports/v1"
 	mfav1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/mfa/v1"
 	oauthv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/oauth/v1"
 	orgsv1 "github.com/janua-dev/janua/sdk-gen/go/gen/janua/orgs/v1"
@@ -39,6 +40,7 @@ type Client struct {
 	Audit        auditv1.AuditServiceClient
 	OAuthClients oauthv1.OAuthClientServiceClient
 	Webhooks     webhooksv1.WebhookServiceClient
+	Imports      importsv1.ImportServiceClient
 	Tokens       TokenStore
 	conn         *grpc.ClientConn
 }
@@ -102,6 +104,7 @@ func NewClient(_ context.Context, target string, opts ...Option) (*Client, error
 		Audit:        auditv1.NewAuditServiceClient(conn),
 		OAuthClients: oauthv1.NewOAuthClientServiceClient(conn),
 		Webhooks:     webhooksv1.NewWebhookServiceClient(conn),
+		Imports:      importsv1.NewImportServiceClient(conn),
 		Tokens:       cfg.store,
 		conn:         conn,
 	}, nil

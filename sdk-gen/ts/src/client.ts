@@ -12,6 +12,8 @@ import { OrganizationService } from "./gen/janua/orgs/v1/orgs_service_pb.js";
 import { SsoService } from "./gen/janua/sso/v1/sso_service_pb.js";
 import { UserService } from "./gen/janua/users/v1/users_service_pb.js";
 import { WebhookService } from "./gen/janua/webhooks/v1/webhooks_service_pb.js";
+import { ImportService } from "./gen/janua/imports/v1/imports_service_pb.js";
+import { ExportService } from "./gen/janua/imports/v1/exports_service_pb.js";
 import { SingleFlightRefresh, sessionInterceptor } from "./session.js";
 import { memoryTokenStore, type TokenStore } from "./tokens.js";
 
@@ -40,6 +42,9 @@ export interface JanuaClient {
   audit: Client<typeof AuditService>;
   oauthClients: Client<typeof OAuthClientService>;
   webhooks: Client<typeof WebhookService>;
+  imports: Client<typeof ImportService>;
+  /** Server-streamed: gRPC and gRPC-web only (no REST route). */
+  exports: Client<typeof ExportService>;
   /** Where this client keeps its tokens. */
   tokenStore: TokenStore;
   /** The transport, for services or tools this client does not wrap. */
@@ -81,6 +86,8 @@ export function createJanuaClientWith(
     audit: createClient(AuditService, transport),
     oauthClients: createClient(OAuthClientService, transport),
     webhooks: createClient(WebhookService, transport),
+    imports: createClient(ImportService, transport),
+    exports: createClient(ExportService, transport),
     tokenStore,
     transport,
   };

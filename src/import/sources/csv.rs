@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// The fields a column may hold.
-pub const FIELDS: [&str; 7] = [
+pub const FIELDS: [&str; 8] = [
     "id",
     "email",
     "email_verified",
@@ -30,6 +30,7 @@ pub const FIELDS: [&str; 7] = [
     "display_name",
     "totp_secret",
     "password_salt",
+    "auth_method",
 ];
 
 pub fn read(
@@ -188,6 +189,9 @@ fn user_of(
             Some("password_salt") => salt = value.to_owned(),
             Some("display_name") => user.display_name = value.trim().to_owned(),
             Some("totp_secret") => user.totp = totp_from_base32(value),
+            Some("auth_method") if !value.trim().is_empty() => {
+                user.auth_method = Some(value.trim().to_owned());
+            }
             _ => {
                 if !value.is_empty() {
                     extra.insert(header, cell);

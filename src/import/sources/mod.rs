@@ -112,7 +112,7 @@ pub fn open(
     Ok((receiver, handle))
 }
 
-fn check_column_map(options: &SourceOptions) -> anyhow::Result<()> {
+pub(crate) fn check_column_map(options: &SourceOptions) -> anyhow::Result<()> {
     if options.kind != SourceKind::Auth0
         && (options.auth0_password_hashes.is_some() || options.auth0_mfa_secrets.is_some())
     {

@@ -19,6 +19,7 @@ use crate::{
     ids::OAuthClientId,
     oauth::RegisteredClient,
     store::{
+        accounts,
         entities::{oauth_consent, oauth_grant},
         memberships,
     },
@@ -280,6 +281,8 @@ impl AuthorizationServer {
             .client(client_info.clone())
             .metadata(json!({"grant_id": grant.id, "scopes": grant.scope}));
         grant_store::insert_grant(&txn, grant).await?;
+        // An imported user signing in to its app through Janua has moved (dual sign-in).
+        accounts::complete_migration(&txn, &session.user.id, now).await?;
         audit::record(&txn, now, event).await?;
         txn.commit().await?;
         Ok(self.redirect_to(

@@ -2,7 +2,10 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod import_chunk;
+pub mod import_error;
 pub mod import_external_id;
+pub mod import_job;
 pub mod import_run;
 pub mod invitation;
 pub mod linked_identity;

@@ -27,6 +27,41 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// Whether the user has an active TOTP or passkey (kept by the MFA capability).
     pub mfa_enabled: bool,
+    /// How an imported user signs in while its app moves to Janua (`AuthMethod`); None for
+    /// users that were never imported and no administrator set.
+    pub auth_method: Option<AuthMethod>,
+    /// The source id the user was imported under (a copy of its `import_external_ids` row).
+    pub external_id: Option<String>,
+    /// When an administrator marked the user invited to sign in through Janua.
+    pub migration_invited_at: Option<DateTimeUtc>,
+    /// When the imported user first signed in through Janua's OpenID Provider.
+    pub migration_completed_at: Option<DateTimeUtc>,
+}
+
+/// How an imported user signs in to its app: `password` (the app's own password sign-in,
+/// with the imported hash), `dual` (that and "Sign in with Janua", since its first sign-in
+/// through the OpenID Provider), `oauth` (Janua only: the app retired passwords).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum AuthMethod {
+    #[sea_orm(string_value = "password")]
+    Password,
+    #[sea_orm(string_value = "oauth")]
+    Oauth,
+    #[sea_orm(string_value = "dual")]
+    Dual,
+}
+
+impl AuthMethod {
+    /// The stored name, which an import's `auth_method` column also uses.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "password" => Some(Self::Password),
+            "oauth" => Some(Self::Oauth),
+            "dual" => Some(Self::Dual),
+            _ => None,
+        }
+    }
 }
 
 /// Stored as `active`, `suspended` or `deleted`; a deleted account keeps its row (freed

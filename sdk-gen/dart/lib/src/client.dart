@@ -10,6 +10,7 @@ import 'gen/janua/oauth/v1/oauth_service.pb.dart';
 import 'gen/janua/orgs/v1/orgs_service.pb.dart';
 import 'gen/janua/sso/v1/sso_service.pb.dart';
 import 'gen/janua/users/v1/users_service.pb.dart';
+import 'gen/janua/imports/v1/imports_service.pb.dart';
 import 'gen/janua/webhooks/v1/webhooks_service.pb.dart';
 import 'runtime/transport.dart';
 
@@ -30,6 +31,7 @@ class JanuaClient {
     audit = AuditServiceClient(transport);
     oauthClients = OAuthClientServiceClient(transport);
     webhooks = WebhookServiceClient(transport);
+    imports = ImportServiceClient(transport);
     // RefreshToken is public: sent without the stale access token; the transport keeps
     // the pair it returns.
     transport.rotate = (refreshToken) async {
@@ -49,6 +51,7 @@ class JanuaClient {
   late final AuditServiceClient audit;
   late final OAuthClientServiceClient oauthClients;
   late final WebhookServiceClient webhooks;
+  late final ImportServiceClient imports;
 
   TokenStore get tokenStore => transport.tokenStore;
 

@@ -14,6 +14,7 @@ from grpc import aio
 from janua.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from janua.auth.v1.auth_service_pb2 import RefreshTokenRequest
 from janua.auth.v1.auth_service_pb2_grpc import AuthServiceStub
+from janua.imports.v1.imports_service_pb2_grpc import ImportServiceStub
 from janua.mfa.v1.mfa_service_pb2_grpc import MfaServiceStub
 from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
@@ -107,7 +108,7 @@ class _AsyncSessionInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore
 class AsyncJanuaClient:
     """An asyncio client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients`` and ``webhooks`` are the generated async
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients``, ``webhooks`` and ``imports`` are the generated async
     stubs: ``await client.auth.Login(LoginRequest(…))``. Failed calls raise
     :class:`JanuaError`. Use ``async with``, or ``await close()``.
     """
@@ -139,6 +140,7 @@ class AsyncJanuaClient:
         self.audit = AuditServiceStub(self.channel)
         self.oauth_clients = OAuthClientServiceStub(self.channel)
         self.webhooks = WebhookServiceStub(self.channel)
+        self.imports = ImportServiceStub(self.channel)
         interceptor.refresher = AsyncSingleFlightRefresh(self.token_store, self._rotate)
 
     async def _rotate(self, refresh_token: str) -> Tokens:

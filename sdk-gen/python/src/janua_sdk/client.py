@@ -19,6 +19,7 @@ import grpc
 from janua.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from janua.auth.v1.auth_service_pb2 import RefreshTokenRequest
 from janua.auth.v1.auth_service_pb2_grpc import AuthServiceStub
+from janua.imports.v1.imports_service_pb2_grpc import ImportServiceStub
 from janua.mfa.v1.mfa_service_pb2_grpc import MfaServiceStub
 from janua.oauth.v1.oauth_service_pb2_grpc import OAuthClientServiceStub
 from janua.orgs.v1.orgs_service_pb2_grpc import OrganizationServiceStub
@@ -120,7 +121,7 @@ class _SessionInterceptor(grpc.UnaryUnaryClientInterceptor):  # type: ignore[typ
 class JanuaClient:
     """A blocking client for Janua at ``target`` (``host:port``, ``http://…`` or ``https://…``).
 
-    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients`` and ``webhooks`` are the generated stubs:
+    ``auth``, ``users``, ``orgs``, ``mfa``, ``sso``, ``audit``, ``oauth_clients``, ``webhooks`` and ``imports`` are the generated stubs:
     ``client.auth.Login(LoginRequest(email=…, password=…))``. Failed calls raise
     :class:`JanuaError`. Use it as a context manager, or call :meth:`close`.
     """
@@ -152,6 +153,7 @@ class JanuaClient:
         self.audit = AuditServiceStub(self.channel)
         self.oauth_clients = OAuthClientServiceStub(self.channel)
         self.webhooks = WebhookServiceStub(self.channel)
+        self.imports = ImportServiceStub(self.channel)
         interceptor.refresher = SingleFlightRefresh(self.token_store, self._rotate)
 
     def _rotate(self, refresh_token: str) -> Tokens:

@@ -24,6 +24,123 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// How an imported user signs in to its app (see `User.auth_method`).
+type AuthMethod int32
+
+const (
+	// Not imported, or not known; as a ListUsers filter, any.
+	AuthMethod_AUTH_METHOD_UNSPECIFIED AuthMethod = 0
+	// The app's password sign-in only, with the imported password.
+	AuthMethod_AUTH_METHOD_PASSWORD AuthMethod = 1
+	// "Sign in with Janua" only.
+	AuthMethod_AUTH_METHOD_OAUTH AuthMethod = 2
+	// Both: the user has signed in through Janua and its password still works.
+	AuthMethod_AUTH_METHOD_DUAL AuthMethod = 3
+)
+
+// Enum value maps for AuthMethod.
+var (
+	AuthMethod_name = map[int32]string{
+		0: "AUTH_METHOD_UNSPECIFIED",
+		1: "AUTH_METHOD_PASSWORD",
+		2: "AUTH_METHOD_OAUTH",
+		3: "AUTH_METHOD_DUAL",
+	}
+	AuthMethod_value = map[string]int32{
+		"AUTH_METHOD_UNSPECIFIED": 0,
+		"AUTH_METHOD_PASSWORD":    1,
+		"AUTH_METHOD_OAUTH":       2,
+		"AUTH_METHOD_DUAL":        3,
+	}
+)
+
+func (x AuthMethod) Enum() *AuthMethod {
+	p := new(AuthMethod)
+	*p = x
+	return p
+}
+
+func (x AuthMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AuthMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_janua_users_v1_user_proto_enumTypes[0].Descriptor()
+}
+
+func (AuthMethod) Type() protoreflect.EnumType {
+	return &file_janua_users_v1_user_proto_enumTypes[0]
+}
+
+func (x AuthMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AuthMethod.Descriptor instead.
+func (AuthMethod) EnumDescriptor() ([]byte, []int) {
+	return file_janua_users_v1_user_proto_rawDescGZIP(), []int{0}
+}
+
+// Where an imported user is in its move to "Sign in with Janua", as a
+// ListUsers filter.
+type MigrationState int32
+
+const (
+	// No filter.
+	MigrationState_MIGRATION_STATE_UNSPECIFIED MigrationState = 0
+	// Imported users not yet invited and not yet signed in through Janua.
+	MigrationState_MIGRATION_STATE_NOT_INVITED MigrationState = 1
+	// Imported users invited (`migration_invited_at` set) who have not yet
+	// signed in through Janua.
+	MigrationState_MIGRATION_STATE_INVITED MigrationState = 2
+	// Imported users who signed in through Janua (`migration_completed_at`
+	// set).
+	MigrationState_MIGRATION_STATE_COMPLETED MigrationState = 3
+)
+
+// Enum value maps for MigrationState.
+var (
+	MigrationState_name = map[int32]string{
+		0: "MIGRATION_STATE_UNSPECIFIED",
+		1: "MIGRATION_STATE_NOT_INVITED",
+		2: "MIGRATION_STATE_INVITED",
+		3: "MIGRATION_STATE_COMPLETED",
+	}
+	MigrationState_value = map[string]int32{
+		"MIGRATION_STATE_UNSPECIFIED": 0,
+		"MIGRATION_STATE_NOT_INVITED": 1,
+		"MIGRATION_STATE_INVITED":     2,
+		"MIGRATION_STATE_COMPLETED":   3,
+	}
+)
+
+func (x MigrationState) Enum() *MigrationState {
+	p := new(MigrationState)
+	*p = x
+	return p
+}
+
+func (x MigrationState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MigrationState) Descriptor() protoreflect.EnumDescriptor {
+	return file_janua_users_v1_user_proto_enumTypes[1].Descriptor()
+}
+
+func (MigrationState) Type() protoreflect.EnumType {
+	return &file_janua_users_v1_user_proto_enumTypes[1]
+}
+
+func (x MigrationState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MigrationState.Descriptor instead.
+func (MigrationState) EnumDescriptor() ([]byte, []int) {
+	return file_janua_users_v1_user_proto_rawDescGZIP(), []int{1}
+}
+
 // Whether a user may sign in.
 type UserStatus int32
 
@@ -66,11 +183,11 @@ func (x UserStatus) String() string {
 }
 
 func (UserStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_janua_users_v1_user_proto_enumTypes[0].Descriptor()
+	return file_janua_users_v1_user_proto_enumTypes[2].Descriptor()
 }
 
 func (UserStatus) Type() protoreflect.EnumType {
-	return &file_janua_users_v1_user_proto_enumTypes[0]
+	return &file_janua_users_v1_user_proto_enumTypes[2]
 }
 
 func (x UserStatus) Number() protoreflect.EnumNumber {
@@ -79,7 +196,7 @@ func (x UserStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use UserStatus.Descriptor instead.
 func (UserStatus) EnumDescriptor() ([]byte, []int) {
-	return file_janua_users_v1_user_proto_rawDescGZIP(), []int{0}
+	return file_janua_users_v1_user_proto_rawDescGZIP(), []int{2}
 }
 
 // A person who can sign in to Janua. The password hash, MFA secrets and
@@ -114,9 +231,29 @@ type User struct {
 	// When the user was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When any field of the user last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// How an imported user signs in to its app while the app moves its users
+	// to "Sign in with Janua" (dual sign-in): AUTH_METHOD_PASSWORD when it was
+	// imported with a password (or an import's `auth_method` column said so),
+	// AUTH_METHOD_DUAL from its first sign-in through Janua's OpenID Provider
+	// (password sign-in keeps working), AUTH_METHOD_OAUTH when a platform
+	// administrator sets it because the app retired passwords. Unspecified for
+	// users that were never imported. Only a platform administrator may set
+	// it (UpdateUser path "auth_method").
+	AuthMethod AuthMethod `protobuf:"varint,12,opt,name=auth_method,json=authMethod,proto3,enum=janua.users.v1.AuthMethod" json:"auth_method,omitempty"`
+	// The id the user had in the system it was imported from (its `id`
+	// column, Auth0 `user_id`, Keycloak id, ...); empty if it was not
+	// imported.
+	ExternalId string `protobuf:"bytes,13,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// When the app invited the user to sign in through Janua: set by a
+	// platform administrator (UpdateUser path "migration_invited_at"; unset
+	// clears it).
+	MigrationInvitedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=migration_invited_at,json=migrationInvitedAt,proto3" json:"migration_invited_at,omitempty"`
+	// When the imported user first signed in through Janua's OpenID Provider
+	// (an authorization code was issued to them); set by Janua, once.
+	MigrationCompletedAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=migration_completed_at,json=migrationCompletedAt,proto3" json:"migration_completed_at,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *User) Reset() {
@@ -226,11 +363,39 @@ func (x *User) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *User) GetAuthMethod() AuthMethod {
+	if x != nil {
+		return x.AuthMethod
+	}
+	return AuthMethod_AUTH_METHOD_UNSPECIFIED
+}
+
+func (x *User) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *User) GetMigrationInvitedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MigrationInvitedAt
+	}
+	return nil
+}
+
+func (x *User) GetMigrationCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MigrationCompletedAt
+	}
+	return nil
+}
+
 var File_janua_users_v1_user_proto protoreflect.FileDescriptor
 
 const file_janua_users_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x03\n" +
+	"\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x05\n" +
 	"\x04User\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12%\n" +
@@ -246,7 +411,24 @@ const file_janua_users_v1_user_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime*u\n" +
+	"updateTime\x12;\n" +
+	"\vauth_method\x18\f \x01(\x0e2\x1a.janua.users.v1.AuthMethodR\n" +
+	"authMethod\x12$\n" +
+	"\vexternal_id\x18\r \x01(\tB\x03\xe0A\x03R\n" +
+	"externalId\x12L\n" +
+	"\x14migration_invited_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x12migrationInvitedAt\x12U\n" +
+	"\x16migration_completed_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x14migrationCompletedAt*p\n" +
+	"\n" +
+	"AuthMethod\x12\x1b\n" +
+	"\x17AUTH_METHOD_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14AUTH_METHOD_PASSWORD\x10\x01\x12\x15\n" +
+	"\x11AUTH_METHOD_OAUTH\x10\x02\x12\x14\n" +
+	"\x10AUTH_METHOD_DUAL\x10\x03*\x8e\x01\n" +
+	"\x0eMigrationState\x12\x1f\n" +
+	"\x1bMIGRATION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bMIGRATION_STATE_NOT_INVITED\x10\x01\x12\x1b\n" +
+	"\x17MIGRATION_STATE_INVITED\x10\x02\x12\x1d\n" +
+	"\x19MIGRATION_STATE_COMPLETED\x10\x03*u\n" +
 	"\n" +
 	"UserStatus\x12\x1b\n" +
 	"\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -266,25 +448,30 @@ func file_janua_users_v1_user_proto_rawDescGZIP() []byte {
 	return file_janua_users_v1_user_proto_rawDescData
 }
 
-var file_janua_users_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_janua_users_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_janua_users_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_janua_users_v1_user_proto_goTypes = []any{
-	(UserStatus)(0),               // 0: janua.users.v1.UserStatus
-	(*User)(nil),                  // 1: janua.users.v1.User
-	(*structpb.Struct)(nil),       // 2: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(AuthMethod)(0),               // 0: janua.users.v1.AuthMethod
+	(MigrationState)(0),           // 1: janua.users.v1.MigrationState
+	(UserStatus)(0),               // 2: janua.users.v1.UserStatus
+	(*User)(nil),                  // 3: janua.users.v1.User
+	(*structpb.Struct)(nil),       // 4: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 }
 var file_janua_users_v1_user_proto_depIdxs = []int32{
-	0, // 0: janua.users.v1.User.status:type_name -> janua.users.v1.UserStatus
-	2, // 1: janua.users.v1.User.metadata:type_name -> google.protobuf.Struct
-	3, // 2: janua.users.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
-	3, // 3: janua.users.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	3, // 4: janua.users.v1.User.update_time:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	2, // 0: janua.users.v1.User.status:type_name -> janua.users.v1.UserStatus
+	4, // 1: janua.users.v1.User.metadata:type_name -> google.protobuf.Struct
+	5, // 2: janua.users.v1.User.last_login_time:type_name -> google.protobuf.Timestamp
+	5, // 3: janua.users.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	5, // 4: janua.users.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	0, // 5: janua.users.v1.User.auth_method:type_name -> janua.users.v1.AuthMethod
+	5, // 6: janua.users.v1.User.migration_invited_at:type_name -> google.protobuf.Timestamp
+	5, // 7: janua.users.v1.User.migration_completed_at:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_janua_users_v1_user_proto_init() }
@@ -297,7 +484,7 @@ func file_janua_users_v1_user_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_janua_users_v1_user_proto_rawDesc), len(file_janua_users_v1_user_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      3,
 			NumMessages:   1,
 			NumExtensions: 0,
 			NumServices:   0,

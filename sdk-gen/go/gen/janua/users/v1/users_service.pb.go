@@ -134,9 +134,14 @@ type ListUsersRequest struct {
 	EmailPrefix string `protobuf:"bytes,4,opt,name=email_prefix,json=emailPrefix,proto3" json:"email_prefix,omitempty"`
 	// Only users with this status. Unspecified: users of every status except
 	// USER_STATUS_DELETED.
-	Status        UserStatus `protobuf:"varint,5,opt,name=status,proto3,enum=janua.users.v1.UserStatus" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Status UserStatus `protobuf:"varint,5,opt,name=status,proto3,enum=janua.users.v1.UserStatus" json:"status,omitempty"`
+	// Only users with this auth method (dual sign-in). Unspecified: no filter.
+	AuthMethod AuthMethod `protobuf:"varint,6,opt,name=auth_method,json=authMethod,proto3,enum=janua.users.v1.AuthMethod" json:"auth_method,omitempty"`
+	// Only imported users in this state of their move to Janua.
+	// Unspecified: no filter.
+	MigrationState MigrationState `protobuf:"varint,7,opt,name=migration_state,json=migrationState,proto3,enum=janua.users.v1.MigrationState" json:"migration_state,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListUsersRequest) Reset() {
@@ -202,6 +207,20 @@ func (x *ListUsersRequest) GetStatus() UserStatus {
 		return x.Status
 	}
 	return UserStatus_USER_STATUS_UNSPECIFIED
+}
+
+func (x *ListUsersRequest) GetAuthMethod() AuthMethod {
+	if x != nil {
+		return x.AuthMethod
+	}
+	return AuthMethod_AUTH_METHOD_UNSPECIFIED
+}
+
+func (x *ListUsersRequest) GetMigrationState() MigrationState {
+	if x != nil {
+		return x.MigrationState
+	}
+	return MigrationState_MIGRATION_STATE_UNSPECIFIED
 }
 
 // Response of UserService.ListUsers.
@@ -895,14 +914,17 @@ const file_janua_users_v1_users_service_proto_rawDesc = "" +
 	"\x0eGetUserRequest\x12\x1c\n" +
 	"\auser_id\x18\x01 \x01(\tB\x03\xe0A\x02R\x06userId\";\n" +
 	"\x0fGetUserResponse\x12(\n" +
-	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\"\xce\x01\n" +
+	"\x04user\x18\x01 \x01(\v2\x14.janua.users.v1.UserR\x04user\"\xd4\x02\n" +
 	"\x10ListUsersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12'\n" +
 	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12!\n" +
 	"\femail_prefix\x18\x04 \x01(\tR\vemailPrefix\x122\n" +
-	"\x06status\x18\x05 \x01(\x0e2\x1a.janua.users.v1.UserStatusR\x06status\"g\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1a.janua.users.v1.UserStatusR\x06status\x12;\n" +
+	"\vauth_method\x18\x06 \x01(\x0e2\x1a.janua.users.v1.AuthMethodR\n" +
+	"authMethod\x12G\n" +
+	"\x0fmigration_state\x18\a \x01(\x0e2\x1e.janua.users.v1.MigrationStateR\x0emigrationState\"g\n" +
 	"\x11ListUsersResponse\x12*\n" +
 	"\x05users\x18\x01 \x03(\v2\x14.janua.users.v1.UserR\x05users\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa6\x02\n" +
@@ -985,41 +1007,45 @@ var file_janua_users_v1_users_service_proto_goTypes = []any{
 	(*UnlockUserResponse)(nil),     // 15: janua.users.v1.UnlockUserResponse
 	(*User)(nil),                   // 16: janua.users.v1.User
 	(UserStatus)(0),                // 17: janua.users.v1.UserStatus
-	(*structpb.Struct)(nil),        // 18: google.protobuf.Struct
-	(*fieldmaskpb.FieldMask)(nil),  // 19: google.protobuf.FieldMask
+	(AuthMethod)(0),                // 18: janua.users.v1.AuthMethod
+	(MigrationState)(0),            // 19: janua.users.v1.MigrationState
+	(*structpb.Struct)(nil),        // 20: google.protobuf.Struct
+	(*fieldmaskpb.FieldMask)(nil),  // 21: google.protobuf.FieldMask
 }
 var file_janua_users_v1_users_service_proto_depIdxs = []int32{
 	16, // 0: janua.users.v1.GetUserResponse.user:type_name -> janua.users.v1.User
 	17, // 1: janua.users.v1.ListUsersRequest.status:type_name -> janua.users.v1.UserStatus
-	16, // 2: janua.users.v1.ListUsersResponse.users:type_name -> janua.users.v1.User
-	18, // 3: janua.users.v1.CreateUserRequest.metadata:type_name -> google.protobuf.Struct
-	16, // 4: janua.users.v1.CreateUserResponse.user:type_name -> janua.users.v1.User
-	16, // 5: janua.users.v1.UpdateUserRequest.user:type_name -> janua.users.v1.User
-	19, // 6: janua.users.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
-	16, // 7: janua.users.v1.UpdateUserResponse.user:type_name -> janua.users.v1.User
-	16, // 8: janua.users.v1.SuspendUserResponse.user:type_name -> janua.users.v1.User
-	16, // 9: janua.users.v1.ReactivateUserResponse.user:type_name -> janua.users.v1.User
-	0,  // 10: janua.users.v1.UserService.GetUser:input_type -> janua.users.v1.GetUserRequest
-	2,  // 11: janua.users.v1.UserService.ListUsers:input_type -> janua.users.v1.ListUsersRequest
-	4,  // 12: janua.users.v1.UserService.CreateUser:input_type -> janua.users.v1.CreateUserRequest
-	6,  // 13: janua.users.v1.UserService.UpdateUser:input_type -> janua.users.v1.UpdateUserRequest
-	8,  // 14: janua.users.v1.UserService.DeleteUser:input_type -> janua.users.v1.DeleteUserRequest
-	10, // 15: janua.users.v1.UserService.SuspendUser:input_type -> janua.users.v1.SuspendUserRequest
-	12, // 16: janua.users.v1.UserService.ReactivateUser:input_type -> janua.users.v1.ReactivateUserRequest
-	14, // 17: janua.users.v1.UserService.UnlockUser:input_type -> janua.users.v1.UnlockUserRequest
-	1,  // 18: janua.users.v1.UserService.GetUser:output_type -> janua.users.v1.GetUserResponse
-	3,  // 19: janua.users.v1.UserService.ListUsers:output_type -> janua.users.v1.ListUsersResponse
-	5,  // 20: janua.users.v1.UserService.CreateUser:output_type -> janua.users.v1.CreateUserResponse
-	7,  // 21: janua.users.v1.UserService.UpdateUser:output_type -> janua.users.v1.UpdateUserResponse
-	9,  // 22: janua.users.v1.UserService.DeleteUser:output_type -> janua.users.v1.DeleteUserResponse
-	11, // 23: janua.users.v1.UserService.SuspendUser:output_type -> janua.users.v1.SuspendUserResponse
-	13, // 24: janua.users.v1.UserService.ReactivateUser:output_type -> janua.users.v1.ReactivateUserResponse
-	15, // 25: janua.users.v1.UserService.UnlockUser:output_type -> janua.users.v1.UnlockUserResponse
-	18, // [18:26] is the sub-list for method output_type
-	10, // [10:18] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	18, // 2: janua.users.v1.ListUsersRequest.auth_method:type_name -> janua.users.v1.AuthMethod
+	19, // 3: janua.users.v1.ListUsersRequest.migration_state:type_name -> janua.users.v1.MigrationState
+	16, // 4: janua.users.v1.ListUsersResponse.users:type_name -> janua.users.v1.User
+	20, // 5: janua.users.v1.CreateUserRequest.metadata:type_name -> google.protobuf.Struct
+	16, // 6: janua.users.v1.CreateUserResponse.user:type_name -> janua.users.v1.User
+	16, // 7: janua.users.v1.UpdateUserRequest.user:type_name -> janua.users.v1.User
+	21, // 8: janua.users.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 9: janua.users.v1.UpdateUserResponse.user:type_name -> janua.users.v1.User
+	16, // 10: janua.users.v1.SuspendUserResponse.user:type_name -> janua.users.v1.User
+	16, // 11: janua.users.v1.ReactivateUserResponse.user:type_name -> janua.users.v1.User
+	0,  // 12: janua.users.v1.UserService.GetUser:input_type -> janua.users.v1.GetUserRequest
+	2,  // 13: janua.users.v1.UserService.ListUsers:input_type -> janua.users.v1.ListUsersRequest
+	4,  // 14: janua.users.v1.UserService.CreateUser:input_type -> janua.users.v1.CreateUserRequest
+	6,  // 15: janua.users.v1.UserService.UpdateUser:input_type -> janua.users.v1.UpdateUserRequest
+	8,  // 16: janua.users.v1.UserService.DeleteUser:input_type -> janua.users.v1.DeleteUserRequest
+	10, // 17: janua.users.v1.UserService.SuspendUser:input_type -> janua.users.v1.SuspendUserRequest
+	12, // 18: janua.users.v1.UserService.ReactivateUser:input_type -> janua.users.v1.ReactivateUserRequest
+	14, // 19: janua.users.v1.UserService.UnlockUser:input_type -> janua.users.v1.UnlockUserRequest
+	1,  // 20: janua.users.v1.UserService.GetUser:output_type -> janua.users.v1.GetUserResponse
+	3,  // 21: janua.users.v1.UserService.ListUsers:output_type -> janua.users.v1.ListUsersResponse
+	5,  // 22: janua.users.v1.UserService.CreateUser:output_type -> janua.users.v1.CreateUserResponse
+	7,  // 23: janua.users.v1.UserService.UpdateUser:output_type -> janua.users.v1.UpdateUserResponse
+	9,  // 24: janua.users.v1.UserService.DeleteUser:output_type -> janua.users.v1.DeleteUserResponse
+	11, // 25: janua.users.v1.UserService.SuspendUser:output_type -> janua.users.v1.SuspendUserResponse
+	13, // 26: janua.users.v1.UserService.ReactivateUser:output_type -> janua.users.v1.ReactivateUserResponse
+	15, // 27: janua.users.v1.UserService.UnlockUser:output_type -> janua.users.v1.UnlockUserResponse
+	20, // [20:28] is the sub-list for method output_type
+	12, // [12:20] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_janua_users_v1_users_service_proto_init() }

@@ -47,8 +47,9 @@ type UserServiceClient interface {
 	CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error)
 	// Changes the fields of a user named in `update_mask`. Self may change
 	// `display_name` and `metadata`; a platform administrator may also change
-	// `email`, `email_verified` and `is_admin`. Other paths are a
-	// VALIDATION_ERROR.
+	// `email`, `email_verified`, `is_admin`, and for dual sign-in
+	// `auth_method` and `migration_invited_at` (mark a user invited). Other
+	// paths are a VALIDATION_ERROR.
 	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error)
 	// Deletes a user: sign-in is refused from then on, every session is
 	// revoked and the user leaves every organization. Self, or a platform
@@ -171,8 +172,9 @@ type UserServiceServer interface {
 	CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error)
 	// Changes the fields of a user named in `update_mask`. Self may change
 	// `display_name` and `metadata`; a platform administrator may also change
-	// `email`, `email_verified` and `is_admin`. Other paths are a
-	// VALIDATION_ERROR.
+	// `email`, `email_verified`, `is_admin`, and for dual sign-in
+	// `auth_method` and `migration_invited_at` (mark a user invited). Other
+	// paths are a VALIDATION_ERROR.
 	UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error)
 	// Deletes a user: sign-in is refused from then on, every session is
 	// revoked and the user leaves every organization. Self, or a platform

@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x03\n\x04User\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12%\n\x0e\x65mail_verified\x18\x03 \x01(\x08R\remailVerified\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\x12\x37\n\x06status\x18\x05 \x01(\x0e\x32\x1a.janua.users.v1.UserStatusB\x03\xe0\x41\x03R\x06status\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x19\n\x08is_admin\x18\x07 \x01(\x08R\x07isAdmin\x12$\n\x0bmfa_enabled\x18\x08 \x01(\x08\x42\x03\xe0\x41\x03R\nmfaEnabled\x12G\n\x0flast_login_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\rlastLoginTime\x12@\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime*u\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ACTIVE\x10\x01\x12\x19\n\x15USER_STATUS_SUSPENDED\x10\x02\x12\x17\n\x13USER_STATUS_DELETED\x10\x03\x42\x42Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1;usersv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19janua/users/v1/user.proto\x12\x0ejanua.users.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x05\n\x04User\x12\x13\n\x02id\x18\x01 \x01(\tB\x03\xe0\x41\x03R\x02id\x12\x14\n\x05\x65mail\x18\x02 \x01(\tR\x05\x65mail\x12%\n\x0e\x65mail_verified\x18\x03 \x01(\x08R\remailVerified\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\x12\x37\n\x06status\x18\x05 \x01(\x0e\x32\x1a.janua.users.v1.UserStatusB\x03\xe0\x41\x03R\x06status\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x19\n\x08is_admin\x18\x07 \x01(\x08R\x07isAdmin\x12$\n\x0bmfa_enabled\x18\x08 \x01(\x08\x42\x03\xe0\x41\x03R\nmfaEnabled\x12G\n\x0flast_login_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\rlastLoginTime\x12@\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\ncreateTime\x12@\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\nupdateTime\x12;\n\x0b\x61uth_method\x18\x0c \x01(\x0e\x32\x1a.janua.users.v1.AuthMethodR\nauthMethod\x12$\n\x0b\x65xternal_id\x18\r \x01(\tB\x03\xe0\x41\x03R\nexternalId\x12L\n\x14migration_invited_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x12migrationInvitedAt\x12U\n\x16migration_completed_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03R\x14migrationCompletedAt*p\n\nAuthMethod\x12\x1b\n\x17\x41UTH_METHOD_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41UTH_METHOD_PASSWORD\x10\x01\x12\x15\n\x11\x41UTH_METHOD_OAUTH\x10\x02\x12\x14\n\x10\x41UTH_METHOD_DUAL\x10\x03*\x8e\x01\n\x0eMigrationState\x12\x1f\n\x1bMIGRATION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bMIGRATION_STATE_NOT_INVITED\x10\x01\x12\x1b\n\x17MIGRATION_STATE_INVITED\x10\x02\x12\x1d\n\x19MIGRATION_STATE_COMPLETED\x10\x03*u\n\nUserStatus\x12\x1b\n\x17USER_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12USER_STATUS_ACTIVE\x10\x01\x12\x19\n\x15USER_STATUS_SUSPENDED\x10\x02\x12\x17\n\x13USER_STATUS_DELETED\x10\x03\x42\x42Z@github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1;usersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,8 +47,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USER'].fields_by_name['create_time']._serialized_options = b'\340A\003'
   _globals['_USER'].fields_by_name['update_time']._loaded_options = None
   _globals['_USER'].fields_by_name['update_time']._serialized_options = b'\340A\003'
-  _globals['_USERSTATUS']._serialized_start=647
-  _globals['_USERSTATUS']._serialized_end=764
+  _globals['_USER'].fields_by_name['external_id']._loaded_options = None
+  _globals['_USER'].fields_by_name['external_id']._serialized_options = b'\340A\003'
+  _globals['_USER'].fields_by_name['migration_completed_at']._loaded_options = None
+  _globals['_USER'].fields_by_name['migration_completed_at']._serialized_options = b'\340A\003'
+  _globals['_AUTHMETHOD']._serialized_start=911
+  _globals['_AUTHMETHOD']._serialized_end=1023
+  _globals['_MIGRATIONSTATE']._serialized_start=1026
+  _globals['_MIGRATIONSTATE']._serialized_end=1168
+  _globals['_USERSTATUS']._serialized_start=1170
+  _globals['_USERSTATUS']._serialized_end=1287
   _globals['_USER']._serialized_start=142
-  _globals['_USER']._serialized_end=645
+  _globals['_USER']._serialized_end=909
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,72 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _AuthMethod:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AuthMethodEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AuthMethod.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    AUTH_METHOD_UNSPECIFIED: _AuthMethod.ValueType  # 0
+    """Not imported, or not known; as a ListUsers filter, any."""
+    AUTH_METHOD_PASSWORD: _AuthMethod.ValueType  # 1
+    """The app's password sign-in only, with the imported password."""
+    AUTH_METHOD_OAUTH: _AuthMethod.ValueType  # 2
+    """"Sign in with Janua" only."""
+    AUTH_METHOD_DUAL: _AuthMethod.ValueType  # 3
+    """Both: the user has signed in through Janua and its password still works."""
+
+class AuthMethod(_AuthMethod, metaclass=_AuthMethodEnumTypeWrapper):
+    """How an imported user signs in to its app (see `User.auth_method`)."""
+
+AUTH_METHOD_UNSPECIFIED: AuthMethod.ValueType  # 0
+"""Not imported, or not known; as a ListUsers filter, any."""
+AUTH_METHOD_PASSWORD: AuthMethod.ValueType  # 1
+"""The app's password sign-in only, with the imported password."""
+AUTH_METHOD_OAUTH: AuthMethod.ValueType  # 2
+""""Sign in with Janua" only."""
+AUTH_METHOD_DUAL: AuthMethod.ValueType  # 3
+"""Both: the user has signed in through Janua and its password still works."""
+Global___AuthMethod: _TypeAlias = AuthMethod  # noqa: Y015
+
+class _MigrationState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MigrationStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MigrationState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MIGRATION_STATE_UNSPECIFIED: _MigrationState.ValueType  # 0
+    """No filter."""
+    MIGRATION_STATE_NOT_INVITED: _MigrationState.ValueType  # 1
+    """Imported users not yet invited and not yet signed in through Janua."""
+    MIGRATION_STATE_INVITED: _MigrationState.ValueType  # 2
+    """Imported users invited (`migration_invited_at` set) who have not yet
+    signed in through Janua.
+    """
+    MIGRATION_STATE_COMPLETED: _MigrationState.ValueType  # 3
+    """Imported users who signed in through Janua (`migration_completed_at`
+    set).
+    """
+
+class MigrationState(_MigrationState, metaclass=_MigrationStateEnumTypeWrapper):
+    """Where an imported user is in its move to "Sign in with Janua", as a
+    ListUsers filter.
+    """
+
+MIGRATION_STATE_UNSPECIFIED: MigrationState.ValueType  # 0
+"""No filter."""
+MIGRATION_STATE_NOT_INVITED: MigrationState.ValueType  # 1
+"""Imported users not yet invited and not yet signed in through Janua."""
+MIGRATION_STATE_INVITED: MigrationState.ValueType  # 2
+"""Imported users invited (`migration_invited_at` set) who have not yet
+signed in through Janua.
+"""
+MIGRATION_STATE_COMPLETED: MigrationState.ValueType  # 3
+"""Imported users who signed in through Janua (`migration_completed_at`
+set).
+"""
+Global___MigrationState: _TypeAlias = MigrationState  # noqa: Y015
+
 class _UserStatus:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -70,6 +136,10 @@ class User(_message.Message):
     LAST_LOGIN_TIME_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    AUTH_METHOD_FIELD_NUMBER: _builtins.int
+    EXTERNAL_ID_FIELD_NUMBER: _builtins.int
+    MIGRATION_INVITED_AT_FIELD_NUMBER: _builtins.int
+    MIGRATION_COMPLETED_AT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Unique id (UUIDv7), assigned by the server."""
     email: _builtins.str
@@ -95,6 +165,21 @@ class User(_message.Message):
     """Whether the user has at least one active second factor (TOTP or passkey),
     so sign-in asks for it.
     """
+    auth_method: Global___AuthMethod.ValueType
+    """How an imported user signs in to its app while the app moves its users
+    to "Sign in with Janua" (dual sign-in): AUTH_METHOD_PASSWORD when it was
+    imported with a password (or an import's `auth_method` column said so),
+    AUTH_METHOD_DUAL from its first sign-in through Janua's OpenID Provider
+    (password sign-in keeps working), AUTH_METHOD_OAUTH when a platform
+    administrator sets it because the app retired passwords. Unspecified for
+    users that were never imported. Only a platform administrator may set
+    it (UpdateUser path "auth_method").
+    """
+    external_id: _builtins.str
+    """The id the user had in the system it was imported from (its `id`
+    column, Auth0 `user_id`, Keycloak id, ...); empty if it was not
+    imported.
+    """
     @_builtins.property
     def metadata(self) -> _struct_pb2.Struct:
         """Free-form JSON object for the application's own data, at most 16 KiB
@@ -113,6 +198,19 @@ class User(_message.Message):
     def update_time(self) -> _timestamp_pb2.Timestamp:
         """When any field of the user last changed."""
 
+    @_builtins.property
+    def migration_invited_at(self) -> _timestamp_pb2.Timestamp:
+        """When the app invited the user to sign in through Janua: set by a
+        platform administrator (UpdateUser path "migration_invited_at"; unset
+        clears it).
+        """
+
+    @_builtins.property
+    def migration_completed_at(self) -> _timestamp_pb2.Timestamp:
+        """When the imported user first signed in through Janua's OpenID Provider
+        (an authorization code was issued to them); set by Janua, once.
+        """
+
     def __init__(
         self,
         *,
@@ -127,10 +225,14 @@ class User(_message.Message):
         last_login_time: _timestamp_pb2.Timestamp | None = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
+        auth_method: Global___AuthMethod.ValueType = ...,
+        external_id: _builtins.str = ...,
+        migration_invited_at: _timestamp_pb2.Timestamp | None = ...,
+        migration_completed_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_login_time", b"last_login_time", "metadata", b"metadata", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_login_time", b"last_login_time", "metadata", b"metadata", "migration_completed_at", b"migration_completed_at", "migration_invited_at", b"migration_invited_at", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "display_name", b"display_name", "email", b"email", "email_verified", b"email_verified", "id", b"id", "is_admin", b"is_admin", "last_login_time", b"last_login_time", "metadata", b"metadata", "mfa_enabled", b"mfa_enabled", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["auth_method", b"auth_method", "create_time", b"create_time", "display_name", b"display_name", "email", b"email", "email_verified", b"email_verified", "external_id", b"external_id", "id", b"id", "is_admin", b"is_admin", "last_login_time", b"last_login_time", "metadata", b"metadata", "mfa_enabled", b"mfa_enabled", "migration_completed_at", b"migration_completed_at", "migration_invited_at", b"migration_invited_at", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

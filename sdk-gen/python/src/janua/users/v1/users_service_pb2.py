@@ -30,7 +30,7 @@ from janua.options.v1 import options_pb2 as janua_dot_options_dot_v1_dot_options
 from janua.users.v1 import user_pb2 as janua_dot_users_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"janua/users/v1/users_service.proto\x12\x0ejanua.users.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1ejanua/options/v1/options.proto\x1a\x19janua/users/v1/user.proto\".\n\x0eGetUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\";\n\x0fGetUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"\xce\x01\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12!\n\x0c\x65mail_prefix\x18\x04 \x01(\tR\x0b\x65mailPrefix\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\x1a.janua.users.v1.UserStatusR\x06status\"g\n\x11ListUsersResponse\x12*\n\x05users\x18\x01 \x03(\x0b\x32\x14.janua.users.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa6\x02\n\x11\x43reateUserRequest\x12\x19\n\x05\x65mail\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\x12\x1f\n\x08password\x18\x02 \x01(\tB\x03\xe0\x41\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12%\n\x0e\x65mail_verified\x18\x04 \x01(\x08R\remailVerified\x12\x19\n\x08is_admin\x18\x05 \x01(\x08R\x07isAdmin\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\'\n\x0forganization_id\x18\x07 \x01(\tR\x0eorganizationId\x12\x12\n\x04role\x18\x08 \x01(\tR\x04role\">\n\x12\x43reateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"\xa2\x01\n\x11UpdateUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\x12-\n\x04user\x18\x02 \x01(\x0b\x32\x14.janua.users.v1.UserB\x03\xe0\x41\x02R\x04user\x12@\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\">\n\x12UpdateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"1\n\x11\x44\x65leteUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"\x14\n\x12\x44\x65leteUserResponse\"J\n\x12SuspendUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"?\n\x13SuspendUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"5\n\x15ReactivateUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"B\n\x16ReactivateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"1\n\x11UnlockUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"\x14\n\x12UnlockUserResponse2\xb0\x08\n\x0bUserService\x12y\n\x07GetUser\x12\x1e.janua.users.v1.GetUserRequest\x1a\x1f.janua.users.v1.GetUserResponse\"-\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02\x1f\x12\x17/api/v1/users/{user_id}b\x04user\x12m\n\tListUsers\x12 .janua.users.v1.ListUsersRequest\x1a!.janua.users.v1.ListUsersResponse\"\x1b\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/users\x12y\n\nCreateUser\x12!.janua.users.v1.CreateUserRequest\x1a\".janua.users.v1.CreateUserResponse\"$\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02\x18\"\r/api/v1/users:\x01*b\x04user\x12\x88\x01\n\nUpdateUser\x12!.janua.users.v1.UpdateUserRequest\x1a\".janua.users.v1.UpdateUserResponse\"3\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02%2\x17/api/v1/users/{user_id}:\x04userb\x04user\x12|\n\nDeleteUser\x12!.janua.users.v1.DeleteUserRequest\x1a\".janua.users.v1.DeleteUserResponse\"\'\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/users/{user_id}\x12\x8e\x01\n\x0bSuspendUser\x12\".janua.users.v1.SuspendUserRequest\x1a#.janua.users.v1.SuspendUserResponse\"6\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02*\"\x1f/api/v1/users/{user_id}/suspend:\x01*b\x04user\x12\x9a\x01\n\x0eReactivateUser\x12%.janua.users.v1.ReactivateUserRequest\x1a&.janua.users.v1.ReactivateUserResponse\"9\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02-\"\"/api/v1/users/{user_id}/reactivate:\x01*b\x04user\x12\x84\x01\n\nUnlockUser\x12!.janua.users.v1.UnlockUserRequest\x1a\".janua.users.v1.UnlockUserResponse\"/\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/users/{user_id}/unlock:\x01*BBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1;usersv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"janua/users/v1/users_service.proto\x12\x0ejanua.users.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1ejanua/options/v1/options.proto\x1a\x19janua/users/v1/user.proto\".\n\x0eGetUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\";\n\x0fGetUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"\xd4\x02\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12!\n\x0c\x65mail_prefix\x18\x04 \x01(\tR\x0b\x65mailPrefix\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\x1a.janua.users.v1.UserStatusR\x06status\x12;\n\x0b\x61uth_method\x18\x06 \x01(\x0e\x32\x1a.janua.users.v1.AuthMethodR\nauthMethod\x12G\n\x0fmigration_state\x18\x07 \x01(\x0e\x32\x1e.janua.users.v1.MigrationStateR\x0emigrationState\"g\n\x11ListUsersResponse\x12*\n\x05users\x18\x01 \x03(\x0b\x32\x14.janua.users.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa6\x02\n\x11\x43reateUserRequest\x12\x19\n\x05\x65mail\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x05\x65mail\x12\x1f\n\x08password\x18\x02 \x01(\tB\x03\xe0\x41\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0b\x64isplayName\x12%\n\x0e\x65mail_verified\x18\x04 \x01(\x08R\remailVerified\x12\x19\n\x08is_admin\x18\x05 \x01(\x08R\x07isAdmin\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\'\n\x0forganization_id\x18\x07 \x01(\tR\x0eorganizationId\x12\x12\n\x04role\x18\x08 \x01(\tR\x04role\">\n\x12\x43reateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"\xa2\x01\n\x11UpdateUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\x12-\n\x04user\x18\x02 \x01(\x0b\x32\x14.janua.users.v1.UserB\x03\xe0\x41\x02R\x04user\x12@\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x03\xe0\x41\x02R\nupdateMask\">\n\x12UpdateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"1\n\x11\x44\x65leteUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"\x14\n\x12\x44\x65leteUserResponse\"J\n\x12SuspendUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\"?\n\x13SuspendUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"5\n\x15ReactivateUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"B\n\x16ReactivateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x14.janua.users.v1.UserR\x04user\"1\n\x11UnlockUserRequest\x12\x1c\n\x07user_id\x18\x01 \x01(\tB\x03\xe0\x41\x02R\x06userId\"\x14\n\x12UnlockUserResponse2\xb0\x08\n\x0bUserService\x12y\n\x07GetUser\x12\x1e.janua.users.v1.GetUserRequest\x1a\x1f.janua.users.v1.GetUserResponse\"-\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02\x1f\x12\x17/api/v1/users/{user_id}b\x04user\x12m\n\tListUsers\x12 .janua.users.v1.ListUsersRequest\x1a!.janua.users.v1.ListUsersResponse\"\x1b\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/users\x12y\n\nCreateUser\x12!.janua.users.v1.CreateUserRequest\x1a\".janua.users.v1.CreateUserResponse\"$\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02\x18\"\r/api/v1/users:\x01*b\x04user\x12\x88\x01\n\nUpdateUser\x12!.janua.users.v1.UpdateUserRequest\x1a\".janua.users.v1.UpdateUserResponse\"3\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02%2\x17/api/v1/users/{user_id}:\x04userb\x04user\x12|\n\nDeleteUser\x12!.janua.users.v1.DeleteUserRequest\x1a\".janua.users.v1.DeleteUserResponse\"\'\xa2\xbb\x18\x04\x08\x02\x18\x01\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/users/{user_id}\x12\x8e\x01\n\x0bSuspendUser\x12\".janua.users.v1.SuspendUserRequest\x1a#.janua.users.v1.SuspendUserResponse\"6\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02*\"\x1f/api/v1/users/{user_id}/suspend:\x01*b\x04user\x12\x9a\x01\n\x0eReactivateUser\x12%.janua.users.v1.ReactivateUserRequest\x1a&.janua.users.v1.ReactivateUserResponse\"9\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02-\"\"/api/v1/users/{user_id}/reactivate:\x01*b\x04user\x12\x84\x01\n\nUnlockUser\x12!.janua.users.v1.UnlockUserRequest\x1a\".janua.users.v1.UnlockUserResponse\"/\xa2\xbb\x18\x02\x08\x05\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/users/{user_id}/unlock:\x01*BBZ@github.com/janua-dev/janua/sdk-gen/go/gen/janua/users/v1;usersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -79,33 +79,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETUSERRESPONSE']._serialized_start=288
   _globals['_GETUSERRESPONSE']._serialized_end=347
   _globals['_LISTUSERSREQUEST']._serialized_start=350
-  _globals['_LISTUSERSREQUEST']._serialized_end=556
-  _globals['_LISTUSERSRESPONSE']._serialized_start=558
-  _globals['_LISTUSERSRESPONSE']._serialized_end=661
-  _globals['_CREATEUSERREQUEST']._serialized_start=664
-  _globals['_CREATEUSERREQUEST']._serialized_end=958
-  _globals['_CREATEUSERRESPONSE']._serialized_start=960
-  _globals['_CREATEUSERRESPONSE']._serialized_end=1022
-  _globals['_UPDATEUSERREQUEST']._serialized_start=1025
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1187
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1189
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1251
-  _globals['_DELETEUSERREQUEST']._serialized_start=1253
-  _globals['_DELETEUSERREQUEST']._serialized_end=1302
-  _globals['_DELETEUSERRESPONSE']._serialized_start=1304
-  _globals['_DELETEUSERRESPONSE']._serialized_end=1324
-  _globals['_SUSPENDUSERREQUEST']._serialized_start=1326
-  _globals['_SUSPENDUSERREQUEST']._serialized_end=1400
-  _globals['_SUSPENDUSERRESPONSE']._serialized_start=1402
-  _globals['_SUSPENDUSERRESPONSE']._serialized_end=1465
-  _globals['_REACTIVATEUSERREQUEST']._serialized_start=1467
-  _globals['_REACTIVATEUSERREQUEST']._serialized_end=1520
-  _globals['_REACTIVATEUSERRESPONSE']._serialized_start=1522
-  _globals['_REACTIVATEUSERRESPONSE']._serialized_end=1588
-  _globals['_UNLOCKUSERREQUEST']._serialized_start=1590
-  _globals['_UNLOCKUSERREQUEST']._serialized_end=1639
-  _globals['_UNLOCKUSERRESPONSE']._serialized_start=1641
-  _globals['_UNLOCKUSERRESPONSE']._serialized_end=1661
-  _globals['_USERSERVICE']._serialized_start=1664
-  _globals['_USERSERVICE']._serialized_end=2736
+  _globals['_LISTUSERSREQUEST']._serialized_end=690
+  _globals['_LISTUSERSRESPONSE']._serialized_start=692
+  _globals['_LISTUSERSRESPONSE']._serialized_end=795
+  _globals['_CREATEUSERREQUEST']._serialized_start=798
+  _globals['_CREATEUSERREQUEST']._serialized_end=1092
+  _globals['_CREATEUSERRESPONSE']._serialized_start=1094
+  _globals['_CREATEUSERRESPONSE']._serialized_end=1156
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1159
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1321
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1323
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1385
+  _globals['_DELETEUSERREQUEST']._serialized_start=1387
+  _globals['_DELETEUSERREQUEST']._serialized_end=1436
+  _globals['_DELETEUSERRESPONSE']._serialized_start=1438
+  _globals['_DELETEUSERRESPONSE']._serialized_end=1458
+  _globals['_SUSPENDUSERREQUEST']._serialized_start=1460
+  _globals['_SUSPENDUSERREQUEST']._serialized_end=1534
+  _globals['_SUSPENDUSERRESPONSE']._serialized_start=1536
+  _globals['_SUSPENDUSERRESPONSE']._serialized_end=1599
+  _globals['_REACTIVATEUSERREQUEST']._serialized_start=1601
+  _globals['_REACTIVATEUSERREQUEST']._serialized_end=1654
+  _globals['_REACTIVATEUSERRESPONSE']._serialized_start=1656
+  _globals['_REACTIVATEUSERRESPONSE']._serialized_end=1722
+  _globals['_UNLOCKUSERREQUEST']._serialized_start=1724
+  _globals['_UNLOCKUSERREQUEST']._serialized_end=1773
+  _globals['_UNLOCKUSERRESPONSE']._serialized_start=1775
+  _globals['_UNLOCKUSERRESPONSE']._serialized_end=1795
+  _globals['_USERSERVICE']._serialized_start=1798
+  _globals['_USERSERVICE']._serialized_end=2870
 # @@protoc_insertion_point(module_scope)

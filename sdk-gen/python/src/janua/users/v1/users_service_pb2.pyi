@@ -78,6 +78,8 @@ class ListUsersRequest(_message.Message):
     ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
     EMAIL_PREFIX_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    AUTH_METHOD_FIELD_NUMBER: _builtins.int
+    MIGRATION_STATE_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """Maximum number of users to return: default 50, at most 500 (larger
     values are treated as 500).
@@ -97,6 +99,12 @@ class ListUsersRequest(_message.Message):
     """Only users with this status. Unspecified: users of every status except
     USER_STATUS_DELETED.
     """
+    auth_method: _user_pb2.AuthMethod.ValueType
+    """Only users with this auth method (dual sign-in). Unspecified: no filter."""
+    migration_state: _user_pb2.MigrationState.ValueType
+    """Only imported users in this state of their move to Janua.
+    Unspecified: no filter.
+    """
     def __init__(
         self,
         *,
@@ -105,10 +113,12 @@ class ListUsersRequest(_message.Message):
         organization_id: _builtins.str = ...,
         email_prefix: _builtins.str = ...,
         status: _user_pb2.UserStatus.ValueType = ...,
+        auth_method: _user_pb2.AuthMethod.ValueType = ...,
+        migration_state: _user_pb2.MigrationState.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["email_prefix", b"email_prefix", "organization_id", b"organization_id", "page_size", b"page_size", "page_token", b"page_token", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["auth_method", b"auth_method", "email_prefix", b"email_prefix", "migration_state", b"migration_state", "organization_id", b"organization_id", "page_size", b"page_size", "page_token", b"page_token", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -111,8 +111,9 @@ class UserServiceServicer:
     def UpdateUser(self, request, context):
         """Changes the fields of a user named in `update_mask`. Self may change
         `display_name` and `metadata`; a platform administrator may also change
-        `email`, `email_verified` and `is_admin`. Other paths are a
-        VALIDATION_ERROR.
+        `email`, `email_verified`, `is_admin`, and for dual sign-in
+        `auth_method` and `migration_invited_at` (mark a user invited). Other
+        paths are a VALIDATION_ERROR.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

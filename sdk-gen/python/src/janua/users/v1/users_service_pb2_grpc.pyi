@@ -49,8 +49,9 @@ class UserServiceStub:
     UpdateUser: _grpc.UnaryUnaryMultiCallable[_users_service_pb2.UpdateUserRequest, _users_service_pb2.UpdateUserResponse]
     """Changes the fields of a user named in `update_mask`. Self may change
     `display_name` and `metadata`; a platform administrator may also change
-    `email`, `email_verified` and `is_admin`. Other paths are a
-    VALIDATION_ERROR.
+    `email`, `email_verified`, `is_admin`, and for dual sign-in
+    `auth_method` and `migration_invited_at` (mark a user invited). Other
+    paths are a VALIDATION_ERROR.
     """
     DeleteUser: _grpc.UnaryUnaryMultiCallable[_users_service_pb2.DeleteUserRequest, _users_service_pb2.DeleteUserResponse]
     """Deletes a user: sign-in is refused from then on, every session is
@@ -90,8 +91,9 @@ class UserServiceAsyncStub(UserServiceStub):
     UpdateUser: _aio.UnaryUnaryMultiCallable[_users_service_pb2.UpdateUserRequest, _users_service_pb2.UpdateUserResponse]  # type: ignore[assignment]
     """Changes the fields of a user named in `update_mask`. Self may change
     `display_name` and `metadata`; a platform administrator may also change
-    `email`, `email_verified` and `is_admin`. Other paths are a
-    VALIDATION_ERROR.
+    `email`, `email_verified`, `is_admin`, and for dual sign-in
+    `auth_method` and `migration_invited_at` (mark a user invited). Other
+    paths are a VALIDATION_ERROR.
     """
     DeleteUser: _aio.UnaryUnaryMultiCallable[_users_service_pb2.DeleteUserRequest, _users_service_pb2.DeleteUserResponse]  # type: ignore[assignment]
     """Deletes a user: sign-in is refused from then on, every session is
@@ -152,8 +154,9 @@ class UserServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_users_service_pb2.UpdateUserResponse, _abc.Awaitable[_users_service_pb2.UpdateUserResponse]]:
         """Changes the fields of a user named in `update_mask`. Self may change
         `display_name` and `metadata`; a platform administrator may also change
-        `email`, `email_verified` and `is_admin`. Other paths are a
-        VALIDATION_ERROR.
+        `email`, `email_verified`, `is_admin`, and for dual sign-in
+        `auth_method` and `migration_invited_at` (mark a user invited). Other
+        paths are a VALIDATION_ERROR.
         """
 
     @_abc_1.abstractmethod

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file janua/users/v1/user.proto.
  */
 export const file_janua_users_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChlqYW51YS91c2Vycy92MS91c2VyLnByb3RvEg5qYW51YS51c2Vycy52MSKCAwoEVXNlchIPCgJpZBgBIAEoCUID4EEDEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhQKDGRpc3BsYXlfbmFtZRgEIAEoCRIvCgZzdGF0dXMYBSABKA4yGi5qYW51YS51c2Vycy52MS5Vc2VyU3RhdHVzQgPgQQMSKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGlzX2FkbWluGAcgASgIEhgKC21mYV9lbmFibGVkGAggASgIQgPgQQMSOAoPbGFzdF9sb2dpbl90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKnUKClVzZXJTdGF0dXMSGwoXVVNFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJVU0VSX1NUQVRVU19BQ1RJVkUQARIZChVVU0VSX1NUQVRVU19TVVNQRU5ERUQQAhIXChNVU0VSX1NUQVRVU19ERUxFVEVEEANCQlpAZ2l0aHViLmNvbS9qYW51YS1kZXYvamFudWEvc2RrLWdlbi9nby9nZW4vamFudWEvdXNlcnMvdjE7dXNlcnN2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChlqYW51YS91c2Vycy92MS91c2VyLnByb3RvEg5qYW51YS51c2Vycy52MSLIBAoEVXNlchIPCgJpZBgBIAEoCUID4EEDEg0KBWVtYWlsGAIgASgJEhYKDmVtYWlsX3ZlcmlmaWVkGAMgASgIEhQKDGRpc3BsYXlfbmFtZRgEIAEoCRIvCgZzdGF0dXMYBSABKA4yGi5qYW51YS51c2Vycy52MS5Vc2VyU3RhdHVzQgPgQQMSKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhAKCGlzX2FkbWluGAcgASgIEhgKC21mYV9lbmFibGVkGAggASgIQgPgQQMSOAoPbGFzdF9sb2dpbl90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEjQKC3VwZGF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEi8KC2F1dGhfbWV0aG9kGAwgASgOMhouamFudWEudXNlcnMudjEuQXV0aE1ldGhvZBIYCgtleHRlcm5hbF9pZBgNIAEoCUID4EEDEjgKFG1pZ3JhdGlvbl9pbnZpdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/ChZtaWdyYXRpb25fY29tcGxldGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDKnAKCkF1dGhNZXRob2QSGwoXQVVUSF9NRVRIT0RfVU5TUEVDSUZJRUQQABIYChRBVVRIX01FVEhPRF9QQVNTV09SRBABEhUKEUFVVEhfTUVUSE9EX09BVVRIEAISFAoQQVVUSF9NRVRIT0RfRFVBTBADKo4BCg5NaWdyYXRpb25TdGF0ZRIfChtNSUdSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIfChtNSUdSQVRJT05fU1RBVEVfTk9UX0lOVklURUQQARIbChdNSUdSQVRJT05fU1RBVEVfSU5WSVRFRBACEh0KGU1JR1JBVElPTl9TVEFURV9DT01QTEVURUQQAyp1CgpVc2VyU3RhdHVzEhsKF1VTRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSVVNFUl9TVEFUVVNfQUNUSVZFEAESGQoVVVNFUl9TVEFUVVNfU1VTUEVOREVEEAISFwoTVVNFUl9TVEFUVVNfREVMRVRFRBADQkJaQGdpdGh1Yi5jb20vamFudWEtZGV2L2phbnVhL3Nkay1nZW4vZ28vZ2VuL2phbnVhL3VzZXJzL3YxO3VzZXJzdjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A person who can sign in to Janua. The password hash, MFA secrets and
@@ -105,6 +105,46 @@ export type User = Message<"janua.users.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * How an imported user signs in to its app while the app moves its users
+   * to "Sign in with Janua" (dual sign-in): AUTH_METHOD_PASSWORD when it was
+   * imported with a password (or an import's `auth_method` column said so),
+   * AUTH_METHOD_DUAL from its first sign-in through Janua's OpenID Provider
+   * (password sign-in keeps working), AUTH_METHOD_OAUTH when a platform
+   * administrator sets it because the app retired passwords. Unspecified for
+   * users that were never imported. Only a platform administrator may set
+   * it (UpdateUser path "auth_method").
+   *
+   * @generated from field: janua.users.v1.AuthMethod auth_method = 12;
+   */
+  authMethod: AuthMethod;
+
+  /**
+   * The id the user had in the system it was imported from (its `id`
+   * column, Auth0 `user_id`, Keycloak id, ...); empty if it was not
+   * imported.
+   *
+   * @generated from field: string external_id = 13;
+   */
+  externalId: string;
+
+  /**
+   * When the app invited the user to sign in through Janua: set by a
+   * platform administrator (UpdateUser path "migration_invited_at"; unset
+   * clears it).
+   *
+   * @generated from field: google.protobuf.Timestamp migration_invited_at = 14;
+   */
+  migrationInvitedAt?: Timestamp | undefined;
+
+  /**
+   * When the imported user first signed in through Janua's OpenID Provider
+   * (an authorization code was issued to them); set by Janua, once.
+   *
+   * @generated from field: google.protobuf.Timestamp migration_completed_at = 15;
+   */
+  migrationCompletedAt?: Timestamp | undefined;
 };
 
 /**
@@ -113,6 +153,91 @@ export type User = Message<"janua.users.v1.User"> & {
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
   messageDesc(file_janua_users_v1_user, 0);
+
+/**
+ * How an imported user signs in to its app (see `User.auth_method`).
+ *
+ * @generated from enum janua.users.v1.AuthMethod
+ */
+export enum AuthMethod {
+  /**
+   * Not imported, or not known; as a ListUsers filter, any.
+   *
+   * @generated from enum value: AUTH_METHOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The app's password sign-in only, with the imported password.
+   *
+   * @generated from enum value: AUTH_METHOD_PASSWORD = 1;
+   */
+  PASSWORD = 1,
+
+  /**
+   * "Sign in with Janua" only.
+   *
+   * @generated from enum value: AUTH_METHOD_OAUTH = 2;
+   */
+  OAUTH = 2,
+
+  /**
+   * Both: the user has signed in through Janua and its password still works.
+   *
+   * @generated from enum value: AUTH_METHOD_DUAL = 3;
+   */
+  DUAL = 3,
+}
+
+/**
+ * Describes the enum janua.users.v1.AuthMethod.
+ */
+export const AuthMethodSchema: GenEnum<AuthMethod> = /*@__PURE__*/
+  enumDesc(file_janua_users_v1_user, 0);
+
+/**
+ * Where an imported user is in its move to "Sign in with Janua", as a
+ * ListUsers filter.
+ *
+ * @generated from enum janua.users.v1.MigrationState
+ */
+export enum MigrationState {
+  /**
+   * No filter.
+   *
+   * @generated from enum value: MIGRATION_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Imported users not yet invited and not yet signed in through Janua.
+   *
+   * @generated from enum value: MIGRATION_STATE_NOT_INVITED = 1;
+   */
+  NOT_INVITED = 1,
+
+  /**
+   * Imported users invited (`migration_invited_at` set) who have not yet
+   * signed in through Janua.
+   *
+   * @generated from enum value: MIGRATION_STATE_INVITED = 2;
+   */
+  INVITED = 2,
+
+  /**
+   * Imported users who signed in through Janua (`migration_completed_at`
+   * set).
+   *
+   * @generated from enum value: MIGRATION_STATE_COMPLETED = 3;
+   */
+  COMPLETED = 3,
+}
+
+/**
+ * Describes the enum janua.users.v1.MigrationState.
+ */
+export const MigrationStateSchema: GenEnum<MigrationState> = /*@__PURE__*/
+  enumDesc(file_janua_users_v1_user, 1);
 
 /**
  * Whether a user may sign in.
@@ -154,5 +279,5 @@ export enum UserStatus {
  * Describes the enum janua.users.v1.UserStatus.
  */
 export const UserStatusSchema: GenEnum<UserStatus> = /*@__PURE__*/
-  enumDesc(file_janua_users_v1_user, 0);
+  enumDesc(file_janua_users_v1_user, 2);
 

@@ -4,6 +4,69 @@
 
 import 'package:janua_sdk/src/runtime/proto_json.dart' as $pj;
 
+/// How an imported user signs in to its app (see `User.auth_method`).
+enum AuthMethod {
+  /// Not imported, or not known; as a ListUsers filter, any.
+  unspecified(0, 'AUTH_METHOD_UNSPECIFIED'),
+  /// The app's password sign-in only, with the imported password.
+  password(1, 'AUTH_METHOD_PASSWORD'),
+  /// "Sign in with Janua" only.
+  oauth(2, 'AUTH_METHOD_OAUTH'),
+  /// Both: the user has signed in through Janua and its password still works.
+  dual(3, 'AUTH_METHOD_DUAL');
+
+  const AuthMethod(this.value, this.protoName);
+
+  /// The number of this value in the contract.
+  final int value;
+
+  /// The name of this value in the contract, as proto3 JSON writes it.
+  final String protoName;
+
+  /// Reads a JSON name or number; anything unknown reads as the zero value.
+  static AuthMethod fromJson(Object? json) {
+    for (final v in values) {
+      if (v.protoName == json || v.value == json) return v;
+    }
+    return values.firstWhere((v) => v.value == 0, orElse: () => values.first);
+  }
+
+  String toJson() => protoName;
+}
+
+/// Where an imported user is in its move to "Sign in with Janua", as a
+/// ListUsers filter.
+enum MigrationState {
+  /// No filter.
+  unspecified(0, 'MIGRATION_STATE_UNSPECIFIED'),
+  /// Imported users not yet invited and not yet signed in through Janua.
+  notInvited(1, 'MIGRATION_STATE_NOT_INVITED'),
+  /// Imported users invited (`migration_invited_at` set) who have not yet
+  /// signed in through Janua.
+  invited(2, 'MIGRATION_STATE_INVITED'),
+  /// Imported users who signed in through Janua (`migration_completed_at`
+  /// set).
+  completed(3, 'MIGRATION_STATE_COMPLETED');
+
+  const MigrationState(this.value, this.protoName);
+
+  /// The number of this value in the contract.
+  final int value;
+
+  /// The name of this value in the contract, as proto3 JSON writes it.
+  final String protoName;
+
+  /// Reads a JSON name or number; anything unknown reads as the zero value.
+  static MigrationState fromJson(Object? json) {
+    for (final v in values) {
+      if (v.protoName == json || v.value == json) return v;
+    }
+    return values.firstWhere((v) => v.value == 0, orElse: () => values.first);
+  }
+
+  String toJson() => protoName;
+}
+
 /// Whether a user may sign in.
 enum UserStatus {
   /// Not set; as a ListUsers filter, any status.
@@ -50,6 +113,10 @@ class User {
     this.lastLoginTime,
     this.createTime,
     this.updateTime,
+    this.authMethod = AuthMethod.unspecified,
+    this.externalId = '',
+    this.migrationInvitedAt,
+    this.migrationCompletedAt,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -65,6 +132,10 @@ class User {
         lastLoginTime: $pj.timestamp($pj.field(json, 'lastLoginTime', 'last_login_time')),
         createTime: $pj.timestamp($pj.field(json, 'createTime', 'create_time')),
         updateTime: $pj.timestamp($pj.field(json, 'updateTime', 'update_time')),
+        authMethod: AuthMethod.fromJson($pj.field(json, 'authMethod', 'auth_method')),
+        externalId: $pj.string($pj.field(json, 'externalId', 'external_id')),
+        migrationInvitedAt: $pj.timestamp($pj.field(json, 'migrationInvitedAt', 'migration_invited_at')),
+        migrationCompletedAt: $pj.timestamp($pj.field(json, 'migrationCompletedAt', 'migration_completed_at')),
       );
 
   /// Unique id (UUIDv7), assigned by the server.
@@ -107,6 +178,30 @@ class User {
   /// When any field of the user last changed.
   DateTime? updateTime;
 
+  /// How an imported user signs in to its app while the app moves its users
+  /// to "Sign in with Janua" (dual sign-in): AUTH_METHOD_PASSWORD when it was
+  /// imported with a password (or an import's `auth_method` column said so),
+  /// AUTH_METHOD_DUAL from its first sign-in through Janua's OpenID Provider
+  /// (password sign-in keeps working), AUTH_METHOD_OAUTH when a platform
+  /// administrator sets it because the app retired passwords. Unspecified for
+  /// users that were never imported. Only a platform administrator may set
+  /// it (UpdateUser path "auth_method").
+  AuthMethod authMethod;
+
+  /// The id the user had in the system it was imported from (its `id`
+  /// column, Auth0 `user_id`, Keycloak id, ...); empty if it was not
+  /// imported.
+  String externalId;
+
+  /// When the app invited the user to sign in through Janua: set by a
+  /// platform administrator (UpdateUser path "migration_invited_at"; unset
+  /// clears it).
+  DateTime? migrationInvitedAt;
+
+  /// When the imported user first signed in through Janua's OpenID Provider
+  /// (an authorization code was issued to them); set by Janua, once.
+  DateTime? migrationCompletedAt;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
@@ -121,6 +216,10 @@ class User {
     if (lastLoginTime != null) json['lastLoginTime'] = $pj.timestampOut(lastLoginTime!);
     if (createTime != null) json['createTime'] = $pj.timestampOut(createTime!);
     if (updateTime != null) json['updateTime'] = $pj.timestampOut(updateTime!);
+    if (authMethod.value != 0) json['authMethod'] = authMethod.toJson();
+    if (externalId.isNotEmpty) json['externalId'] = externalId;
+    if (migrationInvitedAt != null) json['migrationInvitedAt'] = $pj.timestampOut(migrationInvitedAt!);
+    if (migrationCompletedAt != null) json['migrationCompletedAt'] = $pj.timestampOut(migrationCompletedAt!);
     return json;
   }
 

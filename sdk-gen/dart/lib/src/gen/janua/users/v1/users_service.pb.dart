@@ -64,6 +64,8 @@ class ListUsersRequest {
     this.organizationId = '',
     this.emailPrefix = '',
     this.status = $janua_users_v1_user.UserStatus.unspecified,
+    this.authMethod = $janua_users_v1_user.AuthMethod.unspecified,
+    this.migrationState = $janua_users_v1_user.MigrationState.unspecified,
   });
 
   /// Reads proto3 JSON; field names in lowerCamelCase or as in the contract.
@@ -73,6 +75,8 @@ class ListUsersRequest {
         organizationId: $pj.string($pj.field(json, 'organizationId', 'organization_id')),
         emailPrefix: $pj.string($pj.field(json, 'emailPrefix', 'email_prefix')),
         status: $janua_users_v1_user.UserStatus.fromJson($pj.field(json, 'status', 'status')),
+        authMethod: $janua_users_v1_user.AuthMethod.fromJson($pj.field(json, 'authMethod', 'auth_method')),
+        migrationState: $janua_users_v1_user.MigrationState.fromJson($pj.field(json, 'migrationState', 'migration_state')),
       );
 
   /// Maximum number of users to return: default 50, at most 500 (larger
@@ -95,6 +99,13 @@ class ListUsersRequest {
   /// USER_STATUS_DELETED.
   $janua_users_v1_user.UserStatus status;
 
+  /// Only users with this auth method (dual sign-in). Unspecified: no filter.
+  $janua_users_v1_user.AuthMethod authMethod;
+
+  /// Only imported users in this state of their move to Janua.
+  /// Unspecified: no filter.
+  $janua_users_v1_user.MigrationState migrationState;
+
   /// Writes proto3 JSON (lowerCamelCase names), leaving out unset and default values.
   Map<String, Object?> toJson() {
     final json = <String, Object?>{};
@@ -103,6 +114,8 @@ class ListUsersRequest {
     if (organizationId.isNotEmpty) json['organizationId'] = organizationId;
     if (emailPrefix.isNotEmpty) json['emailPrefix'] = emailPrefix;
     if (status.value != 0) json['status'] = status.toJson();
+    if (authMethod.value != 0) json['authMethod'] = authMethod.toJson();
+    if (migrationState.value != 0) json['migrationState'] = migrationState.toJson();
     return json;
   }
 
@@ -555,8 +568,9 @@ class UserServiceClient {
 
   /// Changes the fields of a user named in `update_mask`. Self may change
   /// `display_name` and `metadata`; a platform administrator may also change
-  /// `email`, `email_verified` and `is_admin`. Other paths are a
-  /// VALIDATION_ERROR.
+  /// `email`, `email_verified`, `is_admin`, and for dual sign-in
+  /// `auth_method` and `migration_invited_at` (mark a user invited). Other
+  /// paths are a VALIDATION_ERROR.
   Future<UpdateUserResponse> updateUser(UpdateUserRequest request) =>
       _transport.call(_updateUserRoute, request.toJson(), UpdateUserResponse.fromJson);
 
