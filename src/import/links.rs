@@ -92,6 +92,20 @@ impl Importer {
         Ok(())
     }
 
+    /// Audits an identity or a passkey attached to the user (a plan writes no event).
+    async fn audit_attached(
+        &self,
+        db: &impl ConnectionTrait,
+        user: &UserLinks<'_>,
+        action: &'static str,
+    ) -> anyhow::Result<()> {
+        if user.write {
+            self.audit_imported(db, action, ("user", user.user_id), None)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn user_links(
         &self,
         db: &impl ConnectionTrait,
@@ -118,15 +132,8 @@ impl Importer {
                 Ok(Imported::Exists) => counts.identities.skipped += 1,
                 Ok(_) => {
                     counts.identities.imported += 1;
-                    if user.write {
-                        self.audit_imported(
-                            db,
-                            "sso.identity_imported",
-                            ("user", user.user_id),
-                            None,
-                        )
+                    self.audit_attached(db, user, "sso.identity_imported")
                         .await?;
-                    }
                 }
                 Err(err) => {
                     let (code, field) = match err {
@@ -179,15 +186,8 @@ impl Importer {
             {
                 Ok(true) => {
                     counts.passkeys.imported += 1;
-                    if user.write {
-                        self.audit_imported(
-                            db,
-                            "mfa.passkey_imported",
-                            ("user", user.user_id),
-                            None,
-                        )
+                    self.audit_attached(db, user, "mfa.passkey_imported")
                         .await?;
-                    }
                 }
                 Ok(false) => counts.passkeys.skipped += 1,
                 Err(err @ (Error::Validation { .. } | Error::Conflict(_))) => {
