@@ -9,10 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait, sqlx,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, sqlx};
 
 pub mod accounts;
 pub mod entities;
@@ -23,9 +20,11 @@ mod page;
 pub mod second_factors;
 pub mod sessions;
 mod sqlite_file;
+mod write_txn;
 
 pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;
+pub use write_txn::{WriteTxn, begin_write};
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so concurrent requests wait
 /// for the writer instead of failing; a database file it creates is private (0600).
@@ -61,17 +60,6 @@ pub async fn connect_existing(url: &str) -> anyhow::Result<DatabaseConnection> {
         );
     }
     connect(&sqlite_file::without_create(url)).await
-}
-
-/// Starts a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
-/// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when
-/// a read lock cannot be upgraded; PostgreSQL ignores the mode.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
 }
 
 /// Applies every pending migration.
@@ -110,8 +98,8 @@ async fn migrate_with(
     }
     let txn = begin_write(db).await?;
     match direction {
-        Direction::Up => Migrator::up(&txn, steps).await?,
-        Direction::Down => Migrator::down(&txn, steps).await?,
+        Direction::Up => Migrator::up(&*txn, steps).await?,
+        Direction::Down => Migrator::down(&*txn, steps).await?,
     }
     txn.commit().await
 }

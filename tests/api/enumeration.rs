@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use janua::store;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use super::{
@@ -97,7 +97,7 @@ async fn conflict_mode_still_says_conflict() {
 
 /// Holds the lock the mail work for a known address needs: SQLite's write lock, or
 /// PostgreSQL's lock on the outbox table. Released on commit.
-async fn block_mail_work(app: &TestApp) -> (store::Db, DatabaseTransaction) {
+async fn block_mail_work(app: &TestApp) -> (store::Db, store::WriteTxn) {
     let url = app
         .env
         .iter()
@@ -105,15 +105,12 @@ async fn block_mail_work(app: &TestApp) -> (store::Db, DatabaseTransaction) {
         .map(|(_, url)| url.clone())
         .unwrap();
     let db = store::connect(&url).await.unwrap();
-    let txn = if uses_postgres() {
-        let txn = db.begin().await.unwrap();
+    let txn = store::begin_write(&db).await.unwrap();
+    if uses_postgres() {
         txn.execute_unprepared("LOCK TABLE mail_outbox IN EXCLUSIVE MODE")
             .await
             .unwrap();
-        txn
-    } else {
-        store::begin_write(&db).await.unwrap()
-    };
+    }
     (db, txn)
 }
 
