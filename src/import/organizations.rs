@@ -9,7 +9,7 @@ use std::{collections::HashMap, path::Path};
 
 use anyhow::Context;
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -21,7 +21,10 @@ use super::{
     sources::{janua_v2::ORGANIZATIONS_FILE, json_stream},
     store,
 };
-use crate::orgs::transfer::{self, TransferredOrganization, TransferredRole};
+use crate::{
+    orgs::transfer::{self, TransferredOrganization, TransferredRole},
+    store::WriteTxn,
+};
 
 const SOURCE: &str = "janua-v2";
 
@@ -34,7 +37,7 @@ pub(super) struct Stage<'a> {
     /// A plan's transaction, rolled back when the plan ends: each step writes into a
     /// savepoint of it, so later steps see what earlier ones decided (a link its
     /// connection, an API key its organization) and nothing stays.
-    pub plan: Option<&'a DatabaseTransaction>,
+    pub plan: Option<&'a WriteTxn>,
     pub batch_size: usize,
     /// The export's user ids → Janua's, for the users this run decided.
     pub user_ids: &'a HashMap<String, String>,
@@ -45,11 +48,11 @@ pub(super) struct Stage<'a> {
 /// The transaction of one step: in a run, the database's; in a plan, a savepoint of the
 /// plan's transaction. Either way the step commits it when it succeeds.
 pub(super) async fn begin_step(
-    plan: Option<&DatabaseTransaction>,
+    plan: Option<&WriteTxn>,
     db: &crate::store::Db,
-) -> anyhow::Result<DatabaseTransaction> {
+) -> anyhow::Result<WriteTxn> {
     Ok(match plan {
-        Some(plan) => plan.begin().await?,
+        Some(plan) => plan.savepoint().await?,
         None => crate::store::begin_write(db).await?,
     })
 }

@@ -47,6 +47,14 @@ impl WriteTxn {
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.txn.rollback().await
     }
+
+    /// A savepoint inside this transaction (it writes in this transaction's turn).
+    pub async fn savepoint(&self) -> Result<WriteTxn, DbErr> {
+        Ok(WriteTxn {
+            txn: self.txn.begin().await?,
+            _turn: None,
+        })
+    }
 }
 
 impl Deref for WriteTxn {
