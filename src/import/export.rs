@@ -130,7 +130,7 @@ impl Importer {
             UserStatus::Suspended => "suspended",
             _ => "active",
         };
-        Ok(json!({
+        let mut record = json!({
             "id": account.id,
             "email": account.email,
             "email_verified": account.email_verified,
@@ -148,7 +148,11 @@ impl Importer {
             },
             "organizations": orgs,
             "created_at": account.created_at.to_rfc3339(),
-        }))
+        });
+        if let Some(migration) = migration_of(account) {
+            record["migration"] = migration;
+        }
+        Ok(record)
     }
 }
 
@@ -212,4 +216,21 @@ pub(super) fn private_file(path: &Path) -> anyhow::Result<File> {
     options
         .open(path)
         .with_context(|| format!("creating {}", path.display()))
+}
+
+/// A user's dual sign-in state, when it has any (users never imported have none).
+fn migration_of(account: &user::Model) -> Option<Value> {
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339());
+    let any = account.auth_method.is_some()
+        || account.external_id.is_some()
+        || account.migration_invited_at.is_some()
+        || account.migration_completed_at.is_some();
+    any.then(|| {
+        json!({
+            "auth_method": account.auth_method.map(user::AuthMethod::name),
+            "external_id": account.external_id,
+            "invited_at": time(account.migration_invited_at),
+            "completed_at": time(account.migration_completed_at),
+        })
+    })
 }

@@ -52,6 +52,18 @@ pub struct SourceUser {
     /// How the user signs in while its app moves to Janua (an `auth_method` column), as
     /// written; None when the source does not say.
     pub auth_method: Option<String>,
+    /// A janua-v2 user's dual sign-in state exactly as exported (`migration`): then nothing
+    /// is defaulted, since moving Janua is not an app's migration. None for other sources.
+    pub migration: Option<SourceMigration>,
+}
+
+/// The `migration` object of a janua-v2 user, as written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceMigration {
+    /// The id the user had in the app it was first imported from.
+    pub external_id: Option<String>,
+    pub invited_at: Option<String>,
+    pub completed_at: Option<String>,
 }
 
 impl SourceUser {
@@ -68,6 +80,7 @@ impl SourceUser {
             totp: SourceTotp::None,
             phone: None,
             auth_method: None,
+            migration: None,
         }
     }
 

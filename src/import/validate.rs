@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
 use super::{
-    record::{Position, SourcePassword, SourceTotp, SourceUser},
+    record::{Position, SourceMigration, SourcePassword, SourceTotp, SourceUser},
     report::Problem,
 };
 use crate::{
@@ -43,6 +44,17 @@ pub struct ValidUser {
     pub phone: Option<PhoneNumber>,
     /// Dual sign-in: as the source said, else `password` when the user has one.
     pub auth_method: Option<AuthMethod>,
+    /// What the user row shows as its `external_id`, and when its move was invited and
+    /// completed (a janua-v2 user's exported state; else the source id and none).
+    pub migration: KeptMigration,
+}
+
+/// The dual sign-in state a user comes in with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptMigration {
+    pub external_id: Option<String>,
+    pub invited_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 /// What the input held before this record (emails, source ids, kept ids), for duplicates:
@@ -175,8 +187,16 @@ pub fn validate(
         }
         kept.ok()
     });
-    let auth_method =
-        auth_method.or_else(|| password_hash.is_some().then_some(AuthMethod::Password));
+    let (auth_method, migration) = match &user.migration {
+        Some(exported) => (auth_method, kept_migration(exported, &problem)?),
+        None => (
+            auth_method.or_else(|| password_hash.is_some().then_some(AuthMethod::Password)),
+            KeptMigration {
+                external_id: Some(external_id.clone()),
+                ..KeptMigration::default()
+            },
+        ),
+    };
     Ok((
         ValidUser {
             position,
@@ -193,9 +213,49 @@ pub fn validate(
             totp_refused,
             phone,
             auth_method,
+            migration,
         },
         warnings,
     ))
+}
+
+/// A janua-v2 user's `migration` object: its timestamps must be RFC 3339.
+fn kept_migration(
+    exported: &SourceMigration,
+    problem: &impl Fn(&'static str, &'static str, String) -> Problem,
+) -> Result<KeptMigration, Problem> {
+    let time = |field: &'static str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|text| {
+                DateTime::parse_from_rfc3339(text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        problem(
+                            "invalid_migration",
+                            field,
+                            "not an RFC 3339 timestamp".into(),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    if exported
+        .external_id
+        .as_ref()
+        .is_some_and(|id| id.len() > 255)
+    {
+        return Err(problem(
+            "invalid_migration",
+            "migration.external_id",
+            "longer than 255 characters".into(),
+        ));
+    }
+    Ok(KeptMigration {
+        external_id: exported.external_id.clone(),
+        invited_at: time("migration.invited_at", &exported.invited_at)?,
+        completed_at: time("migration.completed_at", &exported.completed_at)?,
+    })
 }
 
 /// An SMS factor's number when Janua can send to it, as an enrolment would require.

@@ -35,7 +35,9 @@ impl Importer {
             },
             metadata: user.metadata.clone(),
             auth_method: user.auth_method,
-            external_id: Some(user.external_id.clone()),
+            external_id: user.migration.external_id.clone(),
+            migration_invited_at: user.migration.invited_at,
+            migration_completed_at: user.migration.completed_at,
             ..accounts::new_account(&user.email, now)
         };
         accounts::insert(db, account).await?;
@@ -132,10 +134,14 @@ impl Importer {
         }
         // Linked to the source now: it shows the source id, and the dual sign-in method
         // the record gives (an earlier one stays when the record has none).
-        after.external_id = Some(user.external_id.clone());
+        if user.migration.external_id.is_some() {
+            after.external_id.clone_from(&user.migration.external_id);
+        }
         if user.auth_method.is_some() {
             after.auth_method = user.auth_method;
         }
+        after.migration_invited_at = after.migration_invited_at.or(user.migration.invited_at);
+        after.migration_completed_at = after.migration_completed_at.or(user.migration.completed_at);
         if after != *existing {
             after.updated_at = now;
             accounts::update_live(db, existing, &after).await?;

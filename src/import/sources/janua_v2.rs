@@ -1,8 +1,11 @@
 //! `--source janua-v2`: the directory `janua export --format janua-v2` writes (the migration
 //! guide's format). `janua_users_export.json` is `{"metadata": {...}, "users": [{"id",
 //! "email", "email_verified", "status", "profile": {"display_name", "metadata"}, "auth":
-//! {"password_hash", "mfa_enabled", "mfa_secret", "passkeys", "identities"}, "organizations", "created_at"}]}`;
-//! ids are kept; passkeys and identities are read after the organizations (`import::links`).
+//! {"password_hash", "mfa_enabled", "mfa_secret", "passkeys", "identities"}, "migration":
+//! {"auth_method", "external_id", "invited_at", "completed_at"}, "organizations",
+//! "created_at"}]}`; ids are kept, and so is the dual sign-in state (`migration`, only for
+//! users that have one) exactly as exported; passkeys and identities are read after the
+//! organizations (`import::links`).
 //! `janua_organizations_export.json` (read by `import::organizations`) holds the
 //! organizations with their roles, members, domains and SSO connections;
 //! `janua_config_export.json` (`import::config_file`) the webhooks, API keys and OAuth
@@ -15,7 +18,8 @@ use serde_json::Value;
 
 use super::{SourceOptions, display_name, json_stream, open_file};
 use crate::import::record::{
-    Position, ReadError, SourceItem, SourceUser, password_from_text, totp_from_base32,
+    Position, ReadError, SourceItem, SourceMigration, SourceUser, password_from_text,
+    totp_from_base32,
 };
 
 pub const USERS_FILE: &str = "janua_users_export.json";
@@ -96,6 +100,13 @@ fn user_of(file: &str, index: u64, value: &Value) -> SourceItem {
         .filter(|m| m.is_object())
         .cloned();
     user.blocked = text(value, "/status") == Some("suspended");
+    let owned = |pointer| text(value, pointer).map(str::to_owned);
+    user.auth_method = owned("/migration/auth_method");
+    user.migration = Some(SourceMigration {
+        external_id: owned("/migration/external_id"),
+        invited_at: owned("/migration/invited_at"),
+        completed_at: owned("/migration/completed_at"),
+    });
     if let Some(hash) = text(value, "/auth/password_hash") {
         user.password = password_from_text(hash);
     }

@@ -2,14 +2,15 @@
 //! marks them invited; the first sign-in through Janua's OpenID Provider completes the move
 //! (`password` becomes `dual`, the password still works); ListUsers filters by both.
 
-use janua::proto::janua::imports::v1 as pb;
+use janua::{proto::janua::imports::v1 as pb, store::entities::user::AuthMethod};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use super::{
     super::{
         auth::rest,
         helpers::python_with,
-        import::bcrypt_hash,
+        import::{bcrypt_hash, import_janua_v2, janua, path_arg},
         oauth_flow::{REDIRECT, authorize_path, browser::Browser, callback_params, setting},
         users::error_code,
     },
@@ -182,4 +183,57 @@ async fn an_imported_user_moves_to_sign_in_with_janua_and_keeps_its_password() {
     .await;
     assert_eq!(status, 200, "{alice}");
     assert_eq!(alice["auth_method"], "AUTH_METHOD_OAUTH");
+
+    // Moving Janua itself keeps each user's state exactly, and gives none to native users.
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("export");
+    let (code, out) = janua(
+        &app,
+        &[
+            "export",
+            "--format",
+            "janua-v2",
+            "--out",
+            &path_arg(&exported),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let second = TestApp::spawn().await;
+    let (code, out) = import_janua_v2(&second, &exported, &dir.path().join("report"));
+    assert_eq!(code, 0, "{out}");
+    let moved = |id: &'static str| {
+        let db = second.app.db.clone();
+        async move {
+            janua::store::accounts::find_by_id(&db, id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let alice = moved("legacy-1").await;
+    assert_eq!(alice.auth_method, Some(AuthMethod::Oauth));
+    assert_eq!(alice.external_id.as_deref(), Some("legacy-1"));
+    assert!(alice.migration_completed_at.is_some());
+    let bob = moved("legacy-2").await;
+    assert_eq!(bob.auth_method, Some(AuthMethod::Password));
+    assert_eq!(
+        bob.migration_invited_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2026-12-01T09:00:00+00:00")
+    );
+    let natives: Vec<_> = janua::store::entities::user::Entity::find()
+        .all(&second.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| !u.id.starts_with("legacy-"))
+        .collect();
+    assert!(!natives.is_empty());
+    for native in natives {
+        assert_eq!(
+            (native.auth_method, native.external_id),
+            (None, None),
+            "{}",
+            native.email
+        );
+    }
 }
