@@ -12,9 +12,10 @@
 //!
 //! Only platform administrators reach any of it (the contract's AUDIENCE_ADMIN; the domain
 //! takes their `AdminPrincipal`). A passphrase lives only in memory for its run or export:
-//! never stored, logged or reported. A run's state lives in the database; a node that dies
-//! mid-run leaves it `running` with its committed batches (a new run of the same input
-//! skips what they imported, by source id).
+//! never stored, logged or reported. A run's state lives in the database; its node touches
+//! it while it runs (`runner::HEARTBEAT`), and a run silent for four beats (its node died)
+//! is failed when read, its committed batches kept (a new run of the same input skips
+//! what they imported, by source id).
 
 mod convert;
 mod export;

@@ -31,6 +31,9 @@ use crate::{
 const CHUNKS_AT_ONCE: u64 = 8;
 /// Error rows written per statement.
 const ERRORS_AT_ONCE: usize = 500;
+/// How often a running job shows it is alive (`status` fails one silent for four times
+/// this long: its node stopped).
+pub(super) const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub(super) struct Runner {
     pub db: Db,
@@ -47,8 +50,25 @@ impl Runner {
                 return;
             }
         };
+        let heartbeat = self.heartbeat(&job.id);
         let result = self.import(&job, dir.path(), passphrase).await;
+        heartbeat.abort();
         self.end(&job, result, Some(dir.path())).await;
+    }
+
+    /// Touches the job every `HEARTBEAT` until aborted.
+    fn heartbeat(&self, id: &str) -> tokio::task::JoinHandle<()> {
+        let (db, clock, id) = (self.db.clone(), self.clock.clone(), id.to_owned());
+        tokio::spawn(async move {
+            let mut beats = tokio::time::interval(HEARTBEAT);
+            beats.tick().await;
+            loop {
+                beats.tick().await;
+                if let Err(err) = store::touch_running(&db, &id, clock.now()).await {
+                    tracing::warn!(import_run.id = %id, error = %err, "an import run's heartbeat");
+                }
+            }
+        })
     }
 
     async fn import(

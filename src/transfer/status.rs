@@ -1,8 +1,11 @@
 //! Reading API imports: one run with its counts and cursor (from its `import_runs` row while
 //! it runs, from its own row once ended), the runs, and a run's errors, keyset-paged.
 
-use super::{ErrorLine, RunOptions, Transfers, store};
+use serde_json::json;
+
+use super::{ErrorLine, RunOptions, Transfers, runner::HEARTBEAT, store};
 use crate::{
+    audit::{self, Actor, AuditEvent},
     error::Error,
     ids::ImportRunId,
     import::RunCounts,
@@ -12,6 +15,10 @@ use crate::{
         entities::{import_job, import_run},
     },
 };
+
+/// Why a run that lost its node failed.
+const ABANDONED: &str = "the node running this import stopped (no sign of life for two minutes); \
+start a new run of the same input: what this one imported is skipped";
 
 /// A run as the API shows it.
 #[derive(Debug, Clone)]
@@ -59,12 +66,38 @@ impl Transfers {
     }
 
     async fn view(&self, job: import_job::Model) -> Result<RunView, Error> {
+        let job = self.abandoned(job).await?;
         let engine = if job.counts.is_none() && job.state == store::RUNNING {
             store::find_engine_run(&self.db, &job.id).await?
         } else {
             None
         };
         Ok(RunView::of(job, engine))
+    }
+
+    /// A job `running` with no heartbeat for four beats lost its node: it is failed (its
+    /// chunks deleted, audited) so nobody waits for it; its committed batches stay, and a
+    /// new run of the same input skips what they imported.
+    async fn abandoned(&self, job: import_job::Model) -> Result<import_job::Model, Error> {
+        let now = self.clock.now();
+        let silent_since = now - HEARTBEAT * 4;
+        if job.state != store::RUNNING || job.updated_at >= silent_since {
+            return Ok(job);
+        }
+        let txn = crate::store::begin_write(&self.db).await?;
+        if store::abandon_job(&txn, &job.id, silent_since, ABANDONED, now).await? {
+            store::delete_chunks(&txn, &job.id).await?;
+            let event = AuditEvent::new("import.run_finished", Actor::System)
+                .target("import_run", &job.id)
+                .metadata(json!({"source": job.source, "state": store::FAILED, "abandoned": true}))
+                .failed();
+            audit::record(&txn, now, event).await?;
+        }
+        txn.commit().await?;
+        let job = store::find_job(&self.db, &ImportRunId::from_trusted(job.id))
+            .await?
+            .ok_or(Error::NotFound("import run"))?;
+        Ok(job)
     }
 
     pub async fn list_runs(

@@ -132,6 +132,43 @@ pub async fn mark_running(
     Ok(result.rows_affected == 1)
 }
 
+/// A running job's sign of life: its node is still running it.
+pub async fn touch_running(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    import_job::Entity::update_many()
+        .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
+        .filter(import_job::Column::Id.eq(id))
+        .filter(import_job::Column::State.eq(RUNNING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Fails a job still `running` without a sign of life since `silent_since`; false when it
+/// is not (it ended, or its node touched it meanwhile).
+pub async fn abandon_job(
+    db: &impl ConnectionTrait,
+    id: &str,
+    silent_since: DateTime<Utc>,
+    failure: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = import_job::Entity::update_many()
+        .col_expr(import_job::Column::State, Expr::value(FAILED))
+        .col_expr(import_job::Column::Failure, Expr::value(failure))
+        .col_expr(import_job::Column::FinishedAt, Expr::value(now))
+        .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
+        .filter(import_job::Column::Id.eq(id))
+        .filter(import_job::Column::State.eq(RUNNING))
+        .filter(import_job::Column::UpdatedAt.lt(silent_since))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// How many records the input holds, once the engine has read it through.
 pub async fn set_records_total(
     db: &impl ConnectionTrait,

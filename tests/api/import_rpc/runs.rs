@@ -355,3 +355,81 @@ async fn an_unreadable_input_fails_with_a_reason_and_a_plan_writes_nothing() {
     assert!(planned.options.unwrap().dry_run);
     assert_eq!(users_table(&app).await, before, "the plan wrote a user");
 }
+
+#[tokio::test]
+async fn a_run_whose_node_stopped_is_failed_when_read_and_its_chunks_are_deleted() {
+    use janua::store::entities::{import_chunk, import_job};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, QueryFilter};
+
+    let app = super::super::auth::admin_app().await;
+    let admin = admin_token(&app).await;
+    let mut client = imports(&app).await;
+    let run = client
+        .create_import_run(authed(
+            pb::CreateImportRunRequest {
+                source: pb::ImportSource::Csv.into(),
+                options: None,
+            },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .import_run
+        .unwrap();
+    client
+        .upload_import_chunk(authed(
+            pb::UploadImportChunkRequest {
+                import_run_id: run.id.clone(),
+                sequence: 1,
+                data: b"id,email\n".to_vec(),
+            },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    let get = |id: String| authed(pb::GetImportRunRequest { import_run_id: id }, &admin);
+    // As a node leaves it when it dies mid-run: running, its last heartbeat long ago.
+    let job = import_job::Entity::find_by_id(run.id.clone())
+        .one(&app.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stale: import_job::ActiveModel = job.into();
+    stale.state = Set("running".into());
+    stale.updated_at = Set(chrono::Utc::now() - chrono::Duration::seconds(60));
+    stale.update(&app.app.db).await.unwrap();
+    // A minute of silence is within the allowance: still running.
+    let read = client.get_import_run(get(run.id.clone())).await.unwrap();
+    let read = read.into_inner().import_run.unwrap();
+    assert_eq!(read.state(), pb::ImportRunState::Running, "{read:?}");
+
+    let job = import_job::Entity::find_by_id(run.id.clone())
+        .one(&app.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stale: import_job::ActiveModel = job.into();
+    stale.updated_at = Set(chrono::Utc::now() - chrono::Duration::minutes(10));
+    stale.update(&app.app.db).await.unwrap();
+    let read = client.get_import_run(get(run.id.clone())).await.unwrap();
+    let read = read.into_inner().import_run.unwrap();
+    assert_eq!(read.state(), pb::ImportRunState::Failed, "{read:?}");
+    assert!(read.failure.contains("stopped"), "{read:?}");
+    let chunks = import_chunk::Entity::find()
+        .filter(import_chunk::Column::JobId.eq(&run.id))
+        .all(&app.app.db)
+        .await
+        .unwrap();
+    assert!(chunks.is_empty());
+    let finished = audited(&app, "import.run_finished").await;
+    assert!(
+        finished
+            .iter()
+            .any(|event| event.target_id.as_deref() == Some(run.id.as_str())),
+        "{finished:?}"
+    );
+    // Read again, it stays as it is.
+    let again = client.get_import_run(get(run.id.clone())).await.unwrap();
+    assert_eq!(again.into_inner().import_run.unwrap(), read);
+}
