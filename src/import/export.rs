@@ -15,6 +15,7 @@ use std::{
 };
 
 use anyhow::Context;
+use sea_orm::ActiveEnum as _;
 use serde_json::{Value, json};
 
 use super::{
@@ -227,7 +228,7 @@ fn migration_of(account: &user::Model) -> Option<Value> {
         || account.migration_completed_at.is_some();
     any.then(|| {
         json!({
-            "auth_method": account.auth_method.map(user::AuthMethod::name),
+            "auth_method": account.auth_method.map(|m| m.to_value()),
             "external_id": account.external_id,
             "invited_at": time(account.migration_invited_at),
             "completed_at": time(account.migration_completed_at),

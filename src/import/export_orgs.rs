@@ -17,7 +17,7 @@ use super::{
     export::{PAGE, private_file},
     sources::janua_v2::ORGANIZATIONS_FILE,
 };
-use crate::{orgs::transfer, sso::transfer as sso};
+use crate::{orgs, sso};
 
 impl Importer {
     /// `janua_organizations_export.json`: each organization with its custom roles,
@@ -33,7 +33,7 @@ impl Importer {
         let mut after: Option<String> = None;
         let mut count = 0u64;
         loop {
-            let page = transfer::organizations_page(&self.db, after.as_deref(), PAGE)
+            let page = orgs::transfer::organizations_page(&self.db, after.as_deref(), PAGE)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             for (org, roles) in &page {
@@ -86,9 +86,10 @@ impl Importer {
         let mut members = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = transfer::members_page(&self.db, organization_id, after.as_deref(), PAGE)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            let page =
+                orgs::transfer::members_page(&self.db, organization_id, after.as_deref(), PAGE)
+                    .await
+                    .map_err(|err| anyhow::anyhow!("{err}"))?;
             for (membership, user) in &page {
                 members.push(json!({
                     "user_id": membership.user_id,
@@ -106,7 +107,7 @@ impl Importer {
     }
 
     async fn domains(&self, organization_id: &str) -> anyhow::Result<Vec<Value>> {
-        let domains = sso::domains_of(&self.db, organization_id)
+        let domains = sso::transfer::domains_of(&self.db, organization_id)
             .await
             .map_err(|err| anyhow::anyhow!("{err}"))?;
         Ok(domains
@@ -130,7 +131,7 @@ impl Importer {
         organization_id: &str,
         secrets: bool,
     ) -> anyhow::Result<Vec<Value>> {
-        let connections = sso::connections_of(&self.db, &self.cipher, organization_id)
+        let connections = sso::transfer::connections_of(&self.db, &self.cipher, organization_id)
             .await
             .map_err(|err| anyhow::anyhow!("{err}"))?;
         Ok(connections

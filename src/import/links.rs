@@ -24,7 +24,10 @@ use super::{
 use crate::{
     error::Error,
     mfa::passkey_transfer::{self, TransferredPasskey},
-    sso::transfer::{self, Imported, TransferredLink},
+    sso::{
+        self,
+        transfer::{Imported, TransferredLink},
+    },
 };
 
 const SOURCE: &str = "janua-v2";
@@ -122,7 +125,7 @@ impl Importer {
         for identity in identities {
             counts.identities.seen += 1;
             let outcome = match link_of(identity, now) {
-                Some(link) => transfer::insert_link(db, user.user_id, link, user.write).await,
+                Some(link) => sso::transfer::insert_link(db, user.user_id, link, user.write).await,
                 None => Err(Error::invalid(
                     "identities",
                     "an identity needs a provider (and connection_id for sso) and a subject",

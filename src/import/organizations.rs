@@ -22,7 +22,10 @@ use super::{
     store,
 };
 use crate::{
-    orgs::transfer::{self, TransferredOrganization, TransferredRole},
+    orgs::{
+        self,
+        transfer::{TransferredOrganization, TransferredRole},
+    },
     store::WriteTxn,
 };
 
@@ -120,9 +123,9 @@ impl Importer {
         report: &mut ReportFiles,
     ) -> anyhow::Result<bool> {
         let now = self.clock.now();
-        if transfer::organization_exists(db, &org.id).await? {
+        if orgs::transfer::organization_exists(db, &org.id).await? {
             counts.organizations.skipped += 1;
-        } else if let Err(err) = transfer::insert_organization(db, org, now).await {
+        } else if let Err(err) = orgs::transfer::insert_organization(db, org, now).await {
             counts.organizations.failed += 1;
             // Nothing of it is kept: its members, domains and connections are skipped.
             for (key, kind) in [
@@ -166,7 +169,7 @@ impl Importer {
                 ))?;
                 continue;
             };
-            if !transfer::role_known(db, &org.id, role).await? {
+            if !orgs::transfer::role_known(db, &org.id, role).await? {
                 counts.memberships.failed += 1;
                 report.problem(&Problem::new(
                     position,
@@ -181,9 +184,9 @@ impl Importer {
             }
             let joined = time(&member["joined_at"]).unwrap_or(now);
             let added = if dry_run {
-                !transfer::is_member(db, &org.id, &user_id).await?
+                !orgs::transfer::is_member(db, &org.id, &user_id).await?
             } else {
-                transfer::add_member(db, &org.id, &user_id, role, joined).await?
+                orgs::transfer::add_member(db, &org.id, &user_id, role, joined).await?
             };
             if added {
                 counts.memberships.imported += 1;

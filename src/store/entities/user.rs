@@ -62,15 +62,6 @@ impl AuthMethod {
             _ => None,
         }
     }
-
-    /// The stored name (what `parse` reads).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Password => "password",
-            Self::Oauth => "oauth",
-            Self::Dual => "dual",
-        }
-    }
 }
 
 /// Stored as `active`, `suspended` or `deleted`; a deleted account keeps its row (freed

@@ -3,13 +3,11 @@
 
 use super::*;
 
-#[tokio::test]
-async fn export_then_import_into_an_empty_database_then_export_is_equal() {
-    let Some(python) = python_with("argon2") else {
-        return;
-    };
+/// A server with a generated Keycloak population imported into it, the population, and the
+/// `--report-dir` argument the import used.
+async fn keycloak_population_imported(python: &str) -> (TestApp, Population, String) {
     let first = TestApp::spawn().await;
-    let population = generate(&python, "keycloak");
+    let population = generate(python, "keycloak");
     let report = path_arg(&population.dir.path().join("report"));
     let (code, out) = janua(
         &first,
@@ -24,6 +22,15 @@ async fn export_then_import_into_an_empty_database_then_export_is_equal() {
         ],
     );
     assert_eq!(code, 0, "{out}");
+    (first, population, report)
+}
+
+#[tokio::test]
+async fn export_then_import_into_an_empty_database_then_export_is_equal() {
+    let Some(python) = python_with("argon2") else {
+        return;
+    };
+    let (first, population, report) = keycloak_population_imported(&python).await;
     // An organization with a custom role and members, made through the API.
     let users = population.users();
     let owner = signs_in(&first, &python, &users[1]).await;
@@ -209,23 +216,8 @@ async fn the_guides_openssl_archive_imports_with_its_passphrase_and_not_without(
     let Some(python) = python_with("argon2") else {
         return;
     };
-    let first = TestApp::spawn().await;
-    let population = generate(&python, "keycloak");
+    let (first, population, report) = keycloak_population_imported(&python).await;
     let dir = population.dir.path();
-    let report = path_arg(&dir.join("report"));
-    let (code, _) = janua(
-        &first,
-        &[
-            "import",
-            "run",
-            "--source",
-            "keycloak",
-            &path_arg(&population.input()),
-            "--report-dir",
-            &report,
-        ],
-    );
-    assert_eq!(code, 0);
     let exported = dir.join("export");
     let (code, _) = janua(&first, &["export", "--out", &path_arg(&exported)]);
     assert_eq!(code, 0);
@@ -281,23 +273,8 @@ async fn an_encrypted_export_imports_and_openssl_opens_it() {
     let Some(python) = python_with("argon2") else {
         return;
     };
-    let first = TestApp::spawn().await;
-    let population = generate(&python, "keycloak");
+    let (first, population, report) = keycloak_population_imported(&python).await;
     let dir = population.dir.path();
-    let report = path_arg(&dir.join("report"));
-    let (code, _) = janua(
-        &first,
-        &[
-            "import",
-            "run",
-            "--source",
-            "keycloak",
-            &path_arg(&population.input()),
-            "--report-dir",
-            &report,
-        ],
-    );
-    assert_eq!(code, 0);
     let out = dir.join("encrypted");
     let secret = ("EXPORT_PASSPHRASE", "export passphrase");
     let (code, printed) = janua_with(
