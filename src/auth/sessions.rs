@@ -95,10 +95,7 @@ impl Authentication {
             return Err(Error::invalid("refresh_token", "is required"));
         }
         let hash = tokens::digest(refresh_token);
-        let row = sessions::find_refresh_token(&self.db, &hash)
-            .await?
-            .ok_or_else(invalid)?;
-        let session = sessions::find_session(&self.db, &row.session_id)
+        let (row, session, account) = sessions::find_refresh_token_chain(&self.db, &hash)
             .await?
             .ok_or_else(invalid)?;
         if row.used_at.is_some() {
@@ -108,10 +105,7 @@ impl Authentication {
         if row.expires_at <= now || session.revoked_at.is_some() || session.expires_at <= now {
             return Err(Error::Token("refresh token expired or revoked".into()));
         }
-        let account = accounts::find_by_id(&self.db, &session.user_id)
-            .await?
-            .filter(|u| u.is_active())
-            .ok_or_else(invalid)?;
+        let account = account.filter(|u| u.is_active()).ok_or_else(invalid)?;
         let txn = crate::store::begin_write(&self.db).await?;
         if !sessions::mark_refresh_token_used(&txn, &hash, now).await? {
             drop(txn);
