@@ -20,7 +20,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{
     FieldCipher, key_store,
     signing::{KeyPair, SigningAlgorithm},
-    verified_tokens::{VerifiedTokens, expired},
+    verified_tokens::{Verification, VerifiedTokens, expired},
 };
 use crate::{
     audit::{self, Actor, AuditEvent},
@@ -96,7 +96,8 @@ pub struct Keyring {
     access_token_ttl: Duration,
     clock: Arc<dyn Clock>,
     snapshot: RwLock<Arc<Snapshot>>,
-    /// Janua access tokens verified before, so a signature is checked once per node.
+    /// Access tokens (Janua's and OAuth clients') verified before, so a signature is
+    /// checked once per node.
     pub(super) verified: VerifiedTokens,
     reload_lock: tokio::sync::Mutex<()>,
 }
@@ -210,7 +211,32 @@ impl Keyring {
         &self,
         token: &str,
     ) -> Result<C, Error> {
-        let key = VerifiedTokens::key(token);
+        self.verify_remembered(token, Verification::Janua).await
+    }
+
+    /// Verifies an access token Janua issued to an OAuth client (`typ: at+jwt`): signature,
+    /// `iss` and `exp`; its `aud` is the client's, which the caller compares if it must.
+    /// Remembered like [`Self::verify`], as another kind: neither answers for the other.
+    pub async fn verify_client_access_token<C: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        token: &str,
+    ) -> Result<C, Error> {
+        self.verify_remembered(token, Verification::ClientAccess)
+            .await
+    }
+
+    /// `verify_claims` of an access token, through `verified`. (ID token hints are never
+    /// remembered: their expiry is not checked, so a hit would have nothing to re-check.)
+    async fn verify_remembered<C: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        token: &str,
+        verification: Verification,
+    ) -> Result<C, Error> {
+        let kind = match verification {
+            Verification::Janua => TokenKind::Janua,
+            Verification::ClientAccess => TokenKind::ClientAccessToken,
+        };
+        let key = VerifiedTokens::key(verification, token);
         if let Some((entry, claims)) = self.verified.get::<C>(&key) {
             let snapshot = self.fresh_snapshot().await?;
             if !expired(entry.exp, self.clock.now(), LEEWAY)
@@ -220,7 +246,7 @@ impl Keyring {
             }
             self.verified.forget(&key);
         }
-        let (kid, claims) = self.verify_claims(token, TokenKind::Janua).await?;
+        let (kid, claims) = self.verify_claims(token, kind).await?;
         let exp = claims.get("exp").and_then(serde_json::Value::as_i64);
         let claims: C =
             serde_json::from_value(claims).map_err(|_| Error::Token("invalid token".into()))?;
@@ -228,15 +254,6 @@ impl Keyring {
             self.verified.insert(key, &kid, exp, claims.clone());
         }
         Ok(claims)
-    }
-
-    /// Verifies an access token Janua issued to an OAuth client (`typ: at+jwt`): signature,
-    /// `iss` and `exp`; its `aud` is the client's, which the caller compares if it must.
-    pub async fn verify_client_access_token<C: DeserializeOwned>(
-        &self,
-        token: &str,
-    ) -> Result<C, Error> {
-        self.verify_as(token, TokenKind::ClientAccessToken).await
     }
 
     /// Verifies an ID token Janua issued, presented as RP-initiated logout's

@@ -1,7 +1,10 @@
-//! Janua access tokens this node has verified already, so a token's signature is checked
-//! once per node instead of once per request (an RS256 verification is most of the cost of
-//! an authenticated read). Keyed by the SHA-256 of the whole token: any change to header,
-//! claims or signature is another key, so nothing unverified can match. A hit still
+//! Access tokens this node has verified already (Janua's own, and those it issued to OAuth
+//! clients), so a token's signature is checked once per node instead of once per request
+//! (an RS256 verification is most of the cost of an authenticated read or an
+//! introspection). Keyed by the SHA-256 of the verification's kind and the whole token:
+//! any change to header, claims or signature is another key, so nothing unverified can
+//! match, and a token remembered as one kind never answers a verification of the other (a
+//! client's `at+jwt` token is no credential for Janua's API, nor the reverse). A hit still
 //! re-checks what can change after verification: the expiry (against the keyring's clock)
 //! and that the signing key is still published (a retired key stops its tokens at once).
 //! Revocation is not cached here; callers check it on every request.
@@ -13,6 +16,25 @@ use sha2::{Digest as _, Sha256};
 
 /// Entries at most: a few MiB of claims at worst; the least useful go first.
 const CAPACITY: u64 = 10_000;
+
+/// The verification a remembered token passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verification {
+    /// Janua's own access token (`aud` Janua's issuer, not `at+jwt`).
+    Janua,
+    /// An access token Janua issued to an OAuth client (`typ: at+jwt`).
+    ClientAccess,
+}
+
+impl Verification {
+    /// A prefix no token starts with (a JWT is base64url and dots).
+    fn domain(self) -> &'static [u8] {
+        match self {
+            Self::Janua => b"janua\0",
+            Self::ClientAccess => b"at+jwt\0",
+        }
+    }
+}
 
 #[derive(Clone)]
 pub(super) struct Entry {
@@ -38,8 +60,12 @@ impl VerifiedTokens {
         }
     }
 
-    pub fn key(token: &str) -> [u8; 32] {
-        Sha256::digest(token.as_bytes()).into()
+    /// The key of `token` as verified by `verification`.
+    pub fn key(verification: Verification, token: &str) -> [u8; 32] {
+        let mut digest = Sha256::new();
+        digest.update(verification.domain());
+        digest.update(token.as_bytes());
+        digest.finalize().into()
     }
 
     /// The claims verified for this token as `C`, with the entry's key id and expiry.
@@ -119,8 +145,16 @@ mod tests {
         let first: Value = keyring.verify(&token).await.unwrap();
         let again: Value = keyring.verify(&token).await.unwrap();
         assert_eq!(first, again);
-        let key = VerifiedTokens::key(&token);
+        let key = VerifiedTokens::key(Verification::Janua, &token);
         assert!(keyring.verified.get::<Value>(&key).is_some());
+        let as_client = VerifiedTokens::key(Verification::ClientAccess, &token);
+        assert!(keyring.verified.get::<Value>(&as_client).is_none());
+        assert!(
+            keyring
+                .verify_client_access_token::<Value>(&token)
+                .await
+                .is_err()
+        );
 
         // Another signature on the same header and claims is another key: verified in full.
         let (unsigned, _) = token.rsplit_once('.').unwrap();
@@ -129,6 +163,33 @@ mod tests {
 
         clock.advance(TTL + Duration::from_secs(61));
         let err = keyring.verify::<Value>(&token).await.unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+        assert!(keyring.verified.get::<Value>(&key).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_client_access_token_is_remembered_as_its_own_kind_and_checked_for_expiry_on_a_hit() {
+        let clock = Arc::new(ManualClock::new());
+        let (keyring, _dir) = keyring(clock.clone()).await;
+        let mut claims = claims(clock.now().timestamp());
+        claims["aud"] = json!("https://api.example");
+        let token = keyring.sign_client_access_token(&claims).await.unwrap();
+
+        let first: Value = keyring.verify_client_access_token(&token).await.unwrap();
+        let again: Value = keyring.verify_client_access_token(&token).await.unwrap();
+        assert_eq!(first, again);
+        let key = VerifiedTokens::key(Verification::ClientAccess, &token);
+        assert!(keyring.verified.get::<Value>(&key).is_some());
+        // Remembered as a client's token, it is still no credential for Janua's API.
+        assert!(keyring.verify::<Value>(&token).await.is_err());
+        let as_janua = VerifiedTokens::key(Verification::Janua, &token);
+        assert!(keyring.verified.get::<Value>(&as_janua).is_none());
+
+        clock.advance(TTL + Duration::from_secs(61));
+        let err = keyring
+            .verify_client_access_token::<Value>(&token)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
         assert!(keyring.verified.get::<Value>(&key).is_none());
     }

@@ -36,6 +36,11 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<us
     User::find_by_id(id.to_owned()).one(db).await
 }
 
+/// `user::Model::is_active` as a condition on `users`, for queries that join it.
+pub fn user_is_active() -> Expr {
+    Column::Status.eq(UserStatus::Active)
+}
+
 /// Whether any user who is not deleted is a platform administrator.
 pub async fn any_admin(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(User::find()

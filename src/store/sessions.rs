@@ -8,7 +8,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
-use crate::store::entities::{one_time_token, refresh_token, session};
+use crate::store::entities::{one_time_token, refresh_token, session, user};
 
 pub async fn insert_session(db: &impl ConnectionTrait, model: session::Model) -> Result<(), DbErr> {
     model.into_active_model().reset_all().insert(db).await?;
@@ -20,6 +20,14 @@ pub async fn find_session(
     id: &str,
 ) -> Result<Option<session::Model>, DbErr> {
     session::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// A session still live at `now`, as a condition on `sessions`: neither revoked nor
+/// expired (the row rule of `Authentication::live_session`), for queries that join it.
+pub fn session_is_live(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(session::Column::RevokedAt.is_null())
+        .add(session::Column::ExpiresAt.gt(now))
 }
 
 /// Records use of a session and slides its expiry.
@@ -176,13 +184,18 @@ pub async fn insert_refresh_token(
     Ok(())
 }
 
-pub async fn find_refresh_token(
+/// A refresh token with its session and the session's user, in one query (a refresh reads
+/// all three before it writes).
+pub async fn find_refresh_token_chain(
     db: &impl ConnectionTrait,
     hash: &str,
-) -> Result<Option<refresh_token::Model>, DbErr> {
-    refresh_token::Entity::find_by_id(hash.to_owned())
+) -> Result<Option<(refresh_token::Model, session::Model, Option<user::Model>)>, DbErr> {
+    let row = refresh_token::Entity::find_by_id(hash.to_owned())
+        .find_also_related(session::Entity)
+        .and_also_related(user::Entity)
         .one(db)
-        .await
+        .await?;
+    Ok(row.and_then(|(token, session, user)| Some((token, session?, user))))
 }
 
 /// Marks a refresh token used; false when another request used it first.

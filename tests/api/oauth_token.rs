@@ -2,8 +2,10 @@
 //! and discovery through the real port. An independent OAuth client (Authlib,
 //! `tests/peers/oauth_client_credentials.py`) discovers Janua, gets tokens with
 //! client_secret_basic and client_secret_post, verifies them against the JWKS, introspects
-//! and revokes them. `refusals` holds the OAuth errors and the brute-force limits.
+//! and revokes them. `refusals` holds the OAuth errors and the brute-force limits;
+//! `liveness` what introspection re-reads on every call.
 
+mod liveness;
 mod refusals;
 
 use reqwest::{RequestBuilder, Response};

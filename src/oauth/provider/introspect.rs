@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 
 use super::{
     AuthorizationServer, access_token::ClientAccessClaims, client_auth, error::OAuthError,
-    grant_store, request::Params,
+    grant_store, live_store, request::Params,
 };
 use crate::{
     audit::ClientInfo,
     credentials::tokens,
-    ids::{OAuthClientId, OrganizationId},
+    ids::OrganizationId,
     orgs::api_keys::API_KEY_PREFIX,
     principal::{ApiKeyPrincipal, Caller, ServiceCaller},
 };
@@ -116,7 +116,7 @@ impl AuthorizationServer {
 
 impl AuthorizationServer {
     /// The answer for a refresh token of a client of `organization` that would still
-    /// refresh: unspent, unexpired, its grant standing.
+    /// refresh: unspent, unexpired, its grant standing and its client enabled.
     async fn live_refresh_token(
         &self,
         token: &str,
@@ -130,18 +130,12 @@ impl AuthorizationServer {
         if row.used_at.is_some() || row.expires_at <= now {
             return Ok(Some(inactive()));
         }
-        let Some(grant) = grant_store::find_grant(&self.db, &row.grant_id).await? else {
+        let Some(grant) =
+            live_store::find_standing_grant(&self.db, &row.grant_id, organization.as_str(), now)
+                .await?
+        else {
             return Ok(Some(inactive()));
         };
-        let client_id = OAuthClientId::from_trusted(grant.client_id.clone());
-        let of_caller = self
-            .clients
-            .find_client(&client_id)
-            .await?
-            .is_some_and(|c| &c.organization_id == organization);
-        if !of_caller || !self.grant_is_live(&grant.id).await? {
-            return Ok(Some(inactive()));
-        }
         Ok(Some(json!({
             "active": true,
             "token_type": "refresh_token",

@@ -12,7 +12,8 @@
 //! - `grant` (the token endpoint) with `code_grant` and `refresh_grant`; `issue` the token
 //!   set of a user's grant; `introspect`, `revoke`, `userinfo`, `end_session`: one
 //!   endpoint each; `store` the revocation list, `grant_store` grants, refresh tokens and
-//!   consents; `cors` the per-client CORS; `routes`: the axum routes.
+//!   consents, `live_store` whether a token or grant still stands (one query each);
+//!   `cors` the per-client CORS; `routes`: the axum routes.
 //!
 //! Tokens and secrets never reach a log line or the audit trail (the audit keeps the
 //! token's `jti` or the grant's id).
@@ -31,6 +32,7 @@ mod id_token;
 pub mod interaction;
 mod introspect;
 mod issue;
+mod live_store;
 mod refresh_grant;
 mod request;
 mod revoke;

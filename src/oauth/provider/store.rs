@@ -1,5 +1,5 @@
 //! Queries on `oauth_revoked_tokens`: the `jti` of each client access token revoked before
-//! its expiry, kept until then.
+//! its expiry, kept until then (read by `live_store`, with the rest of a token's standing).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -25,11 +25,4 @@ pub async fn revoke(
         .exec_without_returning(db)
         .await?;
     Ok(())
-}
-
-pub async fn is_revoked(db: &impl ConnectionTrait, jti: &str) -> Result<bool, DbErr> {
-    Ok(RevokedToken::find_by_id(jti.to_owned())
-        .one(db)
-        .await?
-        .is_some())
 }
