@@ -288,7 +288,20 @@ def startup_section(run: Run) -> list[str]:
                          f"{rss['peak_mib']:.0f} MiB" if rss else "–",
                          str(rss.get("sessions", "–")) if rss else "–", start["load"].split()[0]])
     return out + table(["system", "cold start", "warm start", "peak RSS", "sessions alive",
-                        "load"], rows)
+                        "load"], rows) + memory_steps_section(run)
+
+
+def memory_steps_section(run: Run) -> list[str]:
+    steps = [r for r in run.results if r["kind"] == "rss_step" and r["system"] == DEFAULT]
+    if not steps:
+        return []
+    rows = [[r["after"], f"{r['peak_mib']:.0f}", f"{r['rss_mib']:.0f}", f"{r['anon_mib']:.0f}",
+             f"{r['file_mib']:.0f}"] for r in steps]
+    return ["Where the peak comes from (Janua, SQLite + in-process cache): its memory after each "
+            "step of the run, in MiB. Peak: `VmHWM` so far. Now: `VmRSS`, split into anonymous "
+            "memory (heap, stacks, argon2id's blocks) and pages mapped from files (the "
+            "binary's code and its libraries).", ""] + table(
+        ["after", "peak", "now", "anonymous", "from files"], rows)
 
 
 def peer_section(run: Run, peer: dict | None) -> list[str]:
