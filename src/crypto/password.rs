@@ -107,20 +107,43 @@ impl PasswordHasher {
     }
 
     /// Runs `job` on the blocking pool once a slot is free, lending it the slot's block.
+    /// The slot goes with the hash, not with the caller: a caller dropped mid-hash (its
+    /// client went away) leaves the hash running, and must not let another start beside it,
+    /// or clients that disconnect would get more hashes (and blocks) than there are slots.
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        self.metrics.waiting.inc();
-        let permit = self.slots.clone().acquire_owned().await;
-        self.metrics.waiting.dec();
+        let permit = {
+            let _waiting = Counted::new(&self.metrics.waiting);
+            self.slots.clone().acquire_owned().await
+        };
         let permit = permit.context("password hashing is shut down")?;
-        self.metrics.in_flight.inc();
         let memory = self.memory.clone();
-        let result = tokio::task::spawn_blocking(move || memory.with_block(job)).await;
-        self.metrics.in_flight.dec();
-        drop(permit);
+        let in_flight = self.metrics.in_flight.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            let _in_flight = Counted::new(&in_flight);
+            memory.with_block(job)
+        })
+        .await;
         result.context("password hashing task failed")
+    }
+}
+
+/// One in `gauge` while it lives, however its scope ends.
+struct Counted(IntGauge);
+
+impl Counted {
+    fn new(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 
@@ -368,5 +391,41 @@ mod tests {
         }
         let blocks = hasher.memory.free.lock().unwrap().len();
         assert!((1..=2).contains(&blocks), "{blocks} blocks for 2 slots");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_that_stop_waiting_mid_hash_leave_no_room_for_more_hashes() {
+        let hasher = Arc::new(hasher());
+        let started = (0..4).map(|i| {
+            let hasher = hasher.clone();
+            tokio::spawn(async move { hasher.hash(&secret(&format!("dropped {i}"))).await })
+        });
+        let started: Vec<_> = started.collect();
+        while hasher.metrics.in_flight.get() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        // The clients go away while two hashes run and two wait; eight more arrive.
+        for caller in &started {
+            caller.abort();
+        }
+        let jobs: Vec<_> = (0..8)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(&secret(&format!("next {i}"))).await })
+            })
+            .collect();
+        let mut most_in_flight = 0;
+        for job in jobs {
+            most_in_flight = most_in_flight.max(hasher.metrics.in_flight.get());
+            job.await.unwrap().unwrap();
+        }
+        assert!(
+            most_in_flight <= 2,
+            "{most_in_flight} hashes at once for 2 slots"
+        );
+        let blocks = hasher.memory.free.lock().unwrap().len();
+        assert!((1..=2).contains(&blocks), "{blocks} blocks for 2 slots");
+        assert_eq!(hasher.metrics.in_flight.get(), 0);
+        assert_eq!(hasher.metrics.waiting.get(), 0);
     }
 }
