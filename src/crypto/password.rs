@@ -258,6 +258,21 @@ mod tests {
         SecretString::from(s.to_owned())
     }
 
+    /// `count` hashes of distinct passwords, each in a task of its own.
+    fn spawn_hashes(
+        hasher: &Arc<PasswordHasher>,
+        prefix: &str,
+        count: usize,
+    ) -> Vec<tokio::task::JoinHandle<anyhow::Result<String>>> {
+        (0..count)
+            .map(|i| {
+                let hasher = hasher.clone();
+                let password = secret(&format!("{prefix} {i}"));
+                tokio::spawn(async move { hasher.hash(&password).await })
+            })
+            .collect()
+    }
+
     #[tokio::test]
     async fn hashes_are_argon2id_at_the_owasp_setting_and_verify() {
         let hasher = hasher();
@@ -382,11 +397,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_hashes_share_one_block_per_slot() {
         let hasher = Arc::new(hasher());
-        let jobs = (0..8).map(|i| {
-            let hasher = hasher.clone();
-            tokio::spawn(async move { hasher.hash(&secret(&format!("password {i}"))).await })
-        });
-        for job in jobs {
+        for job in spawn_hashes(&hasher, "password", 8) {
             job.await.unwrap().unwrap();
         }
         let blocks = hasher.memory.free.lock().unwrap().len();
@@ -396,11 +407,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn callers_that_stop_waiting_mid_hash_leave_no_room_for_more_hashes() {
         let hasher = Arc::new(hasher());
-        let started = (0..4).map(|i| {
-            let hasher = hasher.clone();
-            tokio::spawn(async move { hasher.hash(&secret(&format!("dropped {i}"))).await })
-        });
-        let started: Vec<_> = started.collect();
+        let started = spawn_hashes(&hasher, "dropped", 4);
         while hasher.metrics.in_flight.get() < 2 {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
@@ -408,14 +415,8 @@ mod tests {
         for caller in &started {
             caller.abort();
         }
-        let jobs: Vec<_> = (0..8)
-            .map(|i| {
-                let hasher = hasher.clone();
-                tokio::spawn(async move { hasher.hash(&secret(&format!("next {i}"))).await })
-            })
-            .collect();
         let mut most_in_flight = 0;
-        for job in jobs {
+        for job in spawn_hashes(&hasher, "next", 8) {
             most_in_flight = most_in_flight.max(hasher.metrics.in_flight.get());
             job.await.unwrap().unwrap();
         }
