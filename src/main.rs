@@ -28,12 +28,12 @@ use janua::{
 };
 use migration::{Migrator, MigratorTrait};
 use prometheus::{IntCounter, IntGauge};
+use secrecy::SecretString;
+use tracing_subscriber::{EnvFilter, fmt};
 
 /// mimalloc rather than glibc's malloc: see BENCHMARKS.md ("Round 2") for the numbers.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use secrecy::SecretString;
-use tracing_subscriber::{EnvFilter, fmt};
 
 #[derive(Parser)]
 #[command(

@@ -20,7 +20,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{
     FieldCipher, key_store,
     signing::{KeyPair, SigningAlgorithm},
-    verified_tokens::{Verification, VerifiedTokens, expired},
+    verified_tokens::{VerifiedTokens, expired},
 };
 use crate::{
     audit::{self, Actor, AuditEvent},
@@ -41,7 +41,7 @@ pub const CLIENT_ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
 /// Which tokens a verification accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenKind {
+pub(super) enum TokenKind {
     /// Janua's own (access tokens of its API): `aud` is Janua's issuer, `typ` not `at+jwt`.
     Janua,
     /// An OAuth client's access token: `typ: at+jwt`, `aud` the client's.
@@ -222,7 +222,7 @@ impl Keyring {
         &self,
         token: &str,
     ) -> Result<C, Error> {
-        self.verify_remembered(token, Verification::Janua).await
+        self.verify_remembered(token, TokenKind::Janua).await
     }
 
     /// Verifies an access token Janua issued to an OAuth client (`typ: at+jwt`): signature,
@@ -232,7 +232,7 @@ impl Keyring {
         &self,
         token: &str,
     ) -> Result<C, Error> {
-        self.verify_remembered(token, Verification::ClientAccess)
+        self.verify_remembered(token, TokenKind::ClientAccessToken)
             .await
     }
 
@@ -241,13 +241,9 @@ impl Keyring {
     async fn verify_remembered<C: DeserializeOwned + Clone + Send + Sync + 'static>(
         &self,
         token: &str,
-        verification: Verification,
+        kind: TokenKind,
     ) -> Result<C, Error> {
-        let kind = match verification {
-            Verification::Janua => TokenKind::Janua,
-            Verification::ClientAccess => TokenKind::ClientAccessToken,
-        };
-        let key = VerifiedTokens::key(verification, token);
+        let key = VerifiedTokens::key(kind, token);
         if let Some((entry, claims)) = self.verified.get::<C>(&key) {
             let snapshot = self.fresh_snapshot().await?;
             if !expired(entry.exp, self.clock.now(), LEEWAY)

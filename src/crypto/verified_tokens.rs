@@ -14,25 +14,18 @@ use std::{any::Any, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
+use super::keyring::TokenKind;
+
 /// Entries at most: a few MiB of claims at worst; the least useful go first.
 const CAPACITY: u64 = 10_000;
 
-/// The verification a remembered token passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verification {
-    /// Janua's own access token (`aud` Janua's issuer, not `at+jwt`).
-    Janua,
-    /// An access token Janua issued to an OAuth client (`typ: at+jwt`).
-    ClientAccess,
-}
-
-impl Verification {
-    /// A prefix no token starts with (a JWT is base64url and dots).
-    fn domain(self) -> &'static [u8] {
-        match self {
-            Self::Janua => b"janua\0",
-            Self::ClientAccess => b"at+jwt\0",
-        }
+/// What no token starts with (a JWT is base64url and dots), ahead of the token in its key:
+/// one per kind of verification, so a token remembered as one kind never answers another.
+fn domain(kind: TokenKind) -> &'static [u8] {
+    match kind {
+        TokenKind::Janua => b"janua\0",
+        TokenKind::ClientAccessToken => b"at+jwt\0",
+        TokenKind::IdTokenHint => b"id_token_hint\0",
     }
 }
 
@@ -60,10 +53,10 @@ impl VerifiedTokens {
         }
     }
 
-    /// The key of `token` as verified by `verification`.
-    pub fn key(verification: Verification, token: &str) -> [u8; 32] {
+    /// The key of `token` as verified for `kind`.
+    pub fn key(kind: TokenKind, token: &str) -> [u8; 32] {
         let mut digest = Sha256::new();
-        digest.update(verification.domain());
+        digest.update(domain(kind));
         digest.update(token.as_bytes());
         digest.finalize().into()
     }
@@ -145,9 +138,9 @@ mod tests {
         let first: Value = keyring.verify(&token).await.unwrap();
         let again: Value = keyring.verify(&token).await.unwrap();
         assert_eq!(first, again);
-        let key = VerifiedTokens::key(Verification::Janua, &token);
+        let key = VerifiedTokens::key(TokenKind::Janua, &token);
         assert!(keyring.verified.get::<Value>(&key).is_some());
-        let as_client = VerifiedTokens::key(Verification::ClientAccess, &token);
+        let as_client = VerifiedTokens::key(TokenKind::ClientAccessToken, &token);
         assert!(keyring.verified.get::<Value>(&as_client).is_none());
         assert!(
             keyring
@@ -178,11 +171,11 @@ mod tests {
         let first: Value = keyring.verify_client_access_token(&token).await.unwrap();
         let again: Value = keyring.verify_client_access_token(&token).await.unwrap();
         assert_eq!(first, again);
-        let key = VerifiedTokens::key(Verification::ClientAccess, &token);
+        let key = VerifiedTokens::key(TokenKind::ClientAccessToken, &token);
         assert!(keyring.verified.get::<Value>(&key).is_some());
         // Remembered as a client's token, it is still no credential for Janua's API.
         assert!(keyring.verify::<Value>(&token).await.is_err());
-        let as_janua = VerifiedTokens::key(Verification::Janua, &token);
+        let as_janua = VerifiedTokens::key(TokenKind::Janua, &token);
         assert!(keyring.verified.get::<Value>(&as_janua).is_none());
 
         clock.advance(TTL + Duration::from_secs(61));
