@@ -18,7 +18,7 @@ use janua::{
     clock::{Clock, SystemClock},
     config::{self, Config, ConfigInput, LogFormat},
     credentials::Email,
-    crypto::{HashingMetrics, KeyStatus, PasswordHasher},
+    crypto::{HashingMetrics, KeyStatus, PasswordHasher, WorkerMetrics},
     import::{
         self,
         cli::{ExportArgs, ImportArgs},
@@ -257,7 +257,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 async fn argon2_rate(window: Duration) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let one_core = hashes_per_second(1, 1, window).await?;
-    // Twice as many callers as slots, so the semaphore (sized to the cores) is never idle.
+    // Twice as many callers as hashing threads, so a thread never waits for a job.
     let all_cores = hashes_per_second(cores, cores * 2, window).await?;
     let report = serde_json::json!({
         "cores": cores,
@@ -272,11 +272,14 @@ async fn argon2_rate(window: Duration) -> anyhow::Result<()> {
 /// `PasswordHasher` with `slots` slots.
 async fn hashes_per_second(slots: usize, callers: usize, window: Duration) -> anyhow::Result<f64> {
     let metrics = HashingMetrics {
-        in_flight: IntGauge::new("in_flight", "hashes running")?,
-        waiting: IntGauge::new("waiting", "hashes queued")?,
+        queue: WorkerMetrics {
+            in_flight: IntGauge::new("in_flight", "hashes running")?,
+            waiting: IntGauge::new("waiting", "hashes queued")?,
+            abandoned: IntCounter::new("abandoned", "hashes skipped")?,
+        },
         verifications: IntCounter::new("verifications", "verifications done")?,
     };
-    let hasher = Arc::new(PasswordHasher::new(slots, metrics)?);
+    let hasher = Arc::new(PasswordHasher::start(slots, metrics).await?);
     let password = SecretString::from("correct horse battery staple".to_owned());
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

@@ -3,6 +3,7 @@
 //! only leaves this module encrypted.
 
 mod field;
+mod hash_workers;
 mod imported_hash;
 mod key_store;
 mod keyring;
@@ -11,6 +12,7 @@ mod signing;
 mod verified_tokens;
 
 pub use field::{FieldCipher, FieldKey, load_or_create_development_key};
+pub use hash_workers::WorkerMetrics;
 pub use imported_hash::{FirebaseProject, HashError, ImportedHash, SaltPosition};
 pub use keyring::{CLIENT_ACCESS_TOKEN_TYPE, KeyInfo, KeyStatus, Keyring, list_keys};
 pub use password::{HashingMetrics, PasswordHasher, Verified};

@@ -107,7 +107,7 @@ impl App {
         )?);
         let metrics = Arc::new(Metrics::new()?);
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let passwords = Arc::new(PasswordHasher::new(cores, metrics.hashing())?);
+        let passwords = Arc::new(PasswordHasher::start(cores, metrics.hashing()).await?);
         let revocations = Arc::new(Revocations::new(
             cache.clone(),
             db.clone(),

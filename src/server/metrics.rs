@@ -23,7 +23,7 @@ use subtle::ConstantTimeEq;
 use tonic::Code;
 
 use super::request_log::RequestFacts;
-use crate::crypto::HashingMetrics;
+use crate::crypto::{HashingMetrics, WorkerMetrics};
 
 pub struct Metrics {
     /// Janua's own metrics, named `janua_*`.
@@ -64,13 +64,18 @@ impl Metrics {
             IntGauge::new("password_hash_in_flight", "Password hashes being computed")?;
         let hash_waiting = IntGauge::new(
             "password_hash_waiting",
-            "Password hashes queued for a hashing slot",
+            "Password hashes queued for a hashing thread",
+        )?;
+        let hash_abandoned = IntCounter::new(
+            "password_hashes_abandoned_total",
+            "Queued password hashes skipped because their caller went away first",
         )?;
         registry.register(Box::new(rpc_requests.clone()))?;
         registry.register(Box::new(rpc_duration.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
         registry.register(Box::new(hash_in_flight.clone()))?;
         registry.register(Box::new(hash_waiting.clone()))?;
+        registry.register(Box::new(hash_abandoned.clone()))?;
         let verifications = IntCounter::new(
             "password_verifications_total",
             "Password verifications, including the dummy one spent on unknown accounts",
@@ -86,8 +91,11 @@ impl Metrics {
             rpc_duration,
             db_pool,
             hashing: HashingMetrics {
-                in_flight: hash_in_flight,
-                waiting: hash_waiting,
+                queue: WorkerMetrics {
+                    in_flight: hash_in_flight,
+                    waiting: hash_waiting,
+                    abandoned: hash_abandoned,
+                },
                 verifications,
             },
         })

@@ -211,6 +211,7 @@ async fn metrics_count_rpcs_by_method_and_code() {
     assert!(text.contains("janua_rpc_duration_seconds_bucket"));
     assert!(text.contains(r#"janua_db_pool_connections{state="open"}"#));
     assert!(text.contains("janua_password_hash_waiting"));
+    assert!(text.contains("janua_password_hashes_abandoned_total"));
 }
 
 #[tokio::test]
