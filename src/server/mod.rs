@@ -373,6 +373,7 @@ pub async fn serve(
         .delivery_enabled
         .then(|| tokio::spawn(app.webhooks.clone().run()));
     let revocation_upkeep = tokio::spawn(app.revocations.clone().maintain());
+    let checkpoints = tokio::spawn(crate::store::keep_checkpointed(app.db.clone()));
     let probe = tokio::spawn(health::probe(app, health));
     serve_connections(listener, router, settings, shutdown).await;
     probe.abort();
@@ -384,6 +385,7 @@ pub async fn serve(
         sms_worker.abort();
     }
     revocation_upkeep.abort();
+    checkpoints.abort();
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }

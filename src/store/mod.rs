@@ -12,6 +12,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, sqlx};
 
 pub mod accounts;
+mod checkpoint;
 pub mod entities;
 pub mod linked_identities;
 pub mod memberships;
@@ -22,12 +23,14 @@ pub mod sessions;
 mod sqlite_file;
 mod write_txn;
 
+pub use checkpoint::keep_checkpointed;
 pub use page::{Cursor, Page};
 pub use sea_orm::DatabaseConnection as Db;
 pub use write_txn::{WriteTxn, begin_write};
 
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout so concurrent requests wait
-/// for the writer instead of failing; a database file it creates is private (0600).
+/// for the writer instead of failing, and commits leave checkpoints to the server's
+/// checkpointer (`keep_checkpointed`); a database file it creates is private (0600).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let sqlite = url.starts_with("sqlite:");
     sqlite_file::prepare(url).context("creating the SQLite database file")?;
@@ -43,6 +46,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                .pragma(
+                    "wal_autocheckpoint",
+                    checkpoint::AUTOCHECKPOINT_PAGES.to_string(),
+                )
         });
     Database::connect(options)
         .await
