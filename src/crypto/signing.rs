@@ -7,7 +7,9 @@ use aws_lc_rs::{
     encoding::AsDer as _,
     rand::SystemRandom,
     rsa::KeySize,
-    signature::{RSA_PKCS1_SHA256, RsaKeyPair},
+    signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+    },
 };
 use base64::{
     Engine as _,
@@ -90,13 +92,10 @@ impl SigningAlgorithm {
     }
 }
 
-/// A key pair ready to sign and verify, with its public JWK.
 /// A signing key ready to use: the private key, the public key that verifies it, its JWK.
 pub struct KeyPair {
-    encoding: EncodingKey,
-    /// RS256 keys, parsed once: jsonwebtoken parses the DER key on every signature, a
-    /// large share of issuing a token.
-    rsa: Option<RsaKeyPair>,
+    algorithm: SigningAlgorithm,
+    signer: Signer,
     pub decoding: DecodingKey,
     pub jwk: Jwk,
 }
@@ -123,50 +122,79 @@ impl KeyPair {
             SigningAlgorithm::EdDsa => KeyAlgorithm::EdDSA,
         });
         let decoding = DecodingKey::from_jwk(&jwk).context("loading the public key")?;
-        let rsa = match algorithm {
-            SigningAlgorithm::Rs256 => Some(
-                RsaKeyPair::from_der(encoding.as_bytes())
-                    .map_err(|e| anyhow::anyhow!("loading the private RSA key: {e}"))?,
-            ),
-            SigningAlgorithm::Es256 | SigningAlgorithm::EdDsa => None,
-        };
         Ok(Self {
-            encoding,
-            rsa,
+            algorithm,
+            signer: Signer::parse(algorithm, encoding.as_bytes())?,
             decoding,
             jwk,
         })
     }
 
-    /// A compact JWS of `claims` under `header` (whose `alg` must be this key's).
+    /// A compact JWS (RFC 7515) of `claims` under `header`, whose `alg` must be this key's.
     pub fn sign<C: Serialize>(&self, header: &Header, claims: &C) -> anyhow::Result<String> {
-        match &self.rsa {
-            Some(key) if header.alg == Algorithm::RS256 => sign_rs256(key, header, claims),
-            _ => Ok(jsonwebtoken::encode(header, claims, &self.encoding)?),
-        }
+        anyhow::ensure!(
+            header.alg == self.algorithm.jwt_algorithm(),
+            "a {:?} header for a {} key",
+            header.alg,
+            self.algorithm
+        );
+        let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header)?);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
+        let signature = self.signer.sign(token.as_bytes())?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
     }
 }
 
-/// RFC 7515 compact serialization, as jsonwebtoken builds it, with a key parsed beforehand.
-fn sign_rs256<C: Serialize>(
-    key: &RsaKeyPair,
-    header: &Header,
-    claims: &C,
-) -> anyhow::Result<String> {
-    let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header)?);
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
-    let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        token.as_bytes(),
-        &mut signature,
-    )
-    .map_err(|_| anyhow::anyhow!("signing with the RSA key failed"))?;
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-    Ok(token)
+/// The private key, parsed once: jsonwebtoken parses the DER key on every signature (for
+/// RS256 a large share of issuing a token; for ES256 as long as the signature itself).
+enum Signer {
+    Rsa(RsaKeyPair),
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+impl Signer {
+    /// `der`: the DER key that jsonwebtoken read from the PEM.
+    fn parse(algorithm: SigningAlgorithm, der: &[u8]) -> anyhow::Result<Self> {
+        let rejected = |e| anyhow::anyhow!("loading the private {algorithm} key: {e}");
+        Ok(match algorithm {
+            SigningAlgorithm::Rs256 => Self::Rsa(RsaKeyPair::from_der(der).map_err(rejected)?),
+            SigningAlgorithm::Es256 => Self::Ecdsa(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                    .map_err(rejected)?,
+            ),
+            SigningAlgorithm::EdDsa => {
+                Self::Ed25519(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?)
+            }
+        })
+    }
+
+    fn sign(&self, message: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let failed = |_| anyhow::anyhow!("signing failed");
+        Ok(match self {
+            Self::Rsa(key) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(
+                    &RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    message,
+                    &mut signature,
+                )
+                .map_err(failed)?;
+                signature
+            }
+            // JWS wants ECDSA's fixed-width r ‖ s, not DER.
+            Self::Ecdsa(key) => key
+                .sign(&SystemRandom::new(), message)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            Self::Ed25519(key) => key.sign(message).as_ref().to_vec(),
+        })
+    }
 }
 
 /// A PKCS#8 private key in PEM (RFC 7468): base64 in lines of 64 characters.
@@ -202,10 +230,15 @@ mod tests {
             header.kid = Some("k1".into());
             let claims = json!({"sub": "u1", "exp": 4_000_000_000u64});
             let token = pair.sign(&header, &claims).unwrap();
-            if algorithm == SigningAlgorithm::Rs256 {
-                // PKCS#1 v1.5 signatures are deterministic: byte for byte what jsonwebtoken
-                // makes from the same key.
-                assert_eq!(token, encode(&header, &claims, &pair.encoding).unwrap());
+            // PKCS#1 v1.5 and Ed25519 signatures are deterministic: byte for byte what
+            // jsonwebtoken makes from the same key (ECDSA's are randomised).
+            let jsonwebtoken_key = match algorithm {
+                SigningAlgorithm::Rs256 => Some(EncodingKey::from_rsa_pem(pem.as_bytes())),
+                SigningAlgorithm::EdDsa => Some(EncodingKey::from_ed_pem(pem.as_bytes())),
+                SigningAlgorithm::Es256 => None,
+            };
+            if let Some(key) = jsonwebtoken_key {
+                assert_eq!(token, encode(&header, &claims, &key.unwrap()).unwrap());
             }
             assert_eq!(
                 jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(),
@@ -226,6 +259,16 @@ mod tests {
             );
             assert_eq!(public["kid"], "k1");
         }
+    }
+
+    #[test]
+    fn a_header_for_another_algorithm_is_refused() {
+        let pem = SigningAlgorithm::Es256.generate_private_pem().unwrap();
+        let pair =
+            KeyPair::from_private_pem(SigningAlgorithm::Es256, "k1", pem.as_bytes()).unwrap();
+        let claims = json!({"sub": "u1"});
+        assert!(pair.sign(&Header::new(Algorithm::RS256), &claims).is_err());
+        assert!(pair.sign(&Header::new(Algorithm::ES256), &claims).is_ok());
     }
 
     #[test]
