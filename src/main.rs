@@ -269,8 +269,12 @@ async fn argon2_rate(window: Duration) -> anyhow::Result<()> {
 }
 
 /// Hashes per second that `callers` tasks reach hashing back to back for `window` through a
-/// `PasswordHasher` with `slots` slots.
-async fn hashes_per_second(slots: usize, callers: usize, window: Duration) -> anyhow::Result<f64> {
+/// `PasswordHasher` with `threads` hashing threads.
+async fn hashes_per_second(
+    threads: usize,
+    callers: usize,
+    window: Duration,
+) -> anyhow::Result<f64> {
     let metrics = HashingMetrics {
         queue: WorkerMetrics {
             in_flight: IntGauge::new("in_flight", "hashes running")?,
@@ -279,7 +283,7 @@ async fn hashes_per_second(slots: usize, callers: usize, window: Duration) -> an
         },
         verifications: IntCounter::new("verifications", "verifications done")?,
     };
-    let hasher = Arc::new(PasswordHasher::start(slots, metrics).await?);
+    let hasher = Arc::new(PasswordHasher::start(threads, metrics).await?);
     let password = SecretString::from("correct horse battery staple".to_owned());
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

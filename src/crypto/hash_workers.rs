@@ -1,4 +1,4 @@
-//! The threads that compute password hashes: one per slot, each owning one working block for
+//! The threads that compute password hashes: a fixed number (the cores), each owning one working block for
 //! its whole life, fed from one FIFO queue. A worker goes from one hash straight to the next
 //! queued one without waking the async runtime, so the cores stay busy while sign-ins wait
 //! (handing each hash to the blocking pool through a semaphore left them idle about 12 % of

@@ -9,10 +9,6 @@
 //! exist. Imported hashes of other kinds (`crypto::imported_hash`) verify here too, bounded,
 //! and are re-hashed the same way.
 
-use super::{
-    hash_workers::{HashWorkers, WorkerMetrics},
-    imported_hash::ImportedHash,
-};
 use anyhow::Context;
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
@@ -21,6 +17,11 @@ use argon2::{
 use prometheus::IntCounter;
 use rand::RngCore as _;
 use secrecy::{ExposeSecret, SecretString};
+
+use super::{
+    hash_workers::{HashWorkers, WorkerMetrics},
+    imported_hash::ImportedHash,
+};
 
 /// OWASP's argon2id setting: 19 MiB, 2 passes, 1 lane.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -54,13 +55,13 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// `slots`: how many hashes may run at once (the number of cores), each on a thread of
-    /// its own with its own working block.
-    pub async fn start(slots: usize, metrics: HashingMetrics) -> anyhow::Result<Self> {
+    /// `threads`: how many hashes may run at once (the number of cores), each on a thread
+    /// of its own with its own working block.
+    pub async fn start(threads: usize, metrics: HashingMetrics) -> anyhow::Result<Self> {
         let params = Params::new(MEMORY_KIB, PASSES, LANES, Some(OUTPUT_LEN))
             .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let workers = HashWorkers::start(slots, MEMORY_KIB as usize, metrics.queue)?;
+        let workers = HashWorkers::start(threads, MEMORY_KIB as usize, metrics.queue)?;
         let dummy = argon2.clone();
         let dummy_hash = workers
             .run(move |block| {

@@ -1,7 +1,8 @@
 //! The store on SQLite and, when `DATABASE_URL_PG` is set, on PostgreSQL: migrations go up,
-//! down and up again; signing keys are stored sealed; audit events are written and read.
+//! down and up again; signing keys are stored sealed; audit events are written and read; a
+//! running server moves SQLite's WAL into the database file itself, off the commits.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use janua::{
     audit::{self, Actor, AuditEvent},
@@ -14,7 +15,10 @@ use janua::{
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use super::helpers::{fresh_database_url, random_key, uses_postgres};
+use super::{
+    auth::{register, unique_email},
+    helpers::{TestApp, fresh_database_url, random_key, uses_postgres},
+};
 
 fn backends() -> Vec<bool> {
     if uses_postgres() {
@@ -115,4 +119,44 @@ async fn audit_events_are_recorded() {
         assert_eq!(rows[0].actor_id.as_deref(), Some("u1"));
         assert_eq!(rows[0].outcome, "failure");
     }
+}
+
+/// The users in a copy of `file` alone, without its WAL: what checkpoints have moved into the
+/// database file (none while not even the table has).
+async fn users_in_file_alone(file: &std::path::Path) -> u64 {
+    let copy = file.with_file_name("copy.db");
+    std::fs::copy(file, &copy).unwrap();
+    let alone = store::connect_existing(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let users = entities::user::Entity::find()
+        .count(&alone)
+        .await
+        .unwrap_or(0);
+    alone.close().await.unwrap();
+    for leftover in ["copy.db", "copy.db-wal", "copy.db-shm"] {
+        let _ = std::fs::remove_file(file.with_file_name(leftover));
+    }
+    users
+}
+
+/// Commits leave checkpoints to the server (they only checkpoint themselves past 10,000 WAL
+/// pages, far more than a sign-up writes), so a new account reaching the database file
+/// itself shows the server's checkpointer running.
+#[tokio::test]
+async fn a_running_server_checkpoints_sqlite_commits_into_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("janua.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let app = TestApp::spawn_with(&[("DATABASE_URL", &url)]).await;
+    register(&app, &unique_email("checkpointed")).await;
+    let mut users = 0;
+    for _ in 0..50 {
+        users = users_in_file_alone(&file).await;
+        if users == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(users, 1, "accounts in the database file without its WAL");
 }
