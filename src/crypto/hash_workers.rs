@@ -67,9 +67,13 @@ impl HashWorkers {
                 abandoned.inc();
                 return;
             }
-            let _running = Counted::new(&in_flight);
+            // Counted out before the caller hears, so a caller never sees its own job running.
+            let hashed = {
+                let _running = Counted::new(&in_flight);
+                job(block)
+            };
             // The receiver may go in the meantime; the hash is then simply unused.
-            let _ = answer.send(job(block));
+            let _ = answer.send(hashed);
         });
         self.queue
             .send(queued)
@@ -147,20 +151,16 @@ mod tests {
 
     #[tokio::test]
     async fn jobs_whose_caller_left_are_skipped() {
-        let workers = workers(2);
+        // One worker, so the queue's order is the order jobs finish in.
+        let workers = workers(1);
         let metrics = workers.metrics.clone();
-        // Both workers busy until released.
-        let (mut releases, mut busy) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            let (release, held) = mpsc::channel::<()>();
-            releases.push(release);
+        let (release, held) = mpsc::channel::<()>();
+        let busy = {
             let workers = workers.clone();
-            busy.push(tokio::spawn(async move {
-                workers.run(move |_| held.recv().unwrap()).await
-            }));
-        }
-        until(&metrics.in_flight, 2).await;
-        // Three callers queue behind them, then their clients go away.
+            tokio::spawn(async move { workers.run(move |_| held.recv().unwrap()).await })
+        };
+        until(&metrics.in_flight, 1).await;
+        // Three callers queue behind it, then their clients go away.
         let queued: Vec<_> = (0..3)
             .map(|_| {
                 let workers = workers.clone();
@@ -172,13 +172,9 @@ mod tests {
             caller.abort();
             assert!(caller.await.unwrap_err().is_cancelled());
         }
-        for release in releases {
-            release.send(()).unwrap();
-        }
-        for job in busy {
-            job.await.unwrap().unwrap();
-        }
-        // FIFO: once a later job has run, the abandoned ones have been taken and skipped.
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        // FIFO on one worker: once a later job has run, the abandoned ones were skipped.
         workers.run(|_| ()).await.unwrap();
         assert_eq!(metrics.abandoned.get(), 3);
         assert_eq!(metrics.in_flight.get(), 0);
