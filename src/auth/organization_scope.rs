@@ -66,13 +66,8 @@ impl Authentication {
         user_id: &str,
         organization_id: &str,
     ) -> Result<(String, Permissions), Error> {
-        let membership = memberships::find_membership(&self.db, organization_id, user_id)
+        orgs::scope::member_role(&self.db, organization_id, user_id)
             .await?
-            .ok_or_else(|| {
-                Error::Token("no longer a member of the session's organization".into())
-            })?;
-        let permissions =
-            orgs::scope::role_permissions(&self.db, organization_id, &membership.role).await?;
-        Ok((membership.role, permissions))
+            .ok_or_else(|| Error::Token("no longer a member of the session's organization".into()))
     }
 }

@@ -2,6 +2,8 @@
 //! `janua_sk_…` and stored as SHA-256, listed by prefix only, revoked at once. A key
 //! authenticates any RPC its role allows, as a service principal of its organization.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
@@ -14,11 +16,14 @@ use crate::{
     audit,
     credentials::tokens,
     error::Error,
-    ids::{ApiKeyId, OrganizationId},
+    ids::ApiKeyId,
     principal::ApiKeyPrincipal,
     store::{
         Cursor,
-        entities::api_key::{self, Column, Entity as ApiKey},
+        entities::{
+            api_key::{self, Column, Entity as ApiKey},
+            organization,
+        },
     },
 };
 
@@ -130,11 +135,13 @@ pub async fn authenticate(
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<ApiKeyPrincipal, Error> {
-    let key = ApiKey::find()
+    let (key, organization) = ApiKey::find()
         .filter(Column::SecretHash.eq(tokens::digest(secret)))
+        .find_also_related(organization::Entity)
         .one(db)
         .await?
-        .filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now))
+        .filter(|(k, _)| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now))
+        .and_then(|(key, organization)| Some((key, organization?)))
         .ok_or_else(|| Error::Token("invalid, revoked or expired API key".into()))?;
     // The row just read tells whether the write is due, so most calls skip the statement
     // (on SQLite even an UPDATE that matches nothing takes the database's write lock).
@@ -147,7 +154,7 @@ pub async fn authenticate(
     }
     Ok(ApiKeyPrincipal {
         api_key_id: ApiKeyId::from_trusted(key.id),
-        organization_id: OrganizationId::from_trusted(key.organization_id),
+        organization: Arc::new(organization),
         role: key.role,
     })
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::{
-    roles::{self, Permissions},
+    roles,
     scope::{self, OrgScope, stored_permissions},
     service::Organizations,
     store,
@@ -261,14 +261,8 @@ impl Organizations {
                 "checking another member needs the permission \"{needed}\""
             )));
         }
-        let Some(membership) =
-            store::find_membership(&self.db, scope.organization_id(), user_id).await?
-        else {
-            return Ok(false);
-        };
-        let held: Permissions =
-            scope::role_permissions(&self.db, scope.organization_id(), &membership.role).await?;
-        Ok(held.grants(permission))
+        let held = scope::member_role(&self.db, scope.organization_id(), user_id).await?;
+        Ok(held.is_some_and(|(_, permissions)| permissions.grants(permission)))
     }
 
     async fn custom_role(&self, scope: &OrgScope, role_id: &str) -> Result<role::Model, Error> {

@@ -67,23 +67,29 @@ pub async fn authorize(
     client: ClientInfo,
 ) -> Result<OrgScope, Error> {
     let not_found = || Error::NotFound("organization");
-    let organization = store::find_organization(db, organization_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let role = match caller {
-        Caller::ApiKey(key) if key.organization_id == organization.id => Some(key.role.clone()),
+    let (organization, role, permissions) = match caller {
+        // The key's organization came with the key (`api_keys::authenticate`).
+        Caller::ApiKey(key) if key.organization_id() == organization_id.as_str() => {
+            let permissions = role_permissions(db, &key.organization.id, &key.role).await?;
+            (
+                key.organization.as_ref().clone(),
+                Some(key.role.clone()),
+                permissions,
+            )
+        }
         Caller::ApiKey(_) => return Err(not_found()),
         Caller::User(user) => {
-            match store::find_membership(db, &organization.id, &user.user_id).await? {
-                Some(membership) => Some(membership.role),
-                None if AdminPrincipal::verify(db, user).await?.is_some() => None,
+            let organization = store::find_organization(db, organization_id)
+                .await?
+                .ok_or_else(not_found)?;
+            match member_role(db, &organization.id, &user.user_id).await? {
+                Some((role, permissions)) => (organization, Some(role), permissions),
+                None if AdminPrincipal::verify(db, user).await?.is_some() => {
+                    (organization, None, Permissions::All)
+                }
                 None => return Err(not_found()),
             }
         }
-    };
-    let permissions = match &role {
-        Some(role) => role_permissions(db, &organization.id, role).await?,
-        None => Permissions::All,
     };
     if let Some(permission) = permission
         && !permissions.grants(permission)
@@ -101,6 +107,20 @@ pub async fn authorize(
     })
 }
 
+/// A member's role and what it grants, in one query; None for a user who is not a member.
+pub async fn member_role(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<Option<(String, Permissions)>, Error> {
+    let found = store::find_member_role(db, organization_id, user_id).await?;
+    Ok(found.map(|(role, custom)| {
+        let permissions =
+            permissions_of(&role, custom.as_ref().map(|(base, p)| (base.as_str(), p)));
+        (role, permissions)
+    }))
+}
+
 /// What a role of the organization grants: a built-in role's set, a custom role's stored
 /// list, or nothing for a name the organization does not define.
 pub async fn role_permissions(
@@ -108,13 +128,28 @@ pub async fn role_permissions(
     organization_id: &str,
     role: &str,
 ) -> Result<Permissions, Error> {
+    let custom = match roles::built_in(role) {
+        Some(_) => None,
+        None => store::find_role_by_name(db, organization_id, role).await?,
+    };
+    Ok(permissions_of(
+        role,
+        custom
+            .as_ref()
+            .map(|r| (r.base_role.as_str(), &r.permissions)),
+    ))
+}
+
+/// What `role` grants, given the base role and stored permissions of the organization's
+/// custom role of that name if it has one.
+fn permissions_of(role: &str, custom: Option<(&str, &serde_json::Value)>) -> Permissions {
     if let Some(permissions) = roles::built_in(role) {
-        return Ok(permissions);
+        return permissions;
     }
-    let stored = store::find_role_by_name(db, organization_id, role).await?;
-    Ok(stored.map_or(Permissions::Listed(Default::default()), |r| {
-        roles::custom_role_permissions(&r.base_role, stored_permissions(&r.permissions))
-    }))
+    custom.map_or(
+        Permissions::Listed(Default::default()),
+        |(base_role, stored)| roles::custom_role_permissions(base_role, stored_permissions(stored)),
+    )
 }
 
 /// A custom role's permissions as stored (a JSON array of strings).

@@ -14,7 +14,7 @@ use crate::store::entities::{
     user::{self, Entity as User},
 };
 pub use crate::store::{
-    memberships::{find_membership, insert_membership},
+    memberships::{find_member_role, find_membership, insert_membership},
     organizations::{find_organization, find_role_by_name, lock_organization},
 };
 

@@ -8,6 +8,8 @@
 
 pub mod admin;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub use admin::AdminPrincipal;
@@ -15,6 +17,7 @@ pub use admin::AdminPrincipal;
 use crate::{
     audit::Actor,
     ids::{ApiKeyId, OrganizationId, SessionId, UserId},
+    store::entities::organization,
 };
 
 /// Claims of a Janua access token (DESIGN.md "Security rules").
@@ -70,8 +73,16 @@ impl From<AccessClaims> for Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyPrincipal {
     pub api_key_id: ApiKeyId,
-    pub organization_id: OrganizationId,
+    /// The key's organization, read in the same query as the key, so that an organization
+    /// RPC does not read it again.
+    pub organization: Arc<organization::Model>,
     pub role: String,
+}
+
+impl ApiKeyPrincipal {
+    pub fn organization_id(&self) -> &str {
+        &self.organization.id
+    }
 }
 
 /// Whoever called: a signed-in user or a backend service's API key.

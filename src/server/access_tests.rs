@@ -7,9 +7,12 @@ use super::*;
 
 use crate::{
     credentials::Email,
-    ids::{ApiKeyId, OrganizationId, SessionId, UserId},
+    ids::{ApiKeyId, SessionId, UserId},
     principal::{ApiKeyPrincipal, Principal},
-    store::{self, accounts, entities::user},
+    store::{
+        self, accounts,
+        entities::{organization, user},
+    },
 };
 
 /// The RPCs only platform administrators may call.
@@ -166,7 +169,14 @@ async fn admin_rpcs_get_an_admin_proof_and_no_one_else_gets_one() {
     let requirements = requirements(&pool).unwrap();
     let key = Caller::ApiKey(ApiKeyPrincipal {
         api_key_id: ApiKeyId::from_trusted("key"),
-        organization_id: OrganizationId::from_trusted("org"),
+        organization: std::sync::Arc::new(organization::Model {
+            id: "org".into(),
+            name: "Org".into(),
+            slug: "org".into(),
+            metadata: None,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }),
         role: "owner".into(),
     });
     for path in ADMIN_RPCS {

@@ -3,11 +3,11 @@
 //! all (account deletion). Which role a membership may hold is decided by `orgs`, not here.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, JoinType,
+    QueryFilter, QuerySelect, RelationTrait, prelude::Json, sea_query::Query,
 };
 
-use super::entities::membership;
+use super::entities::{membership, role};
 
 pub async fn find_membership(
     db: &impl ConnectionTrait,
@@ -17,6 +17,27 @@ pub async fn find_membership(
     membership::Entity::find_by_id((organization_id.to_owned(), user_id.to_owned()))
         .one(db)
         .await
+}
+
+/// A member's role name, with the organization's custom role of that name as its base role
+/// and stored permissions (None for a built-in role, or a name the organization does not
+/// define), in one query of the three columns.
+pub async fn find_member_role(
+    db: &impl ConnectionTrait,
+    organization_id: &str,
+    user_id: &str,
+) -> Result<Option<(String, Option<(String, Json)>)>, DbErr> {
+    let row: Option<(String, Option<String>, Option<Json>)> =
+        membership::Entity::find_by_id((organization_id.to_owned(), user_id.to_owned()))
+            .select_only()
+            .column(membership::Column::Role)
+            .column(role::Column::BaseRole)
+            .column(role::Column::Permissions)
+            .join(JoinType::LeftJoin, membership::Relation::CustomRole.def())
+            .into_tuple()
+            .one(db)
+            .await?;
+    Ok(row.map(|(name, base_role, permissions)| (name, base_role.zip(permissions))))
 }
 
 pub async fn insert_membership(

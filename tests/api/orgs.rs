@@ -741,6 +741,49 @@ async fn a_custom_role_with_an_app_permission_passes_checks_and_lands_in_the_swi
         !check(&uuid::Uuid::now_v7().to_string(), "org:read").await,
         "a non-member holds nothing"
     );
+    // A role is read in its own organization only: another organization's `accountant`
+    // grants only what that organization gave it.
+    let other = app.organization_of(&owner, "Other Ltd").await;
+    let (status, body) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{other}/roles"),
+        Some(&owner.token),
+        json!({"name": "accountant", "permissions": ["reports:read"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    app.member_of(&owner, &other, &accountant, "accountant")
+        .await;
+    let (other_key, _) = new_api_key(&app, &owner, &other, "member").await;
+    for (permission, held) in [("invoices:approve", false), ("reports:read", true)] {
+        let (status, answer) = rest(
+            &app,
+            "POST",
+            &format!("/api/v1/organizations/{other}/check-permission"),
+            Some(&other_key),
+            json!({"permission": permission, "user_id": accountant.id}),
+        )
+        .await;
+        assert_eq!(
+            (status, answer["allowed"].as_bool()),
+            (200, Some(held)),
+            "{permission}"
+        );
+    }
+    let (status, body) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{other}/check-permission"),
+        Some(&key),
+        json!({"permission": "reports:read", "user_id": accountant.id}),
+    )
+    .await;
+    assert_eq!(
+        (status, reason(&body)),
+        (404, "NOT_FOUND_ERROR"),
+        "a key acts in its own organization only"
+    );
 
     // Switching scopes the session: org_id, org_role and permissions in the token.
     let (status, tokens) = rest(

@@ -27,10 +27,10 @@ enum Introspector {
 }
 
 impl Introspector {
-    fn organization(&self) -> &OrganizationId {
+    fn organization(&self) -> &str {
         match self {
             Self::Client(organization) => organization,
-            Self::ApiKey(key) => &key.organization_id,
+            Self::ApiKey(key) => key.organization_id(),
         }
     }
 }
@@ -45,7 +45,7 @@ impl AuthorizationServer {
         let caller = self.introspector(headers, params, client).await?;
         let token = params.required("token")?;
         if let Some(claims) = self.live_access_token(token).await? {
-            if claims.org_id == caller.organization().as_str() {
+            if claims.org_id == caller.organization() {
                 return Ok(client_token_answer(claims));
             }
             return Ok(inactive());
@@ -120,7 +120,7 @@ impl AuthorizationServer {
     async fn live_refresh_token(
         &self,
         token: &str,
-        organization: &OrganizationId,
+        organization: &str,
     ) -> Result<Option<Value>, OAuthError> {
         let Some(row) = grant_store::find_refresh_token(&self.db, &tokens::digest(token)).await?
         else {
@@ -131,8 +131,7 @@ impl AuthorizationServer {
             return Ok(Some(inactive()));
         }
         let Some(grant) =
-            live_store::find_standing_grant(&self.db, &row.grant_id, organization.as_str(), now)
-                .await?
+            live_store::find_standing_grant(&self.db, &row.grant_id, organization, now).await?
         else {
             return Ok(Some(inactive()));
         };

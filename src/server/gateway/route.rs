@@ -276,39 +276,50 @@ impl PathTemplate {
 
     /// The captured variables when `segments` (raw, still percent-encoded) match.
     fn match_segments(&self, segments: &[&str]) -> Option<Vec<(String, String)>> {
-        let mut segments = segments.to_vec();
-        if let Some(verb) = &self.verb {
-            let last = segments.pop()?;
-            let stem = last.strip_suffix(verb.as_str())?.strip_suffix(':')?;
-            segments.push(stem);
+        let stemmed: Vec<&str>;
+        let segments = match &self.verb {
+            Some(verb) => {
+                let (last, init) = segments.split_last()?;
+                let stem = last.strip_suffix(verb.as_str())?.strip_suffix(':')?;
+                stemmed = init.iter().copied().chain([stem]).collect();
+                &stemmed[..]
+            }
+            None => segments,
+        };
+        // Every route of the method is tried, and most fail on a literal: the shape is
+        // checked before anything is allocated. `**` only ever ends a template (`parse`), so
+        // part i matches segment i, and `**` the rest.
+        let ends_open = self.parts.last().map(|p| &p.matcher) == Some(&Matcher::Rest);
+        let fits = self
+            .parts
+            .iter()
+            .enumerate()
+            .all(|(i, part)| match &part.matcher {
+                Matcher::Literal(literal) => segments.get(i) == Some(&literal.as_str()),
+                Matcher::Segment => segments.get(i).is_some_and(|s| !s.is_empty()),
+                Matcher::Rest => i <= segments.len(),
+            });
+        if !fits || (!ends_open && segments.len() != self.parts.len()) {
+            return None;
         }
         let mut captured: Vec<Vec<String>> = vec![Vec::new(); self.variables.len()];
-        let mut position = 0;
-        for part in &self.parts {
-            let taken: Vec<&str> = match &part.matcher {
-                Matcher::Literal(literal) => {
-                    (segments.get(position)? == literal).then_some(())?;
-                    vec![segments[position]]
-                }
-                Matcher::Segment => {
-                    let segment = *segments.get(position)?;
-                    (!segment.is_empty()).then_some(())?;
-                    vec![segment]
-                }
-                Matcher::Rest => segments.get(position..)?.to_vec(),
+        for (i, part) in self.parts.iter().enumerate() {
+            let Some(index) = part.variable else {
+                continue;
             };
-            position += taken.len();
-            if let Some(index) = part.variable {
-                captured[index].extend(taken.iter().map(|s| decode_segment(s)));
-            }
+            let taken = match part.matcher {
+                Matcher::Rest => &segments[i..],
+                _ => &segments[i..=i],
+            };
+            captured[index].extend(taken.iter().map(|s| decode_segment(s)));
         }
-        (position == segments.len()).then(|| {
+        Some(
             self.variables
                 .iter()
                 .cloned()
                 .zip(captured.into_iter().map(|parts| parts.join("/")))
-                .collect()
-        })
+                .collect(),
+        )
     }
 }
 

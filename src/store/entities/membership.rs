@@ -27,6 +27,14 @@ pub enum Relation {
         to = "super::user::Column::Id"
     )]
     User,
+    /// The organization's custom role of the membership's role name; none for a built-in
+    /// role (built-in roles are not stored).
+    #[sea_orm(
+        belongs_to = "super::role::Entity",
+        from = "(Column::OrganizationId, Column::Role)",
+        to = "(super::role::Column::OrganizationId, super::role::Column::Name)"
+    )]
+    CustomRole,
 }
 
 impl Related<super::user::Entity> for Entity {
