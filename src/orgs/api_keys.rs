@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
-use super::{scope::OrgScope, service::Organizations};
+use super::{scope::OrgScope, service::Organizations, store};
 use crate::{
     audit,
     credentials::tokens,
@@ -20,10 +20,7 @@ use crate::{
     principal::ApiKeyPrincipal,
     store::{
         Cursor,
-        entities::{
-            api_key::{self, Column, Entity as ApiKey},
-            organization,
-        },
+        entities::api_key::{self, Column, Entity as ApiKey},
     },
 };
 
@@ -135,77 +132,20 @@ pub async fn authenticate(
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<ApiKeyPrincipal, Error> {
-    let found: Option<LiveKey> = ApiKey::find()
-        .select_only()
-        .columns([Column::Id, Column::Role, Column::LastUsedAt])
-        .columns([
-            organization::Column::Id,
-            organization::Column::Name,
-            organization::Column::Slug,
-            organization::Column::Metadata,
-            organization::Column::CreatedAt,
-            organization::Column::UpdatedAt,
-        ])
-        .inner_join(organization::Entity)
-        .filter(Column::SecretHash.eq(tokens::digest(secret)))
-        .filter(Column::RevokedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(Column::ExpiresAt.is_null())
-                .add(Column::ExpiresAt.gt(now)),
-        )
-        .into_tuple()
-        .one(db)
-        .await?;
-    let (id, role, last_used_at, org_id, name, slug, metadata, created_at, updated_at) =
-        found.ok_or_else(|| Error::Token("invalid, revoked or expired API key".into()))?;
+    let key = store::find_live_api_key(db, &tokens::digest(secret), now)
+        .await?
+        .ok_or_else(|| Error::Token("invalid, revoked or expired API key".into()))?;
     // The row just read tells whether the write is due, so most calls skip the statement
     // (on SQLite even an UPDATE that matches nothing takes the database's write lock).
-    if last_used_at.is_none_or(|at| at < now - LAST_USED_PRECISION)
-        && let Err(err) = record_use(db, &id, now).await
+    let stale = now - LAST_USED_PRECISION;
+    if key.last_used_at.is_none_or(|at| at < stale)
+        && let Err(err) = store::record_api_key_use(db, &key.id, now, stale).await
     {
-        tracing::warn!(error = %err, api_key.id = %id, "could not record an API key's use");
+        tracing::warn!(error = %err, api_key.id = %key.id, "could not record an API key's use");
     }
-    let organization = organization::Model {
-        id: org_id,
-        name,
-        slug,
-        metadata,
-        created_at,
-        updated_at,
-    };
     Ok(ApiKeyPrincipal {
-        api_key_id: ApiKeyId::from_trusted(id),
-        organization: Arc::new(organization),
-        role,
+        api_key_id: ApiKeyId::from_trusted(key.id),
+        organization: Arc::new(key.organization),
+        role: key.role,
     })
-}
-
-/// A live key's id, role and last use, then its organization's columns: what the access
-/// layer needs, read by position (both tables have an `id`).
-type LiveKey = (
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    String,
-    String,
-    String,
-    Option<serde_json::Value>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
-
-/// Sets `last_used_at` unless it was set less than a minute ago (one write per minute).
-async fn record_use(db: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    ApiKey::update_many()
-        .col_expr(Column::LastUsedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .filter(
-            Condition::any()
-                .add(Column::LastUsedAt.is_null())
-                .add(Column::LastUsedAt.lt(now - LAST_USED_PRECISION)),
-        )
-        .exec(db)
-        .await?;
-    Ok(())
 }

@@ -1,8 +1,10 @@
-//! Queries on organizations, memberships and custom roles that only this capability makes
-//! (those others need too live in `store::memberships` and `store::organizations`, and are
-//! re-exported here). Every query that reads an organization's data takes the organization
-//! id it is scoped to; none decides a rule.
+//! Queries on organizations, memberships, custom roles and API keys that only this
+//! capability makes (those others need too live in `store::memberships` and
+//! `store::organizations`, and are re-exported here). Every query that reads an
+//! organization's data takes the organization id it is scoped to; none decides a rule
+//! beyond the liveness its name states (`find_live_api_key`: not revoked, not expired).
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -257,4 +259,99 @@ pub async fn role_in_use(
         .count(db)
         .await?;
     Ok(invitations + keys > 0)
+}
+
+/// An API key that is neither revoked nor expired at `now`, with its organization: what the
+/// access layer needs of it.
+pub struct LiveApiKey {
+    pub id: String,
+    pub role: String,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub organization: organization::Model,
+}
+
+/// The live key whose secret has SHA-256 `secret_hash`, and its organization, in one query
+/// of the columns `LiveApiKey` holds.
+pub async fn find_live_api_key(
+    db: &impl ConnectionTrait,
+    secret_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<LiveApiKey>, DbErr> {
+    use crate::store::entities::api_key;
+    // Read by position: both tables have an `id`.
+    type Row = (
+        String,
+        String,
+        Option<DateTime<Utc>>,
+        String,
+        String,
+        String,
+        Option<serde_json::Value>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+    );
+    let row: Option<Row> = api_key::Entity::find()
+        .select_only()
+        .columns([
+            api_key::Column::Id,
+            api_key::Column::Role,
+            api_key::Column::LastUsedAt,
+        ])
+        .columns([
+            organization::Column::Id,
+            organization::Column::Name,
+            organization::Column::Slug,
+            organization::Column::Metadata,
+            organization::Column::CreatedAt,
+            organization::Column::UpdatedAt,
+        ])
+        .inner_join(organization::Entity)
+        .filter(api_key::Column::SecretHash.eq(secret_hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(api_key::Column::ExpiresAt.is_null())
+                .add(api_key::Column::ExpiresAt.gt(now)),
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.map(
+        |(id, role, last_used_at, org_id, name, slug, metadata, created_at, updated_at)| {
+            LiveApiKey {
+                id,
+                role,
+                last_used_at,
+                organization: organization::Model {
+                    id: org_id,
+                    name,
+                    slug,
+                    metadata,
+                    created_at,
+                    updated_at,
+                },
+            }
+        },
+    ))
+}
+
+/// Sets a key's `last_used_at` to `now` unless another request set it after `stale`.
+pub async fn record_api_key_use(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+    stale: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::store::entities::api_key;
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(api_key::Column::LastUsedAt.is_null())
+                .add(api_key::Column::LastUsedAt.lt(stale)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }

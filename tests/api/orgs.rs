@@ -2,9 +2,14 @@
 //! read from a real SMTP exchange, the allow/deny matrix of every organization RPC for every
 //! kind of caller, custom roles with app-defined permissions, scoped tokens and API keys.
 
-use janua::proto::janua::{
-    auth::v1::IntrospectTokenRequest,
-    orgs::v1::{AcceptInvitationRequest, CreateOrganizationRequest, ListMembersRequest},
+use std::time::Duration;
+
+use janua::{
+    clock::Clock,
+    proto::janua::{
+        auth::v1::IntrospectTokenRequest,
+        orgs::v1::{AcceptInvitationRequest, CreateOrganizationRequest, ListMembersRequest},
+    },
 };
 use serde_json::{Value, json};
 use tonic::Request;
@@ -1074,6 +1079,25 @@ async fn an_api_key_introspects_over_grpc_and_is_refused_at_once_after_revocatio
     )
     .await;
     assert_eq!((status, reason(&body)), (400, "VALIDATION_ERROR"));
+    // A key that expires works until then, and not a moment after.
+    let in_an_hour = (app.clock.now() + chrono::Duration::hours(1)).to_rfc3339();
+    let (status, body) = rest(
+        &app,
+        "POST",
+        &format!("/api/v1/organizations/{org}/api-keys"),
+        Some(&owner.token),
+        json!({"name": "brief", "role": "viewer", "expire_time": in_an_hour}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let brief = body["secret"].as_str().unwrap().to_owned();
+    let read = |key: String| {
+        let (app, path) = (&app, format!("/api/v1/organizations/{org}"));
+        async move { rest(app, "GET", &path, Some(&key), Value::Null).await.0 }
+    };
+    assert_eq!(read(brief.clone()).await, 200);
+    app.clock.advance(Duration::from_secs(3601));
+    assert_eq!(read(brief).await, 401, "an expired key is refused");
 }
 
 #[tokio::test]
